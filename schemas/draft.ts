@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { assessmentSchema } from './assessment.js';
+import { scoreSchema } from './score.js';
+
+export const DRAFT_STATUSES = ['draft', 'changes-requested', 'approved', 'rejected', 'published', 'superseded'] as const;
+export const draftStatusSchema = z.enum(DRAFT_STATUSES);
+export type DraftStatus = z.infer<typeof draftStatusSchema>;
+
+export const WARNING_CODES = [
+  'ungrounded-evidence',
+  'layer-forced-uncertain',
+  'prompt-injection',
+  'assessor-disagreement',
+  'listing-truncated',
+  'repo-enrichment-failed',
+] as const;
+
+export const warningSchema = z.object({
+  code: z.enum(WARNING_CODES),
+  message: z.string(),
+  /** Where the warning applies, e.g. `factors.dynamicToolUse` or `layers.3`. */
+  where: z.string().nullable(),
+});
+export type Warning = z.infer<typeof warningSchema>;
+
+export const groundingSchema = z.object({
+  where: z.string(),
+  quote: z.string(),
+  grounded: z.boolean(),
+});
+export type Grounding = z.infer<typeof groundingSchema>;
+
+export const checksSchema = z.object({
+  grounding: z.array(groundingSchema),
+  groundingRate: z.number().min(0).max(1),
+  injection: z.object({ suspected: z.boolean(), matches: z.array(z.string()) }),
+  warnings: z.array(warningSchema),
+});
+export type Checks = z.infer<typeof checksSchema>;
+
+export const provenanceSchema = z.object({
+  assessor: z.enum(['rules', 'openai']),
+  assessorVersion: z.string(),
+  model: z.string().nullable(),
+  promptId: z.string().nullable(),
+  promptHash: z.string().nullable(),
+  listingContentHash: z.string(),
+  tokensIn: z.number().int().min(0),
+  tokensOut: z.number().int().min(0),
+  costUsd: z.number().min(0),
+  cached: z.boolean(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  threatdraftVersion: z.string(),
+});
+export type Provenance = z.infer<typeof provenanceSchema>;
+
+export const reviewActionSchema = z.object({
+  reviewer: z.string(),
+  action: z.enum(['edit', 'approve', 'reject', 'request-changes', 'publish']),
+  comment: z.string().nullable(),
+  at: z.string(),
+});
+export type ReviewAction = z.infer<typeof reviewActionSchema>;
+
+/** A draft threat model for one listing, at one assessment revision. */
+export const draftSchema = z.object({
+  /** `<listingId>.r<revision>` */
+  id: z.string(),
+  listingId: z.string(),
+  /** Assessment revision for the listing: a changed listing gets revision + 1. */
+  revision: z.number().int().min(1),
+  /** Store version for compare-and-set: bumps on every save of this draft. */
+  version: z.number().int().min(1),
+  status: draftStatusSchema,
+  assessment: assessmentSchema,
+  score: scoreSchema,
+  checks: checksSchema,
+  provenance: provenanceSchema,
+  reviews: z.array(reviewActionSchema),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Draft = z.infer<typeof draftSchema>;
+
+export function draftId(listingId: string, revision: number): string {
+  return `${listingId}.r${revision}`;
+}

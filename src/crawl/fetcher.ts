@@ -1,0 +1,39 @@
+/** The Fetcher port: one polite, guarded HTTP GET. Implemented by `UndiciFetcher`. */
+
+export interface Conditional {
+  etag?: string | undefined;
+  lastModified?: string | undefined;
+}
+
+export interface FetchResult {
+  /** HTTP status of the final response (304 when the conditional GET matched). */
+  status: number;
+  /** URL after redirects. */
+  finalUrl: string;
+  /** Decoded body; empty on 304. */
+  body: string;
+  contentType: string;
+  etag: string | undefined;
+  lastModified: string | undefined;
+  notModified: boolean;
+  fetchedAt: string;
+  /** Bytes of body transferred (0 on 304). */
+  bytes: number;
+}
+
+export interface FetchOptions {
+  signal?: AbortSignal | undefined;
+  conditional?: Conditional | undefined;
+  /** Which content types to accept; defaults to HTML, XHTML, plain text and Markdown. */
+  accept?: 'page' | 'xml' | 'text';
+}
+
+export interface Fetcher {
+  /**
+   * @throws TransientError after retries run out on 429, 5xx, timeouts and resets.
+   * @throws PermanentError on other 4xx, robots disallow (code E_ROBOTS), SSRF refusal (E_SSRF),
+   *   a refused content type, a body over the cap, too many redirects or a redirect loop.
+   */
+  fetch(url: string, options?: FetchOptions): Promise<FetchResult>;
+  close(): Promise<void>;
+}

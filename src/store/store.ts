@@ -1,0 +1,101 @@
+/**
+ * The Store port: small repositories behind one handle, implemented by the file store
+ * (default, `./.threatdraft/`), the Redis store (with REDIS_URL) and an in-memory store for tests.
+ * Every implementation passes the one contract suite in `test/store/contract.ts`.
+ */
+import type { Draft, DraftStatus } from '../../schemas/draft.js';
+import type { Listing } from '../../schemas/listing.js';
+
+export interface ListingRepo {
+  /** Stores the listing; returns the contentHash it replaced (null when new). */
+  put(listing: Listing): Promise<{ previousHash: string | null }>;
+  get(id: string): Promise<Listing | null>;
+  /** The listings for `ids`, in the same order, null where an id is not stored. */
+  getMany(ids: readonly string[]): Promise<Array<Listing | null>>;
+  /** Every stored listing id, sorted. */
+  ids(): Promise<string[]>;
+}
+
+export interface DraftFilter {
+  status?: readonly DraftStatus[];
+  listingId?: string;
+  /** Skip this many matching drafts (after sorting by listingId, then revision). @default 0 */
+  offset?: number;
+  /** Return at most this many drafts. @default unlimited */
+  limit?: number;
+}
+
+export interface DraftRepo {
+  get(id: string): Promise<Draft | null>;
+  /** The newest revision for a listing, whatever its status. */
+  current(listingId: string): Promise<Draft | null>;
+  /** Matching drafts sorted by listingId, then revision (ascending). */
+  list(filter?: DraftFilter): Promise<Draft[]>;
+  /**
+   * Saves with compare-and-set: `expectedVersion` null means the draft must not exist yet;
+   * otherwise the stored version must equal it. The saved draft has `version` + 1 (or 1 when new).
+   * @throws ConflictError when the stored version differs; nothing is written.
+   */
+  save(draft: Draft, expectedVersion: number | null): Promise<Draft>;
+}
+
+export interface AuditEntry {
+  at: string;
+  actor: string;
+  action: string;
+  subject: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditLog {
+  /** Appends one entry; entries are never rewritten. */
+  append(entry: AuditEntry): Promise<void>;
+  /** Entries in the order they were appended, optionally only those about `subject`. */
+  list(filter?: { subject?: string }): Promise<AuditEntry[]>;
+}
+
+/** A namespaced JSON cache (fetch cache, model responses, eval results). */
+export interface CacheRepo {
+  get<T = unknown>(namespace: string, key: string): Promise<T | null>;
+  set(namespace: string, key: string, value: unknown): Promise<void>;
+  delete(namespace: string, key: string): Promise<void>;
+}
+
+export interface Reviewer {
+  name: string;
+  /** sha256 of the personal token; the token itself is never stored. */
+  tokenHash: string;
+  createdAt: string;
+}
+
+export interface ReviewerRepo {
+  /**
+   * Adds a reviewer.
+   * @throws ConflictError when the name or the token hash is already taken.
+   */
+  add(reviewer: Reviewer): Promise<void>;
+  list(): Promise<Reviewer[]>;
+  remove(name: string): Promise<boolean>;
+  findByTokenHash(tokenHash: string): Promise<Reviewer | null>;
+}
+
+/** Counts for `threatdraft status`. */
+export interface StoreStats {
+  listings: number;
+  /** Drafts (every revision) per status. */
+  drafts: Record<DraftStatus, number>;
+  reviewers: number;
+  auditEntries: number;
+}
+
+export interface Store {
+  readonly kind: 'file' | 'redis' | 'memory';
+  readonly listings: ListingRepo;
+  readonly drafts: DraftRepo;
+  readonly audit: AuditLog;
+  readonly cache: CacheRepo;
+  readonly reviewers: ReviewerRepo;
+  /** Counts of listings, drafts per status, reviewers and audit entries. */
+  stats(): Promise<StoreStats>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'evals/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    sequence: { shuffle: { files: false, tests: true } },
+    pool: 'forks',
+  },
+});
