@@ -1,0 +1,5 @@
+/** Every command, in the order `--help` lists them. Add a line per command module. */
+import type { DefineCommand } from './types.js';
+import { defineScore } from './score.js';
+
+export const COMMANDS: readonly DefineCommand[] = [defineScore];
