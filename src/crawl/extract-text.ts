@@ -1,0 +1,284 @@
+/**
+ * Block-aware text serialisation of a parsed HTML tree (pure, no I/O).
+ *
+ * Paragraph-like blocks are separated by a blank line; list items, table rows and definition pairs
+ * by a single newline, so lists stay readable and evidence quotes can be matched line by line.
+ * Two-cell table rows and dt/dd pairs render as `key: value`, the same shape as `fields.metadata`.
+ */
+import type { AnyNode, Element } from 'domhandler';
+
+/** Elements whose content is never visible text. */
+export const SKIP_TAGS: ReadonlySet<string> = new Set([
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'svg',
+  'math',
+  'iframe',
+  'object',
+  'embed',
+  'canvas',
+  'head',
+  'title',
+  'meta',
+  'link',
+  'select',
+  'textarea',
+  'input',
+  'button',
+]);
+
+const BLOCK_TAGS: ReadonlySet<string> = new Set([
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'body',
+  'center',
+  'details',
+  'dialog',
+  'div',
+  'dl',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'form',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'hgroup',
+  'hr',
+  'html',
+  'legend',
+  'main',
+  'nav',
+  'ol',
+  'p',
+  'pre',
+  'section',
+  'summary',
+  'table',
+  'tbody',
+  'thead',
+  'tfoot',
+  'ul',
+]);
+
+// Elements that are not paragraph blocks but still separate words.
+const CELL_TAGS: ReadonlySet<string> = new Set(['li', 'dt', 'dd', 'tr', 'td', 'th', 'caption']);
+
+interface Block {
+  text: string;
+  /** Tight blocks (list items, rows, pairs) join their tight neighbours with one newline. */
+  tight: boolean;
+}
+
+/** Collapses every run of whitespace (including non-breaking spaces) to one space and trims. */
+export function collapse(value: string): string {
+  return value.replace(/[\s\u00a0\u200b\ufeff]+/g, ' ').trim();
+}
+
+/** Inline text of a node: visible text with whitespace collapsed, skipping invisible elements. */
+export function inlineText(node: AnyNode, skip?: (el: Element) => boolean): string {
+  const out: string[] = [];
+  collectInline(node, out, skip);
+  return collapse(out.join(''));
+}
+
+function collectInline(node: AnyNode, out: string[], skip: ((el: Element) => boolean) | undefined): void {
+  if (node.type === 'text') {
+    out.push((node as unknown as { data: string }).data);
+    return;
+  }
+  if (node.type !== 'tag' && node.type !== 'root') return;
+  const el = node as Element;
+  if (node.type === 'tag') {
+    if (SKIP_TAGS.has(el.name)) return;
+    if (skip?.(el) === true) return;
+    if (el.name === 'br') {
+      out.push(' ');
+      return;
+    }
+  }
+  const children = (node as unknown as { children?: AnyNode[] }).children;
+  if (children === undefined) return;
+  for (const child of children) {
+    collectInline(child, out, skip);
+    // Block children inside inline context still need a word break between them.
+    if (child.type === 'tag' && (BLOCK_TAGS.has((child as Element).name) || CELL_TAGS.has((child as Element).name))) {
+      out.push(' ');
+    }
+  }
+}
+
+/** Options for {@link serializeBlocks}. */
+export interface SerializeOptions {
+  /** Elements to leave out entirely (page chrome, for instance). */
+  skip?: ((el: Element) => boolean) | undefined;
+}
+
+/** Serialises the visible text of `root` into paragraphs and lines. */
+export function serializeBlocks(root: AnyNode, options: SerializeOptions = {}): string {
+  const blocks: Block[] = [];
+  const state: Walker = { blocks, inline: [], skip: options.skip };
+  walk(root, state);
+  flush(state, false);
+  let out = '';
+  let previousTight = false;
+  for (const block of blocks) {
+    // An empty block marks the end of a list, table or dl: the next block starts a new paragraph.
+    if (block.text === '') {
+      previousTight = false;
+      continue;
+    }
+    if (out !== '') out += block.tight && previousTight ? '\n' : '\n\n';
+    out += block.text;
+    previousTight = block.tight;
+  }
+  return out;
+}
+
+interface Walker {
+  blocks: Block[];
+  inline: string[];
+  skip: ((el: Element) => boolean) | undefined;
+}
+
+function flush(state: Walker, tight: boolean, prefix = ''): void {
+  const text = collapse(state.inline.join(''));
+  state.inline = [];
+  if (text !== '') state.blocks.push({ text: prefix + text, tight });
+}
+
+function childrenOf(node: AnyNode): AnyNode[] {
+  return (node as unknown as { children?: AnyNode[] }).children ?? [];
+}
+
+function walk(node: AnyNode, state: Walker): void {
+  if (node.type === 'text') {
+    state.inline.push((node as unknown as { data: string }).data);
+    return;
+  }
+  if (node.type === 'root') {
+    for (const child of childrenOf(node)) walk(child, state);
+    return;
+  }
+  if (node.type !== 'tag') return;
+  const el = node as Element;
+  const name = el.name;
+  if (SKIP_TAGS.has(name) || state.skip?.(el) === true) return;
+  if (name === 'br') {
+    state.inline.push(' ');
+    return;
+  }
+  if (name === 'li') {
+    flush(state, false);
+    walkListItem(el, state);
+    return;
+  }
+  if (name === 'tr') {
+    flush(state, false);
+    const cells = childrenOf(el).filter(
+      (child): child is Element => child.type === 'tag' && ((child as Element).name === 'td' || (child as Element).name === 'th'),
+    );
+    const texts = cells.map((cell) => inlineText(cell, state.skip)).filter((text) => text !== '');
+    if (texts.length === 2) state.blocks.push({ text: `${stripColon(texts[0] ?? '')}: ${texts[1] ?? ''}`, tight: true });
+    else if (texts.length > 0) state.blocks.push({ text: texts.join(' | '), tight: true });
+    return;
+  }
+  if (name === 'dl') {
+    flush(state, false);
+    walkDefinitionList(el, state);
+    state.blocks.push({ text: '', tight: false });
+    return;
+  }
+  if (name === 'pre') {
+    flush(state, false);
+    const text = rawText(el)
+      .split('\n')
+      .map((line) => collapse(line))
+      .filter((line) => line !== '')
+      .join('\n');
+    if (text !== '') state.blocks.push({ text, tight: false });
+    return;
+  }
+  const block = BLOCK_TAGS.has(name) || name === 'td' || name === 'th' || name === 'caption';
+  if (block) flush(state, false);
+  for (const child of childrenOf(el)) walk(child, state);
+  if (block) flush(state, false);
+  if (name === 'ul' || name === 'ol' || name === 'table') state.blocks.push({ text: '', tight: false });
+  else if (name === 'td' || name === 'th') state.inline.push(' ');
+}
+
+function walkListItem(li: Element, state: Walker): void {
+  // The item's own text, then any nested lists as their own items.
+  const own: string[] = [];
+  const nested: Element[] = [];
+  for (const child of childrenOf(li)) {
+    if (child.type === 'tag' && ((child as Element).name === 'ul' || (child as Element).name === 'ol')) {
+      nested.push(child as Element);
+    } else {
+      collectInline(child, own, state.skip);
+      if (child.type === 'tag' && BLOCK_TAGS.has((child as Element).name)) own.push(' ');
+    }
+  }
+  const text = collapse(own.join(''));
+  if (text !== '') state.blocks.push({ text: `- ${text}`, tight: true });
+  for (const list of nested) {
+    for (const item of childrenOf(list)) {
+      if (item.type === 'tag' && (item as Element).name === 'li') walkListItem(item as Element, state);
+    }
+  }
+}
+
+function walkDefinitionList(dl: Element, state: Walker): void {
+  let term: string | undefined;
+  const items = flattenDefinitionItems(dl);
+  for (const item of items) {
+    const text = inlineText(item, state.skip);
+    if (item.name === 'dt') {
+      if (term !== undefined) state.blocks.push({ text: term, tight: true });
+      term = text === '' ? undefined : stripColon(text);
+    } else if (text !== '') {
+      state.blocks.push({ text: term === undefined ? text : `${term}: ${text}`, tight: true });
+      term = undefined;
+    }
+  }
+  if (term !== undefined) state.blocks.push({ text: term, tight: true });
+}
+
+/** dt/dd children of a dl, looking through the div wrappers HTML allows between them. */
+export function flattenDefinitionItems(dl: Element): Element[] {
+  const out: Element[] = [];
+  for (const child of childrenOf(dl)) {
+    if (child.type !== 'tag') continue;
+    const el = child as Element;
+    if (el.name === 'dt' || el.name === 'dd') out.push(el);
+    else if (el.name === 'div') {
+      for (const inner of childrenOf(el)) {
+        if (inner.type === 'tag' && ((inner as Element).name === 'dt' || (inner as Element).name === 'dd')) {
+          out.push(inner as Element);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function rawText(node: AnyNode): string {
+  if (node.type === 'text') return (node as unknown as { data: string }).data;
+  if (node.type !== 'tag' && node.type !== 'root') return '';
+  if (node.type === 'tag' && (node as Element).name === 'br') return '\n';
+  return childrenOf(node).map(rawText).join('');
+}
+
+/** Removes a trailing colon from a label ("Category:" -> "Category"). */
+export function stripColon(value: string): string {
+  return value.replace(/\s*[:：]\s*$/, '').trim();
+}

@@ -1,0 +1,593 @@
+/**
+ * Extraction: one listing page's HTML in, one clean, hashed `Listing` out. Pure: no I/O, no clock.
+ *
+ * The source's CSS selectors win where they match; otherwise generic rules find the title, summary,
+ * capability bullets, key-value metadata, code repositories and readable main text. The text always
+ * contains the title, summary, every capability and every metadata pair, so an assessor's evidence
+ * quotes can be checked against it. Malformed or truncated HTML never throws.
+ */
+import { createHash } from 'node:crypto';
+import { Readability } from '@mozilla/readability';
+import { load } from 'cheerio';
+import type { CheerioAPI } from 'cheerio';
+import type { AnyNode, Element } from 'domhandler';
+import { decode, encode } from 'gpt-tokenizer';
+import { parseHTML } from 'linkedom';
+import type { Listing, Repo } from '../../schemas/listing.js';
+import type { SourceConfig } from '../../schemas/source.js';
+import { collapse, flattenDefinitionItems, inlineText, serializeBlocks, stripColon } from './extract-text.js';
+
+/** Options for {@link extractListing}. */
+export interface ExtractOptions {
+  /** The page's URL (after redirects); relative links resolve against it and the id derives from it. */
+  url: string;
+  sourceId: string;
+  /** ISO timestamp of the fetch; stored, never hashed. */
+  fetchedAt: string;
+  /** The source's CSS selectors; each one falls back to the generic rule when it matches nothing. */
+  fields?: SourceConfig['fields'] | undefined;
+  /** Token budget for `text` (o200k_base). @default 6000 */
+  maxTokens?: number;
+  /** Enrichment result for the listing's code repository; its README is hashed, not put into `text`. */
+  repo?: Repo | undefined;
+}
+
+/** Default token budget of `Listing.text`. */
+export const DEFAULT_MAX_TOKENS = 6000;
+
+/** The marker appended where the text was cut by the token budget. */
+export const TRUNCATION_MARKER = '[… truncated]';
+
+const CAPABILITY_HEADING =
+  /\b(capabilit(y|ies)|features?|tools?|skills?|functions?|functionality|abilities|highlights|integrations?|what (it|this agent|the agent) (can )?do(es)?|what it offers)\b/i;
+const CODE_HOSTS = ['github.com', 'gitlab.com', 'bitbucket.org', 'codeberg.org', 'huggingface.co'];
+const GITHUB_RESERVED = new Set([
+  'about',
+  'apps',
+  'blog',
+  'collections',
+  'contact',
+  'enterprise',
+  'explore',
+  'features',
+  'login',
+  'marketplace',
+  'orgs',
+  'pricing',
+  'security',
+  'settings',
+  'signup',
+  'site',
+  'sponsors',
+  'topics',
+  'trending',
+]);
+const CATEGORY_KEYS = /^(category|categories|type|kind|agent type|listing type|tags?)$/i;
+// Page chrome left out of the readable text when no main-content element is found.
+const CHROME_TAGS = new Set(['nav', 'footer', 'header', 'aside']);
+const MAIN_CANDIDATES = 'main, article, [role="main"], #content, #main-content, .main-content, .entry-content, .post-content';
+const MAX_TITLE_CHARS = 300;
+const MAX_SUMMARY_CHARS = 1000;
+const MAX_FIELD_CHARS = 500;
+const MAX_CAPABILITIES = 100;
+const MAX_METADATA = 60;
+// Readability only helps on long pages full of boilerplate; small pages are their own main content.
+const READABILITY_MIN_CHARS = 2500;
+// Token counting is skipped when the UTF-8 length already proves the text is within budget.
+const MARKER_RESERVE_TOKENS = 16;
+const ENCODE_OPTIONS = { disallowedSpecial: new Set<string>() };
+
+/** Extracts a `Listing` from a page's HTML; never throws on malformed or truncated markup. */
+export function extractListing(html: string, options: ExtractOptions): Listing {
+  const maxTokens = Math.max(64, Math.floor(options.maxTokens ?? DEFAULT_MAX_TOKENS));
+  const $ = safeLoad(html);
+  const fields = options.fields ?? {};
+
+  const title = clip(pickTitle($, fields.title, options.url), MAX_TITLE_CHARS);
+  const summary = clip(pickSummary($, fields.description), MAX_SUMMARY_CHARS);
+  const capabilities = pickCapabilities($, fields.capabilities);
+  const metadata = pickMetadata($);
+  const repositories = pickRepositories($, fields.repository, options.url);
+  const category = pickCategory(metadata);
+
+  const main = mainText($, html);
+  const assembled = assembleText({ title, summary, main, capabilities, metadata });
+  const { text, truncated } = capTokens(assembled, maxTokens);
+
+  const listingFields: Listing['fields'] = { capabilities, metadata, repositories, category };
+  const contentHash = computeContentHash({ title, summary, text, fields: listingFields, repo: options.repo });
+  const normalizedUrl = normalizeListingUrl(options.url);
+  const listing: Listing = {
+    id: listingId(options.sourceId, normalizedUrl),
+    sourceId: options.sourceId,
+    url: options.url,
+    fetchedAt: options.fetchedAt,
+    contentHash,
+    title,
+    summary,
+    text,
+    truncated,
+    fields: listingFields,
+  };
+  if (options.repo !== undefined) listing.repo = options.repo;
+  return listing;
+}
+
+/** What {@link computeContentHash} hashes: everything that would change an assessment. */
+export interface ContentHashParts {
+  title: string;
+  summary: string;
+  text: string;
+  fields: Listing['fields'];
+  repo?: Pick<Repo, 'url' | 'readme'> | undefined;
+}
+
+/**
+ * sha256 (hex) over the normalised title, summary, text, fields and repository README.
+ * Whitespace-only differences and the fetch time or URL never change it.
+ */
+export function computeContentHash(parts: ContentHashParts): string {
+  const metadata = Object.keys(parts.fields.metadata)
+    .sort()
+    .map((key) => [collapse(key), collapse(parts.fields.metadata[key] ?? '')]);
+  const canonical = JSON.stringify({
+    v: 1,
+    title: collapse(parts.title),
+    summary: collapse(parts.summary),
+    text: collapse(parts.text),
+    capabilities: parts.fields.capabilities.map(collapse),
+    metadata,
+    repositories: [...parts.fields.repositories].sort(),
+    category: parts.fields.category === null ? null : collapse(parts.fields.category),
+    repo:
+      parts.repo === undefined
+        ? null
+        : { url: parts.repo.url, readme: parts.repo.readme === null ? null : collapse(parts.repo.readme) },
+  });
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/**
+ * A stable, filesystem- and URL-safe id (`[a-z0-9._-]`, at most 128 chars): the source, a slug of
+ * the URL's last path segment, and a short hash of source and URL so distinct URLs never collide.
+ */
+export function listingId(sourceId: string, normalizedUrl: string): string {
+  const source = slugify(sourceId, 48) || 'source';
+  const hash = createHash('sha256').update(`${sourceId}\n${normalizedUrl}`).digest('hex').slice(0, 12);
+  let segment = '';
+  try {
+    const parsed = new URL(normalizedUrl);
+    const segments = parsed.pathname.split('/').filter((part) => part !== '');
+    const last = segments.at(-1) ?? '';
+    segment = slugify(safeDecode(last).replace(/\.(html?|php|aspx?|jsp)$/i, ''), 60);
+    if (segment === '' || /^index$/.test(segment)) segment = slugify(parsed.hostname, 60);
+  } catch {
+    segment = slugify(normalizedUrl, 60);
+  }
+  return segment === '' ? `${source}.${hash}` : `${source}.${segment}-${hash}`;
+}
+
+/** The URL form ids are derived from: no fragment, lowercase host, default port dropped. */
+export function normalizeListingUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.hash = '';
+    return parsed.toString();
+  } catch {
+    return url.trim();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fields
+
+function safeLoad(html: string): CheerioAPI {
+  try {
+    return load(html);
+  } catch {
+    // parse5 recovers from nearly anything; this guards against pathological input (e.g. lone surrogates).
+    return load('');
+  }
+}
+
+function firstText($: CheerioAPI, selector: string | undefined): string {
+  if (selector === undefined) return '';
+  try {
+    for (const el of $(selector).toArray()) {
+      const text = el.type === 'tag' && el.name === 'meta' ? collapse($(el).attr('content') ?? '') : inlineText(el);
+      if (text !== '') return text;
+    }
+  } catch {
+    // An invalid selector in a source config falls back to the generic rule.
+  }
+  return '';
+}
+
+function metaContent($: CheerioAPI, ...keys: string[]): string {
+  for (const key of keys) {
+    const value = $(`meta[property="${key}"], meta[name="${key}"]`).first().attr('content');
+    if (value !== undefined && collapse(value) !== '') return collapse(value);
+  }
+  return '';
+}
+
+function pickTitle($: CheerioAPI, selector: string | undefined, url: string): string {
+  const fromSelector = firstText($, selector);
+  if (fromSelector !== '') return fromSelector;
+  const h1 = firstText($, 'h1');
+  if (h1 !== '') return h1;
+  const og = metaContent($, 'og:title', 'twitter:title');
+  if (og !== '') return og;
+  const named = firstText($, '[itemprop="name"], h2.title, h2.name, .listing-title, .agent-name, .title');
+  if (named !== '') return named;
+  const documentTitle = collapse($('title').first().text());
+  if (documentTitle !== '') {
+    // "Agent — Directory" -> "Agent": drop the last site-name segment only.
+    const parts = documentTitle.split(/\s+[—–|·]\s+|\s+-\s+/);
+    return parts.length > 1 ? parts.slice(0, -1).join(' - ') : documentTitle;
+  }
+  return titleFromUrl(url);
+}
+
+function titleFromUrl(url: string): string {
+  try {
+    const last = new URL(url).pathname.split('/').filter((part) => part !== '').at(-1);
+    if (last === undefined) return '';
+    return collapse(safeDecode(last).replace(/\.(html?|php)$/i, '').replace(/[-_]+/g, ' '));
+  } catch {
+    return '';
+  }
+}
+
+function pickSummary($: CheerioAPI, selector: string | undefined): string {
+  const fromSelector = firstText($, selector);
+  if (fromSelector !== '') return fromSelector;
+  const meta = metaContent($, 'description', 'og:description', 'twitter:description');
+  if (meta !== '') return meta;
+  let fallback = '';
+  for (const p of $('body p').toArray()) {
+    if (isInChrome(p)) continue;
+    const text = inlineText(p);
+    if (text.length >= 60) return text;
+    if (fallback === '' && text.length >= 20) fallback = text;
+  }
+  return fallback;
+}
+
+function pickCapabilities($: CheerioAPI, selector: string | undefined): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const add = (text: string): void => {
+    const clean = clip(text.replace(/^[-*•·]\s+/, ''), MAX_FIELD_CHARS);
+    const key = clean.toLowerCase();
+    if (clean === '' || seen.has(key) || out.length >= MAX_CAPABILITIES) return;
+    seen.add(key);
+    out.push(clean);
+  };
+  if (selector !== undefined) {
+    try {
+      for (const el of $(selector).toArray()) {
+        if (el.type !== 'tag') continue;
+        if (el.name === 'ul' || el.name === 'ol') listItems(el).forEach((li) => add(itemText(li)));
+        else if ($(el).find('li').length > 0) $(el).find('li').toArray().forEach((li) => add(itemText(li)));
+        else add(inlineText(el));
+      }
+    } catch {
+      // Invalid selector: generic rule below.
+    }
+    if (out.length > 0) return out;
+  }
+  for (const heading of $('h1, h2, h3, h4, h5, h6, dt, strong, b').toArray()) {
+    const label = inlineText(heading);
+    if (label.length > 60 || !CAPABILITY_HEADING.test(label)) continue;
+    for (const list of listsAfterHeading(heading)) listItems(list).forEach((li) => add(itemText(li)));
+  }
+  return out;
+}
+
+/** Lists that follow a heading, up to the next heading; looks one level up when the heading is wrapped. */
+function listsAfterHeading(heading: Element): Element[] {
+  let anchor: Element | null = heading;
+  for (let depth = 0; depth < 2 && anchor !== null; depth++) {
+    const lists: Element[] = [];
+    let sibling = anchor.nextSibling;
+    while (sibling !== null) {
+      if (sibling.type === 'tag') {
+        const el = sibling as Element;
+        if (/^h[1-6]$/.test(el.name) || (el.name === 'dt' && heading.name === 'dt')) break;
+        if (el.name === 'ul' || el.name === 'ol') lists.push(el);
+        else if (el.name === 'dd' || el.name === 'div' || el.name === 'section' || el.name === 'p') {
+          const inner = descendantLists(el);
+          if (inner.length > 0) lists.push(...inner);
+          if (containsHeading(el)) break;
+        }
+      }
+      sibling = sibling.nextSibling;
+    }
+    if (lists.length > 0) return lists;
+    // A heading inside a wrapper (`<header><h2>Tools</h2></header><ul>`): look after the wrapper.
+    const parent: Element | null = anchor.parent?.type === 'tag' ? (anchor.parent as Element) : null;
+    if (parent === null || countTagChildren(parent) > 2) return [];
+    anchor = parent;
+  }
+  return [];
+}
+
+function countTagChildren(el: Element): number {
+  return el.children.filter((child) => child.type === 'tag').length;
+}
+
+function descendantLists(el: Element): Element[] {
+  const out: Element[] = [];
+  for (const child of el.children) {
+    if (child.type !== 'tag') continue;
+    const c = child as Element;
+    if (c.name === 'ul' || c.name === 'ol') out.push(c);
+    else if (!/^h[1-6]$/.test(c.name)) out.push(...descendantLists(c));
+  }
+  return out;
+}
+
+function containsHeading(el: Element): boolean {
+  return el.children.some(
+    (child) => child.type === 'tag' && (/^h[1-6]$/.test((child as Element).name) || containsHeading(child as Element)),
+  );
+}
+
+function listItems(list: Element): Element[] {
+  return list.children.filter((child): child is Element => child.type === 'tag' && (child as Element).name === 'li');
+}
+
+/** A list item's own text, without nested lists (those are separate items). */
+function itemText(li: Element): string {
+  return inlineText(li, (el) => el !== li && (el.name === 'ul' || el.name === 'ol'));
+}
+
+function pickMetadata($: CheerioAPI): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  let count = 0;
+  const add = (rawKey: string, rawValue: string): void => {
+    const key = clip(stripColon(collapse(rawKey)), 80);
+    const value = clip(collapse(rawValue), MAX_FIELD_CHARS);
+    if (key === '' || value === '' || count >= MAX_METADATA || Object.hasOwn(metadata, key)) return;
+    metadata[key] = value;
+    count++;
+  };
+  for (const row of $('tr').toArray()) {
+    const cells = row.children.filter(
+      (child): child is Element => child.type === 'tag' && ((child as Element).name === 'td' || (child as Element).name === 'th'),
+    );
+    if (cells.length !== 2) continue;
+    const [keyCell, valueCell] = cells as [Element, Element];
+    // A row of two th cells is a column header, not a pair.
+    if (keyCell.name === 'th' && valueCell.name === 'th') continue;
+    add(inlineText(keyCell), inlineText(valueCell));
+  }
+  for (const dl of $('dl').toArray()) {
+    let term: string | undefined;
+    for (const item of flattenDefinitionItems(dl)) {
+      if (item.name === 'dt') term = inlineText(item);
+      else if (term !== undefined) {
+        add(term, inlineText(item));
+        term = undefined;
+      }
+    }
+  }
+  // "<li><strong>License:</strong> MIT</li>": a label in bold ending with a colon.
+  for (const label of $('li > strong:first-child, li > b:first-child, p > strong:first-child, p > b:first-child').toArray()) {
+    const labelText = inlineText(label);
+    if (!/[:：]$/.test(labelText) || labelText.length > 60) continue;
+    const parent = label.parent as Element;
+    const whole = inlineText(parent);
+    if (!whole.startsWith(labelText)) continue;
+    add(labelText, whole.slice(labelText.length));
+  }
+  return metadata;
+}
+
+function pickCategory(metadata: Record<string, string>): string | null {
+  for (const [key, value] of Object.entries(metadata)) {
+    if (CATEGORY_KEYS.test(key)) return value;
+  }
+  return null;
+}
+
+function pickRepositories($: CheerioAPI, selector: string | undefined, baseUrl: string): string[] {
+  const out = new Set<string>();
+  if (selector !== undefined) {
+    try {
+      for (const el of $(selector).toArray()) {
+        if (el.type !== 'tag') continue;
+        const hrefs = el.name === 'a' ? [$(el).attr('href')] : $(el).find('a[href]').toArray().map((a) => $(a).attr('href'));
+        if (hrefs.length === 0) hrefs.push(inlineText(el));
+        for (const href of hrefs) {
+          const absolute = href === undefined ? undefined : resolveHttp(href, baseUrl);
+          if (absolute !== undefined) out.add(canonicalRepoUrl(absolute) ?? absolute);
+        }
+      }
+    } catch {
+      // Invalid selector: generic rule below.
+    }
+    if (out.size > 0) return [...out];
+  }
+  for (const a of $('a[href]').toArray()) {
+    const absolute = resolveHttp($(a).attr('href') ?? '', baseUrl);
+    const repo = absolute === undefined ? undefined : canonicalRepoUrl(absolute);
+    if (repo !== undefined) out.add(repo);
+  }
+  // Bare repository URLs written as text are common in plain listings.
+  const bodyText = $('body').text();
+  for (const match of bodyText.matchAll(/https?:\/\/(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org|codeberg\.org|huggingface\.co)\/[^\s"'<>)\]]+/gi)) {
+    const repo = canonicalRepoUrl(match[0].replace(/[.,;:]+$/, ''));
+    if (repo !== undefined) out.add(repo);
+  }
+  return [...out].slice(0, 20);
+}
+
+function resolveHttp(href: string, baseUrl: string): string | undefined {
+  try {
+    const url = new URL(href.trim(), baseUrl);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.toString() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `https://host/owner/name` for a link into a code host's repository, else undefined. */
+export function canonicalRepoUrl(href: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(href);
+  } catch {
+    return undefined;
+  }
+  const host = url.hostname.toLowerCase().replace(/^www\./, '');
+  if (!CODE_HOSTS.includes(host)) return undefined;
+  const segments = url.pathname
+    .split('/')
+    .filter((part) => part !== '')
+    .map(safeDecode);
+  if (host === 'huggingface.co') {
+    // Models live at /owner/name; datasets and spaces carry a prefix.
+    const prefixed = segments[0] === 'datasets' || segments[0] === 'spaces';
+    const take = prefixed ? segments.slice(0, 3) : segments.slice(0, 2);
+    if (take.length < (prefixed ? 3 : 2)) return undefined;
+    return `https://huggingface.co/${take.join('/')}`;
+  }
+  const [owner, rawName] = segments;
+  if (owner === undefined || rawName === undefined) return undefined;
+  if (host === 'github.com' && GITHUB_RESERVED.has(owner.toLowerCase())) return undefined;
+  const name = rawName.replace(/\.git$/i, '');
+  if (!/^[\w.-]+$/.test(owner) || !/^[\w.-]+$/.test(name)) return undefined;
+  return `https://${host}/${owner}/${name}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Readable text
+
+function isChrome(el: Element): boolean {
+  return CHROME_TAGS.has(el.name) || el.attribs['role'] === 'navigation' || el.attribs['aria-hidden'] === 'true';
+}
+
+/** Inside page chrome that is not itself inside the main content. */
+function isInChrome(el: Element): boolean {
+  let node: Element | null = el;
+  while (node !== null) {
+    if (node.name === 'main' || node.name === 'article') return false;
+    if (isChrome(node)) return true;
+    node = node.parent?.type === 'tag' ? (node.parent as Element) : null;
+  }
+  return false;
+}
+
+function mainText($: CheerioAPI, html: string): string {
+  const body = $('body').get(0) ?? $.root().get(0);
+  if (body === undefined) return '';
+  const bodyText = serializeBlocks(body, { skip: isChrome });
+
+  // The largest main/article element is the main content when it holds most of the page's text.
+  let best = '';
+  try {
+    for (const el of $(MAIN_CANDIDATES).toArray()) {
+      const text = serializeBlocks(el, { skip: (node) => node !== el && (node.name === 'nav' || node.name === 'aside') });
+      if (text.length > best.length) best = text;
+    }
+  } catch {
+    best = '';
+  }
+  if (best.length >= 80 && best.length >= bodyText.length * 0.6) return best;
+  if (bodyText.length < READABILITY_MIN_CHARS) return bodyText.length >= best.length ? bodyText : best;
+
+  const readable = readabilityText(html);
+  if (readable.length >= 200 && readable.length >= bodyText.length * 0.25) return readable;
+  return bodyText;
+}
+
+function readabilityText(html: string): string {
+  try {
+    const { document } = parseHTML(html);
+    const article = new Readability(document as unknown as Document, { charThreshold: 200 }).parse();
+    const content = article?.content;
+    if (typeof content !== 'string' || content === '') return '';
+    const $article = load(content);
+    const root: AnyNode | undefined = $article('body').get(0) ?? $article.root().get(0);
+    return root === undefined ? '' : serializeBlocks(root);
+  } catch {
+    return '';
+  }
+}
+
+interface TextParts {
+  title: string;
+  summary: string;
+  main: string;
+  capabilities: string[];
+  metadata: Record<string, string>;
+}
+
+/** The readable text plus whatever of title, summary, capabilities and metadata it lacks. */
+function assembleText(parts: TextParts): string {
+  const head: string[] = [];
+  let haystack = normalizeForMatch(parts.main);
+  const has = (value: string): boolean => haystack.includes(normalizeForMatch(value));
+  if (parts.title !== '' && !has(parts.title)) head.push(parts.title);
+  if (parts.summary !== '' && !has(parts.summary)) head.push(parts.summary);
+  const body = [...head, parts.main].filter((part) => part !== '').join('\n\n');
+  haystack = normalizeForMatch(body);
+
+  const missingCapabilities = parts.capabilities.filter((capability) => !has(capability));
+  const missingMetadata = Object.entries(parts.metadata)
+    .map(([key, value]) => `${key}: ${value}`)
+    .filter((pair) => !has(pair));
+  const tail: string[] = [];
+  if (missingCapabilities.length > 0) tail.push(['Capabilities:', ...missingCapabilities.map((c) => `- ${c}`)].join('\n'));
+  if (missingMetadata.length > 0) tail.push(missingMetadata.join('\n'));
+  return [body, ...tail].filter((part) => part !== '').join('\n\n');
+}
+
+/** The comparison form used for containment checks: lowercase, whitespace collapsed. */
+export function normalizeForMatch(value: string): string {
+  return collapse(value).toLowerCase();
+}
+
+/** Cuts text to a token budget at a word boundary and marks the cut. */
+export function capTokens(text: string, maxTokens: number): { text: string; truncated: boolean } {
+  // Every token covers at least one UTF-8 byte, so a short text cannot exceed the budget.
+  if (Buffer.byteLength(text, 'utf8') <= maxTokens) return { text, truncated: false };
+  const tokens = encode(text, ENCODE_OPTIONS);
+  if (tokens.length <= maxTokens) return { text, truncated: false };
+  let kept = decode(tokens.slice(0, Math.max(1, maxTokens - MARKER_RESERVE_TOKENS)));
+  // A decoded prefix can end inside a multi-byte character or a word.
+  kept = kept.replace(/\uFFFD+$/, '');
+  const lastSpace = kept.search(/\s\S*$/);
+  if (lastSpace > kept.length * 0.8) kept = kept.slice(0, lastSpace);
+  return { text: `${kept.trimEnd()}\n\n${TRUNCATION_MARKER}`, truncated: true };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function clip(value: string, maxChars: number): string {
+  if (value.length <= maxChars) return value;
+  const cut = value.slice(0, maxChars);
+  const lastSpace = cut.lastIndexOf(' ');
+  return `${(lastSpace > maxChars * 0.7 ? cut.slice(0, lastSpace) : cut).trimEnd()}…`;
+}
+
+function slugify(value: string, maxChars: number): string {
+  return value
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, maxChars)
+    .replace(/-+$/g, '');
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
