@@ -73,6 +73,9 @@ const BLOCK_TAGS: ReadonlySet<string> = new Set([
 // Elements that are not paragraph blocks but still separate words.
 const CELL_TAGS: ReadonlySet<string> = new Set(['li', 'dt', 'dd', 'tr', 'td', 'th', 'caption']);
 
+/** Deeper nesting than this is left out: real pages stay far below it, hostile ones would overflow the stack. */
+export const MAX_DEPTH = 400;
+
 interface Block {
   text: string;
   /** Tight blocks (list items, rows, pairs) join their tight neighbours with one newline. */
@@ -87,11 +90,12 @@ export function collapse(value: string): string {
 /** Inline text of a node: visible text with whitespace collapsed, skipping invisible elements. */
 export function inlineText(node: AnyNode, skip?: (el: Element) => boolean): string {
   const out: string[] = [];
-  collectInline(node, out, skip);
+  collectInline(node, out, skip, 0);
   return collapse(out.join(''));
 }
 
-function collectInline(node: AnyNode, out: string[], skip: ((el: Element) => boolean) | undefined): void {
+function collectInline(node: AnyNode, out: string[], skip: ((el: Element) => boolean) | undefined, depth: number): void {
+  if (depth > MAX_DEPTH) return;
   if (node.type === 'text') {
     out.push((node as unknown as { data: string }).data);
     return;
@@ -109,7 +113,7 @@ function collectInline(node: AnyNode, out: string[], skip: ((el: Element) => boo
   const children = (node as unknown as { children?: AnyNode[] }).children;
   if (children === undefined) return;
   for (const child of children) {
-    collectInline(child, out, skip);
+    collectInline(child, out, skip, depth + 1);
     // Block children inside inline context still need a word break between them.
     if (child.type === 'tag' && (BLOCK_TAGS.has((child as Element).name) || CELL_TAGS.has((child as Element).name))) {
       out.push(' ');
@@ -127,7 +131,7 @@ export interface SerializeOptions {
 export function serializeBlocks(root: AnyNode, options: SerializeOptions = {}): string {
   const blocks: Block[] = [];
   const state: Walker = { blocks, inline: [], skip: options.skip };
-  walk(root, state);
+  walk(root, state, 0);
   flush(state, false);
   let out = '';
   let previousTight = false;
@@ -160,13 +164,14 @@ function childrenOf(node: AnyNode): AnyNode[] {
   return (node as unknown as { children?: AnyNode[] }).children ?? [];
 }
 
-function walk(node: AnyNode, state: Walker): void {
+function walk(node: AnyNode, state: Walker, depth: number): void {
+  if (depth > MAX_DEPTH) return;
   if (node.type === 'text') {
     state.inline.push((node as unknown as { data: string }).data);
     return;
   }
   if (node.type === 'root') {
-    for (const child of childrenOf(node)) walk(child, state);
+    for (const child of childrenOf(node)) walk(child, state, depth + 1);
     return;
   }
   if (node.type !== 'tag') return;
@@ -179,7 +184,7 @@ function walk(node: AnyNode, state: Walker): void {
   }
   if (name === 'li') {
     flush(state, false);
-    walkListItem(el, state);
+    walkListItem(el, state, depth);
     return;
   }
   if (name === 'tr') {
@@ -200,7 +205,7 @@ function walk(node: AnyNode, state: Walker): void {
   }
   if (name === 'pre') {
     flush(state, false);
-    const text = rawText(el)
+    const text = rawText(el, depth)
       .split('\n')
       .map((line) => collapse(line))
       .filter((line) => line !== '')
@@ -210,13 +215,14 @@ function walk(node: AnyNode, state: Walker): void {
   }
   const block = BLOCK_TAGS.has(name) || name === 'td' || name === 'th' || name === 'caption';
   if (block) flush(state, false);
-  for (const child of childrenOf(el)) walk(child, state);
+  for (const child of childrenOf(el)) walk(child, state, depth + 1);
   if (block) flush(state, false);
   if (name === 'ul' || name === 'ol' || name === 'table') state.blocks.push({ text: '', tight: false });
   else if (name === 'td' || name === 'th') state.inline.push(' ');
 }
 
-function walkListItem(li: Element, state: Walker): void {
+function walkListItem(li: Element, state: Walker, depth: number): void {
+  if (depth > MAX_DEPTH) return;
   // The item's own text, then any nested lists as their own items.
   const own: string[] = [];
   const nested: Element[] = [];
@@ -224,7 +230,7 @@ function walkListItem(li: Element, state: Walker): void {
     if (child.type === 'tag' && ((child as Element).name === 'ul' || (child as Element).name === 'ol')) {
       nested.push(child as Element);
     } else {
-      collectInline(child, own, state.skip);
+      collectInline(child, own, state.skip, depth + 1);
       if (child.type === 'tag' && BLOCK_TAGS.has((child as Element).name)) own.push(' ');
     }
   }
@@ -232,7 +238,7 @@ function walkListItem(li: Element, state: Walker): void {
   if (text !== '') state.blocks.push({ text: `- ${text}`, tight: true });
   for (const list of nested) {
     for (const item of childrenOf(list)) {
-      if (item.type === 'tag' && (item as Element).name === 'li') walkListItem(item as Element, state);
+      if (item.type === 'tag' && (item as Element).name === 'li') walkListItem(item as Element, state, depth + 2);
     }
   }
 }
@@ -271,11 +277,14 @@ export function flattenDefinitionItems(dl: Element): Element[] {
   return out;
 }
 
-function rawText(node: AnyNode): string {
+function rawText(node: AnyNode, depth: number): string {
+  if (depth > MAX_DEPTH) return '';
   if (node.type === 'text') return (node as unknown as { data: string }).data;
   if (node.type !== 'tag' && node.type !== 'root') return '';
   if (node.type === 'tag' && (node as Element).name === 'br') return '\n';
-  return childrenOf(node).map(rawText).join('');
+  return childrenOf(node)
+    .map((child) => rawText(child, depth + 1))
+    .join('');
 }
 
 /** Removes a trailing colon from a label ("Category:" -> "Category"). */

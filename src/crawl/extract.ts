@@ -83,14 +83,15 @@ export function extractListing(html: string, options: ExtractOptions): Listing {
   const $ = safeLoad(html);
   const fields = options.fields ?? {};
 
-  const title = clip(pickTitle($, fields.title, options.url), MAX_TITLE_CHARS);
-  const summary = clip(pickSummary($, fields.description), MAX_SUMMARY_CHARS);
-  const capabilities = pickCapabilities($, fields.capabilities);
-  const metadata = pickMetadata($);
-  const repositories = pickRepositories($, fields.repository, options.url);
+  // Each rule is isolated: a pathological page loses that one field, never the whole listing.
+  const title = clip(guard(() => pickTitle($, fields.title, options.url), ''), MAX_TITLE_CHARS);
+  const summary = clip(guard(() => pickSummary($, fields.description), ''), MAX_SUMMARY_CHARS);
+  const capabilities = guard(() => pickCapabilities($, fields.capabilities), []);
+  const metadata = guard(() => pickMetadata($), {});
+  const repositories = guard(() => pickRepositories($, fields.repository, options.url), []);
   const category = pickCategory(metadata);
 
-  const main = mainText($, html);
+  const main = guard(() => mainText($, html), '');
   const assembled = assembleText({ title, summary, main, capabilities, metadata });
   const { text, truncated } = capTokens(assembled, maxTokens);
 
@@ -317,20 +318,23 @@ function countTagChildren(el: Element): number {
   return el.children.filter((child) => child.type === 'tag').length;
 }
 
-function descendantLists(el: Element): Element[] {
+function descendantLists(el: Element, depth = 0): Element[] {
   const out: Element[] = [];
+  if (depth > 50) return out;
   for (const child of el.children) {
     if (child.type !== 'tag') continue;
     const c = child as Element;
     if (c.name === 'ul' || c.name === 'ol') out.push(c);
-    else if (!/^h[1-6]$/.test(c.name)) out.push(...descendantLists(c));
+    else if (!/^h[1-6]$/.test(c.name)) out.push(...descendantLists(c, depth + 1));
   }
   return out;
 }
 
-function containsHeading(el: Element): boolean {
+function containsHeading(el: Element, depth = 0): boolean {
+  if (depth > 50) return false;
   return el.children.some(
-    (child) => child.type === 'tag' && (/^h[1-6]$/.test((child as Element).name) || containsHeading(child as Element)),
+    (child) =>
+      child.type === 'tag' && (/^h[1-6]$/.test((child as Element).name) || containsHeading(child as Element, depth + 1)),
   );
 }
 
@@ -416,7 +420,8 @@ function pickRepositories($: CheerioAPI, selector: string | undefined, baseUrl: 
     if (repo !== undefined) out.add(repo);
   }
   // Bare repository URLs written as text are common in plain listings.
-  const bodyText = $('body').text();
+  const body = $('body').get(0);
+  const bodyText = body === undefined ? '' : inlineText(body);
   for (const match of bodyText.matchAll(/https?:\/\/(?:www\.)?(?:github\.com|gitlab\.com|bitbucket\.org|codeberg\.org|huggingface\.co)\/[^\s"'<>)\]]+/gi)) {
     const repo = canonicalRepoUrl(match[0].replace(/[.,;:]+$/, ''));
     if (repo !== undefined) out.add(repo);
@@ -566,6 +571,14 @@ export function capTokens(text: string, maxTokens: number): { text: string; trun
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
+
+function guard<T>(rule: () => T, fallback: T): T {
+  try {
+    return rule();
+  } catch {
+    return fallback;
+  }
+}
 
 function clip(value: string, maxChars: number): string {
   if (value.length <= maxChars) return value;

@@ -1,0 +1,301 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { load } from 'cheerio';
+import { countTokens } from 'gpt-tokenizer';
+import { describe, expect, it } from 'vitest';
+import { listingSchema } from '../../schemas/listing.js';
+import {
+  TRUNCATION_MARKER,
+  canonicalRepoUrl,
+  computeContentHash,
+  extractListing,
+  listingId,
+  normalizeForMatch,
+} from '../../src/crawl/extract.js';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'reference-dev');
+const BASE = { url: 'https://directory.example/agents/acme-agent', sourceId: 'demo', fetchedAt: '2026-01-01T00:00:00.000Z' };
+
+interface Reference {
+  slug: string;
+  name: string;
+}
+
+const references: Reference[] = readFileSync(join(FIXTURES, 'reference.jsonl'), 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line) as Reference);
+
+function page(slug: string): string {
+  return readFileSync(join(FIXTURES, 'listings', `${slug}.html`), 'utf8');
+}
+
+/** Bullets under capability-like headings, found independently of the extractor with plain cheerio. */
+function expectedBullets(html: string): string[] {
+  const $ = load(html);
+  const bullets: string[] = [];
+  $('h1, h2, h3, h4').each((_, heading) => {
+    if (!/capabilities|features|what it can do|highlights/i.test($(heading).text())) return;
+    $(heading)
+      .nextAll('ul, ol')
+      .first()
+      .find('li')
+      .each((__, li) => {
+        bullets.push($(li).text().replace(/\s+/g, ' ').trim());
+      });
+  });
+  return bullets;
+}
+
+describe('extractListing on the 35 reference pages', () => {
+  it('has all 35 pages and one reference line per page', () => {
+    const files = readdirSync(join(FIXTURES, 'listings')).filter((name) => name.endsWith('.html'));
+    expect(files).toHaveLength(35);
+    expect(references.map((reference) => `${reference.slug}.html`).sort()).toEqual(files.sort());
+  });
+
+  it.each(references.map((reference) => [reference.slug, reference] as const))(
+    'finds the title, summary and every capability bullet of %s in the text',
+    (slug, reference) => {
+      const html = page(slug);
+      const listing = extractListing(html, { ...BASE, url: `https://directory.example/agents/${slug}.html` });
+      expect(listingSchema.safeParse(listing).success).toBe(true);
+      expect(listing.title).toBe(reference.name);
+      expect(listing.summary.length).toBeGreaterThan(20);
+      const bullets = expectedBullets(html);
+      expect(bullets.length).toBeGreaterThan(0);
+      expect(listing.fields.capabilities).toEqual(bullets);
+      const text = normalizeForMatch(listing.text);
+      expect(text).toContain(normalizeForMatch(listing.title));
+      expect(text).toContain(normalizeForMatch(listing.summary));
+      for (const bullet of bullets) expect(text).toContain(normalizeForMatch(bullet));
+      for (const [key, value] of Object.entries(listing.fields.metadata)) {
+        expect(text).toContain(normalizeForMatch(`${key}: ${value}`));
+      }
+      expect(listing.fields.metadata['Category']).toBe(listing.fields.category);
+      expect(listing.truncated).toBe(false);
+    },
+  );
+});
+
+describe('extractListing metadata', () => {
+  it('reads two-column table rows (td/td and th/td) and skips header rows', () => {
+    const html = `<html><body><h1>Agent</h1><table>
+      <tr><th>Field</th><th>Value</th></tr>
+      <tr><th>License</th><td>MIT</td></tr>
+      <tr><td>Category:</td><td>coding agent</td></tr>
+      <tr><td>a</td><td>b</td><td>three cells</td></tr>
+    </table></body></html>`;
+    const listing = extractListing(html, BASE);
+    expect(listing.fields.metadata).toEqual({ License: 'MIT', Category: 'coding agent' });
+    expect(listing.fields.category).toBe('coding agent');
+    expect(listing.text).toContain('License: MIT');
+    expect(listing.text).toContain('Category: coding agent');
+  });
+
+  it('reads definition lists, including dt/dd pairs wrapped in div', () => {
+    const html = `<body><h1>Agent</h1><dl>
+      <dt>Deployment</dt><dd>Self-hosted (Docker)</dd>
+      <div><dt>Memory</dt><dd>Postgres  vector store</dd></div>
+    </dl></body>`;
+    const listing = extractListing(html, BASE);
+    expect(listing.fields.metadata).toEqual({ Deployment: 'Self-hosted (Docker)', Memory: 'Postgres vector store' });
+    expect(listing.text).toContain('Deployment: Self-hosted (Docker)\nMemory: Postgres vector store');
+    expect(listing.fields.category).toBeNull();
+  });
+
+  it('reads bold "Label:" list items as pairs', () => {
+    const listing = extractListing('<body><h1>A</h1><ul><li><b>Auth:</b> OAuth 2.0</li><li>plain</li></ul></body>', BASE);
+    expect(listing.fields.metadata).toEqual({ Auth: 'OAuth 2.0' });
+  });
+});
+
+describe('extractListing selectors and fallbacks', () => {
+  const html = `<html><head><title>Ignored — Directory</title>
+    <meta property="og:title" content="OG Title"><meta property="og:description" content="OG description of the agent.">
+    </head><body><h1>Page heading</h1>
+    <div class="name">Selected Name</div><p class="blurb">Selected blurb.</p>
+    <div class="abilities"><span>Reads files</span><span>Writes files</span></div>
+    <a class="src" href="/code/repo">source</a>
+    <a href="https://github.com/acme/agent.git">GitHub</a></body></html>`;
+
+  it('uses the source selectors when they match', () => {
+    const listing = extractListing(html, {
+      ...BASE,
+      fields: { title: '.name', description: '.blurb', capabilities: '.abilities span', repository: 'a.src' },
+    });
+    expect(listing.title).toBe('Selected Name');
+    expect(listing.summary).toBe('Selected blurb.');
+    expect(listing.fields.capabilities).toEqual(['Reads files', 'Writes files']);
+    expect(listing.fields.repositories).toEqual(['https://directory.example/code/repo']);
+  });
+
+  it('falls back to the generic rules when a selector matches nothing or is invalid', () => {
+    const listing = extractListing(html, { ...BASE, fields: { title: '.missing', description: '[[invalid' } });
+    expect(listing.title).toBe('Page heading');
+    expect(listing.summary).toBe('OG description of the agent.');
+    expect(listing.fields.repositories).toEqual(['https://github.com/acme/agent']);
+  });
+
+  it('takes og:title without an h1, and the <title> without its site suffix without either', () => {
+    const og = extractListing('<html><head><meta property="og:title" content="OG Only"></head><body><p>x</p></body></html>', BASE);
+    expect(og.title).toBe('OG Only');
+    const titled = extractListing('<html><head><title>Helper Bot — Agent Directory</title></head><body></body></html>', BASE);
+    expect(titled.title).toBe('Helper Bot');
+  });
+
+  it('takes the first substantial paragraph as summary when there is no meta description', () => {
+    const listing = extractListing(
+      '<body><nav><p>Home | Agents | About us and more links here</p></nav><h1>A</h1><p>Short.</p><p>This agent triages support tickets and drafts replies for human agents.</p></body>',
+      BASE,
+    );
+    expect(listing.summary).toBe('This agent triages support tickets and drafts replies for human agents.');
+    expect(listing.text).not.toContain('Home | Agents');
+  });
+
+  it('collects repositories on code hosts, canonicalised and deduplicated', () => {
+    const listing = extractListing(
+      `<body><h1>A</h1>
+      <a href="https://github.com/acme/tool/tree/main/src">tree</a>
+      <a href="https://github.com/acme/tool">same</a>
+      <a href="https://github.com/features">not a repo</a>
+      <a href="https://gitlab.com/group/project">gl</a>
+      <a href="https://huggingface.co/org/model">model</a>
+      <a href="https://example.com/acme/tool">other host</a>
+      <p>Source: https://codeberg.org/me/thing.</p></body>`,
+      BASE,
+    );
+    expect(listing.fields.repositories).toEqual([
+      'https://github.com/acme/tool',
+      'https://gitlab.com/group/project',
+      'https://huggingface.co/org/model',
+      'https://codeberg.org/me/thing',
+    ]);
+    expect(canonicalRepoUrl('https://bitbucket.org/team/repo.git')).toBe('https://bitbucket.org/team/repo');
+    expect(canonicalRepoUrl('https://github.com/onlyowner')).toBeUndefined();
+  });
+
+  it('finds capability lists under wrapped headings and bold labels', () => {
+    const listing = extractListing(
+      '<body><h1>A</h1><header><h2>Tools</h2></header><ul><li>web_search</li><li>run_python</li></ul><p><strong>Skills</strong></p><ol><li>SQL</li></ol></body>',
+      BASE,
+    );
+    expect(listing.fields.capabilities).toEqual(['web_search', 'run_python', 'SQL']);
+  });
+});
+
+describe('extractListing robustness and the token cap', () => {
+  it.each([
+    ['empty', ''],
+    ['truncated mid-tag', '<html><head><title>Cut</title></head><body><h1>Cut off</h1><ul><li>one<li>tw'],
+    ['garbage', '<<<>>> </div></div><td><tr>'],
+    ['lone surrogate', '<h1>\ud800 broken</h1>'],
+    ['deep nesting', `${'<div><span>'.repeat(3000)}deep text`],
+  ])('does not throw on %s HTML and returns a valid listing', (_, html) => {
+    const listing = extractListing(html, BASE);
+    expect(listingSchema.safeParse(listing).success).toBe(true);
+  });
+
+  it('keeps items of an unclosed list and separates words of an unclosed heading', () => {
+    const listing = extractListing('<body><h1>Unclosed <ul><li>one<li>two', BASE);
+    expect(listing.title).toBe('Unclosed one two');
+    expect(listing.text).toContain('- one\n- two');
+  });
+
+  it('caps the text by tokens, marks the cut and keeps the head', () => {
+    const paragraphs = Array.from({ length: 400 }, (_, i) => `<p>Paragraph ${i} describes the agent's tool use in detail.</p>`).join('');
+    const listing = extractListing(`<body><h1>Long Agent</h1>${paragraphs}</body>`, { ...BASE, maxTokens: 300 });
+    expect(listing.truncated).toBe(true);
+    expect(listing.text.endsWith(`\n\n${TRUNCATION_MARKER}`)).toBe(true);
+    expect(listing.text.startsWith('Long Agent')).toBe(true);
+    expect(countTokens(listing.text)).toBeLessThanOrEqual(300);
+    expect(countTokens(listing.text)).toBeGreaterThan(250);
+  });
+
+  it('counts special-token text as plain text instead of throwing', () => {
+    const listing = extractListing(`<body><h1>A</h1><p>${'<|endoftext|> '.repeat(200)}</p></body>`, { ...BASE, maxTokens: 100 });
+    expect(listing.truncated).toBe(true);
+  });
+
+  it('does not truncate text within the budget', () => {
+    const listing = extractListing('<body><h1>Short</h1><p>Tiny.</p></body>', { ...BASE, maxTokens: 100 });
+    expect(listing.truncated).toBe(false);
+    expect(listing.text).not.toContain(TRUNCATION_MARKER);
+  });
+
+  it('runs Readability on long pages without main element and drops boilerplate', () => {
+    const article = Array.from(
+      { length: 30 },
+      (_, i) => `<p>Section ${i}: the assistant connects to the customer's CRM, reads tickets, and proposes replies that a human approves before sending, with every action logged.</p>`,
+    ).join('');
+    const links = Array.from({ length: 80 }, (_, i) => `<a href="/c/${i}">Category ${i}</a>`).join(' ');
+    const html = `<html><body><div class="sidebar">${links}</div><div class="story"><h1>Support Copilot</h1>${article}</div></body></html>`;
+    const listing = extractListing(html, BASE);
+    expect(listing.text).toContain('Section 29: the assistant connects');
+    expect(listing.text).not.toContain('Category 79');
+  });
+});
+
+describe('computeContentHash and listingId', () => {
+  const html = page('n8n');
+
+  it('is stable across whitespace-only changes, fetchedAt and URL', () => {
+    const a = extractListing(html, BASE);
+    const b = extractListing(html.replace(/\n/g, '\n\n   ').replace(/<li>/g, '<li>  '), {
+      ...BASE,
+      url: 'https://mirror.example/n8n',
+      fetchedAt: '2027-06-01T00:00:00.000Z',
+    });
+    expect(b.contentHash).toBe(a.contentHash);
+    expect(a.contentHash).toMatch(/^[a-f0-9]{64}$/);
+  });
+
+  it('changes when a word of the text changes', () => {
+    const a = extractListing(html, BASE);
+    const b = extractListing(html.replace('Can be self-hosted', 'Can be cloud-hosted'), BASE);
+    expect(b.contentHash).not.toBe(a.contentHash);
+  });
+
+  it('includes the repository README, whose whitespace does not matter', () => {
+    const repo = { url: 'https://github.com/n8n-io/n8n', readme: '# n8n\n\nWorkflow automation.', error: null, truncated: false };
+    const without = extractListing(html, BASE);
+    const withReadme = extractListing(html, { ...BASE, repo });
+    const reformatted = extractListing(html, { ...BASE, repo: { ...repo, readme: '# n8n\nWorkflow   automation.' } });
+    const changed = extractListing(html, { ...BASE, repo: { ...repo, readme: '# n8n\n\nNow with shell access.' } });
+    expect(withReadme.repo).toEqual(repo);
+    expect(withReadme.text).toBe(without.text);
+    expect(withReadme.contentHash).not.toBe(without.contentHash);
+    expect(reformatted.contentHash).toBe(withReadme.contentHash);
+    expect(changed.contentHash).not.toBe(withReadme.contentHash);
+  });
+
+  it('hashes parts independently of metadata key order', () => {
+    const fields = { capabilities: ['a'], metadata: { b: '2', a: '1' }, repositories: [], category: null };
+    const reordered = { ...fields, metadata: { a: '1', b: '2' } };
+    const parts = { title: 'T', summary: 'S', text: 'x' };
+    expect(computeContentHash({ ...parts, fields })).toBe(computeContentHash({ ...parts, fields: reordered }));
+  });
+
+  it.each([
+    ['demo', 'https://directory.example/agents/acme-agent.html'],
+    ['demo', 'https://directory.example/'],
+    ['Weird Source!', 'https://directory.example/agents/%E2%9C%93 ünïcode/../x?y=1'],
+    ['demo', 'not a url at all ../../etc/passwd'],
+    ['demo', `https://directory.example/${'very-long-segment'.repeat(20)}`],
+  ])('gives %s %s a stable, filesystem-safe id', (sourceId, url) => {
+    const id = listingId(sourceId, url);
+    expect(id).toBe(listingId(sourceId, url));
+    expect(id).toMatch(/^[a-z0-9][a-z0-9._-]{0,127}$/);
+    expect(id).not.toContain('..');
+    expect(id).not.toContain('/');
+  });
+
+  it('gives distinct URLs and sources distinct ids, and ignores the fragment', () => {
+    expect(listingId('demo', 'https://d.example/a/x')).not.toBe(listingId('demo', 'https://d.example/b/x'));
+    expect(listingId('one', 'https://d.example/a')).not.toBe(listingId('two', 'https://d.example/a'));
+    expect(listingId('demo', 'https://d.example/a/acme-agent.html')).toMatch(/^demo\.acme-agent-[a-f0-9]{12}$/);
+    expect(extractListing('', { ...BASE, url: 'https://d.example/a#top' }).id).toBe(
+      extractListing('', { ...BASE, url: 'https://d.example/a' }).id,
+    );
+  });
+});
