@@ -14,6 +14,33 @@ export interface DecodedBody {
   source: CharsetSource;
 }
 
+/**
+ * windows-1252 code points for bytes 0x80–0x9F (the rest equal Latin-1). Node 20's TextDecoder
+ * decodes "windows-1252" through a Latin-1 fast path that maps 0x93 to U+0093 instead of “, so
+ * this one encoding is decoded by table.
+ */
+const WINDOWS_1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+];
+
+function decodeWindows1252(bytes: Uint8Array): string {
+  let out = '';
+  const step = 8192;
+  for (let start = 0; start < bytes.length; start += step) {
+    const codes = Array.from(bytes.subarray(start, start + step), (byte) =>
+      byte >= 0x80 && byte <= 0x9f ? (WINDOWS_1252_HIGH[byte - 0x80] ?? byte) : byte,
+    );
+    out += String.fromCharCode(...codes);
+  }
+  return out;
+}
+
+/** Decodes bytes in a WHATWG encoding, working around runtime gaps. */
+export function decodeAs(bytes: Uint8Array, charset: string): string {
+  return charset === 'windows-1252' ? decodeWindows1252(bytes) : new TextDecoder(charset).decode(bytes);
+}
+
 /** The WHATWG name for a charset label, or `undefined` when TextDecoder does not know it. */
 export function canonicalCharset(label: string): string | undefined {
   try {
@@ -65,7 +92,7 @@ export function sniffMetaCharset(bytes: Uint8Array): string | undefined {
 export function decodeBody(bytes: Uint8Array, contentType: string | undefined): DecodedBody {
   const bom = bomCharset(bytes);
   if (bom !== undefined) {
-    return { text: new TextDecoder(bom.charset).decode(bytes.subarray(bom.length)), charset: bom.charset, source: 'bom' };
+    return { text: decodeAs(bytes.subarray(bom.length), bom.charset), charset: bom.charset, source: 'bom' };
   }
   const candidates: [string | undefined, CharsetSource][] = [
     [charsetFromContentType(contentType), 'header'],
@@ -76,7 +103,7 @@ export function decodeBody(bytes: Uint8Array, contentType: string | undefined): 
     let charset = canonicalCharset(label);
     if (charset === undefined) continue;
     if (source === 'meta' && charset.startsWith('utf-16')) charset = 'utf-8';
-    return { text: new TextDecoder(charset).decode(bytes), charset, source };
+    return { text: decodeAs(bytes, charset), charset, source };
   }
   return { text: new TextDecoder('utf-8').decode(bytes), charset: 'utf-8', source: 'default' };
 }
