@@ -1,0 +1,62 @@
+/**
+ * CLI for manual tries: `node dist/src/fake-openai/main.js --port 8089 [--latency-ms 200]
+ * [--api-key KEY] [--fault-rate 0.2] [--seed 1]`. Prints the base URL and logs each request on stderr.
+ */
+import { parseArgs } from 'node:util';
+import { startFakeOpenAI } from './server.js';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '8089' },
+    'latency-ms': { type: 'string', default: '0' },
+    'api-key': { type: 'string' },
+    'fault-rate': { type: 'string', default: '0' },
+    seed: { type: 'string', default: '1' },
+  },
+});
+
+const numberOption = (name: string, raw: string): number => {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) {
+    process.stderr.write(`Expected --${name} to be a number from 0 up, got ${JSON.stringify(raw)}\n`);
+    process.exit(2);
+  }
+  return value;
+};
+
+const faultRate = numberOption('fault-rate', values['fault-rate']);
+const share = faultRate / 4;
+const server = await startFakeOpenAI({
+  port: numberOption('port', values.port),
+  latencyMs: numberOption('latency-ms', values['latency-ms']),
+  ...(values['api-key'] === undefined ? {} : { expectedApiKey: values['api-key'] }),
+  faults:
+    faultRate > 0
+      ? {
+          random: {
+            seed: numberOption('seed', values.seed),
+            rates: { 'rate-limit': share, 'server-error': share, 'schema-break': share, 'truncated-body': share },
+          },
+        }
+      : {},
+});
+process.stdout.write(`${server.baseUrl}\n`);
+
+let seen = 0;
+const timer = setInterval(() => {
+  for (const entry of server.requestLog.slice(seen)) {
+    process.stderr.write(
+      `${entry.seq} ${entry.method} ${entry.path} -> ${entry.status}${entry.fault ? ` (${entry.fault})` : ''}${
+        entry.listingId ? ` listing=${entry.listingId}` : ''
+      }\n`,
+    );
+  }
+  seen = server.requestLog.length;
+}, 250);
+
+const stop = (): void => {
+  clearInterval(timer);
+  void server.close().then(() => process.exit(0));
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
