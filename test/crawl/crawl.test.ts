@@ -1,0 +1,259 @@
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { listingSchema } from '../../schemas/listing.js';
+import { sourceConfigSchema, type SourceConfig, type SourceConfigInput } from '../../schemas/source.js';
+import { crawlSource, readmeUrlFor, type CrawlProgress } from '../../src/crawl/crawl.js';
+import { UndiciFetcher } from '../../src/crawl/undici-fetcher.js';
+import { createMemoryStore } from '../../src/store/memory-store.js';
+import type { Store } from '../../src/store/store.js';
+
+type Route = { status?: number; type?: string; body: string };
+type Logged = { path: string; status: number; bytes: number };
+
+/**
+ * A small directory on loopback: robots.txt, an index page, listing pages, raw READMEs under
+ * /raw/, strong ETags and 304s on If-None-Match, and a log of every response with its body size.
+ */
+async function startDirectory() {
+  const routes = new Map<string, Route>();
+  const log: Logged[] = [];
+  const server = createServer((request, response) => {
+    const path = request.url ?? '/';
+    const route = routes.get(path) ?? { status: 404, type: 'text/plain', body: 'not found' };
+    const status = route.status ?? 200;
+    const etag = `"${createHash('sha256').update(route.body).digest('hex').slice(0, 16)}"`;
+    if (status === 200 && request.headers['if-none-match'] === etag) {
+      log.push({ path, status: 304, bytes: 0 });
+      response.writeHead(304, { etag }).end();
+      return;
+    }
+    log.push({ path, status, bytes: Buffer.byteLength(route.body) });
+    response.writeHead(status, { 'content-type': route.type ?? 'text/html; charset=utf-8', ...(status === 200 ? { etag } : {}) }).end(route.body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { origin, routes, log, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+function listingPage(title: string, body: string, repo?: string): Route {
+  return {
+    body: `<!doctype html><html><head><title>${title}</title><meta name="description" content="${title} is an agent."></head>
+<body><main><h1>${title}</h1><p>${body}</p>${repo === undefined ? '' : `<p>Source: <a href="${repo}">${repo}</a></p>`}</main></body></html>`,
+  };
+}
+
+const README = '# Alpha\n\nAlpha calls tools and keeps long-term memory.\n';
+
+describe('crawlSource', () => {
+  let site: Awaited<ReturnType<typeof startDirectory>>;
+  let fetcher: UndiciFetcher;
+  let store: Store;
+
+  const source = (overrides: Partial<SourceConfigInput> = {}): SourceConfig =>
+    sourceConfigSchema.parse({
+      id: 'loop-dir',
+      name: 'Loopback directory',
+      start: [`${site.origin}/agents`],
+      listingLinks: 'a.listing',
+      allowPrivateNetwork: true,
+      politeness: { concurrency: 4, intervalMs: 0 },
+      ...overrides,
+    });
+  const crawl = (overrides: Partial<SourceConfigInput> = {}, extra: { limit?: number; onProgress?: (p: CrawlProgress) => void } = {}) =>
+    crawlSource(source(overrides), {
+      fetcher,
+      store,
+      rawBase: `${site.origin}/raw`,
+      now: () => new Date('2025-01-02T03:04:05.000Z'),
+      ...extra,
+    });
+  const url = (path: string): string => `${site.origin}${path}`;
+
+  beforeAll(async () => {
+    site = await startDirectory();
+  });
+  afterAll(async () => {
+    await site.close();
+  });
+  beforeEach(() => {
+    site.routes.clear();
+    site.log.length = 0;
+    site.routes.set('/robots.txt', { type: 'text/plain', body: 'User-agent: *\nDisallow: /private/\n' });
+    site.routes.set('/agents', {
+      body: ['/agents/alpha', '/agents/beta', '/agents/gamma', '/agents/broken', '/private/secret']
+        .map((path) => `<a class="listing" href="${path}">${path}</a>`)
+        .join('\n'),
+    });
+    site.routes.set('/agents/alpha', listingPage('Alpha', 'Alpha books travel.', 'https://github.com/acme/alpha'));
+    site.routes.set('/agents/beta', listingPage('Beta', 'Beta writes code.', 'https://github.com/acme/ghost'));
+    site.routes.set('/agents/gamma', listingPage('Gamma', 'Gamma answers questions.'));
+    site.routes.set('/agents/broken', { status: 500, body: 'internal error' });
+    site.routes.set('/private/secret', listingPage('Secret', 'Not for crawlers.'));
+    site.routes.set('/raw/acme/alpha/HEAD/README.md', { type: 'text/plain; charset=utf-8', body: README });
+    // A fresh fetcher per test: robots rules are cached per fetcher.
+    fetcher = new UndiciFetcher({
+      allowPrivateNetwork: true,
+      politeness: { concurrency: 4, intervalMs: 0 },
+      maxAttempts: 2,
+      retry: { baseDelayMs: 1, maxDelayMs: 5 },
+    });
+    store = createMemoryStore();
+  });
+  afterEach(async () => {
+    await fetcher.close();
+    await store.close();
+  });
+
+  it('fetches, extracts and stores every listing, counting robots refusals and failures', async () => {
+    const summary = await crawl();
+    expect(summary).toMatchObject({ found: 5, fetched: 3, unchanged: 0, skipped: 1, failed: 1, pagesVisited: 1 });
+    expect(summary.failures).toEqual([
+      { url: url('/agents/broken'), code: 'E_HTTP_5XX', reason: expect.stringContaining('HTTP 500'), stage: 'listing' },
+    ]);
+    expect(summary.listings.map((listing) => [listing.url, listing.title])).toEqual([
+      [url('/agents/alpha'), 'Alpha'],
+      [url('/agents/beta'), 'Beta'],
+      [url('/agents/gamma'), 'Gamma'],
+    ]);
+    // robots.txt was obeyed: the disallowed page was never requested.
+    expect(site.log.some((entry) => entry.path === '/private/secret')).toBe(false);
+    const ids = await store.listings.ids();
+    expect(ids.sort()).toEqual(summary.listings.map((listing) => listing.id).sort());
+    for (const id of ids) {
+      const stored = await store.listings.get(id);
+      expect(listingSchema.safeParse(stored).success).toBe(true);
+      expect(stored?.fetchedAt).toBe('2025-01-02T03:04:05.000Z');
+    }
+  });
+
+  it('attaches the linked repository README and records a README that 404s on repo.error', async () => {
+    const summary = await crawl();
+    const byTitle = new Map(summary.listings.map((listing) => [listing.title, listing.id]));
+    const alpha = await store.listings.get(byTitle.get('Alpha') as string);
+    expect(alpha?.repo).toEqual({ url: 'https://github.com/acme/alpha', readme: README, error: null, truncated: false });
+    const beta = await store.listings.get(byTitle.get('Beta') as string);
+    expect(beta?.repo).toMatchObject({ url: 'https://github.com/acme/ghost', readme: null, truncated: false });
+    expect(beta?.repo?.error).toMatch(/^E_HTTP_4XX: HTTP 404/);
+    const gamma = await store.listings.get(byTitle.get('Gamma') as string);
+    expect(gamma?.repo).toBeUndefined();
+  });
+
+  it('caps a long README and marks it truncated', async () => {
+    site.routes.set('/raw/acme/alpha/HEAD/README.md', { type: 'text/plain', body: 'x'.repeat(50) });
+    const summary = await crawlSource(source(), { fetcher, store, rawBase: `${site.origin}/raw`, readmeMaxChars: 10 });
+    const alpha = await store.listings.get(summary.listings.find((listing) => listing.title === 'Alpha')?.id as string);
+    expect(alpha?.repo).toEqual({ url: 'https://github.com/acme/alpha', readme: 'x'.repeat(10), error: null, truncated: true });
+  });
+
+  it('recrawls unchanged pages with conditional GETs: all unchanged, no body bytes transferred', async () => {
+    await crawl();
+    site.log.length = 0;
+    const second = await crawl();
+    expect(second).toMatchObject({ found: 5, fetched: 0, unchanged: 3, skipped: 1, failed: 1, bytes: 0 });
+    expect(second.listings.map((listing) => listing.title)).toEqual(['Alpha', 'Beta', 'Gamma']);
+    const listingResponses = site.log.filter((entry) => entry.path.startsWith('/agents/') || entry.path.startsWith('/raw/'));
+    // Only the failing page (which never had a body to cache) is requested in full again.
+    expect(listingResponses.filter((entry) => entry.status !== 304)).toEqual([
+      { path: '/agents/broken', status: 500, bytes: 'internal error'.length },
+      { path: '/agents/broken', status: 500, bytes: 'internal error'.length },
+    ]);
+    expect(listingResponses.filter((entry) => entry.status === 304).map((entry) => entry.path).sort()).toEqual([
+      '/agents/alpha',
+      '/agents/beta',
+      '/agents/gamma',
+      '/raw/acme/alpha/HEAD/README.md',
+    ]);
+  });
+
+  it('stores a listing again when its page changes, and only that one', async () => {
+    const first = await crawl();
+    site.routes.set('/agents/gamma', listingPage('Gamma', 'Gamma now runs shell commands.'));
+    const second = await crawl();
+    expect(second).toMatchObject({ fetched: 1, unchanged: 2 });
+    const gamma = await store.listings.get(first.listings.find((listing) => listing.title === 'Gamma')?.id as string);
+    expect(gamma?.text).toContain('Gamma now runs shell commands.');
+  });
+
+  it('counts a page whose body changed but whose content did not as unchanged', async () => {
+    await crawl();
+    // A new ETag (different bytes) for the same readable content.
+    const page = listingPage('Gamma', 'Gamma answers questions.');
+    site.routes.set('/agents/gamma', { body: page.body.replace('<main>', '<main>\n\n   ') });
+    const second = await crawl();
+    expect(second).toMatchObject({ fetched: 0, unchanged: 3 });
+    expect(second.bytes).toBeGreaterThan(0);
+  });
+
+  it('picks up a changed README even when the listing page answers 304', async () => {
+    const first = await crawl();
+    const alphaId = first.listings.find((listing) => listing.title === 'Alpha')?.id as string;
+    const before = await store.listings.get(alphaId);
+    site.routes.set('/raw/acme/alpha/HEAD/README.md', { type: 'text/plain', body: '# Alpha\n\nNow with code execution.\n' });
+    const second = await crawl();
+    expect(second).toMatchObject({ fetched: 1, unchanged: 2 });
+    const after = await store.listings.get(alphaId);
+    expect(after?.repo?.readme).toBe('# Alpha\n\nNow with code execution.\n');
+    expect(after?.contentHash).not.toBe(before?.contentHash);
+    expect(site.log.filter((entry) => entry.path === '/agents/alpha').map((entry) => entry.status)).toEqual([200, 304]);
+  });
+
+  it('stops at --limit and at maxListings, whichever is smaller', async () => {
+    expect(await crawl({}, { limit: 2 })).toMatchObject({ found: 2, fetched: 2 });
+    expect(await crawl({ maxListings: 1 }, { limit: 2 })).toMatchObject({ found: 1 });
+  });
+
+  it('reports discovery failures without counting them as failed listings', async () => {
+    const summary = await crawl({ start: [`${site.origin}/missing-index`, `${site.origin}/agents`] });
+    expect(summary).toMatchObject({ found: 5, failed: 1 });
+    expect(summary.failures).toContainEqual({
+      url: url('/missing-index'),
+      code: 'E_HTTP_4XX',
+      reason: expect.stringContaining('404'),
+      stage: 'discover',
+    });
+  });
+
+  it('reports progress: discovery first, then one event per listing', async () => {
+    const events: CrawlProgress[] = [];
+    await crawl({}, { onProgress: (event) => events.push(event) });
+    expect(events[0]).toEqual({ phase: 'discovered', total: 5, pagesVisited: 1 });
+    const listingEvents = events.slice(1);
+    expect(listingEvents.map((event) => (event.phase === 'listing' ? event.done : -1))).toEqual([1, 2, 3, 4, 5]);
+    expect(listingEvents.filter((event) => event.phase === 'listing' && event.outcome === 'skipped')).toHaveLength(1);
+  });
+
+  it('stops with the store error when the store fails, instead of counting it per URL', async () => {
+    const broken: Store = {
+      ...store,
+      kind: store.kind,
+      stats: () => store.stats(),
+      close: () => store.close(),
+      listings: { ...store.listings, put: async () => Promise.reject(new Error('disk full')) },
+    };
+    await expect(crawlSource(source(), { fetcher, store: broken, rawBase: `${site.origin}/raw` })).rejects.toThrow('disk full');
+  });
+
+  it('stops when aborted', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('stop'));
+    await expect(crawl({}, {}).then(() => crawlSource(source(), { fetcher, store, signal: controller.signal }))).rejects.toThrow('stop');
+  });
+});
+
+describe('readmeUrlFor', () => {
+  it.each([
+    ['https://github.com/acme/alpha', 'https://raw.githubusercontent.com/acme/alpha/HEAD/README.md'],
+    ['https://github.com/acme/alpha.git', 'https://raw.githubusercontent.com/acme/alpha/HEAD/README.md'],
+    ['https://www.github.com/a-b/c.d/', 'https://raw.githubusercontent.com/a-b/c.d/HEAD/README.md'],
+    ['https://gitlab.com/acme/alpha', undefined],
+    ['https://github.com/acme', undefined],
+  ])('maps %s to %s', (repoUrl, expected) => {
+    expect(readmeUrlFor(repoUrl)).toBe(expected);
+  });
+
+  it('uses a configured raw base', () => {
+    expect(readmeUrlFor('https://github.com/acme/alpha', 'http://127.0.0.1:9/raw/')).toBe('http://127.0.0.1:9/raw/acme/alpha/HEAD/README.md');
+  });
+});
