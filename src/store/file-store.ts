@@ -1,0 +1,437 @@
+/**
+ * The file store (default, `./.threatdraft/`): one JSON file per record, replaced atomically;
+ * compare-and-set on drafts under a per-draft lock file, so it holds across processes; an
+ * append-only JSONL audit log. Every file read is validated and a bad one is named in the error.
+ *
+ * Layout: `listings/<id>.json`, `drafts/<listingId>/r<revision>.json`, `reviewers.json`,
+ * `audit.jsonl`, `cache/<namespace>/<sha256(key)>.json`.
+ */
+import { mkdir, open, readdir, unlink } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { draftId, draftSchema, type Draft } from '../../schemas/draft.js';
+import { listingSchema, type Listing } from '../../schemas/listing.js';
+import { ExtractionError } from '../errors.js';
+import {
+  cacheKeyHash,
+  checkAuditEntry,
+  checkDraft,
+  checkListing,
+  checkNamespace,
+  checkReviewer,
+  compareDraftIds,
+  emptyStatusCounts,
+  isSafeId,
+  matchesFilter,
+  nextVersion,
+  pageBounds,
+  parseDraftId,
+  parseJsonText,
+  parseRecord,
+  reviewerSchema,
+  reviewerTaken,
+} from './common.js';
+import { errnoCode, FileLocks, isTempName, readFileOrNull, sweepTempFile, writeFileAtomic, type LockOptions } from './fs-atomic.js';
+import type {
+  AuditEntry,
+  AuditLog,
+  CacheRepo,
+  DraftFilter,
+  DraftRepo,
+  ListingRepo,
+  Reviewer,
+  ReviewerRepo,
+  Store,
+  StoreStats,
+} from './store.js';
+
+/** Options for {@link FileStore}. */
+export interface FileStoreOptions {
+  /** The root directory. @default './.threatdraft' */
+  root?: string;
+  /** Fsync files and directories on every write (off only for throwaway data). @default true */
+  fsync?: boolean;
+  /** Lock timing for compare-and-set. */
+  locks?: LockOptions;
+  /** Temp files older than this, left by a crashed writer, are removed when a scan meets them. @default 600000 */
+  tempMaxAgeMs?: number;
+}
+
+const DRAFT_FILE = /^r([1-9][0-9]{0,8})\.json$/;
+const LISTING_FILE = /^(.+)\.json$/;
+const READ_CONCURRENCY = 32;
+
+interface CachedDraft {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  draft: Draft;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/** A Store over a directory tree; safe to share between processes on one machine. */
+export class FileStore implements Store {
+  readonly kind = 'file' as const;
+  readonly root: string;
+  readonly listings: ListingRepo;
+  readonly drafts: DraftRepo;
+  readonly audit: AuditLog;
+  readonly cache: CacheRepo;
+  readonly reviewers: ReviewerRepo;
+
+  #fsync: boolean;
+  #tempMaxAgeMs: number;
+  #locks: FileLocks;
+  /** Parsed drafts keyed by path, reused while inode, size and mtime are unchanged (a rename makes a new inode). */
+  #draftCache = new Map<string, CachedDraft>();
+
+  constructor(options: FileStoreOptions = {}) {
+    this.root = resolve(options.root ?? './.threatdraft');
+    this.#fsync = options.fsync ?? true;
+    this.#tempMaxAgeMs = options.tempMaxAgeMs ?? 600_000;
+    this.#locks = new FileLocks(options.locks);
+    this.listings = this.#listingRepo();
+    this.drafts = this.#draftRepo();
+    this.audit = this.#auditLog();
+    this.cache = this.#cacheRepo();
+    this.reviewers = this.#reviewerRepo();
+  }
+
+  #path(...parts: string[]): string {
+    return join(this.root, ...parts);
+  }
+
+  /** Lists a directory's entries, skipping temp files and sweeping old ones. */
+  async #scan(dir: string): Promise<string[]> {
+    const names = await readdirOrEmpty(dir);
+    const now = Date.now();
+    const kept: string[] = [];
+    for (const name of names) {
+      if (isTempName(name)) await sweepTempFile(join(dir, name), this.#tempMaxAgeMs, now);
+      else kept.push(name);
+    }
+    return kept;
+  }
+
+  async #readJson(path: string): Promise<unknown> {
+    const text = await readFileOrNull(path);
+    return text === null ? null : parseJsonText(text, path);
+  }
+
+  // ---- listings ----
+
+  #listingPath(id: string): string | null {
+    return isSafeId(id) ? this.#path('listings', `${id}.json`) : null;
+  }
+
+  async #readListing(id: string): Promise<Listing | null> {
+    const path = this.#listingPath(id);
+    if (path === null) return null;
+    const value = await this.#readJson(path);
+    if (value === null) return null;
+    const listing = parseRecord(listingSchema, value, 'Listing', path);
+    if (listing.id !== id) {
+      throw new ExtractionError(
+        `Listing in ${path}`,
+        [{ code: 'custom', path: ['id'], message: `expected ${id} (the file name)`, input: listing.id }],
+        { where: path },
+      );
+    }
+    return listing;
+  }
+
+  #listingRepo(): ListingRepo {
+    return {
+      put: async (listing) => {
+        const checked = checkListing(listing);
+        const path = this.#path('listings', `${checked.id}.json`);
+        return this.#locks.with(`${path}.lock`, async () => {
+          const previous = await this.#readListing(checked.id);
+          await writeFileAtomic(path, `${JSON.stringify(checked)}\n`, { fsync: this.#fsync });
+          return { previousHash: previous?.contentHash ?? null };
+        });
+      },
+      get: (id) => this.#readListing(id),
+      getMany: (ids) => mapLimit(ids, READ_CONCURRENCY, (id) => this.#readListing(id)),
+      ids: async () => {
+        const names = await this.#scan(this.#path('listings'));
+        return names
+          .map((name) => LISTING_FILE.exec(name)?.[1])
+          .filter((id): id is string => id !== undefined && isSafeId(id))
+          .sort();
+      },
+    };
+  }
+
+  // ---- drafts ----
+
+  #draftPath(listingId: string, revision: number): string {
+    return this.#path('drafts', listingId, `r${revision}.json`);
+  }
+
+  /** Reads a draft file through the parse cache; null when absent. */
+  async #readDraftFile(path: string): Promise<Draft | null> {
+    let handle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT') return null;
+      throw error;
+    }
+    try {
+      const info = await handle.stat();
+      const cached = this.#draftCache.get(path);
+      if (cached !== undefined && cached.ino === info.ino && cached.size === info.size && cached.mtimeMs === info.mtimeMs) {
+        return structuredClone(cached.draft);
+      }
+      const draft = parseRecord(draftSchema, parseJsonText(await handle.readFile('utf8'), path), 'Draft', path);
+      const expected = draftId(draft.listingId, draft.revision);
+      if (draft.id !== expected || !path.endsWith(join(draft.listingId, `r${draft.revision}.json`))) {
+        throw new ExtractionError(
+          `Draft in ${path}`,
+          [{ code: 'custom', path: ['id'], message: `expected id ${expected} stored at its own path`, input: draft.id }],
+          { where: path },
+        );
+      }
+      this.#draftCache.set(path, { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs, draft });
+      return structuredClone(draft);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async #revisions(listingId: string): Promise<number[]> {
+    const names = await this.#scan(this.#path('drafts', listingId));
+    return names
+      .map((name) => DRAFT_FILE.exec(name)?.[1])
+      .filter((revision): revision is string => revision !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+  }
+
+  async #allDraftIds(listingId: string | undefined): Promise<string[]> {
+    let listingIds: string[];
+    if (listingId !== undefined) listingIds = isSafeId(listingId) ? [listingId] : [];
+    else listingIds = (await this.#scan(this.#path('drafts'))).filter(isSafeId);
+    const perListing = await mapLimit(listingIds, READ_CONCURRENCY, async (id) =>
+      (await this.#revisions(id)).map((revision) => draftId(id, revision)),
+    );
+    return perListing.flat().sort(compareDraftIds);
+  }
+
+  async #readDrafts(ids: readonly string[]): Promise<Draft[]> {
+    const drafts = await mapLimit(ids, READ_CONCURRENCY, async (id) => {
+      const parsed = parseDraftId(id);
+      return parsed === null ? null : this.#readDraftFile(this.#draftPath(parsed.listingId, parsed.revision));
+    });
+    return drafts.filter((draft): draft is Draft => draft !== null);
+  }
+
+  #draftRepo(): DraftRepo {
+    return {
+      get: async (id) => {
+        const parsed = parseDraftId(id);
+        return parsed === null ? null : this.#readDraftFile(this.#draftPath(parsed.listingId, parsed.revision));
+      },
+      current: async (listingId) => {
+        if (!isSafeId(listingId)) return null;
+        const revisions = await this.#revisions(listingId);
+        const newest = revisions.at(-1);
+        return newest === undefined ? null : this.#readDraftFile(this.#draftPath(listingId, newest));
+      },
+      list: async (filter: DraftFilter = {}) => {
+        const { start, end } = pageBounds(filter);
+        const ids = await this.#allDraftIds(filter.listingId);
+        if (filter.status === undefined) return this.#readDrafts(ids.slice(start, end));
+        const drafts = await this.#readDrafts(ids);
+        return drafts.filter((draft) => matchesFilter(draft, filter)).slice(start, end);
+      },
+      save: async (draft, expectedVersion) => {
+        const checked = checkDraft(draft);
+        const path = this.#draftPath(checked.listingId, checked.revision);
+        return this.#locks.with(`${path}.lock`, async () => {
+          const stored = await this.#readDraftFile(path);
+          const version = nextVersion(checked.id, stored?.version ?? null, expectedVersion);
+          const saved: Draft = { ...checked, version };
+          await writeFileAtomic(path, `${JSON.stringify(saved)}\n`, { fsync: this.#fsync });
+          return saved;
+        });
+      },
+    };
+  }
+
+  // ---- audit ----
+
+  async #readAudit(): Promise<AuditEntry[]> {
+    const path = this.#path('audit.jsonl');
+    const text = await readFileOrNull(path);
+    if (text === null) return [];
+    const entries: AuditEntry[] = [];
+    const lines = text.split('\n');
+    for (const [index, line] of lines.entries()) {
+      if (line.trim() === '') continue;
+      const where = `${path}:${index + 1}`;
+      entries.push(checkAuditEntry(parseJsonText(line, where) as AuditEntry, where));
+    }
+    return entries;
+  }
+
+  #auditLog(): AuditLog {
+    return {
+      append: async (entry) => {
+        const path = this.#path('audit.jsonl');
+        const line = `${JSON.stringify(checkAuditEntry(entry, 'audit entry to append'))}\n`;
+        let handle;
+        try {
+          handle = await open(path, 'a+', 0o644);
+        } catch (error) {
+          if (errnoCode(error) !== 'ENOENT') throw error;
+          await this.#ensureRoot();
+          handle = await open(path, 'a+', 0o644);
+        }
+        try {
+          // A line torn by a crash must not swallow this one: start on a fresh line if needed.
+          const { size } = await handle.stat();
+          let prefix = '';
+          if (size > 0) {
+            const last = Buffer.alloc(1);
+            await handle.read(last, 0, 1, size - 1);
+            if (last[0] !== 0x0a) prefix = '\n';
+          }
+          // One write on an O_APPEND descriptor: concurrent appenders never interleave within a line.
+          await handle.write(prefix + line);
+          if (this.#fsync) await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      },
+      list: async (filter = {}) => {
+        const entries = await this.#readAudit();
+        return filter.subject === undefined ? entries : entries.filter((entry) => entry.subject === filter.subject);
+      },
+    };
+  }
+
+  async #ensureRoot(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+  }
+
+  // ---- cache ----
+
+  #cachePath(namespace: string, key: string): string {
+    return this.#path('cache', checkNamespace(namespace), `${cacheKeyHash(key)}.json`);
+  }
+
+  #cacheRepo(): CacheRepo {
+    return {
+      get: async <T = unknown>(namespace: string, key: string): Promise<T | null> => {
+        const path = this.#cachePath(namespace, key);
+        const value = await this.#readJson(path);
+        if (value === null) return null;
+        if (typeof value !== 'object' || !('value' in value)) {
+          throw new ExtractionError(
+            `Cache entry in ${path}`,
+            [{ code: 'custom', path: ['value'], message: 'expected an object with `value`', input: undefined }],
+            { where: path },
+          );
+        }
+        return (value as { value: T }).value;
+      },
+      set: async (namespace, key, value) => {
+        const path = this.#cachePath(namespace, key);
+        const text = JSON.stringify({ value });
+        if (value === undefined || text === undefined) throw new TypeError(`Cache value for ${namespace} is not JSON-serialisable`);
+        // Cache entries can be rebuilt, so they skip fsync; the rename still keeps them whole.
+        await writeFileAtomic(path, `${text}\n`, { fsync: false });
+      },
+      delete: async (namespace, key) => {
+        await unlink(this.#cachePath(namespace, key)).catch((error: unknown) => {
+          if (errnoCode(error) !== 'ENOENT') throw error;
+        });
+      },
+    };
+  }
+
+  // ---- reviewers ----
+
+  async #readReviewers(): Promise<Reviewer[]> {
+    const path = this.#path('reviewers.json');
+    const value = await this.#readJson(path);
+    if (value === null) return [];
+    return parseRecord(reviewerSchema.array(), value, 'Reviewers', path);
+  }
+
+  async #writeReviewers(reviewers: readonly Reviewer[]): Promise<void> {
+    const sorted = [...reviewers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    await writeFileAtomic(this.#path('reviewers.json'), `${JSON.stringify(sorted, null, 2)}\n`, { fsync: this.#fsync });
+  }
+
+  #reviewerRepo(): ReviewerRepo {
+    const lock = (): string => this.#path('reviewers.json.lock');
+    return {
+      add: async (reviewer) => {
+        const checked = checkReviewer(reviewer, 'reviewer to add');
+        await this.#locks.with(lock(), async () => {
+          const reviewers = await this.#readReviewers();
+          if (reviewers.some((other) => other.name === checked.name)) throw reviewerTaken(checked.name, 'name');
+          if (reviewers.some((other) => other.tokenHash === checked.tokenHash)) throw reviewerTaken(checked.name, 'tokenHash');
+          await this.#writeReviewers([...reviewers, checked]);
+        });
+      },
+      list: () => this.#readReviewers(),
+      remove: (name) =>
+        this.#locks.with(lock(), async () => {
+          const reviewers = await this.#readReviewers();
+          const kept = reviewers.filter((reviewer) => reviewer.name !== name);
+          if (kept.length === reviewers.length) return false;
+          await this.#writeReviewers(kept);
+          return true;
+        }),
+      findByTokenHash: async (tokenHash) =>
+        (await this.#readReviewers()).find((reviewer) => reviewer.tokenHash === tokenHash) ?? null,
+    };
+  }
+
+  async stats(): Promise<StoreStats> {
+    const [listingIds, drafts, reviewers, auditText] = await Promise.all([
+      this.listings.ids(),
+      this.#readDrafts(await this.#allDraftIds(undefined)),
+      this.#readReviewers(),
+      readFileOrNull(this.#path('audit.jsonl')),
+    ]);
+    const counts = emptyStatusCounts();
+    for (const draft of drafts) counts[draft.status] += 1;
+    const auditEntries = auditText === null ? 0 : auditText.split('\n').filter((line) => line.trim() !== '').length;
+    return { listings: listingIds.length, drafts: counts, reviewers: reviewers.length, auditEntries };
+  }
+
+  /** Nothing to release: every operation opens and closes its own files. */
+  async close(): Promise<void> {
+    this.#draftCache.clear();
+  }
+}
+
+/** Creates a file store rooted at `root` (default `./.threatdraft`). */
+export function createFileStore(options: FileStoreOptions = {}): FileStore {
+  return new FileStore(options);
+}

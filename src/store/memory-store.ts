@@ -1,0 +1,169 @@
+/**
+ * The in-memory store: the contract without persistence, for tests and `assess`.
+ * Values are deep-copied in and out so callers never share mutable state with the store.
+ */
+import type { Draft } from '../../schemas/draft.js';
+import type { Listing } from '../../schemas/listing.js';
+import {
+  cacheKeyHash,
+  checkAuditEntry,
+  checkDraft,
+  checkListing,
+  checkNamespace,
+  checkReviewer,
+  compareDraftIds,
+  emptyStatusCounts,
+  matchesFilter,
+  nextVersion,
+  pageBounds,
+  reviewerTaken,
+} from './common.js';
+import type {
+  AuditEntry,
+  AuditLog,
+  CacheRepo,
+  DraftFilter,
+  DraftRepo,
+  ListingRepo,
+  Reviewer,
+  ReviewerRepo,
+  Store,
+  StoreStats,
+} from './store.js';
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+/** A Store kept in process memory; `close()` forgets nothing, so a test can inspect after closing. */
+export class MemoryStore implements Store {
+  readonly kind = 'memory' as const;
+  readonly listings: ListingRepo;
+  readonly drafts: DraftRepo;
+  readonly audit: AuditLog;
+  readonly cache: CacheRepo;
+  readonly reviewers: ReviewerRepo;
+
+  #listings = new Map<string, Listing>();
+  #drafts = new Map<string, Draft>();
+  #audit: AuditEntry[] = [];
+  #cache = new Map<string, string>();
+  #reviewers = new Map<string, Reviewer>();
+
+  constructor() {
+    const listings = this.#listings;
+    const drafts = this.#drafts;
+    const audit = this.#audit;
+    const cache = this.#cache;
+    const reviewers = this.#reviewers;
+
+    this.listings = {
+      async put(listing) {
+        const checked = checkListing(listing);
+        const previous = listings.get(checked.id);
+        listings.set(checked.id, copy(checked));
+        return { previousHash: previous?.contentHash ?? null };
+      },
+      async get(id) {
+        const found = listings.get(id);
+        return found === undefined ? null : copy(found);
+      },
+      async getMany(ids) {
+        return ids.map((id) => {
+          const found = listings.get(id);
+          return found === undefined ? null : copy(found);
+        });
+      },
+      async ids() {
+        return [...listings.keys()].sort();
+      },
+    };
+
+    this.drafts = {
+      async get(id) {
+        const found = drafts.get(id);
+        return found === undefined ? null : copy(found);
+      },
+      async current(listingId) {
+        let newest: Draft | undefined;
+        for (const draft of drafts.values()) {
+          if (draft.listingId === listingId && (newest === undefined || draft.revision > newest.revision)) newest = draft;
+        }
+        return newest === undefined ? null : copy(newest);
+      },
+      async list(filter: DraftFilter = {}) {
+        const { start, end } = pageBounds(filter);
+        return [...drafts.values()]
+          .filter((draft) => matchesFilter(draft, filter))
+          .sort((a, b) => compareDraftIds(a.id, b.id))
+          .slice(start, end)
+          .map(copy);
+      },
+      async save(draft, expectedVersion) {
+        const checked = checkDraft(draft);
+        const version = nextVersion(checked.id, drafts.get(checked.id)?.version ?? null, expectedVersion);
+        const saved = { ...copy(checked), version };
+        drafts.set(saved.id, saved);
+        return copy(saved);
+      },
+    };
+
+    this.audit = {
+      async append(entry) {
+        audit.push(copy(checkAuditEntry(entry, 'memory audit log')));
+      },
+      async list(filter = {}) {
+        return audit.filter((entry) => filter.subject === undefined || entry.subject === filter.subject).map(copy);
+      },
+    };
+
+    const cacheKey = (namespace: string, key: string): string => `${checkNamespace(namespace)}\u0000${cacheKeyHash(key)}`;
+    this.cache = {
+      async get<T = unknown>(namespace: string, key: string): Promise<T | null> {
+        const found = cache.get(cacheKey(namespace, key));
+        return found === undefined ? null : (JSON.parse(found) as T);
+      },
+      async set(namespace, key, value) {
+        // Stored as JSON text so the memory store accepts and returns exactly what the others do.
+        const text = JSON.stringify(value);
+        if (text === undefined) throw new TypeError(`Cache value for ${namespace} is not JSON-serialisable`);
+        cache.set(cacheKey(namespace, key), text);
+      },
+      async delete(namespace, key) {
+        cache.delete(cacheKey(namespace, key));
+      },
+    };
+
+    this.reviewers = {
+      async add(reviewer) {
+        const checked = checkReviewer(reviewer, 'memory reviewers');
+        if (reviewers.has(checked.name)) throw reviewerTaken(checked.name, 'name');
+        for (const other of reviewers.values()) {
+          if (other.tokenHash === checked.tokenHash) throw reviewerTaken(checked.name, 'tokenHash');
+        }
+        reviewers.set(checked.name, copy(checked));
+      },
+      async list() {
+        return [...reviewers.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(copy);
+      },
+      async remove(name) {
+        return reviewers.delete(name);
+      },
+      async findByTokenHash(tokenHash) {
+        for (const reviewer of reviewers.values()) if (reviewer.tokenHash === tokenHash) return copy(reviewer);
+        return null;
+      },
+    };
+  }
+
+  async stats(): Promise<StoreStats> {
+    const counts = emptyStatusCounts();
+    for (const draft of this.#drafts.values()) counts[draft.status] += 1;
+    return { listings: this.#listings.size, drafts: counts, reviewers: this.#reviewers.size, auditEntries: this.#audit.length };
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Creates an empty in-memory store. */
+export function createMemoryStore(): MemoryStore {
+  return new MemoryStore();
+}

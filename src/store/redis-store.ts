@@ -1,0 +1,419 @@
+/**
+ * The Redis store: the same records as the file store under one key prefix. Every multi-key
+ * change is one Lua script, so it is atomic; draft compare-and-set checks the stored version in
+ * the script. Audit entries go to a Stream (XADD), never rewritten. Durable when Redis runs with AOF.
+ *
+ * Keys (after the prefix): `listing:<id>` JSON, `listings` zset of ids, `listing-hashes` hash
+ * id→contentHash; `draft:<id>` hash {json, version, status}, `drafts:all` set,
+ * `drafts:by-listing:<listingId>` zset scored by revision, `drafts:status:<status>` sets;
+ * `audit` stream; `cache:<namespace>:<sha256(key)>` JSON; `reviewers` hash name→JSON,
+ * `reviewer-tokens` hash tokenHash→name.
+ */
+import { Redis } from 'ioredis';
+import { DRAFT_STATUSES, draftSchema, type Draft } from '../../schemas/draft.js';
+import { listingSchema, type Listing } from '../../schemas/listing.js';
+import { ConflictError, ThreatdraftError, TransientError } from '../errors.js';
+import {
+  cacheKeyHash,
+  checkAuditEntry,
+  checkDraft,
+  checkListing,
+  checkNamespace,
+  checkReviewer,
+  compareDraftIds,
+  emptyStatusCounts,
+  matchesFilter,
+  nextVersion,
+  pageBounds,
+  parseJsonText,
+  parseRecord,
+  reviewerTaken,
+} from './common.js';
+import type {
+  AuditEntry,
+  AuditLog,
+  CacheRepo,
+  DraftFilter,
+  DraftRepo,
+  ListingRepo,
+  Reviewer,
+  ReviewerRepo,
+  Store,
+  StoreStats,
+} from './store.js';
+
+/** Options for {@link RedisStore}. */
+export interface RedisStoreOptions {
+  /** A `redis://` or `rediss://` URL. */
+  url: string;
+  /** Prefix of every key. @default 'threatdraft:' */
+  prefix?: string;
+  /** ioredis retries of one command while reconnecting before it fails. @default 3 */
+  maxRetriesPerRequest?: number;
+  /** Fail a first connection attempt after this long. @default 10000 */
+  connectTimeoutMs?: number;
+}
+
+const PUT_LISTING = `
+local old = redis.call('HGET', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+redis.call('ZADD', KEYS[3], 0, ARGV[1])
+return old`;
+
+// KEYS: draft, drafts:all, by-listing, new status set, then every status set.
+// ARGV: id, expected version ('' = must not exist), json, new version, status, revision.
+const SAVE_DRAFT = `
+local stored = redis.call('HGET', KEYS[1], 'version')
+if ARGV[2] == '' then
+  if stored then return {0, stored} end
+elseif stored ~= ARGV[2] then
+  return {0, stored or ''}
+end
+for i = 5, #KEYS do redis.call('SREM', KEYS[i], ARGV[1]) end
+redis.call('HSET', KEYS[1], 'json', ARGV[3], 'version', ARGV[4], 'status', ARGV[5])
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], tonumber(ARGV[6]), ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[1])
+return {1, ARGV[4]}`;
+
+// KEYS: reviewers, reviewer-tokens. ARGV: name, tokenHash, json.
+const ADD_REVIEWER = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 'name' end
+if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return 'tokenHash' end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
+return 'ok'`;
+
+// KEYS: reviewers, reviewer-tokens. ARGV: name.
+const REMOVE_REVIEWER = `
+local json = redis.call('HGET', KEYS[1], ARGV[1])
+if not json then return 0 end
+local reviewer = cjson.decode(json)
+if redis.call('HGET', KEYS[2], reviewer.tokenHash) == ARGV[1] then redis.call('HDEL', KEYS[2], reviewer.tokenHash) end
+redis.call('HDEL', KEYS[1], ARGV[1])
+return 1`;
+
+type ScriptName = 'tdPutListing' | 'tdSaveDraft' | 'tdAddReviewer' | 'tdRemoveReviewer';
+type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
+
+const AUDIT_PAGE = 1000;
+
+/** Strips credentials from a Redis URL so it can appear in an error. */
+function safeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return '(unparseable Redis URL)';
+  }
+}
+
+/** A Store in Redis; it owns its connection and closes it in `close()`. */
+export class RedisStore implements Store {
+  readonly kind = 'redis' as const;
+  readonly prefix: string;
+  readonly listings: ListingRepo;
+  readonly drafts: DraftRepo;
+  readonly audit: AuditLog;
+  readonly cache: CacheRepo;
+  readonly reviewers: ReviewerRepo;
+
+  #redis: Redis;
+  #url: string;
+  #closed = false;
+
+  constructor(options: RedisStoreOptions) {
+    this.prefix = options.prefix ?? 'threatdraft:';
+    this.#url = safeUrl(options.url);
+    this.#redis = new Redis(options.url, {
+      maxRetriesPerRequest: options.maxRetriesPerRequest ?? 3,
+      connectTimeout: options.connectTimeoutMs ?? 10_000,
+    });
+    // Connection errors surface on the failing command; this listener only keeps ioredis from
+    // reporting them as unhandled 'error' events.
+    this.#redis.on('error', () => undefined);
+    this.#redis.defineCommand('tdPutListing', { numberOfKeys: 3, lua: PUT_LISTING });
+    this.#redis.defineCommand('tdSaveDraft', { numberOfKeys: 4 + DRAFT_STATUSES.length, lua: SAVE_DRAFT });
+    this.#redis.defineCommand('tdAddReviewer', { numberOfKeys: 2, lua: ADD_REVIEWER });
+    this.#redis.defineCommand('tdRemoveReviewer', { numberOfKeys: 2, lua: REMOVE_REVIEWER });
+    this.listings = this.#listingRepo();
+    this.drafts = this.#draftRepo();
+    this.audit = this.#auditLog();
+    this.cache = this.#cacheRepo();
+    this.reviewers = this.#reviewerRepo();
+  }
+
+  #key(...parts: string[]): string {
+    return this.prefix + parts.join(':');
+  }
+
+  #script(name: ScriptName): ScriptFn {
+    const fn = (this.#redis as unknown as Record<string, ScriptFn>)[name];
+    if (fn === undefined) throw new Error(`Lua command ${name} is not defined`);
+    return fn.bind(this.#redis);
+  }
+
+  /** Runs Redis work, turning client and connection failures into TransientError (our own errors pass). */
+  async #run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof ThreatdraftError || error instanceof TypeError) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new TransientError('E_REDIS', `Redis ${operation} failed at ${this.#url}: ${message}`, { operation }, { cause: error });
+    }
+  }
+
+  // ---- listings ----
+
+  #parseListing(json: string | null, id: string): Listing | null {
+    if (json === null) return null;
+    const where = `Redis key ${this.#key('listing', id)}`;
+    return parseRecord(listingSchema, parseJsonText(json, where), 'Listing', where);
+  }
+
+  #listingRepo(): ListingRepo {
+    return {
+      put: (listing) =>
+        this.#run('listings.put', async () => {
+          const checked = checkListing(listing);
+          const old = await this.#script('tdPutListing')(
+            this.#key('listing', checked.id),
+            this.#key('listing-hashes'),
+            this.#key('listings'),
+            checked.id,
+            JSON.stringify(checked),
+            checked.contentHash,
+          );
+          return { previousHash: typeof old === 'string' ? old : null };
+        }),
+      get: (id) => this.#run('listings.get', async () => this.#parseListing(await this.#redis.get(this.#key('listing', id)), id)),
+      getMany: (ids) =>
+        this.#run('listings.getMany', async () => {
+          if (ids.length === 0) return [];
+          const values = await this.#redis.mget(ids.map((id) => this.#key('listing', id)));
+          return ids.map((id, index) => this.#parseListing(values[index] ?? null, id));
+        }),
+      ids: () => this.#run('listings.ids', () => this.#redis.zrange(this.#key('listings'), 0, '-1')),
+    };
+  }
+
+  // ---- drafts ----
+
+  #draftKey(id: string): string {
+    return this.#key('draft', id);
+  }
+
+  #parseDraft(json: string | null, id: string): Draft | null {
+    if (json === null) return null;
+    const where = `Redis key ${this.#draftKey(id)}`;
+    return parseRecord(draftSchema, parseJsonText(json, where), 'Draft', where);
+  }
+
+  async #fetchDrafts(ids: readonly string[]): Promise<Draft[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.#redis.pipeline();
+    for (const id of ids) pipeline.hget(this.#draftKey(id), 'json');
+    const results = (await pipeline.exec()) ?? [];
+    const drafts: Draft[] = [];
+    for (const [index, id] of ids.entries()) {
+      const [error, json] = results[index] ?? [null, null];
+      if (error) throw error;
+      const draft = this.#parseDraft(typeof json === 'string' ? json : null, id);
+      if (draft !== null) drafts.push(draft);
+    }
+    return drafts;
+  }
+
+  #draftRepo(): DraftRepo {
+    return {
+      get: (id) => this.#run('drafts.get', async () => this.#parseDraft(await this.#redis.hget(this.#draftKey(id), 'json'), id)),
+      current: (listingId) =>
+        this.#run('drafts.current', async () => {
+          const [newest] = await this.#redis.zrevrange(this.#key('drafts', 'by-listing', listingId), 0, 0);
+          if (newest === undefined) return null;
+          return this.#parseDraft(await this.#redis.hget(this.#draftKey(newest), 'json'), newest);
+        }),
+      list: (filter: DraftFilter = {}) =>
+        this.#run('drafts.list', async () => {
+          const { start, end } = pageBounds(filter);
+          let ids: string[];
+          if (filter.listingId !== undefined) ids = await this.#redis.zrange(this.#key('drafts', 'by-listing', filter.listingId), 0, '-1');
+          else if (filter.status === undefined) ids = await this.#redis.smembers(this.#key('drafts', 'all'));
+          else ids = [];
+          if (filter.status !== undefined) {
+            const statusKeys = filter.status.map((status) => this.#key('drafts', 'status', status));
+            const withStatus = statusKeys.length === 0 ? [] : await this.#redis.sunion(...statusKeys);
+            if (filter.listingId === undefined) ids = withStatus;
+            else {
+              const wanted = new Set(withStatus);
+              ids = ids.filter((id) => wanted.has(id));
+            }
+          }
+          const page = ids.sort(compareDraftIds).slice(start, end);
+          // A draft can change status between the index read and the fetch: check again.
+          return (await this.#fetchDrafts(page)).filter((draft) => matchesFilter(draft, filter));
+        }),
+      save: (draft, expectedVersion) =>
+        this.#run('drafts.save', async () => {
+          const checked = checkDraft(draft);
+          const version = expectedVersion === null ? 1 : expectedVersion + 1;
+          const saved: Draft = { ...checked, version };
+          const result = (await this.#script('tdSaveDraft')(
+            this.#draftKey(checked.id),
+            this.#key('drafts', 'all'),
+            this.#key('drafts', 'by-listing', checked.listingId),
+            this.#key('drafts', 'status', checked.status),
+            ...DRAFT_STATUSES.map((status) => this.#key('drafts', 'status', status)),
+            checked.id,
+            expectedVersion === null ? '' : String(expectedVersion),
+            JSON.stringify(saved),
+            String(version),
+            checked.status,
+            checked.revision,
+          )) as [number, string];
+          if (result[0] !== 1) {
+            // Throws the ConflictError with both versions named.
+            const stored = result[1] === '' ? null : Number(result[1]);
+            nextVersion(checked.id, stored, expectedVersion);
+            throw new ConflictError('E_CONFLICT', `Draft ${checked.id} was changed by someone else`, { id: checked.id });
+          }
+          return saved;
+        }),
+    };
+  }
+
+  // ---- audit ----
+
+  #auditLog(): AuditLog {
+    const key = this.#key('audit');
+    return {
+      append: (entry) =>
+        this.#run('audit.append', async () => {
+          const checked = checkAuditEntry(entry, 'audit entry to append');
+          await this.#redis.xadd(key, '*', 'entry', JSON.stringify(checked));
+        }),
+      list: (filter = {}) =>
+        this.#run('audit.list', async () => {
+          const entries: AuditEntry[] = [];
+          let from = '-';
+          for (;;) {
+            const page = await this.#redis.xrange(key, from, '+', 'COUNT', AUDIT_PAGE);
+            for (const [id, fields] of page) {
+              const where = `Redis stream ${key} entry ${id}`;
+              const index = fields.indexOf('entry');
+              const json = index >= 0 ? fields[index + 1] : undefined;
+              const entry = checkAuditEntry(parseJsonText(json ?? '', where) as AuditEntry, where);
+              if (filter.subject === undefined || entry.subject === filter.subject) entries.push(entry);
+            }
+            const last = page.at(-1);
+            if (page.length < AUDIT_PAGE || last === undefined) return entries;
+            from = `(${last[0]}`;
+          }
+        }),
+    };
+  }
+
+  // ---- cache ----
+
+  #cacheKey(namespace: string, key: string): string {
+    return this.#key('cache', checkNamespace(namespace), cacheKeyHash(key));
+  }
+
+  #cacheRepo(): CacheRepo {
+    return {
+      get: <T = unknown>(namespace: string, key: string): Promise<T | null> =>
+        this.#run('cache.get', async () => {
+          const redisKey = this.#cacheKey(namespace, key);
+          const json = await this.#redis.get(redisKey);
+          return json === null ? null : (parseJsonText(json, `Redis key ${redisKey}`) as T);
+        }),
+      set: (namespace, key, value) =>
+        this.#run('cache.set', async () => {
+          const text = JSON.stringify(value);
+          if (text === undefined) throw new TypeError(`Cache value for ${namespace} is not JSON-serialisable`);
+          await this.#redis.set(this.#cacheKey(namespace, key), text);
+        }),
+      delete: (namespace, key) =>
+        this.#run('cache.delete', async () => {
+          await this.#redis.del(this.#cacheKey(namespace, key));
+        }),
+    };
+  }
+
+  // ---- reviewers ----
+
+  #parseReviewer(json: string, name: string): Reviewer {
+    const where = `Redis hash ${this.#key('reviewers')} field ${name}`;
+    return checkReviewer(parseJsonText(json, where) as Reviewer, where);
+  }
+
+  #reviewerRepo(): ReviewerRepo {
+    const reviewersKey = this.#key('reviewers');
+    const tokensKey = this.#key('reviewer-tokens');
+    return {
+      add: (reviewer) =>
+        this.#run('reviewers.add', async () => {
+          const checked = checkReviewer(reviewer, 'reviewer to add');
+          const result = await this.#script('tdAddReviewer')(reviewersKey, tokensKey, checked.name, checked.tokenHash, JSON.stringify(checked));
+          if (result === 'name' || result === 'tokenHash') throw reviewerTaken(checked.name, result);
+        }),
+      list: () =>
+        this.#run('reviewers.list', async () => {
+          const all = await this.#redis.hgetall(reviewersKey);
+          return Object.keys(all)
+            .sort()
+            .map((name) => this.#parseReviewer(all[name] ?? '', name));
+        }),
+      remove: (name) =>
+        this.#run('reviewers.remove', async () => (await this.#script('tdRemoveReviewer')(reviewersKey, tokensKey, name)) === 1),
+      findByTokenHash: (tokenHash) =>
+        this.#run('reviewers.findByTokenHash', async () => {
+          const name = await this.#redis.hget(tokensKey, tokenHash);
+          if (name === null) return null;
+          const json = await this.#redis.hget(reviewersKey, name);
+          return json === null ? null : this.#parseReviewer(json, name);
+        }),
+    };
+  }
+
+  async stats(): Promise<StoreStats> {
+    return this.#run('stats', async () => {
+      const pipeline = this.#redis.pipeline();
+      pipeline.zcard(this.#key('listings'));
+      for (const status of DRAFT_STATUSES) pipeline.scard(this.#key('drafts', 'status', status));
+      pipeline.hlen(this.#key('reviewers'));
+      pipeline.xlen(this.#key('audit'));
+      const results = (await pipeline.exec()) ?? [];
+      const numbers = results.map(([error, value]) => {
+        if (error) throw error;
+        return Number(value);
+      });
+      const counts = emptyStatusCounts();
+      DRAFT_STATUSES.forEach((status, index) => {
+        counts[status] = numbers[index + 1] ?? 0;
+      });
+      const n = DRAFT_STATUSES.length;
+      return { listings: numbers[0] ?? 0, drafts: counts, reviewers: numbers[n + 1] ?? 0, auditEntries: numbers[n + 2] ?? 0 };
+    });
+  }
+
+  /** Closes the connection (gracefully, or at once if Redis does not answer). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.#redis.quit();
+    } catch {
+      this.#redis.disconnect();
+    }
+  }
+}
+
+/** Creates a Redis store for `url` under `prefix` (default `threatdraft:`). */
+export function createRedisStore(options: RedisStoreOptions): RedisStore {
+  return new RedisStore(options);
+}

@@ -1,0 +1,290 @@
+/**
+ * The Store contract: every implementation (memory, file, redis) runs this same suite.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { draftId } from '../../schemas/draft.js';
+import { ConflictError, ExtractionError, InputError } from '../../src/errors.js';
+import type { Store } from '../../src/store/store.js';
+import { makeAuditEntry, makeDraft, makeListing, makeReviewer, sha256 } from './records.js';
+
+/** Runs the shared contract against fresh stores from `makeStore`; `cleanup` runs after each close. */
+export function runStoreContract(
+  name: string,
+  makeStore: () => Promise<Store> | Store,
+  options: { cleanup?: (store: Store) => Promise<void> } = {},
+): void {
+  describe(`${name} store contract`, () => {
+    let store: Store;
+
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+
+    afterEach(async () => {
+      await store.close();
+      await options.cleanup?.(store);
+    });
+
+    describe('listings', () => {
+      it('stores a new listing and reports no previous hash', async () => {
+        const listing = makeListing();
+        expect(await store.listings.put(listing)).toEqual({ previousHash: null });
+        expect(await store.listings.get(listing.id)).toEqual(listing);
+      });
+
+      it('returns the replaced content hash when a listing is stored again', async () => {
+        const first = makeListing();
+        await store.listings.put(first);
+        const second = makeListing({ contentHash: sha256('changed'), title: 'Changed' });
+        expect(await store.listings.put(second)).toEqual({ previousHash: first.contentHash });
+        expect(await store.listings.get(first.id)).toEqual(second);
+      });
+
+      it('lists ids sorted and gets many in the order asked, null where missing', async () => {
+        for (const id of ['zeta', 'alpha', 'mid.dle']) await store.listings.put(makeListing({ id }));
+        expect(await store.listings.ids()).toEqual(['alpha', 'mid.dle', 'zeta']);
+        const many = await store.listings.getMany(['zeta', 'missing', 'alpha']);
+        expect(many.map((listing) => listing?.id ?? null)).toEqual(['zeta', null, 'alpha']);
+        expect(await store.listings.getMany([])).toEqual([]);
+      });
+
+      it('returns null for an unknown listing and an empty id list when empty', async () => {
+        expect(await store.listings.get('nope')).toBeNull();
+        expect(await store.listings.ids()).toEqual([]);
+      });
+
+      it('rejects an invalid listing, naming the field, and stores nothing', async () => {
+        const bad = makeListing({ contentHash: 'not-a-hash' });
+        await expect(store.listings.put(bad)).rejects.toThrow(/contentHash/);
+        await expect(store.listings.put(bad)).rejects.toBeInstanceOf(ExtractionError);
+        expect(await store.listings.ids()).toEqual([]);
+      });
+
+      it('hands out copies: changing a returned listing does not change the stored one', async () => {
+        await store.listings.put(makeListing());
+        const got = await store.listings.get('demo.agent-one');
+        got!.fields.capabilities.push('mutated');
+        expect((await store.listings.get('demo.agent-one'))!.fields.capabilities).toEqual(['mail']);
+      });
+    });
+
+    describe('drafts', () => {
+      it('saves a new draft with expected version null as version 1', async () => {
+        const saved = await store.drafts.save(makeDraft({ version: 7 }), null);
+        expect(saved.version).toBe(1);
+        expect(await store.drafts.get(saved.id)).toEqual(saved);
+      });
+
+      it('refuses to create a draft that already exists', async () => {
+        const saved = await store.drafts.save(makeDraft(), null);
+        await expect(store.drafts.save(makeDraft({ status: 'approved' }), null)).rejects.toBeInstanceOf(ConflictError);
+        expect(await store.drafts.get(saved.id)).toEqual(saved);
+      });
+
+      it('saves again with the stored version and bumps it', async () => {
+        const first = await store.drafts.save(makeDraft(), null);
+        const second = await store.drafts.save({ ...first, status: 'approved', updatedAt: '2025-02-02T00:00:00.000Z' }, 1);
+        expect(second.version).toBe(2);
+        expect(second.status).toBe('approved');
+        expect(await store.drafts.get(first.id)).toEqual(second);
+      });
+
+      it('rejects a stale version with ConflictError and leaves the stored draft unchanged', async () => {
+        const first = await store.drafts.save(makeDraft(), null);
+        const second = await store.drafts.save({ ...first, status: 'approved' }, 1);
+        const stale = store.drafts.save({ ...first, status: 'rejected' }, 1);
+        await expect(stale).rejects.toBeInstanceOf(ConflictError);
+        await expect(store.drafts.save({ ...first, status: 'rejected' }, 1)).rejects.toMatchObject({
+          code: 'E_CONFLICT',
+          context: { id: first.id, expectedVersion: 1, storedVersion: 2 },
+        });
+        expect(await store.drafts.get(first.id)).toEqual(second);
+        expect(await store.drafts.list({ status: ['rejected'] })).toEqual([]);
+      });
+
+      it('rejects a version for a draft that does not exist', async () => {
+        await expect(store.drafts.save(makeDraft(), 3)).rejects.toBeInstanceOf(ConflictError);
+        expect(await store.drafts.get(draftId('demo.agent-one', 1))).toBeNull();
+      });
+
+      it('rejects a draft whose id is not <listingId>.r<revision>, writing nothing', async () => {
+        await expect(store.drafts.save({ ...makeDraft(), id: 'something-else' }, null)).rejects.toBeInstanceOf(InputError);
+        await expect(store.drafts.save(makeDraft({ listingId: '../escape' }), null)).rejects.toThrow(/listingId/);
+        expect(await store.drafts.list()).toEqual([]);
+      });
+
+      it('rejects a draft failing its schema, naming the field', async () => {
+        const bad = { ...makeDraft(), revision: 0, id: 'demo.agent-one.r0' };
+        await expect(store.drafts.save(bad, null)).rejects.toThrow(/revision/);
+        expect(await store.drafts.list()).toEqual([]);
+      });
+
+      it('returns the newest revision as current, whatever its status', async () => {
+        await store.drafts.save(makeDraft({ revision: 1 }), null);
+        await store.drafts.save(makeDraft({ revision: 3, status: 'rejected' }), null);
+        await store.drafts.save(makeDraft({ revision: 2, status: 'approved' }), null);
+        await store.drafts.save(makeDraft({ listingId: 'other', revision: 9 }), null);
+        const current = await store.drafts.current('demo.agent-one');
+        expect(current?.id).toBe('demo.agent-one.r3');
+        expect(current?.status).toBe('rejected');
+        expect(await store.drafts.current('unknown')).toBeNull();
+      });
+
+      it('returns null for unknown or malformed draft ids', async () => {
+        expect(await store.drafts.get('demo.agent-one.r1')).toBeNull();
+        expect(await store.drafts.get('no-revision')).toBeNull();
+        expect(await store.drafts.get('../../etc/passwd.r1')).toBeNull();
+      });
+
+      it('lists by status and listing id, sorted by listing then numeric revision, with paging', async () => {
+        await store.drafts.save(makeDraft({ listingId: 'b', revision: 10 }), null);
+        await store.drafts.save(makeDraft({ listingId: 'b', revision: 2, status: 'approved' }), null);
+        await store.drafts.save(makeDraft({ listingId: 'a', revision: 1, status: 'rejected' }), null);
+        await store.drafts.save(makeDraft({ listingId: 'c', revision: 1, status: 'approved' }), null);
+        const ids = async (filter?: Parameters<Store['drafts']['list']>[0]): Promise<string[]> =>
+          (await store.drafts.list(filter)).map((draft) => draft.id);
+        expect(await ids()).toEqual(['a.r1', 'b.r2', 'b.r10', 'c.r1']);
+        expect(await ids({ status: ['approved'] })).toEqual(['b.r2', 'c.r1']);
+        expect(await ids({ status: ['approved', 'rejected'] })).toEqual(['a.r1', 'b.r2', 'c.r1']);
+        expect(await ids({ listingId: 'b' })).toEqual(['b.r2', 'b.r10']);
+        expect(await ids({ listingId: 'b', status: ['draft'] })).toEqual(['b.r10']);
+        expect(await ids({ status: [] })).toEqual([]);
+        expect(await ids({ listingId: 'none' })).toEqual([]);
+        expect(await ids({ offset: 1, limit: 2 })).toEqual(['b.r2', 'b.r10']);
+        expect(await ids({ status: ['approved', 'rejected'], offset: 2 })).toEqual(['c.r1']);
+        expect(await ids({ limit: 0 })).toEqual([]);
+        await expect(store.drafts.list({ limit: -1 })).rejects.toBeInstanceOf(InputError);
+      });
+
+      it('moves a draft between status filters when its status changes', async () => {
+        const saved = await store.drafts.save(makeDraft(), null);
+        await store.drafts.save({ ...saved, status: 'approved' }, saved.version);
+        expect(await store.drafts.list({ status: ['draft'] })).toEqual([]);
+        expect((await store.drafts.list({ status: ['approved'] })).map((draft) => draft.version)).toEqual([2]);
+      });
+
+      it('lets exactly one of 20 parallel saves at the same expected version win', async () => {
+        const base = await store.drafts.save(makeDraft(), null);
+        const attempts = Array.from({ length: 20 }, (_, index) =>
+          store.drafts.save({ ...base, updatedAt: `attempt-${index}` }, base.version),
+        );
+        const results = await Promise.allSettled(attempts);
+        const won = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+        const lost = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+        expect(won).toHaveLength(1);
+        expect(lost).toHaveLength(19);
+        for (const reason of lost) expect(reason).toBeInstanceOf(ConflictError);
+        expect(await store.drafts.get(base.id)).toEqual({ ...won[0], version: 2 });
+      });
+
+      it('lets exactly one of 20 parallel creations of the same draft win', async () => {
+        const results = await Promise.allSettled(
+          Array.from({ length: 20 }, (_, index) => store.drafts.save(makeDraft({ updatedAt: `creator-${index}` }), null)),
+        );
+        const won = results.filter((result) => result.status === 'fulfilled');
+        expect(won).toHaveLength(1);
+        const winner = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<Store['drafts']['save']>>>).value;
+        expect(await store.drafts.get(winner.id)).toEqual(winner);
+      });
+    });
+
+    describe('audit', () => {
+      it('lists appended entries in order, optionally for one subject', async () => {
+        const entries = [
+          makeAuditEntry({ action: 'edit', subject: 'x.r1', detail: { field: 'factors.autonomyOfAction', from: 0.5, to: 0.7 } }),
+          makeAuditEntry({ action: 'approve', subject: 'y.r1' }),
+          makeAuditEntry({ action: 'approve', subject: 'x.r1', actor: 'bob' }),
+        ];
+        for (const entry of entries) await store.audit.append(entry);
+        expect(await store.audit.list()).toEqual(entries);
+        expect(await store.audit.list({ subject: 'x.r1' })).toEqual([entries[0], entries[2]]);
+        expect(await store.audit.list({ subject: 'none' })).toEqual([]);
+      });
+
+      it('rejects an entry without an actor, naming the field', async () => {
+        await expect(store.audit.append(makeAuditEntry({ actor: '' }))).rejects.toThrow(/actor/);
+        expect(await store.audit.list()).toEqual([]);
+      });
+    });
+
+    describe('cache', () => {
+      it('gets what was set, per namespace, until deleted', async () => {
+        expect(await store.cache.get('fetch', 'https://a.example/')).toBeNull();
+        const value = { status: 200, body: 'héllo', nested: [1, { deep: null }] };
+        await store.cache.set('fetch', 'https://a.example/', value);
+        await store.cache.set('model', 'https://a.example/', 'other');
+        expect(await store.cache.get('fetch', 'https://a.example/')).toEqual(value);
+        expect(await store.cache.get('model', 'https://a.example/')).toBe('other');
+        await store.cache.set('fetch', 'https://a.example/', 42);
+        expect(await store.cache.get('fetch', 'https://a.example/')).toBe(42);
+        await store.cache.delete('fetch', 'https://a.example/');
+        await store.cache.delete('fetch', 'never-set');
+        expect(await store.cache.get('fetch', 'https://a.example/')).toBeNull();
+        expect(await store.cache.get('model', 'https://a.example/')).toBe('other');
+      });
+
+      it('keeps null and false values distinct from a miss where JSON allows', async () => {
+        await store.cache.set('ns', 'f', false);
+        await store.cache.set('ns', 'z', 0);
+        expect(await store.cache.get('ns', 'f')).toBe(false);
+        expect(await store.cache.get('ns', 'z')).toBe(0);
+      });
+
+      it('refuses a namespace that could escape its place', async () => {
+        await expect(store.cache.set('../up', 'k', 1)).rejects.toBeInstanceOf(InputError);
+        await expect(store.cache.get('a/b', 'k')).rejects.toBeInstanceOf(InputError);
+      });
+    });
+
+    describe('reviewers', () => {
+      it('adds, lists by name, finds by token hash and removes', async () => {
+        const bob = makeReviewer('bob');
+        const alice = makeReviewer('alice');
+        await store.reviewers.add(bob);
+        await store.reviewers.add(alice);
+        expect(await store.reviewers.list()).toEqual([alice, bob]);
+        expect(await store.reviewers.findByTokenHash(bob.tokenHash)).toEqual(bob);
+        expect(await store.reviewers.findByTokenHash(sha256('unknown'))).toBeNull();
+        expect(await store.reviewers.remove('bob')).toBe(true);
+        expect(await store.reviewers.remove('bob')).toBe(false);
+        expect(await store.reviewers.findByTokenHash(bob.tokenHash)).toBeNull();
+        expect(await store.reviewers.list()).toEqual([alice]);
+      });
+
+      it('refuses a taken name or token hash with ConflictError', async () => {
+        await store.reviewers.add(makeReviewer('alice'));
+        await expect(store.reviewers.add({ ...makeReviewer('alice'), tokenHash: sha256('new') })).rejects.toBeInstanceOf(
+          ConflictError,
+        );
+        await expect(store.reviewers.add({ ...makeReviewer('carol'), tokenHash: makeReviewer('alice').tokenHash })).rejects.toBeInstanceOf(
+          ConflictError,
+        );
+        expect((await store.reviewers.list()).map((reviewer) => reviewer.name)).toEqual(['alice']);
+      });
+
+      it('rejects a token that is not a sha256 hash', async () => {
+        await expect(store.reviewers.add({ ...makeReviewer('eve'), tokenHash: 'plain-token' })).rejects.toThrow(/tokenHash/);
+        expect(await store.reviewers.list()).toEqual([]);
+      });
+    });
+
+    describe('stats', () => {
+      it('counts listings, drafts per status, reviewers and audit entries', async () => {
+        await store.listings.put(makeListing({ id: 'a' }));
+        await store.listings.put(makeListing({ id: 'b' }));
+        const draft = await store.drafts.save(makeDraft({ listingId: 'a' }), null);
+        await store.drafts.save({ ...draft, status: 'approved' }, 1);
+        await store.drafts.save(makeDraft({ listingId: 'b' }), null);
+        await store.reviewers.add(makeReviewer('alice'));
+        await store.audit.append(makeAuditEntry());
+        const stats = await store.stats();
+        expect(stats).toEqual({
+          listings: 2,
+          drafts: { draft: 1, 'changes-requested': 0, approved: 1, rejected: 0, published: 0, superseded: 0 },
+          reviewers: 1,
+          auditEntries: 1,
+        });
+      });
+    });
+  });
+}
