@@ -1,0 +1,116 @@
+/**
+ * Finds which signals of the table fire on a listing, with the exact sentences that triggered them
+ * (pure). Sentences carrying instruction-like text are dropped before matching, so a listing that
+ * tells the assessor how to score is assessed as if those sentences were not there.
+ */
+import type { Listing } from '../../../schemas/listing.js';
+import { hasInjection, normaliseForGrounding } from '../checks.js';
+import type { Signal } from './signals.js';
+
+/** A fired signal and the verbatim listing sentences that triggered it (at most three). */
+export interface FiredSignal {
+  signal: Signal;
+  quotes: string[];
+}
+
+const MAX_QUOTE = 600;
+const LIST_MARKER = /^(?:[-*•·–]\s+|\d{1,2}[.)]\s+)/;
+const SENTENCE_BREAK = /(?<=[.!?])\s+(?=[A-Z0-9"“'(])/g;
+/** Words that negate what follows them in the same clause ("No tools, planning or …"). */
+const NEGATION = /\b(?:no|not|none|never|without|nor|neither|rather than|instead of|does not|doesn't|do not|don't|cannot|can't|isn't|is not)\b/i;
+const CLAUSE_BREAK = /[;:]|\bbut\b|\bhowever\b|\bwhile\b/gi;
+
+/** Splits text into sentences that are exact substrings of it: lines, without list markers, split at sentence ends. */
+export function segments(text: string): string[] {
+  const out: string[] = [];
+  for (const rawLine of text.split(/\r?\n/)) {
+    const line = rawLine.trim().replace(LIST_MARKER, '');
+    if (line.length === 0) continue;
+    let start = 0;
+    for (const breakMatch of line.matchAll(SENTENCE_BREAK)) {
+      pushSegment(out, line.slice(start, breakMatch.index));
+      start = breakMatch.index + breakMatch[0].length;
+    }
+    pushSegment(out, line.slice(start));
+  }
+  return out;
+}
+
+function pushSegment(out: string[], value: string): void {
+  const trimmed = value.trim();
+  if (trimmed.length === 0) return;
+  if (trimmed.length <= MAX_QUOTE) {
+    out.push(trimmed);
+    return;
+  }
+  for (let at = 0; at < trimmed.length; at += MAX_QUOTE) {
+    const piece = trimmed.slice(at, at + MAX_QUOTE).trim();
+    if (piece.length > 0) out.push(piece);
+  }
+}
+
+/** True when a negation word precedes `index` in the same clause of `sentence`. */
+export function isNegated(sentence: string, index: number): boolean {
+  let clauseStart = 0;
+  for (const clauseBreak of sentence.matchAll(CLAUSE_BREAK)) {
+    if (clauseBreak.index >= index) break;
+    clauseStart = clauseBreak.index + clauseBreak[0].length;
+  }
+  return NEGATION.test(sentence.slice(clauseStart, index));
+}
+
+/**
+ * The sentences signals may match: the listing text (minus the bare title line and any sentence with
+ * instruction-like content), then summary, capabilities and metadata values not already in the text.
+ */
+export function candidateSentences(listing: Listing): string[] {
+  const title = normaliseForGrounding(listing.title);
+  const fromText = segments(listing.text);
+  const normalisedText = normaliseForGrounding(listing.text);
+  const extras = [listing.summary, ...listing.fields.capabilities, ...Object.values(listing.fields.metadata)]
+    .filter((value) => value.trim().length > 0 && !normalisedText.includes(normaliseForGrounding(value)))
+    .flatMap((value) => segments(value));
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const sentence of [...fromText, ...extras]) {
+    const key = normaliseForGrounding(sentence);
+    if (key === title || seen.has(key) || hasInjection(sentence)) continue;
+    seen.add(key);
+    out.push(sentence);
+  }
+  return out;
+}
+
+/** Runs every signal over the sentences; returns the fired ones in table order. */
+export function matchSignals(sentences: readonly string[], table: readonly Signal[]): FiredSignal[] {
+  const fired: FiredSignal[] = [];
+  for (const signal of table) {
+    const quotes: string[] = [];
+    for (const sentence of sentences) {
+      if (quotes.length >= 3) break;
+      if (signal.patterns.some((pattern) => firesOn(pattern, sentence, signal.absence === true))) quotes.push(sentence);
+    }
+    if (quotes.length > 0) fired.push({ signal, quotes });
+  }
+  return fired;
+}
+
+const globalCache = new WeakMap<RegExp, RegExp>();
+
+/** The pattern with the `g` flag, compiled once per table entry. */
+function globalOf(pattern: RegExp): RegExp {
+  let global = globalCache.get(pattern);
+  if (global === undefined) {
+    global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+    globalCache.set(pattern, global);
+  }
+  return global;
+}
+
+function firesOn(pattern: RegExp, sentence: string, absence: boolean): boolean {
+  const global = globalOf(pattern);
+  for (const match of sentence.matchAll(global)) {
+    if (absence || !isNegated(sentence, match.index)) return true;
+  }
+  return false;
+}

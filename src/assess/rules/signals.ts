@@ -1,0 +1,574 @@
+/**
+ * The rules assessor's signal table: data, not code, so a reviewer can see why a factor got its value.
+ *
+ * Each signal is generic capability language (never the name of a product or listing). When one of
+ * its patterns matches a sentence of the listing that does not negate it ("No tools, …", "rather
+ * than LLMs"), the signal fires with that sentence as its exact quote and:
+ * - moves each factor in `factors` by its delta (positive deltas combine as a probabilistic OR,
+ *   so many weak signals saturate instead of overflowing; negative deltas subtract);
+ * - adds its `notes` and `threats` to the layers it names, and makes the layers in `grounds` certain;
+ * - nudges the CVSS vector (`cvss`), the mitigation count (`mitigates`) and exploit maturity (`poc`).
+ *
+ * Absence signals (`absence: true`) are the explicit statements that something is NOT there
+ * ("No tools, planning or …"); their patterns include the negation and they are never negated.
+ * Calibrated against evals/reference-dev (see test/assess/calibration.test.ts).
+ */
+import type { LayerNumber, ListingFactorKey } from '../../../schemas/factors.js';
+
+/** CVSS v4.0 base metric values a signal can raise (the highest impact wins, see cvss.ts). */
+export interface CvssNudge {
+  /** Attack vector: L when the agent is said to run only locally. */
+  AV?: 'N' | 'L';
+  /** User interaction: N when untrusted content reaches the agent without a user step. */
+  UI?: 'N' | 'A';
+  VC?: 'L' | 'H';
+  VI?: 'L' | 'H';
+  VA?: 'L' | 'H';
+  SC?: 'L' | 'H';
+  SI?: 'L' | 'H';
+  SA?: 'L' | 'H';
+}
+
+export interface Signal {
+  /** Stable kebab-case id, named in rationales. */
+  id: string;
+  /** What the signal means, in words used in rationales and layer texts. */
+  label: string;
+  patterns: readonly RegExp[];
+  /** True when the patterns themselves state an absence: they are never treated as negated. */
+  absence?: boolean;
+  /** Factor deltas when the signal fires (negative lowers the factor). */
+  factors: Partial<Record<ListingFactorKey, number>>;
+  /** Layers whose certainty this signal establishes (with its quote as grounded evidence). */
+  grounds: readonly LayerNumber[];
+  /** A clause per layer for the layer text ("it runs shell commands on the host"). */
+  notes: Partial<Record<LayerNumber, string>>;
+  /** Short threat names per layer. */
+  threats: Partial<Record<LayerNumber, readonly string[]>>;
+  cvss?: CvssNudge;
+  /** Counts towards the mitigation level (guardrails, human review, compliance claims). */
+  mitigates?: boolean;
+  /** Public proof-of-concept attacks exist for this capability class (prompt injection into tools). */
+  poc?: boolean;
+}
+
+const i = 'i';
+
+/** The signal table. Order is the order rationales list them in. */
+export const SIGNALS: readonly Signal[] = [
+  // ── Foundation model and generation ────────────────────────────────────────────────────────
+  {
+    id: 'llm-backed',
+    label: 'relies on large language models',
+    patterns: [
+      new RegExp(String.raw`\bLLMs?\b|\blanguage models?\b|\bfoundation models?\b|\bcommercial (?:LLMs?|models)\b`, i),
+      new RegExp(String.raw`\bAI (?:tutor|assistant|agents?|features|chatbot|platform)\b|\bchatbot\b|\bgenerative\b`, i),
+    ],
+    factors: { nonDeterminism: 0.15, opacityAndReflexivity: 0.1, contextualAwareness: 0.05 },
+    grounds: [],
+    notes: { 1: 'it relies on large language models for its output' },
+    threats: { 1: ['prompt injection', 'jailbreak'] },
+    poc: true,
+  },
+  {
+    id: 'named-model-basis',
+    label: 'names the model it is built on',
+    patterns: [
+      /\b[Bb]uilt on (?:[A-Z][\w'-]*)(?: [A-Z][\w'-]*)*/,
+      /\b[Ww]raps [A-Z][\w'-]*(?:['’]s)?(?: [A-Z][\w'-]*)* (?:classifier )?model\b/,
+      /\b[Rr]uns [A-Z][\w-]* [A-Z][\w-]* locally\b/,
+      /\b[Uu]ses (?:[A-Z][\w-]*, )+(?:[A-Z][\w-]* )?and [A-Z][\w-]*(?: [A-Z][\w-]*)* models\b/,
+      /\btext-to-image (?:foundation )?models?\b/i,
+      /\bincludes (?:\w+, )*\w+ and \w+ models such as\b/i,
+      /\breasoning foundation model\b/i,
+    ],
+    factors: { opacityAndReflexivity: 0.05 },
+    grounds: [1],
+    notes: { 1: 'the listing names the model family it runs on' },
+    threats: { 1: ['adversarial inputs', 'jailbreaks'] },
+  },
+  {
+    id: 'generative-media',
+    label: 'generates images, video or voice',
+    patterns: [
+      /\bimage generat\w*|\bimage (?:generator|editing|editor)\b|\btext-to-image\b/i,
+      /\bvideo, image and voice models\b|\bvoice cloning\b|\bdeepfakes?\b|\bgenerative models?\b/i,
+    ],
+    factors: { nonDeterminism: 0.45, opacityAndReflexivity: 0.4 },
+    grounds: [],
+    notes: { 1: 'it generates media from user prompts, so unsafe or deceptive output is a first-order risk' },
+    threats: { 1: ['safety filter bypass', 'deepfake or harmful output'], 2: ['upload-based poisoning'], 4: ['resource exhaustion'] },
+    cvss: { VI: 'L' },
+  },
+  {
+    id: 'reasoning-model',
+    label: 'is a reasoning model',
+    patterns: [/\breasoning (?:foundation )?model\b|\bmixture-of-experts\b|\bchain-of-thought\b/i],
+    factors: { goalDrivenPlanning: 0.5, nonDeterminism: 0.35, opacityAndReflexivity: 0.45, contextualAwareness: 0.25 },
+    grounds: [],
+    notes: { 1: 'it is itself a large reasoning model whose behaviour depends on how it is integrated downstream' },
+    threats: { 1: ['jailbreaks', 'fine-tuning alignment drift'] },
+  },
+  {
+    id: 'deterministic-processing',
+    label: 'processes deterministically, without a language model',
+    patterns: [/\bdeterministic\b|\brather than LLMs?\b|\bcomputer-vision\b|\binpainting\b/i],
+    factors: { nonDeterminism: -0.35, opacityAndReflexivity: -0.1 },
+    grounds: [],
+    notes: { 1: 'its processing is described as deterministic rather than generative' },
+    threats: { 1: ['adversarial media inputs'] },
+  },
+  {
+    id: 'pass-through-gateway',
+    label: 'routes requests to other models or servers without a model of its own',
+    patterns: [
+      /\b(?:API )?gateway\b|\bproxy\b|\baggregates?\b/i,
+      /\b(?:hosts|bundle|bundles) no models?\b|\bno native foundation model\b|\bserves external LLM clients\b/i,
+    ],
+    absence: true,
+    factors: { nonDeterminism: -0.3, opacityAndReflexivity: -0.2, dynamicToolUse: 0.1 },
+    grounds: [],
+    notes: { 1: 'it forwards traffic to models it does not host, so model-level threats pass through it' },
+    threats: { 1: ['passed-through adversarial inputs'], 2: ['payload logging exposure'], 3: ['prompt injection passing through routing'] },
+  },
+  {
+    id: 'classifier',
+    label: 'is a narrow classifier',
+    patterns: [/\bclassifier\b|\bnarrow defensive purpose\b/i],
+    factors: { nonDeterminism: -0.25, opacityAndReflexivity: -0.15 },
+    grounds: [1],
+    notes: { 1: 'it wraps a classifier model, so evasion of that classifier is the main model-level risk' },
+    threats: { 1: ['classifier evasion', 'adversarial examples'] },
+  },
+  {
+    id: 'local-only-processing',
+    label: 'processes data locally only',
+    patterns: [/\b(?:processed|runs?) [\w ]{0,30}(?:in (?:the )?browser|locally)\b[\w ]{0,20}\b(?:memory only|only)\b|\bin browser memory only\b/i],
+    absence: true,
+    factors: { nonDeterminism: -0.15, opacityAndReflexivity: -0.15, contextualAwareness: -0.1 },
+    grounds: [2],
+    notes: { 2: 'data stays local: the listing says inputs are processed only in local memory' },
+    threats: { 2: ['no remote data exposure (local only)'] },
+    cvss: { AV: 'L' },
+  },
+  {
+    id: 'analytics-only',
+    label: 'is an analytics or alerting tool',
+    patterns: [/\banalytics (?:and alerting )?tool\b|\bpattern analysis\b|\blow autonomy\b|\bmostly read-only\b/i],
+    absence: true,
+    factors: { nonDeterminism: -0.3, opacityAndReflexivity: -0.2, autonomyOfAction: -0.1 },
+    grounds: [],
+    notes: { 3: 'it is described as analytics with little autonomy' },
+    threats: { 3: ['webhook or export abuse'] },
+  },
+  // ── Autonomy and action ───────────────────────────────────────────────────────────────────
+  {
+    id: 'autonomous',
+    label: 'acts autonomously',
+    patterns: [/\bautonomous(?:ly)?\b|\bon its own\b|\bwithout human (?:review|approval)\b/i],
+    factors: { autonomyOfAction: 0.45, goalDrivenPlanning: 0.25, opacityAndReflexivity: 0.05 },
+    grounds: [],
+    notes: { 3: 'it acts autonomously, without a stated human approval step' },
+    threats: { 3: ['plan hijacking', 'unintended autonomous actions'] },
+    cvss: { UI: 'N' },
+  },
+  {
+    id: 'executes-code',
+    label: 'executes code or shell commands',
+    patterns: [
+      /\bruns? (?:bash |shell |build |test |build and test )*commands\b/i,
+      /\bexecutes? (?:agent )?(?:code|commands|actions|scripts)\b|\bexecutes agent actions\b/i,
+      /\bcode nodes\b|\bwrites and runs\b|\bcode execution\b/i,
+    ],
+    factors: { autonomyOfAction: 0.35, dynamicToolUse: 0.45, selfModification: 0.1, goalDrivenPlanning: 0.1, contextualAwareness: 0.1 },
+    grounds: [3],
+    notes: {
+      3: 'it executes code or commands as part of its work',
+      4: 'code runs with whatever privileges the host grants, and no sandbox is stated',
+    },
+    threats: { 3: ['arbitrary code execution'], 4: ['host compromise (no sandbox stated)'] },
+    cvss: { VC: 'H', VI: 'H', VA: 'H', SI: 'L' },
+    poc: true,
+  },
+  {
+    id: 'modifies-files',
+    label: 'writes or modifies files and code',
+    patterns: [/\bwrites? (?:reports to )?files\b|\breads and writes files\b|\bedits files\b|\bmodif(?:y|ies) code\b|\bgenerates and modifies\b/i],
+    factors: { autonomyOfAction: 0.2, dynamicToolUse: 0.15, selfModification: 0.05, contextualAwareness: 0.1 },
+    grounds: [],
+    notes: { 3: 'it writes to files on the host', 2: 'it reads and writes project files' },
+    threats: { 3: ['file overwrite via write tool'], 2: ['codebase poisoning'] },
+    cvss: { VI: 'H' },
+  },
+  {
+    id: 'mutates-infrastructure',
+    label: 'changes live infrastructure or security controls',
+    patterns: [
+      /\bmutates?\b|\bapplies and deletes\b|\bdeletes? (?:manifests|resources)\b/i,
+      /\bact on security tooling\b|\bfirewalls?\b|\bblock or approve\b|\bmerge gate\b|\bpre-merge gate\b/i,
+    ],
+    factors: { autonomyOfAction: 0.4, dynamicToolUse: 0.2, contextualAwareness: 0.15, goalDrivenPlanning: 0.1 },
+    grounds: [3],
+    notes: { 3: 'it can change production systems or gate decisions directly', 4: 'its actions reach live infrastructure' },
+    threats: { 3: ['unvalidated destructive changes'], 4: ['privilege inheritance', 'lateral movement'] },
+    cvss: { VI: 'H', VA: 'H', SI: 'H', SA: 'L' },
+    poc: true,
+  },
+  {
+    id: 'external-communication',
+    label: 'sends messages or places calls for the user',
+    patterns: [
+      /\bsends? (?:email|emails|messages|buy\/sell alerts|alerts)\b|\breads and sends\b|\bplaces calls\b|\bphone calls\b/i,
+      /\bschedules appointments\b|\bmanages calendar\b|\bemail delivery\b|\bnavigates IVR\b/i,
+    ],
+    factors: { autonomyOfAction: 0.3, dynamicToolUse: 0.2, goalDrivenPlanning: 0.15, dynamicIdentity: 0.1, contextualAwareness: 0.1 },
+    grounds: [],
+    notes: { 3: 'it sends messages or calls on the user’s behalf', 1: 'it acts on content from third parties (messages, calls), a channel for indirect prompt injection' },
+    threats: { 3: ['unauthorized sends or bookings'], 1: ['indirect prompt injection via messages'] },
+    cvss: { VI: 'H', SI: 'L', UI: 'N' },
+    poc: true,
+  },
+  {
+    id: 'financial-actions',
+    label: 'mirrors trades or handles funds',
+    patterns: [/\bcopy trading\b|\bstrategy mirroring\b|\bexchange credentials\b|\bfund movement\b/i],
+    factors: { autonomyOfAction: 0.35, goalDrivenPlanning: 0.2, dynamicToolUse: 0.15, contextualAwareness: 0.1 },
+    grounds: [3],
+    notes: { 3: 'it can act on financial accounts (copy trading)' },
+    threats: { 3: ['unauthorized fund movement via wallet APIs'] },
+    cvss: { VI: 'H', SI: 'H' },
+  },
+  {
+    id: 'human-in-the-loop',
+    label: 'keeps a human in the loop',
+    patterns: [/\bhuman-in-the-loop\b|\bhuman handoff\b|\bhuman review\b|\breactive assistant\b/i],
+    factors: { autonomyOfAction: -0.05 },
+    grounds: [],
+    notes: { 5: 'a human can take over the conversation' },
+    threats: {},
+    cvss: { UI: 'A' },
+    mitigates: true,
+  },
+  {
+    id: 'read-only',
+    label: 'is read-only',
+    patterns: [/\bread-only\b|\bdoes not deploy or execute\b|\bno execution capability\b/i],
+    absence: true,
+    factors: { autonomyOfAction: -0.1, dynamicToolUse: -0.1 },
+    grounds: [],
+    notes: { 3: 'the listing says it does not execute or change anything' },
+    threats: {},
+    mitigates: true,
+  },
+  // ── Planning ──────────────────────────────────────────────────────────────────────────────
+  {
+    id: 'multi-step-planning',
+    label: 'plans multi-step work towards goals',
+    patterns: [/\bplans? multi-step\b|\bmulti-step\b|\bautonomous plan\b|\bturns? goals into\b|\bcampaign plans\b|\bworking through backlogs\b/i],
+    factors: { goalDrivenPlanning: 0.45, autonomyOfAction: 0.15, nonDeterminism: 0.05 },
+    grounds: [],
+    notes: { 3: 'it decomposes goals into multi-step plans' },
+    threats: { 3: ['plan hijacking'] },
+  },
+  {
+    id: 'web-research',
+    label: 'searches and reads the web',
+    patterns: [/\bweb searches\b|\breads external pages\b|\bweb search\b|\bresearch (?:agent|skill|reports)\b|\bdeep-research\b/i],
+    factors: { goalDrivenPlanning: 0.45, dynamicToolUse: 0.35, contextualAwareness: 0.2, autonomyOfAction: 0.35, nonDeterminism: 0.15 },
+    grounds: [2, 3],
+    notes: {
+      2: 'it ingests untrusted web content into its working context',
+      3: 'it runs search and fetch tools in a loop',
+      1: 'web pages it reads can carry indirect prompt injection',
+    },
+    threats: { 1: ['indirect prompt injection via search results'], 2: ['poisoned web sources'], 3: ['SSRF via fetch tools'], 4: ['internal network scanning'] },
+    cvss: { UI: 'N' },
+    poc: true,
+  },
+  {
+    id: 'workflows',
+    label: 'runs workflows or orchestrates work',
+    patterns: [/\bworkflows?\b|\bautoflows\b|\borchestrat\w+|\broutes (?:tasks|and enriches)\b/i],
+    factors: { goalDrivenPlanning: 0.3, autonomyOfAction: 0.2, dynamicToolUse: 0.1 },
+    grounds: [],
+    notes: { 3: 'it chains steps into workflows' },
+    threats: { 3: ['workflow hijacking'] },
+  },
+  {
+    id: 'diagnosis',
+    label: 'diagnoses and fixes errors',
+    patterns: [/\bdiagnos\w+|\bdebugg\w+|\brecovering from errors\b|\bresolves errors\b|\berror recovery\b/i],
+    factors: { goalDrivenPlanning: 0.35, autonomyOfAction: 0.2, dynamicToolUse: 0.1, contextualAwareness: 0.15, selfModification: 0.15 },
+    grounds: [],
+    notes: { 3: 'it iterates on failures until they are fixed' },
+    threats: { 3: ['injected diagnostic logic'] },
+  },
+  {
+    id: 'code-review',
+    label: 'reviews code',
+    patterns: [/\breview(?:s|ing)? code\b|\bpull-request review\b|\bcode review\b|\breviewer\b/i],
+    factors: { goalDrivenPlanning: 0.15, contextualAwareness: 0.3, autonomyOfAction: 0.05 },
+    grounds: [],
+    notes: { 1: 'code under review is attacker-controllable input to the model' },
+    threats: { 1: ['indirect injection via code under review'] },
+  },
+  // ── Tools ─────────────────────────────────────────────────────────────────────────────────
+  {
+    id: 'tool-integrations',
+    label: 'integrates with external tools and services',
+    patterns: [
+      /\bintegrat(?:es|ed|ions?)\b|\bconnects? (?:via|to)\b|\bconnected to\b|\bwebhooks?\b/i,
+      /\btools?\b(?! such)|\bAPIs?\b(?! (?:service|and interface))/i,
+    ],
+    factors: { dynamicToolUse: 0.2, contextualAwareness: 0.05 },
+    grounds: [],
+    notes: { 3: 'it calls external tools and services' },
+    threats: { 3: ['tool misuse'], 4: ['integration key exposure'] },
+    poc: true,
+  },
+  {
+    id: 'many-integrations',
+    label: 'has a large catalogue of integrations',
+    patterns: [/\b\d{2,}\+? integrations\b|\bmany (?:providers|integrations)\b/i],
+    factors: { dynamicToolUse: 0.35, dynamicIdentity: 0.1 },
+    grounds: [],
+    notes: { 7: 'it connects to a large catalogue of third-party services' },
+    threats: { 7: ['malicious or compromised integrations'] },
+  },
+  {
+    id: 'mcp-tools',
+    label: 'exposes or routes tools over the Model Context Protocol',
+    patterns: [/\bMCP\b|\bmodel context protocol\b|\btool calls\b/i],
+    factors: { dynamicToolUse: 0.45, multiAgentInteractions: 0.1, autonomyOfAction: 0.1 },
+    grounds: [3],
+    notes: { 3: 'it exposes or brokers tool calls (MCP)', 7: 'it connects model clients to third-party tool servers' },
+    threats: { 3: ['tool misuse', 'malicious downstream server'], 7: ['tool poisoning from third-party servers'] },
+    cvss: { SC: 'L', SI: 'L' },
+    poc: true,
+  },
+  {
+    id: 'skill-or-plugin',
+    label: 'is a skill or plugin loaded into an agent framework',
+    patterns: [/\bskills?\b|\bplugin\b|\bframework\b|\bLangChain\b|\bPython interface\b|\bmeta-protocol\b|\bsubagents?\b/i],
+    factors: { contextualAwareness: 0.1, goalDrivenPlanning: 0.05 },
+    grounds: [3],
+    notes: { 3: 'it runs inside an agent framework (skill, plugin or framework code)' },
+    threats: { 3: ['insecure host-framework integration'] },
+  },
+  {
+    id: 'no-tools',
+    label: 'states it has no tools, planning or framework',
+    patterns: [/\bno (?:execution capability or )?tool(?:s| access)\b|\bno tools, planning\b|\bno native agent framework\b|\bno planning or autonomous\b/i],
+    absence: true,
+    factors: { autonomyOfAction: -0.05, dynamicToolUse: -0.05 },
+    grounds: [],
+    notes: { 3: 'the listing says it has no tools or agent framework of its own' },
+    threats: { 3: ['no framework of its own'] },
+  },
+  // ── Memory and data ───────────────────────────────────────────────────────────────────────
+  {
+    id: 'stores-user-data',
+    label: 'keeps user data or history between sessions',
+    patterns: [
+      /\bstores? (?:chat logs|conversation|user)\b|\bchat logs\b|\bconversation history\b|\bsession history\b/i,
+      /\bkeeps? [\w ]{0,30}(?:profiles|registry|history)\b|\bstudent profiles\b|\bperformance data\b|\bstate\b/i,
+    ],
+    factors: { persistentMemory: 0.3, contextualAwareness: 0.1 },
+    grounds: [],
+    notes: { 2: 'it keeps records between sessions' },
+    threats: { 2: ['stored data exfiltration'] },
+    cvss: { VC: 'H' },
+  },
+  {
+    id: 'learns-from-data',
+    label: 'learns from user data (fine-tuning, self-learning)',
+    patterns: [/\blearns? from\b|\bself-learning\b|\bfine-tun\w+|\breinforcement learning\b|\bRL fine-tuning\b/i],
+    factors: { selfModification: 0.4, persistentMemory: 0.4, contextualAwareness: 0.15, opacityAndReflexivity: 0.1 },
+    grounds: [2],
+    notes: { 2: 'it learns from customer data, so its behaviour drifts with what it is fed', 1: 'continual training on customer data can reprogram the model' },
+    threats: { 2: ['fine-tuning data poisoning'], 1: ['model reprogramming'] },
+  },
+  {
+    id: 'retrieval',
+    label: 'retrieves from a knowledge base (RAG)',
+    patterns: [/\bvector databases?\b|\bRAG\b|\bknowledge-base\b|\bknowledge base\b|\bdatabase of\b|\bretrieval-focused\b|\bpolicy documents\b|\bretrieves\b/i],
+    factors: { persistentMemory: 0.15, contextualAwareness: 0.15 },
+    grounds: [2],
+    notes: { 2: 'it answers from a retrieval store or knowledge base' },
+    threats: { 2: ['knowledge-base poisoning', 'unauthorized retrieval'] },
+  },
+  {
+    id: 'sensitive-data',
+    label: 'handles personal, health or otherwise sensitive data',
+    patterns: [
+      /\bPII\b|\bpersonal data\b|\bprotected health information\b|\bPHI\b|\bhealthcare\b|\bsensitive\b/i,
+      /\bcustomer(?:'s|’s)? data\b|\bcustomer lists\b|\bstudent\w*\b|\bminors\b|\byoung students\b/i,
+    ],
+    factors: { contextualAwareness: 0.15, persistentMemory: 0.1 },
+    grounds: [],
+    notes: { 2: 'it handles sensitive personal or business data' },
+    threats: { 2: ['PII exfiltration'] },
+    cvss: { VC: 'H', SC: 'L' },
+  },
+  {
+    id: 'workspace-context',
+    label: 'reads the user’s workspace, repository or systems',
+    patterns: [
+      /\brepository (?:context|access)\b|\bcodebase\b|\blocal workspace\b|\bsource code\b|\bcluster (?:logs|configs)\b|\bPR diffs\b/i,
+      /\bingests?\b|\breads? [\w ]{0,20}(?:files|logs|configs|events)\b|\bprocesses (?:test logs|incoming)\b|\bcurated context\b/i,
+    ],
+    factors: { contextualAwareness: 0.25, dynamicToolUse: 0.05 },
+    grounds: [],
+    notes: { 2: 'it pulls the user’s files, logs or data into its context' },
+    threats: { 2: ['source or log exfiltration', 'poisoned inputs'] },
+    cvss: { VC: 'H' },
+  },
+  {
+    id: 'real-time-data',
+    label: 'works on live, real-time data',
+    patterns: [/\breal[- ]time\b|\blive (?:blockchain|data|clusters?|kubernetes)\b|\btext streams\b/i],
+    factors: { contextualAwareness: 0.2 },
+    grounds: [],
+    notes: { 2: 'it consumes live data feeds' },
+    threats: { 2: ['data feed poisoning'] },
+  },
+  // ── Identity and credentials ──────────────────────────────────────────────────────────────
+  {
+    id: 'holds-credentials',
+    label: 'holds credentials or API keys',
+    patterns: [/\bcredentials?\b|\bAPI keys?\b|\bsecrets\b|\bkubeconfig\b|\bOAuth\b|\btokens?\b/i],
+    factors: { dynamicIdentity: 0.25, dynamicToolUse: 0.05 },
+    grounds: [4],
+    notes: { 4: 'it stores or uses credentials for other systems, which concentrates access in one place' },
+    threats: { 4: ['credential theft', 'credential concentration'], 6: ['missing authentication/authorization'] },
+    cvss: { SC: 'H' },
+  },
+  {
+    id: 'inherited-permissions',
+    label: 'acts with inherited permissions or roles',
+    patterns: [/\binherits?\b[\w ]{0,40}\bpermissions\b|\bRBAC\b|\bprivileges\b|\bon behalf of\b|\bprior authorizations?\b/i],
+    factors: { dynamicIdentity: 0.35 },
+    grounds: [],
+    notes: { 6: 'it acts with permissions inherited from the user or host' },
+    threats: { 4: ['privilege inheritance'], 6: ['over-broad permissions'] },
+  },
+  {
+    id: 'decentralized-identity',
+    label: 'manages agent identities',
+    patterns: [/\bdecentralized identity\b|\bDIDs?\b|\bagent identit\w+\b/i],
+    factors: { dynamicIdentity: 0.7 },
+    grounds: [],
+    notes: { 6: 'agents present and verify their own identities' },
+    threats: { 6: ['identity spoofing'], 7: ['A2A trust abuse'] },
+  },
+  // ── Multi-agent ───────────────────────────────────────────────────────────────────────────
+  {
+    id: 'multi-agent',
+    label: 'coordinates several agents',
+    patterns: [
+      /\bmulti-agent\b|\bswarm\b|\bagent-to-agent\b|\bsubagents?\b|\bacross multiple (?:models and )?agents\b/i,
+      /\bmultiple subagents\b|\bspawns?\b[\w ]{0,20}\bagent\b|\bagents publish\b/i,
+    ],
+    factors: { multiAgentInteractions: 0.6, autonomyOfAction: 0.1, goalDrivenPlanning: 0.1, dynamicIdentity: 0.05 },
+    grounds: [3],
+    notes: { 3: 'it delegates work between several agents', 7: 'it trusts output from other agents' },
+    threats: { 3: ['insecure subagent dispatch', 'subagent output aggregation flaws'], 7: ['A2A trust abuse'] },
+    cvss: { SC: 'L', SI: 'L' },
+  },
+  {
+    id: 'agent-protocol',
+    label: 'is an agent-to-agent protocol',
+    patterns: [/\bprotocol for agent\b|\bagent communication\b|\bcapability descriptions\b|\bprotocol negotiation\b/i],
+    factors: { multiAgentInteractions: 0.6, dynamicToolUse: 0.25, dynamicIdentity: 0.15 },
+    grounds: [3],
+    notes: { 3: 'agents negotiate protocols and capabilities with each other', 7: 'it is a shared protocol for an open agent ecosystem' },
+    threats: { 3: ['negotiation exploits'], 7: ['capability metadata tampering'] },
+  },
+  {
+    id: 'downstream-routing',
+    label: 'routes work to downstream servers, models or agents',
+    patterns: [/\bdownstream (?:MCP )?servers\b|\bmany MCP servers\b|\broutes (?:prompts|requests|tool calls|tasks) to\b|\bdownstream model APIs\b/i],
+    factors: { multiAgentInteractions: 0.3, dynamicIdentity: 0.15, dynamicToolUse: 0.1 },
+    grounds: [],
+    notes: { 3: 'it forwards requests to downstream services it does not control' },
+    threats: { 3: ['routing to malicious endpoints'], 4: ['downstream key exposure'] },
+    cvss: { SC: 'L' },
+  },
+  // ── Deployment ────────────────────────────────────────────────────────────────────────────
+  {
+    id: 'runtime-hosts',
+    label: 'runs on named infrastructure (containers, VMs, static hosting)',
+    patterns: [/\bdocker\b|\bcontainers?\b|\bVMs\b|\bphysical machines\b|\bself-hosted\b|\bstatic web hosting\b|\bCDN\b/i],
+    factors: { contextualAwareness: 0.05 },
+    grounds: [4],
+    notes: { 4: 'the listing names where it runs' },
+    threats: { 4: ['container escape', 'supply-chain compromise of the hosting'] },
+  },
+  {
+    id: 'hosted-service',
+    label: 'is a hosted service',
+    patterns: [/\bSaaS\b|\bcloud-hosted\b|\bhosted\b|\bAPI service\b|\bweb-based\b|\bbrowser-based\b/i],
+    factors: {},
+    grounds: [],
+    notes: { 4: 'it is offered as a hosted service' },
+    threats: { 4: ['multi-tenant data exposure'] },
+  },
+  {
+    id: 'local-deployment',
+    label: 'runs locally with the user’s privileges',
+    patterns: [/\bruns locally\b|\blocal \/ on-premise\b|\bIDEs?\b|\bCLI\b/i],
+    factors: { contextualAwareness: 0.1 },
+    grounds: [],
+    notes: { 4: 'it runs on the user’s machine and inherits their privileges' },
+    threats: { 4: ['inherits user privileges'] },
+    cvss: { AV: 'L' },
+  },
+  {
+    id: 'unauthenticated-access',
+    label: 'is open without accounts or limits',
+    patterns: [/\bno account\b|\bno authentication\b|\bno usage limits\b/i],
+    absence: true,
+    factors: { nonDeterminism: 0.05 },
+    grounds: [],
+    notes: { 4: 'anyone can use it without an account, so abuse is unthrottled' },
+    threats: { 4: ['resource exhaustion', 'API abuse'] },
+  },
+  // ── Evaluation, observability, security ───────────────────────────────────────────────────
+  {
+    id: 'monitoring',
+    label: 'has monitoring, guardrails or review checks',
+    patterns: [
+      /\banalytics dashboard\b|\btracking metrics\b|\bguardrail\b|\bdetecting injection\b|\bcounter-review\b/i,
+      /\bfreshness checks\b|\btags the skill as safe\b|\bmonitor(?:ing|s)?\b|\baudit log\w*\b/i,
+    ],
+    factors: {},
+    grounds: [5],
+    notes: { 5: 'the listing describes some evaluation or monitoring' },
+    threats: { 5: ['detection blind spots'] },
+    mitigates: true,
+  },
+  {
+    id: 'compliance-claims',
+    label: 'claims security or compliance certifications',
+    patterns: [/\bSOC ?2\b|\bHIPAA\b|\bISO 27001\b|\bGDPR\b|\bEU AI Act\b/i],
+    factors: {},
+    grounds: [6],
+    notes: { 6: 'the listing claims compliance certifications' },
+    threats: { 6: ['compliance claims not independently verified'] },
+    mitigates: true,
+  },
+];
+
+/** Where each factor starts before any signal (what an undescribed listed AI product gets). */
+export const FACTOR_BASE: Readonly<Record<ListingFactorKey, number>> = {
+  autonomyOfAction: 0.1,
+  goalDrivenPlanning: 0.05,
+  selfModification: 0,
+  dynamicToolUse: 0.05,
+  persistentMemory: 0.05,
+  contextualAwareness: 0.15,
+  dynamicIdentity: 0,
+  multiAgentInteractions: 0,
+  nonDeterminism: 0.45,
+  opacityAndReflexivity: 0.35,
+};
