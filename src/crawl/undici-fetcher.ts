@@ -18,7 +18,7 @@ import { ROBOTS_USER_AGENT, RobotsCache } from './robots.js';
 import type { RobotsResponse, RobotsTxt } from './robots.js';
 import { SsrfGuard, ipLiteralOfHost, ssrfError } from './ssrf.js';
 import type { Resolver } from './ssrf.js';
-import { normalizeUrl, parseHttpUrl } from './url.js';
+import { parseHttpUrl } from './url.js';
 
 const httpUrl = z
   .string()
@@ -136,6 +136,18 @@ function header(headers: Dispatcher.ResponseData['headers'], name: string): stri
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** Drops a URL's fragment in place (it is never sent) and returns it. */
+function withoutFragment(url: URL): URL {
+  url.hash = '';
+  return url;
+}
+
+/** Closes a response body we will not read; the abort it causes is expected, so it must not surface as unhandled. */
+function discard(response: Dispatcher.ResponseData): void {
+  response.body.on('error', () => undefined);
+  response.body.destroy();
+}
+
 /** The production Fetcher over undici; owns one connection pool, closed by `close()`. */
 export class UndiciFetcher implements Fetcher {
   readonly #settings: FetcherSettings;
@@ -204,8 +216,9 @@ export class UndiciFetcher implements Fetcher {
   async fetch(url: string, options: FetchOptions = {}): Promise<FetchResult> {
     const accept = options.accept ?? 'page';
     const signal = options.signal;
-    let current = parseHttpUrl(url);
-    const seen = new Set<string>([normalizeUrl(current)]);
+    let current = withoutFragment(parseHttpUrl(url));
+    // Exact URLs, not normalised ones: `/x` → `/x/` is a common redirect, not a loop.
+    const seen = new Set<string>([current.href]);
     for (let hop = 0; ; hop += 1) {
       signal?.throwIfAborted();
       this.#guard.assertUrlAllowed(current);
@@ -239,11 +252,11 @@ export class UndiciFetcher implements Fetcher {
       if (next === null || (next.protocol !== 'http:' && next.protocol !== 'https:')) {
         throw new PermanentError('E_REDIRECTS', `Redirect from ${current.href} to a non-http(s) location`, { url: current.href });
       }
-      const key = normalizeUrl(next);
-      if (seen.has(key)) {
-        throw new PermanentError('E_REDIRECT_LOOP', `Redirect loop: ${current.href} leads back to ${key}`, { url, lastUrl: current.href });
+      withoutFragment(next);
+      if (seen.has(next.href)) {
+        throw new PermanentError('E_REDIRECT_LOOP', `Redirect loop: ${current.href} leads back to ${next.href}`, { url, lastUrl: current.href });
       }
-      seen.add(key);
+      seen.add(next.href);
       current = next;
     }
   }
@@ -339,7 +352,7 @@ export class UndiciFetcher implements Fetcher {
     const contentType = header(response.headers, 'content-type') ?? '';
     const mediaType = mediaTypeOf(contentType);
     if (!ACCEPTED_TYPES[accept].has(mediaType)) {
-      response.body.destroy();
+      discard(response);
       throw new PermanentError('E_CONTENT_TYPE', `Refused content type ${JSON.stringify(mediaType || '(none)')} from ${url.href}`, {
         ...context,
         contentType: mediaType,
@@ -353,7 +366,7 @@ export class UndiciFetcher implements Fetcher {
   #result(url: URL, response: Dispatcher.ResponseData, body: string, bytes: number, notModified: boolean): FetchResult {
     return {
       status: response.statusCode,
-      finalUrl: normalizeUrl(url),
+      finalUrl: url.href,
       body,
       contentType: header(response.headers, 'content-type') ?? '',
       etag: header(response.headers, 'etag'),
@@ -378,7 +391,7 @@ export class UndiciFetcher implements Fetcher {
     const context = { url: url.href };
     const declared = Number(header(response.headers, 'content-length'));
     if (overflow === 'error' && Number.isFinite(declared) && declared > maxBytes) {
-      response.body.destroy();
+      discard(response);
       throw new PermanentError('E_TOO_LARGE', `Body of ${url.href} declares ${declared} bytes, over the ${maxBytes}-byte cap`, context);
     }
     let timedOut = false;
@@ -409,7 +422,7 @@ export class UndiciFetcher implements Fetcher {
     } finally {
       clearTimeout(timer);
       // Leaving the loop early (cap, truncate) must close the transfer, not drain it.
-      if (!response.body.readableEnded) response.body.destroy();
+      if (!response.body.readableEnded) discard(response);
     }
     return Buffer.concat(chunks, total);
   }
