@@ -1,5 +1,6 @@
 /** Every command, in the order `--help` lists them. Add a line per command module. */
 import type { DefineCommand } from './types.js';
 import { defineScore } from './score.js';
+import { defineCrawl } from './crawl.js';
 
-export const COMMANDS: readonly DefineCommand[] = [defineScore];
+export const COMMANDS: readonly DefineCommand[] = [defineScore, defineCrawl];
