@@ -42,7 +42,8 @@ export function parseSourceConfig(text: string, where: string): SourceConfig {
     value = JSON.parse(json);
   } catch (thrown) {
     const { line, column } = lineColumn(json, locateJsonError(json));
-    const detail = thrown instanceof Error ? thrown.message.split('\n')[0] ?? '' : '';
+    // V8 quotes the whole input after ', "'; keep only the reason.
+    const detail = thrown instanceof Error ? (thrown.message.replace(/, "[\s\S]*$/, '').split('\n')[0] ?? '') : '';
     throw new InputError('E_JSON', `Source config ${where}: malformed JSON at line ${line}, column ${column}${detail === '' ? '' : ` (${detail.slice(0, 120)})`}`, {
       path: where,
       line,
@@ -96,10 +97,9 @@ export function locateJsonError(text: string): number {
     while (index < text.length && ' \t\n\r'.includes(text[index] as string)) index += 1;
   };
   const literal = (word: string): void => {
-    for (const char of word) {
-      if (text[index] !== char) fail();
-      index += 1;
-    }
+    // A misspelt word is reported where it starts.
+    if (text.startsWith(word, index)) index += word.length;
+    else fail();
   };
   const string = (): void => {
     if (text[index] !== '"') fail();
