@@ -1,0 +1,277 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConflictError, ExtractionError, TransientError } from '../../src/errors.js';
+import { FileStore } from '../../src/store/file-store.js';
+import { openStore } from '../../src/store/open-store.js';
+import { runStoreContract } from './contract.js';
+import { makeAuditEntry, makeDraft, makeListing, makeReviewer } from './records.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const childScript = join(here, 'fixtures', 'cas-child.ts');
+const projectRoot = join(here, '..', '..');
+
+const tempRoots: string[] = [];
+function tempRoot(): string {
+  const root = mkdtempSync(join(tmpdir(), 'threatdraft-store-'));
+  tempRoots.push(root);
+  return root;
+}
+
+runStoreContract('file', () => new FileStore({ root: tempRoot() }), {
+  cleanup: async (store) => rmSync((store as FileStore).root, { recursive: true, force: true }),
+});
+
+/** Runs cas-child processes, releases them together once all are ready, and collects their JSON outcome. */
+async function raceChildren(argsPerChild: string[][]): Promise<Array<Record<string, unknown>>> {
+  const children = argsPerChild.map((args) =>
+    spawn(process.execPath, ['--import', 'tsx', childScript, ...args], { cwd: projectRoot, stdio: ['pipe', 'pipe', 'pipe'] }),
+  );
+  const outputs = children.map(() => ({ stdout: '', stderr: '' }));
+  const ready = children.map(
+    (child, index) =>
+      new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          outputs[index]!.stdout += chunk.toString('utf8');
+          if (outputs[index]!.stdout.includes('ready\n')) resolve();
+        });
+        child.stderr.on('data', (chunk: Buffer) => {
+          outputs[index]!.stderr += chunk.toString('utf8');
+        });
+        child.once('exit', (code) => reject(new Error(`child exited ${code} before ready: ${outputs[index]!.stderr}`)));
+      }),
+  );
+  const exits = children.map((child) => new Promise<number | null>((resolve) => child.once('exit', resolve)));
+  await Promise.all(ready);
+  for (const child of children) child.stdin.end('go\n');
+  const codes = await Promise.all(exits);
+  return codes.map((code, index) => {
+    const { stdout, stderr } = outputs[index]!;
+    if (code !== 0) throw new Error(`child ${index} exited ${code}: ${stderr}`);
+    const last = stdout.trim().split('\n').at(-1) ?? '';
+    return JSON.parse(last) as Record<string, unknown>;
+  });
+}
+
+describe('file store on disk', () => {
+  let root: string;
+  let store: FileStore;
+
+  beforeEach(() => {
+    root = tempRoot();
+    store = new FileStore({ root });
+  });
+
+  afterEach(async () => {
+    await store.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('keeps the documented layout and leaves no temp files behind', async () => {
+    await store.listings.put(makeListing({ id: 'a' }));
+    await store.drafts.save(makeDraft({ listingId: 'a', revision: 2 }), null);
+    await store.reviewers.add(makeReviewer('alice'));
+    await store.audit.append(makeAuditEntry());
+    await store.cache.set('fetch', 'https://x.example/', { ok: true });
+    expect((await readdir(root)).sort()).toEqual(['audit.jsonl', 'cache', 'drafts', 'listings', 'reviewers.json']);
+    expect(await readdir(join(root, 'listings'))).toEqual(['a.json']);
+    expect(await readdir(join(root, 'drafts', 'a'))).toEqual(['r2.json']);
+    expect(await readdir(join(root, 'cache', 'fetch'))).toEqual([expect.stringMatching(/^[a-f0-9]{64}\.json$/)]);
+    const onDisk = JSON.parse(await readFile(join(root, 'drafts', 'a', 'r2.json'), 'utf8')) as { version: number };
+    expect(onDisk.version).toBe(1);
+  });
+
+  it('ignores a temp file left by a crashed writer and sweeps it once old', async () => {
+    await store.drafts.save(makeDraft(), null);
+    const dir = join(root, 'drafts', 'demo.agent-one');
+    const fresh = join(dir, '.r2.json.999.abcdef.tmp');
+    const old = join(dir, '.r3.json.999.123456.tmp');
+    await writeFile(fresh, '{"id": "demo.agent-one.r2", "trunc');
+    await writeFile(old, '{"half');
+    const longAgo = new Date(Date.now() - 3_600_000);
+    await utimes(old, longAgo, longAgo);
+    await mkdir(join(root, 'listings'), { recursive: true });
+    await writeFile(join(root, 'listings', '.x.json.1.aa.tmp'), '{');
+
+    expect((await store.drafts.list()).map((draft) => draft.id)).toEqual(['demo.agent-one.r1']);
+    expect((await store.drafts.current('demo.agent-one'))?.id).toBe('demo.agent-one.r1');
+    expect(await store.listings.ids()).toEqual([]);
+    const left = await readdir(dir);
+    expect(left).toContain('.r2.json.999.abcdef.tmp');
+    expect(left).not.toContain('.r3.json.999.123456.tmp');
+  });
+
+  it('names a truncated draft file in the error instead of dropping it, and will not overwrite it', async () => {
+    const saved = await store.drafts.save(makeDraft(), null);
+    const path = join(root, 'drafts', 'demo.agent-one', 'r1.json');
+    const text = await readFile(path, 'utf8');
+    await writeFile(path, text.slice(0, Math.floor(text.length / 2)));
+    await expect(store.drafts.list()).rejects.toThrow(path);
+    await expect(store.drafts.get(saved.id)).rejects.toBeInstanceOf(ExtractionError);
+    await expect(store.drafts.save(saved, 1)).rejects.toThrow(/Corrupt JSON/);
+    expect((await readFile(path, 'utf8')).length).toBe(Math.floor(text.length / 2));
+  });
+
+  it('names the file and the field when a stored listing breaks its schema', async () => {
+    await store.listings.put(makeListing({ id: 'a' }));
+    const path = join(root, 'listings', 'a.json');
+    const value = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    await writeFile(path, JSON.stringify({ ...value, contentHash: 42 }));
+    const error = await store.listings.get('a').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ExtractionError);
+    expect((error as Error).message).toContain(path);
+    expect((error as Error).message).toContain('contentHash');
+  });
+
+  it('names the file and line of a corrupt audit entry', async () => {
+    await store.audit.append(makeAuditEntry());
+    await writeFile(join(root, 'audit.jsonl'), '{"broken": \n', { flag: 'a' });
+    await expect(store.audit.list()).rejects.toThrow(`${join(root, 'audit.jsonl')}:2`);
+  });
+
+  it('only ever appends to audit.jsonl, starting a fresh line after a torn one', async () => {
+    const path = join(root, 'audit.jsonl');
+    await store.audit.append(makeAuditEntry({ action: 'one' }));
+    await store.audit.append(makeAuditEntry({ action: 'two' }));
+    const before = await readFile(path, 'utf8');
+    const inode = (await stat(path)).ino;
+    await store.audit.append(makeAuditEntry({ action: 'three' }));
+    const after = await readFile(path, 'utf8');
+    expect(after.startsWith(before)).toBe(true);
+    expect((await stat(path)).ino).toBe(inode);
+    expect((await store.audit.list()).map((entry) => entry.action)).toEqual(['one', 'two', 'three']);
+
+    // A crash mid-write leaves a line without its newline; the next entry must stay whole.
+    await writeFile(path, '{"at":"2025', { flag: 'a' });
+    await store.audit.append(makeAuditEntry({ action: 'four' }));
+    const lines = (await readFile(path, 'utf8')).split('\n').filter((line) => line !== '');
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ action: 'four' });
+    expect(lines.at(-2)).toBe('{"at":"2025');
+  });
+
+  it('appends every entry from many concurrent appenders as whole lines', async () => {
+    const other = new FileStore({ root });
+    await Promise.all(
+      Array.from({ length: 40 }, (_, index) =>
+        (index % 2 === 0 ? store : other).audit.append(makeAuditEntry({ action: `a${index}`, detail: { pad: 'x'.repeat(3000) } })),
+      ),
+    );
+    const actions = (await store.audit.list()).map((entry) => entry.action).sort();
+    expect(actions).toEqual(Array.from({ length: 40 }, (_, index) => `a${index}`).sort());
+  });
+
+  it('never shows a reader half a draft while a writer keeps replacing it', async () => {
+    let current = await store.drafts.save(makeDraft({ checks: { ...makeDraft().checks, injection: { suspected: false, matches: ['y'.repeat(200_000)] } } }), null);
+    const reader = new FileStore({ root });
+    let writing = true;
+    let reads = 0;
+    const readLoop = (async () => {
+      while (writing) {
+        const seen = await reader.drafts.get(current.id);
+        expect(seen?.checks.injection.matches[0]).toHaveLength(200_000);
+        reads += 1;
+      }
+    })();
+    for (let index = 0; index < 30; index += 1) current = await store.drafts.save({ ...current, updatedAt: String(index) }, current.version);
+    writing = false;
+    await readLoop;
+    expect(reads).toBeGreaterThan(0);
+    expect((await reader.drafts.get(current.id))?.version).toBe(31);
+  });
+
+  it('lets exactly one of 20 saves win across two store instances on one directory', async () => {
+    const other = new FileStore({ root });
+    const base = await store.drafts.save(makeDraft(), null);
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, index) => (index % 2 === 0 ? store : other).drafts.save({ ...base, updatedAt: `${index}` }, 1)),
+    );
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    expect((await other.drafts.get(base.id))?.version).toBe(2);
+  });
+
+  it('breaks a lock left by a dead process and saves', async () => {
+    await store.drafts.save(makeDraft(), null);
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const lockPath = join(root, 'drafts', 'demo.agent-one', 'r1.json.lock');
+    const { hostname } = await import('node:os');
+    await writeFile(lockPath, JSON.stringify({ pid: Number(dead.stdout), host: hostname(), token: 'dead', at: Date.now() }));
+    const saved = await store.drafts.save(makeDraft({ status: 'approved' }), 1);
+    expect(saved.version).toBe(2);
+    expect(await readdir(join(root, 'drafts', 'demo.agent-one'))).toEqual(['r1.json']);
+  });
+
+  it('breaks an ownerless lock once it is older than the stale timeout', async () => {
+    const quick = new FileStore({ root, locks: { staleMs: 200, timeoutMs: 5_000 } });
+    await quick.drafts.save(makeDraft(), null);
+    const lockPath = join(root, 'drafts', 'demo.agent-one', 'r1.json.lock');
+    await writeFile(lockPath, '');
+    const old = new Date(Date.now() - 1_000);
+    await utimes(lockPath, old, old);
+    expect((await quick.drafts.save(makeDraft(), 1)).version).toBe(2);
+  });
+
+  it('times out with a TransientError on a lock a live process holds, writing nothing', async () => {
+    const impatient = new FileStore({ root, locks: { staleMs: 60_000, timeoutMs: 150 } });
+    const saved = await impatient.drafts.save(makeDraft(), null);
+    const lockPath = join(root, 'drafts', 'demo.agent-one', 'r1.json.lock');
+    const { hostname } = await import('node:os');
+    await writeFile(lockPath, JSON.stringify({ pid: 1, host: hostname(), token: 'init', at: Date.now() }));
+    await expect(impatient.drafts.save({ ...saved, status: 'approved' }, 1)).rejects.toMatchObject({ code: 'E_LOCK_TIMEOUT' });
+    await expect(impatient.drafts.save({ ...saved, status: 'approved' }, 1)).rejects.toBeInstanceOf(TransientError);
+    expect((await impatient.drafts.get(saved.id))?.status).toBe('draft');
+  });
+
+  it('lets exactly one of two processes win a compare-and-set race', async () => {
+    await store.drafts.save(makeDraft(), null);
+    const outcomes = await raceChildren([
+      [root, 'race'],
+      [root, 'race'],
+    ]);
+    expect(outcomes.map((outcome) => outcome['outcome']).sort()).toEqual(['conflict', 'won']);
+    const winner = outcomes.find((outcome) => outcome['outcome'] === 'won');
+    const stored = await store.drafts.get('demo.agent-one.r1');
+    expect(stored?.version).toBe(2);
+    expect(stored?.updatedAt).toBe(`pid-${String(winner?.['pid'])}`);
+  });
+
+  it('loses no update when two processes keep read-modify-saving one draft', async () => {
+    await store.drafts.save(makeDraft(), null);
+    const perChild = 25;
+    const outcomes = await raceChildren([
+      [root, 'increment', String(perChild), 'left'],
+      [root, 'increment', String(perChild), 'right'],
+    ]);
+    expect(outcomes.every((outcome) => outcome['outcome'] === 'done')).toBe(true);
+    const stored = await store.drafts.get('demo.agent-one.r1');
+    expect(stored?.version).toBe(1 + 2 * perChild);
+    expect(stored?.reviews.filter((review) => review.reviewer === 'left')).toHaveLength(perChild);
+    expect(stored?.reviews.filter((review) => review.reviewer === 'right')).toHaveLength(perChild);
+  });
+
+  it('rejects a conflict across instances without touching the file', async () => {
+    const other = new FileStore({ root });
+    const base = await store.drafts.save(makeDraft(), null);
+    await other.drafts.save({ ...base, status: 'approved' }, 1);
+    const path = join(root, 'drafts', 'demo.agent-one', 'r1.json');
+    const before = await readFile(path, 'utf8');
+    await expect(store.drafts.save({ ...base, status: 'rejected' }, 1)).rejects.toBeInstanceOf(ConflictError);
+    expect(await readFile(path, 'utf8')).toBe(before);
+  });
+});
+
+describe('openStore', () => {
+  it('opens the file store at dataDir when no Redis URL is given', async () => {
+    const root = tempRoot();
+    for (const redisUrl of [undefined, '', '   ']) {
+      const store = await openStore({ dataDir: root, redisUrl });
+      expect(store.kind).toBe('file');
+      expect((store as FileStore).root).toBe(root);
+      await store.close();
+    }
+    rmSync(root, { recursive: true, force: true });
+  });
+});
