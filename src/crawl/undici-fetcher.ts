@@ -136,6 +136,14 @@ function header(headers: Dispatcher.ResponseData['headers'], name: string): stri
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** Adds the URL to an error raised where it was not known (the connect-time SSRF lookup). */
+function withUrl(error: ThreatdraftError, url: URL): ThreatdraftError {
+  const context = { ...error.context, url: url.href };
+  if (error instanceof TransientError) return new TransientError(error.code, error.message, context, { cause: error, retryAfterMs: error.retryAfterMs });
+  if (error instanceof PermanentError) return new PermanentError(error.code, error.message, context, { cause: error });
+  return error;
+}
+
 /** Drops a URL's fragment in place (it is never sent) and returns it. */
 function withoutFragment(url: URL): URL {
   url.hash = '';
@@ -303,7 +311,7 @@ export class UndiciFetcher implements Fetcher {
   /** Normalises whatever a request threw into our error classes, once. */
   #classify(thrown: unknown, url: URL, signal: AbortSignal | undefined): Error {
     if (signal?.aborted === true) return thrown instanceof Error ? thrown : new Error(String(thrown));
-    if (thrown instanceof ThreatdraftError) return thrown;
+    if (thrown instanceof ThreatdraftError) return thrown.context['url'] === undefined ? withUrl(thrown, url) : thrown;
     const error = thrown instanceof Error ? thrown : new Error(String(thrown));
     const code = (error as { code?: unknown }).code;
     const context = { url: url.href };
