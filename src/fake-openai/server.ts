@@ -34,6 +34,11 @@ export interface FakeRequestLogEntry {
   fault: FaultKind | null;
   model: string | null;
   listingId: string | null;
+  /** The request's temperature and seed, as sent (null when absent or rejected). */
+  temperature: number | null;
+  seed: number | null;
+  /** The messages of an accepted request (role and flattened text). */
+  messages: { role: string; content: string }[];
 }
 
 /** Options for `startFakeOpenAI`. */
@@ -130,6 +135,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       fault: null,
       model: null,
       listingId: null,
+      temperature: null,
+      seed: null,
+      messages: [],
     };
     log.push(entry);
 
@@ -211,6 +219,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       null;
     entry.model = model;
     entry.listingId = listing?.id ?? null;
+    entry.temperature = parsed.data.temperature ?? null;
+    entry.seed = 'seed' in parsed.data && typeof parsed.data.seed === 'number' ? parsed.data.seed : null;
+    entry.messages = messages;
 
     const fault: Fault = schedule.next();
     entry.fault = fault.kind === 'none' ? null : fault.kind;
