@@ -17,7 +17,7 @@ import type { Assessor, AssessOutcome } from '../assessor.js';
 import { UNCERTAIN_PREFIX } from '../checks.js';
 import { buildCvss } from './cvss.js';
 import { candidateSentences, matchSignals, type FiredSignal } from './match.js';
-import { FACTOR_BASE, SIGNALS, type Signal } from './signals.js';
+import { BREADTH, CAPABILITY_FACTORS, FACTOR_BASE, SIGNALS, type Signal } from './signals.js';
 
 /** Changes whenever the signal table or the mapping changes (it keys caches and eval baselines). */
 export const RULES_VERSION = `rules-1.${createHash('sha256')
@@ -65,7 +65,12 @@ function unique<T>(values: readonly T[]): T[] {
   return [...new Set(values)];
 }
 
-function factorFor(key: ListingFactorKey, fired: readonly FiredSignal[]): FactorAssessment {
+/** The capability signals that count towards the breadth uplift. */
+export function capabilitySignals(fired: readonly FiredSignal[]): FiredSignal[] {
+  return fired.filter(({ signal }) => CAPABILITY_FACTORS.some((key) => (signal.factors[key] ?? 0) > 0));
+}
+
+function factorFor(key: ListingFactorKey, fired: readonly FiredSignal[], breadth: number): FactorAssessment {
   const base = FACTOR_BASE[key];
   const raised: { signal: Signal; delta: number; quotes: string[] }[] = [];
   const lowered: { signal: Signal; delta: number; quotes: string[] }[] = [];
@@ -77,10 +82,12 @@ function factorFor(key: ListingFactorKey, fired: readonly FiredSignal[]): Factor
   // Positive deltas combine as a probabilistic OR: several weak signals saturate instead of adding past 1.
   const up = 1 - raised.reduce((keep, { delta }) => keep * (1 - delta), 1);
   const down = lowered.reduce((sum, { delta }) => sum + delta, 0);
-  const value = toStep(base + up + down);
+  const extra = Math.max(0, Math.min(BREADTH.cap, breadth) - BREADTH.after);
+  const uplift = extra * BREADTH.perSignal[key];
+  const value = toStep(base + up + down + uplift);
   const name = LISTING_FACTORS[key];
   let rationale: string;
-  if (raised.length === 0 && lowered.length === 0) {
+  if (raised.length === 0 && lowered.length === 0 && uplift === 0) {
     rationale = `${name} ${fmt(value)}: no signal in the listing bears on this factor, so it stays at the baseline ${fmt(base)} for a listed AI product.`;
   } else {
     const parts = [`${name} ${fmt(value)}: baseline ${fmt(base)}`];
@@ -90,6 +97,7 @@ function factorFor(key: ListingFactorKey, fired: readonly FiredSignal[]): Factor
     if (lowered.length > 0) {
       parts.push(`lowered by ${lowered.map(({ signal, delta }) => `${signal.id} (${fmt(delta)}, ${signal.label})`).join('; ')}`);
     }
+    if (uplift > 0) parts.push(`breadth uplift +${fmt(uplift)} (${breadth} distinct capability signals)`);
     rationale = `${parts.join('; ')}. Raises combine as a probabilistic OR, then the value is rounded to 0.05.`;
   }
   const evidence = unique([...raised, ...lowered].flatMap(({ quotes }) => quotes)).slice(0, 8);
@@ -164,7 +172,8 @@ function summaryFor(listing: Listing, factors: Record<ListingFactorKey, FactorAs
 /** Assesses one listing with the signal table (pure, synchronous, deterministic). */
 export function assessWithRules(listing: Listing, table: readonly Signal[] = SIGNALS): Assessment {
   const fired = matchSignals(candidateSentences(listing), table);
-  const factors = Object.fromEntries(LISTING_FACTOR_KEYS.map((key) => [key, factorFor(key, fired)])) as Record<
+  const breadth = capabilitySignals(fired).length;
+  const factors = Object.fromEntries(LISTING_FACTOR_KEYS.map((key) => [key, factorFor(key, fired, breadth)])) as Record<
     ListingFactorKey,
     FactorAssessment
   >;

@@ -94,7 +94,7 @@ export const SIGNALS: readonly Signal[] = [
       /\bimage generat\w*|\bimage (?:generator|editing|editor)\b|\btext-to-image\b/i,
       /\bvideo, image and voice models\b|\bvoice cloning\b|\bdeepfakes?\b|\bgenerative models?\b/i,
     ],
-    factors: { nonDeterminism: 0.45, opacityAndReflexivity: 0.4 },
+    factors: { nonDeterminism: 0.25, opacityAndReflexivity: 0.25 },
     grounds: [],
     notes: { 1: 'it generates media from user prompts, so unsafe or deceptive output is a first-order risk' },
     threats: { 1: ['safety filter bypass', 'deepfake or harmful output'], 2: ['upload-based poisoning'], 4: ['resource exhaustion'] },
@@ -104,7 +104,7 @@ export const SIGNALS: readonly Signal[] = [
     id: 'reasoning-model',
     label: 'is a reasoning model',
     patterns: [/\breasoning (?:foundation )?model\b|\bmixture-of-experts\b|\bchain-of-thought\b/i],
-    factors: { goalDrivenPlanning: 0.5, nonDeterminism: 0.35, opacityAndReflexivity: 0.45, contextualAwareness: 0.25 },
+    factors: { goalDrivenPlanning: 0.5, nonDeterminism: 0.25, opacityAndReflexivity: 0.35, contextualAwareness: 0.25 },
     grounds: [],
     notes: { 1: 'it is itself a large reasoning model whose behaviour depends on how it is integrated downstream' },
     threats: { 1: ['jailbreaks', 'fine-tuning alignment drift'] },
@@ -264,7 +264,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'multi-step-planning',
     label: 'plans multi-step work towards goals',
-    patterns: [/\bplans? multi-step\b|\bmulti-step\b|\bautonomous plan\b|\bturns? goals into\b|\bcampaign plans\b|\bworking through backlogs\b/i],
+    patterns: [/\bplans? multi-step\b|\bmulti-step\b|\bautonomous plan\b|\bworking through backlogs\b/i],
     factors: { goalDrivenPlanning: 0.45, autonomyOfAction: 0.15, nonDeterminism: 0.05 },
     grounds: [],
     notes: { 3: 'it decomposes goals into multi-step plans' },
@@ -288,7 +288,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'workflows',
     label: 'runs workflows or orchestrates work',
-    patterns: [/\bworkflows?\b|\bautoflows\b|\borchestrat\w+|\broutes (?:tasks|and enriches)\b/i],
+    patterns: [/\bworkflows?\b|\bautoflows\b|\bturns? goals into\b|\borchestrat\w+|\broutes (?:tasks|and enriches)\b/i],
     factors: { goalDrivenPlanning: 0.3, autonomyOfAction: 0.2, dynamicToolUse: 0.1 },
     grounds: [],
     notes: { 3: 'it chains steps into workflows' },
@@ -298,7 +298,7 @@ export const SIGNALS: readonly Signal[] = [
     id: 'diagnosis',
     label: 'diagnoses and fixes errors',
     patterns: [/\bdiagnos\w+|\bdebugg\w+|\brecovering from errors\b|\bresolves errors\b|\berror recovery\b/i],
-    factors: { goalDrivenPlanning: 0.35, autonomyOfAction: 0.2, dynamicToolUse: 0.1, contextualAwareness: 0.15, selfModification: 0.15 },
+    factors: { goalDrivenPlanning: 0.3, autonomyOfAction: 0.1, dynamicToolUse: 0.1, contextualAwareness: 0.15, selfModification: 0.15 },
     grounds: [],
     notes: { 3: 'it iterates on failures until they are fixed' },
     threats: { 3: ['injected diagnostic logic'] },
@@ -307,7 +307,7 @@ export const SIGNALS: readonly Signal[] = [
     id: 'code-review',
     label: 'reviews code',
     patterns: [/\breview(?:s|ing)? code\b|\bpull-request review\b|\bcode review\b|\breviewer\b/i],
-    factors: { goalDrivenPlanning: 0.15, contextualAwareness: 0.3, autonomyOfAction: 0.05 },
+    factors: { goalDrivenPlanning: 0.15, contextualAwareness: 0.2, autonomyOfAction: 0.05 },
     grounds: [],
     notes: { 1: 'code under review is attacker-controllable input to the model' },
     threats: { 1: ['indirect injection via code under review'] },
@@ -318,7 +318,7 @@ export const SIGNALS: readonly Signal[] = [
     label: 'integrates with external tools and services',
     patterns: [
       /\bintegrat(?:es|ed|ions?)\b|\bconnects? (?:via|to)\b|\bconnected to\b|\bwebhooks?\b/i,
-      /\btools?\b(?! such)|\bAPIs?\b(?! (?:service|and interface))/i,
+      /\btools\b(?! such)|\btool access\b|\bAPI access\b/i,
     ],
     factors: { dynamicToolUse: 0.2, contextualAwareness: 0.05 },
     grounds: [],
@@ -329,7 +329,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'many-integrations',
     label: 'has a large catalogue of integrations',
-    patterns: [/\b\d{2,}\+? integrations\b|\bmany (?:providers|integrations)\b/i],
+    patterns: [/\b\d{2,}\+? integrations\b|\bmany integrations\b/i],
     factors: { dynamicToolUse: 0.35, dynamicIdentity: 0.1 },
     grounds: [],
     notes: { 7: 'it connects to a large catalogue of third-party services' },
@@ -360,7 +360,7 @@ export const SIGNALS: readonly Signal[] = [
     label: 'states it has no tools, planning or framework',
     patterns: [/\bno (?:execution capability or )?tool(?:s| access)\b|\bno tools, planning\b|\bno native agent framework\b|\bno planning or autonomous\b/i],
     absence: true,
-    factors: { autonomyOfAction: -0.05, dynamicToolUse: -0.05 },
+    factors: { autonomyOfAction: -0.05, dynamicToolUse: -0.05, goalDrivenPlanning: -0.05 },
     grounds: [],
     notes: { 3: 'the listing says it has no tools or agent framework of its own' },
     threats: { 3: ['no framework of its own'] },
@@ -370,7 +370,7 @@ export const SIGNALS: readonly Signal[] = [
     id: 'stores-user-data',
     label: 'keeps user data or history between sessions',
     patterns: [
-      /\bstores? (?:chat logs|conversation|user)\b|\bchat logs\b|\bconversation history\b|\bsession history\b/i,
+      /\bstores? (?:chat logs|conversation|user)\b|\bchat logs\b|\bconversation history\b|\bsession history\b|\bhistor(?:y|ies)\b/i,
       /\bkeeps? [\w ]{0,30}(?:profiles|registry|history)\b|\bstudent profiles\b|\bperformance data\b|\bstate\b/i,
     ],
     factors: { persistentMemory: 0.3, contextualAwareness: 0.1 },
@@ -415,7 +415,7 @@ export const SIGNALS: readonly Signal[] = [
     label: 'reads the user’s workspace, repository or systems',
     patterns: [
       /\brepository (?:context|access)\b|\bcodebase\b|\blocal workspace\b|\bsource code\b|\bcluster (?:logs|configs)\b|\bPR diffs\b/i,
-      /\bingests?\b|\breads? [\w ]{0,20}(?:files|logs|configs|events)\b|\bprocesses (?:test logs|incoming)\b|\bcurated context\b/i,
+      /\bingests?\b|\breads? [\w ]{0,20}(?:files|logs|configs|events)\b|\bprocesses test logs\b|\bcurated context\b/i,
     ],
     factors: { contextualAwareness: 0.25, dynamicToolUse: 0.05 },
     grounds: [],
@@ -426,7 +426,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'real-time-data',
     label: 'works on live, real-time data',
-    patterns: [/\breal[- ]time\b|\blive (?:blockchain|data|clusters?|kubernetes)\b|\btext streams\b/i],
+    patterns: [/\breal[- ]time\b|\blive (?:blockchain|data|clusters?)\b/i],
     factors: { contextualAwareness: 0.2 },
     grounds: [],
     notes: { 2: 'it consumes live data feeds' },
@@ -486,13 +486,69 @@ export const SIGNALS: readonly Signal[] = [
   },
   {
     id: 'downstream-routing',
-    label: 'routes work to downstream servers, models or agents',
-    patterns: [/\bdownstream (?:MCP )?servers\b|\bmany MCP servers\b|\broutes (?:prompts|requests|tool calls|tasks) to\b|\bdownstream model APIs\b/i],
-    factors: { multiAgentInteractions: 0.3, dynamicIdentity: 0.15, dynamicToolUse: 0.1 },
+    label: 'routes work to downstream servers or agents',
+    patterns: [/\bdownstream (?:MCP )?servers\b|\bmany MCP servers\b|\broutes (?:tool calls|tasks)\b|\bto (?:other )?agents\b/i],
+    factors: { multiAgentInteractions: 0.4, dynamicIdentity: 0.15, dynamicToolUse: 0.1 },
     grounds: [],
     notes: { 3: 'it forwards requests to downstream services it does not control' },
     threats: { 3: ['routing to malicious endpoints'], 4: ['downstream key exposure'] },
     cvss: { SC: 'L' },
+  },
+  {
+    id: 'model-routing',
+    label: 'routes prompts to downstream model providers',
+    patterns: [/\broutes (?:prompts|requests) to\b|\bdownstream model APIs\b|\bseveral LLM providers\b/i],
+    factors: { dynamicToolUse: 0.1, dynamicIdentity: 0.1, multiAgentInteractions: 0.05 },
+    grounds: [],
+    notes: { 3: 'it forwards prompts to model providers it does not control' },
+    threats: { 3: ['API key exposure in routing'], 4: ['downstream key exposure'] },
+  },
+  {
+    id: 'orchestration',
+    label: 'orchestrates models or agents',
+    patterns: [/\bAI orchestration\b|\bcentral orchestrator\b|\borchestrates\b/i],
+    factors: { multiAgentInteractions: 0.3, goalDrivenPlanning: 0.1 },
+    grounds: [],
+    notes: { 3: 'it orchestrates several models or agents', 7: 'it depends on the agents and models it orchestrates' },
+    threats: { 3: ['routing to malicious agents'] },
+  },
+  {
+    id: 'mailbox-calendar',
+    label: 'works in the user’s mailbox or calendar',
+    patterns: [/\bemail and calendar\b|\bmailbox\b|\binbox\b|\breads and sends email\b/i],
+    factors: { persistentMemory: 0.25, contextualAwareness: 0.25, dynamicIdentity: 0.25, autonomyOfAction: 0.1 },
+    grounds: [],
+    notes: { 2: 'it reads the user’s mail or calendar', 1: 'incoming mail is untrusted input to the model' },
+    threats: { 1: ['indirect prompt injection via email'], 2: ['mailbox PII exfiltration'], 4: ['OAuth token exposure'] },
+    cvss: { VC: 'H', UI: 'N' },
+  },
+  {
+    id: 'voice-agent',
+    label: 'is a voice agent that talks to people',
+    patterns: [/\bvoice(?:-driven)? (?:AI )?(?:agent|assistant)\b|\bvoice AI\b/i],
+    factors: { autonomyOfAction: 0.3, goalDrivenPlanning: 0.2, contextualAwareness: 0.15, dynamicToolUse: 0.1, nonDeterminism: 0.1 },
+    grounds: [],
+    notes: { 1: 'spoken input reaches the model directly (voice prompt injection)' },
+    threats: { 1: ['voice prompt injection', 'adversarial audio'] },
+  },
+  {
+    id: 'conversational-assistant',
+    label: 'converses with users as an assistant',
+    patterns: [/\bchatbot\b|\bchat interface\b|\btutor\b|\bassistant\b/i],
+    factors: { autonomyOfAction: 0.1, contextualAwareness: 0.1, nonDeterminism: 0.05 },
+    grounds: [],
+    notes: { 1: 'users talk to it directly, so direct prompt injection and jailbreaks apply' },
+    threats: { 1: ['prompt injection', 'jailbreak'] },
+  },
+  {
+    id: 'infrastructure-operations',
+    label: 'operates infrastructure',
+    patterns: [/\bclusters?\b|\binfrastructure\b|\bDevOps\b|\bmanifests\b|\bnetwork policies\b/i],
+    factors: { dynamicToolUse: 0.25, contextualAwareness: 0.2, dynamicIdentity: 0.15, autonomyOfAction: 0.15 },
+    grounds: [],
+    notes: { 4: 'it operates on infrastructure configuration' },
+    threats: { 4: ['cluster-admin inheritance', 'container escape'] },
+    cvss: { SC: 'H', SI: 'H', SA: 'H' },
   },
   // ── Deployment ────────────────────────────────────────────────────────────────────────────
   {
@@ -571,4 +627,34 @@ export const FACTOR_BASE: Readonly<Record<ListingFactorKey, number>> = {
   multiAgentInteractions: 0,
   nonDeterminism: 0.45,
   opacityAndReflexivity: 0.35,
+};
+
+/** Factors whose positive deltas make a signal count as an agentic capability for the breadth uplift. */
+export const CAPABILITY_FACTORS: readonly ListingFactorKey[] = [
+  'autonomyOfAction',
+  'goalDrivenPlanning',
+  'dynamicToolUse',
+  'multiAgentInteractions',
+];
+
+/**
+ * Breadth uplift: every capability signal beyond `after` (up to `cap`) adds `perSignal[factor]`.
+ * Listings that describe many distinct capabilities are broadly capable agents, which the
+ * reference directory scores higher on every factor than any single capability explains.
+ */
+export const BREADTH: { after: number; cap: number; perSignal: Readonly<Record<ListingFactorKey, number>> } = {
+  after: 1,
+  cap: 6,
+  perSignal: {
+    autonomyOfAction: 0.04,
+    goalDrivenPlanning: 0.04,
+    selfModification: 0.02,
+    dynamicToolUse: 0.04,
+    persistentMemory: 0.04,
+    contextualAwareness: 0.04,
+    dynamicIdentity: 0.03,
+    multiAgentInteractions: 0.03,
+    nonDeterminism: 0.02,
+    opacityAndReflexivity: 0.02,
+  },
 };
