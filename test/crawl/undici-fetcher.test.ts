@@ -237,12 +237,11 @@ describe('retries', () => {
   });
 
   it('stops at once when the caller aborts', async () => {
-    server.route('/slow', () => undefined);
-    fetcher = publicFetcher();
     const controller = new AbortController();
-    const pending = fetcher.fetch(at('/slow'), { signal: controller.signal });
-    setTimeout(() => controller.abort(), 50);
-    const error = await failure(pending);
+    // Abort once the request is in flight and the server is holding it.
+    server.route('/slow', () => controller.abort());
+    fetcher = publicFetcher();
+    const error = await failure(fetcher.fetch(at('/slow'), { signal: controller.signal }));
     expect(error.name).toBe('AbortError');
     expect(server.hits('/slow')).toBe(1);
   });
@@ -265,7 +264,7 @@ describe('timeouts and size', () => {
     const error = await failure(fetcher.fetch(at('/drip')));
     expect(error).toBeInstanceOf(TransientError);
     expect(error).toMatchObject({ code: 'E_TIMEOUT', context: { attempts: 2 } });
-    expect(performance.now() - started).toBeLessThan(1500);
+    expect(performance.now() - started).toBeLessThan(3000);
   });
 
   it('times out a server that never sends headers', async () => {
@@ -307,7 +306,7 @@ describe('timeouts and size', () => {
     expect(server.hits('/huge')).toBe(1);
     expect(sent).toBeLessThan(20 * 1024 * 1024);
     expect(after.arrayBuffers + after.heapUsed - before.arrayBuffers - before.heapUsed).toBeLessThan(40 * 1024 * 1024);
-    expect(elapsedMs).toBeLessThan(5000);
+    expect(elapsedMs).toBeLessThan(10_000);
   });
 
   it('refuses a declared Content-Length over the cap before reading', async () => {
