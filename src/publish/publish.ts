@@ -1,0 +1,114 @@
+/**
+ * `threatdraft publish`: marks approved drafts published (superseding the listing's earlier
+ * published revision), audits it, and writes the static site from every published and superseded
+ * revision. The output directory is replaced as a whole (built beside it, then renamed in).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Draft } from '../../schemas/draft.js';
+import type { Listing } from '../../schemas/listing.js';
+import { InputError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { buildSite, SITE_MARKER } from './site.js';
+
+export interface PublishOptions {
+  store: Store;
+  outDir: string;
+  /** Who publishes, for the audit log. @default 'publisher' */
+  actor?: string;
+  /** @default () => new Date() */
+  clock?: () => Date;
+}
+
+/** What a publish run did. */
+export interface PublishSummary {
+  outDir: string;
+  published: string[];
+  superseded: string[];
+  agents: number;
+  files: number;
+}
+
+/**
+ * Publishes approved drafts and writes the site.
+ * @throws InputError when `outDir` exists, is not empty and is not a threatdraft site.
+ */
+export async function publishSite(options: PublishOptions): Promise<PublishSummary> {
+  const { store } = options;
+  const outDir = resolve(options.outDir);
+  await checkOutDir(outDir);
+  const actor = options.actor ?? 'publisher';
+  const now = (options.clock ?? (() => new Date()))().toISOString();
+
+  const published: string[] = [];
+  const superseded: string[] = [];
+  for (const draft of await store.drafts.list({ status: ['approved'] })) {
+    const saved = await store.drafts.save(
+      { ...draft, status: 'published', reviews: [...draft.reviews, { reviewer: actor, action: 'publish', comment: null, at: now }], updatedAt: now },
+      draft.version,
+    );
+    await store.audit.append({ at: now, actor, action: 'publish', subject: saved.id, detail: { version: saved.version, revision: saved.revision } });
+    published.push(saved.id);
+  }
+  // Only the newest published revision of a listing stays published.
+  const live = await store.drafts.list({ status: ['published'] });
+  const newest = new Map<string, number>();
+  for (const draft of live) newest.set(draft.listingId, Math.max(newest.get(draft.listingId) ?? 0, draft.revision));
+  for (const draft of live) {
+    if (draft.revision >= (newest.get(draft.listingId) ?? 0)) continue;
+    const saved = await store.drafts.save({ ...draft, status: 'superseded', updatedAt: now }, draft.version);
+    await store.audit.append({
+      at: now,
+      actor,
+      action: 'supersede',
+      subject: saved.id,
+      detail: { version: saved.version, by: `${draft.listingId}.r${newest.get(draft.listingId) ?? 0}` },
+    });
+    superseded.push(saved.id);
+  }
+
+  const drafts: Draft[] = await store.drafts.list({ status: ['published', 'superseded'] });
+  const listingIds = [...new Set(drafts.map((draft) => draft.listingId))].sort();
+  const listings = new Map<string, Listing>();
+  (await store.listings.getMany(listingIds)).forEach((listing) => listing !== null && listings.set(listing.id, listing));
+  const files = buildSite(drafts, listings);
+  await writeSite(outDir, files);
+  return { outDir, published, superseded, agents: new Set(drafts.filter((d) => d.status === 'published').map((d) => d.listingId)).size, files: files.size };
+}
+
+async function checkOutDir(outDir: string): Promise<void> {
+  const entries = await readdir(outDir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    if (error.code === 'ENOTDIR') throw new InputError('E_OUT_DIR', `--out ${outDir} is a file, not a directory`, { outDir });
+    throw error;
+  });
+  if (entries === null || entries.length === 0 || entries.includes(SITE_MARKER)) return;
+  throw new InputError('E_OUT_DIR', `--out ${outDir} is not empty and is not a threatdraft site (no ${SITE_MARKER}); refusing to replace it`, {
+    outDir,
+  });
+}
+
+/** Writes all files into a fresh sibling directory, then swaps it in, so readers never see half a site. */
+async function writeSite(outDir: string, files: ReadonlyMap<string, string>): Promise<void> {
+  const suffix = randomBytes(6).toString('hex');
+  const building = join(dirname(outDir), `.${basename(outDir)}.tmp-${suffix}`);
+  const old = join(dirname(outDir), `.${basename(outDir)}.old-${suffix}`);
+  await mkdir(dirname(outDir), { recursive: true });
+  try {
+    for (const [path, content] of files) {
+      const target = join(building, path);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, content, 'utf8');
+    }
+    const exists = await stat(outDir).then(
+      () => true,
+      () => false,
+    );
+    if (exists) await rename(outDir, old);
+    await rename(building, outDir);
+    if (exists) await rm(old, { recursive: true, force: true });
+  } finally {
+    await rm(building, { recursive: true, force: true });
+  }
+}

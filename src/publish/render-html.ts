@@ -1,0 +1,109 @@
+/** HTML for the static site and the review preview (pure): the report article, an agent page, the index. */
+import type { PublishedAgent, PublishedIndex } from '../../schemas/published.js';
+import { SEVERITIES } from '../../schemas/score.js';
+import { day, h, join, safeHttpUrl, type HtmlEscapedString } from './html.js';
+import { radarSvg } from './radar.js';
+
+/** The formula of a score in words, with its parts named. */
+export function formulaText(formula: PublishedAgent['score']['formula']): string {
+  switch (formula) {
+    case 'v0.5':
+      return 'AIVSS = round(((C + AARS) / 2) × ThM, 1), AARS = ΣF (OWASP AIVSS v0.5, legacy)';
+    case 'v0.8-floor':
+      return 'AIVSS = max(C, min(10, roundHalfUp(C + AARS × MF, 1))), AARS = (10 − C) × (ΣF / 10) × ThM (v0.8 with the proposed floor)';
+    default:
+      return 'AIVSS = roundHalfUp((C + AARS) × MF, 1), AARS = (10 − C) × (ΣF / 10) × ThM (canonical OWASP AIVSS v0.8)';
+  }
+}
+
+const NOT_CERTAIN = 'Not certain from the listing —';
+
+function scoreParts(agent: PublishedAgent): HtmlEscapedString {
+  const s = agent.score;
+  return h`<table class="score-parts"><tbody>
+<tr><th>CVSS v4.0 base (C)</th><td class="num">${s.cvssBase.toFixed(1)}</td><td>${s.cvssVector ?? ''}</td></tr>
+<tr><th>Factor sum (ΣF)</th><td class="num">${String(s.factorSum)}</td><td>ten agentic factors, each 0–1</td></tr>
+<tr><th>AARS</th><td class="num">${String(s.aars)}</td><td>agentic AI risk score</td></tr>
+<tr><th>Threat multiplier (ThM)</th><td class="num">${String(s.thm)}</td><td>exploit maturity: ${agent.exploitMaturity.value}</td></tr>
+<tr><th>Mitigation factor (MF)</th><td class="num">${s.mf === null ? '—' : String(s.mf)}</td><td>mitigation: ${agent.mitigation.value}</td></tr>
+<tr><th>Unrounded</th><td class="num">${String(s.raw)}</td><td>${formulaText(s.formula)}</td></tr>
+</tbody></table>`;
+}
+
+/** The report itself, as the seed report lays it out: summary, score, factors, radar, seven layers, footer. */
+export function reportArticle(agent: PublishedAgent): HtmlEscapedString {
+  const link = safeHttpUrl(agent.url);
+  const factors = agent.factors.map(
+    (factor) => h`<tr data-factor="${factor.key}"><td>${factor.name}</td><td class="num factor-value">${factor.value.toFixed(2)}</td><td>${factor.rationale}</td></tr>`,
+  );
+  const layers = agent.layers.map(
+    (layer) => h`<section class="layer${layer.certain ? ' certain' : ''}" data-layer="${layer.layer}"><h3>L${layer.layer} ${layer.name}</h3>
+<p>${layer.certain ? '' : h`<span class="uncertain-tag">${NOT_CERTAIN}</span> `}${layer.text}</p>${
+      layer.threats.length > 0 ? h`<p class="threats">Threats: ${layer.threats.join(', ')}</p>` : ''
+    }</section>`,
+  );
+  const reviewers = agent.review.reviewers.length > 0 ? agent.review.reviewers.join(', ') : '—';
+  return h`<article class="report">
+<h1>${agent.title} — agentic threat model</h1>
+<p class="muted">${agent.category === null ? '' : h`${agent.category} · `}${link === null ? h`<span class="listing-url">${agent.url}</span>` : h`<a href="${link}" rel="nofollow noopener noreferrer">${link}</a>`}</p>
+<p class="summary">${agent.summary}</p>
+<h2>OWASP AIVSS score rationale</h2>
+<p><span class="score-big" data-score>${agent.score.value.toFixed(1)}</span><span class="band band-${agent.score.severity}" data-severity>${agent.score.severity}</span></p>
+${scoreParts(agent)}
+<table class="factors"><thead><tr><th>Factor</th><th>Value</th><th>Rationale</th></tr></thead><tbody>${join(factors)}</tbody></table>
+${radarSvg(agent.factors)}
+<p>Scored with the ${agent.score.formula === 'v0.8' ? 'canonical ' : ''}OWASP AIVSS formula (${agent.score.formula}); agentic risk factors estimated from the agent’s described capabilities. CVSS vector: ${agent.cvss.vector} — ${agent.cvss.rationale} Exploit maturity (${agent.exploitMaturity.value}): ${agent.exploitMaturity.rationale} Mitigation (${agent.mitigation.value}): ${agent.mitigation.rationale}</p>
+<h2>MAESTRO 7-layer threat model</h2>
+<p>Per-layer threats for this agent. Layers tagged “not certain from listing” are general, caveated commentary where the public description didn’t pin that layer.</p>
+${join(layers)}
+<footer class="report">
+<p>MAESTRO — the 7-layer agentic threat-modeling framework (Cloud Security Alliance / Ken Huang).</p>
+<p>Method: drafted by the ${agent.provenance.assessor} assessor (v${agent.provenance.assessorVersion}) from the public listing, scored with OWASP AIVSS ${agent.score.formula}, checked and approved by human reviewers — an estimate for guidance, not a penetration test, audit, or certification.</p>
+<p>Provenance: model ${agent.provenance.model ?? '— (rules)'}; prompt ${agent.provenance.promptId ?? '—'}${agent.provenance.promptHash === null ? '' : h` (${agent.provenance.promptHash.slice(0, 12)})`}; listing ${agent.provenance.listingContentHash.slice(0, 12)}; assessed ${day(agent.provenance.assessedAt)}; reviewed by ${reviewers}${agent.review.approvedAt === null ? '' : h` on ${day(agent.review.approvedAt)}`}; published ${day(agent.review.publishedAt)}; revision ${agent.revision}; threatdraft ${agent.provenance.threatdraftVersion}.</p>
+</footer>
+</article>`;
+}
+
+function page(title: string, root: string, body: HtmlEscapedString): string {
+  return `<!doctype html>\n${h`<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${title}</title><link rel="stylesheet" href="${root}style.css"></head>
+<body><header class="site"><a href="${root}index.html">Agent threat models</a></header><main>${body}</main></body></html>`.toString()}\n`;
+}
+
+/** One agent's page; `root` is the relative path back to the site root. */
+export function agentPage(agent: PublishedAgent, root: string): string {
+  const versions =
+    agent.previous.length === 0
+      ? ''
+      : h`<nav class="versions"><h2>Earlier versions</h2><ul>${join(
+          agent.previous.map((previous) => h`<li><a href="${root}${previous.paths.html}">Revision ${previous.revision}</a> (published ${day(previous.publishedAt)})</li>`),
+        )}</ul></nav>`;
+  const notice =
+    agent.status === 'superseded' ? h`<p class="notice">This is an earlier revision; <a href="${root}agents/${agent.id}/index.html">see the current report</a>.</p>` : '';
+  const formats = h`<p class="muted">Also as <a href="${root}${agent.paths.json}">JSON</a> and <a href="${root}${agent.paths.markdown}">Markdown</a>.</p>`;
+  return page(`${agent.title} — agentic threat model`, root, h`${notice}${reportArticle(agent)}${formats}${versions}`);
+}
+
+/** The index: every current report with category, score, band and date, and a CSS-only band filter. */
+export function indexPage(index: PublishedIndex): string {
+  const present = SEVERITIES.filter((severity) => index.agents.some((agent) => agent.severity === severity)).reverse();
+  const radios = [h`<input type="radio" name="band" id="band-all" class="band-radio" checked>`].concat(
+    present.map((severity) => h`<input type="radio" name="band" id="band-${severity}" class="band-radio">`),
+  );
+  const labels = [h`<label for="band-all">All (${index.agents.length})</label>`].concat(
+    present.map((severity) => h`<label for="band-${severity}">${severity} (${index.agents.filter((a) => a.severity === severity).length})</label>`),
+  );
+  const rows = index.agents.map(
+    (agent) => h`<tr class="band-row-${agent.severity}"><td><a href="${agent.paths.html}">${agent.title}</a></td><td>${agent.category ?? '—'}</td><td class="num">${agent.score.toFixed(1)}</td><td><span class="band band-${agent.severity}">${agent.severity}</span></td><td class="num">${day(agent.publishedAt)}</td></tr>`,
+  );
+  return page(
+    'Agent threat models',
+    '',
+    h`<h1>Agent threat models</h1><p class="muted">${index.agents.length} reviewed reports, highest score first. Data: <a href="agents.json">agents.json</a> (<a href="schema/agents.schema.json">schema</a>).</p>
+${join(radios)}<div class="filters" role="group" aria-label="Filter by band">${join(labels)}</div>
+<table class="agents"><thead><tr><th>Agent</th><th>Category</th><th>Score</th><th>Band</th><th>Published</th></tr></thead><tbody>${join(rows)}</tbody></table>`,
+  );
+}

@@ -1,0 +1,97 @@
+/** The review queue, pure: filter, sort and count draft summaries. */
+import { z } from 'zod';
+import { DRAFT_STATUSES, type Draft, type DraftStatus } from '../../schemas/draft.js';
+import { SEVERITIES, type Severity } from '../../schemas/score.js';
+
+/** One row of the queue. */
+export interface QueueItem {
+  id: string;
+  listingId: string;
+  revision: number;
+  version: number;
+  title: string;
+  source: string;
+  status: DraftStatus;
+  score: number;
+  severity: Severity;
+  warnings: number;
+  approvals: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Queue query parameters; empty strings count as unset (HTML forms send them). */
+export const queueQuerySchema = z.object({
+  status: z.preprocess((v) => (v === '' ? undefined : v), z.enum(DRAFT_STATUSES).optional()),
+  severity: z.preprocess((v) => (v === '' ? undefined : v), z.enum(SEVERITIES).optional()),
+  source: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(200).optional()),
+  warnings: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['yes', 'no']).optional()),
+  sort: z.preprocess((v) => (v === '' || v === undefined ? 'severity' : v), z.enum(['severity', 'date'])),
+});
+export type QueueQuery = z.infer<typeof queueQuerySchema>;
+
+/** Counts over the whole queue (before filtering), so the filters show what they would find. */
+export interface QueueCounts {
+  total: number;
+  status: Record<DraftStatus, number>;
+  severity: Record<Severity, number>;
+  withWarnings: number;
+}
+
+/** Reviewers who approved since the last edit or change request: the approvals that still count. */
+export function currentApprovals(draft: Pick<Draft, 'reviews'>): string[] {
+  const approvers: string[] = [];
+  for (const review of draft.reviews) {
+    if (review.action === 'edit' || review.action === 'request-changes' || review.action === 'reject') approvers.length = 0;
+    else if (review.action === 'approve' && !approvers.includes(review.reviewer)) approvers.push(review.reviewer);
+  }
+  return approvers;
+}
+
+/** The queue row for a draft, titled from its listing when known. */
+export function toQueueItem(draft: Draft, listing: { title: string; sourceId: string } | null): QueueItem {
+  return {
+    id: draft.id,
+    listingId: draft.listingId,
+    revision: draft.revision,
+    version: draft.version,
+    title: listing?.title ?? draft.listingId,
+    source: listing?.sourceId ?? '',
+    status: draft.status,
+    score: draft.score.score,
+    severity: draft.score.severity,
+    warnings: draft.checks.warnings.length,
+    approvals: currentApprovals(draft),
+    createdAt: draft.createdAt,
+    updatedAt: draft.updatedAt,
+  };
+}
+
+/** Filters and sorts queue rows; ties break on id so the order is stable. */
+export function selectQueue(items: readonly QueueItem[], query: QueueQuery): { items: QueueItem[]; counts: QueueCounts } {
+  const counts: QueueCounts = {
+    total: items.length,
+    status: Object.fromEntries(DRAFT_STATUSES.map((s) => [s, 0])) as Record<DraftStatus, number>,
+    severity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>,
+    withWarnings: 0,
+  };
+  for (const item of items) {
+    counts.status[item.status] += 1;
+    counts.severity[item.severity] += 1;
+    if (item.warnings > 0) counts.withWarnings += 1;
+  }
+  const selected = items.filter(
+    (item) =>
+      (query.status === undefined || item.status === query.status) &&
+      (query.severity === undefined || item.severity === query.severity) &&
+      (query.source === undefined || item.source === query.source) &&
+      (query.warnings === undefined || (query.warnings === 'yes') === item.warnings > 0),
+  );
+  const byId = (a: QueueItem, b: QueueItem): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  selected.sort((a, b) =>
+    query.sort === 'date'
+      ? (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0) || byId(a, b)
+      : b.score - a.score || byId(a, b),
+  );
+  return { items: selected, counts };
+}

@@ -1,0 +1,311 @@
+/**
+ * The review service: every reviewer action (edit, approve, reject, request changes) with its
+ * rules (states, compare-and-set, the two-person rule) and its audit entry. The web UI, the JSON
+ * API and the `drafts` CLI all call this one module, so they behave the same.
+ */
+import { z } from 'zod';
+import type { Draft, ReviewAction } from '../../schemas/draft.js';
+import type { Listing } from '../../schemas/listing.js';
+import type { Score } from '../../schemas/score.js';
+import { ConflictError, InputError } from '../errors.js';
+import { parseDraftId } from '../store/common.js';
+import type { AuditEntry, Reviewer, Store } from '../store/store.js';
+import { diffDrafts, type DiffEntry } from './diff.js';
+import { parseOrFieldError, previewEdit, editRequestSchema, type EditPatch } from './edit.js';
+import { currentApprovals, selectQueue, toQueueItem, type QueueCounts, type QueueItem, type QueueQuery } from './queue.js';
+import { generateToken, hashToken } from './tokens.js';
+
+/** A draft or reviewer that does not exist (HTTP 404, CLI exit 2). */
+export class NotFoundError extends InputError {}
+
+/** Where an action came from, recorded in the audit log. */
+export type Channel = 'web' | 'api' | 'cli';
+
+export interface ReviewServiceOptions {
+  store: Store;
+  /** Requires two distinct approvers for High and Critical drafts. @default false */
+  twoPerson?: boolean;
+  /** @default () => new Date() */
+  clock?: () => Date;
+}
+
+/** Everything the draft page and `drafts show` display. */
+export interface DraftView {
+  draft: Draft;
+  listing: Listing | null;
+  /** The last published (or, failing that, superseded) revision of the same listing. */
+  published: Draft | null;
+  diff: DiffEntry[];
+  approvals: string[];
+  requiredApprovals: number;
+  audit: AuditEntry[];
+}
+
+/** The result of an approval: the saved draft and how many approvals it has and needs. */
+export interface ApproveResult {
+  draft: Draft;
+  approvals: string[];
+  requiredApprovals: number;
+}
+
+const reviewerNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]*$/, { message: 'expected letters, digits, ".", "_", "@" or "-"' });
+const commentSchema = z.string().max(2000);
+const EDITABLE: ReadonlySet<Draft['status']> = new Set(['draft', 'changes-requested']);
+
+export class ReviewService {
+  readonly store: Store;
+  readonly twoPerson: boolean;
+  #clock: () => Date;
+
+  constructor(options: ReviewServiceOptions) {
+    this.store = options.store;
+    this.twoPerson = options.twoPerson ?? false;
+    this.#clock = options.clock ?? (() => new Date());
+  }
+
+  #now(): string {
+    return this.#clock().toISOString();
+  }
+
+  /** The reviewer whose personal token this is, or null. */
+  async authenticate(token: string): Promise<Reviewer | null> {
+    if (token.length < 8 || token.length > 512) return null;
+    return this.store.reviewers.findByTokenHash(hashToken(token));
+  }
+
+  /** The reviewer with this name, or null. */
+  async reviewerNamed(name: string): Promise<Reviewer | null> {
+    return (await this.store.reviewers.list()).find((reviewer) => reviewer.name === name) ?? null;
+  }
+
+  /**
+   * Adds a reviewer and returns the personal token, which is never stored or shown again.
+   * @throws InputError for a bad name; ConflictError when the name is taken.
+   */
+  async addReviewer(name: string, actor = 'cli'): Promise<{ name: string; token: string }> {
+    const checked = parseOrFieldError(reviewerNameSchema, name, 'name');
+    const token = generateToken();
+    const at = this.#now();
+    await this.store.reviewers.add({ name: checked, tokenHash: hashToken(token), createdAt: at });
+    await this.store.audit.append({ at, actor, action: 'reviewer-add', subject: `reviewer:${checked}` });
+    return { name: checked, token };
+  }
+
+  /** Reviewers by name, without their token hashes. */
+  async listReviewers(): Promise<Array<{ name: string; createdAt: string }>> {
+    return (await this.store.reviewers.list()).map(({ name, createdAt }) => ({ name, createdAt }));
+  }
+
+  /** @throws NotFoundError when there is no such reviewer. */
+  async removeReviewer(name: string, actor = 'cli'): Promise<void> {
+    if (!(await this.store.reviewers.remove(name))) {
+      throw new NotFoundError('E_NOT_FOUND', `No reviewer named ${JSON.stringify(name)}`, { name });
+    }
+    await this.store.audit.append({ at: this.#now(), actor, action: 'reviewer-remove', subject: `reviewer:${name}` });
+  }
+
+  /** Records a sign-in or sign-out. */
+  async recordSession(actor: string, action: 'sign-in' | 'sign-out'): Promise<void> {
+    await this.store.audit.append({ at: this.#now(), actor, action, subject: `reviewer:${actor}` });
+  }
+
+  /** The queue rows matching `query`, with counts over all drafts and the known sources. */
+  async queue(query: QueueQuery): Promise<{ items: QueueItem[]; counts: QueueCounts; sources: string[] }> {
+    const drafts = await this.store.drafts.list();
+    const listingIds = [...new Set(drafts.map((draft) => draft.listingId))];
+    const listings = new Map<string, Listing>();
+    (await this.store.listings.getMany(listingIds)).forEach((listing) => listing !== null && listings.set(listing.id, listing));
+    const rows = drafts.map((draft) => toQueueItem(draft, listings.get(draft.listingId) ?? null));
+    const sources = [...new Set(rows.map((row) => row.source).filter((source) => source !== ''))].sort();
+    return { ...selectQueue(rows, query), sources };
+  }
+
+  /** @throws NotFoundError when the id is malformed or unknown. */
+  async get(id: string): Promise<Draft> {
+    const draft = parseDraftId(id) === null ? null : await this.store.drafts.get(id);
+    if (draft === null) throw new NotFoundError('E_NOT_FOUND', `No draft ${JSON.stringify(id)}`, { id });
+    return draft;
+  }
+
+  /** The draft with its listing, last published revision, diff, approvals and audit trail. */
+  async show(id: string): Promise<DraftView> {
+    const draft = await this.get(id);
+    const [listing, revisions, audit] = await Promise.all([
+      this.store.listings.get(draft.listingId),
+      this.store.drafts.list({ listingId: draft.listingId, status: ['published', 'superseded'] }),
+      this.store.audit.list({ subject: draft.id }),
+    ]);
+    const others = revisions.filter((revision) => revision.id !== draft.id);
+    const published =
+      others.filter((revision) => revision.status === 'published').pop() ?? others.filter((r) => r.revision < draft.revision).pop() ?? null;
+    return {
+      draft,
+      listing,
+      published,
+      diff: published === null ? [] : diffDrafts(published, draft),
+      approvals: currentApprovals(draft),
+      requiredApprovals: this.requiredApprovals(draft),
+      audit,
+    };
+  }
+
+  /** Approvals this draft needs: two distinct reviewers for High or Critical under the two-person rule. */
+  requiredApprovals(draft: Pick<Draft, 'score'>): number {
+    return this.twoPerson && (draft.score.severity === 'High' || draft.score.severity === 'Critical') ? 2 : 1;
+  }
+
+  /** The score an edit would give, without saving. @throws InputError naming the field. */
+  async preview(id: string, patch: EditPatch): Promise<Score> {
+    return previewEdit(await this.get(id), patch).score;
+  }
+
+  /**
+   * Applies a reviewer's edit at `version`, rescoring on the server.
+   * @throws InputError naming the bad field; ConflictError when the draft changed since `version`
+   * or is no longer editable.
+   */
+  async edit(id: string, body: unknown, actor: string, channel: Channel): Promise<Draft> {
+    const request = parseOrFieldError(editRequestSchema, body);
+    const { version, comment, ...patch } = request;
+    const draft = await this.get(id);
+    this.#expectVersion(draft, version);
+    this.#expectStatus(draft, EDITABLE, 'edited');
+    const { assessment, score } = previewEdit(draft, patch);
+    const at = this.#now();
+    const changed = diffDrafts(draft, { assessment, score }).map((entry) => entry.path);
+    const saved = await this.store.drafts.save(
+      {
+        ...draft,
+        assessment,
+        score,
+        status: 'draft',
+        reviews: [...draft.reviews, review(actor, 'edit', comment ?? null, at)],
+        updatedAt: at,
+      },
+      version,
+    );
+    await this.#audit(at, actor, 'edit', saved, channel, {
+      comment: comment ?? null,
+      fields: changed,
+      scoreBefore: draft.score.score,
+      scoreAfter: score.score,
+    });
+    return saved;
+  }
+
+  /**
+   * Approves; under the two-person rule a High or Critical draft stays `draft` with one approval
+   * recorded until a second, distinct reviewer approves.
+   * @throws ConflictError on a stale version, a wrong state, or a repeat approval by the same reviewer.
+   */
+  async approve(id: string, actor: string, options: ActionOptions, channel: Channel): Promise<ApproveResult> {
+    const { comment, version } = parseAction(options, false);
+    const draft = await this.get(id);
+    this.#expectVersion(draft, version);
+    this.#expectStatus(draft, EDITABLE, 'approved');
+    const approvals = currentApprovals(draft);
+    const required = this.requiredApprovals(draft);
+    if (approvals.includes(actor)) {
+      throw new ConflictError(
+        'E_SECOND_APPROVER',
+        `Draft ${id} already has your approval; a ${draft.score.severity} draft needs a second approval by a different reviewer`,
+        { id, reviewer: actor },
+      );
+    }
+    const at = this.#now();
+    const nextApprovals = [...approvals, actor];
+    const status = nextApprovals.length >= required ? 'approved' : 'draft';
+    const saved = await this.store.drafts.save(
+      { ...draft, status, reviews: [...draft.reviews, review(actor, 'approve', comment, at)], updatedAt: at },
+      draft.version,
+    );
+    await this.#audit(at, actor, 'approve', saved, channel, { comment, approvals: nextApprovals.length, required, status });
+    return { draft: saved, approvals: nextApprovals, requiredApprovals: required };
+  }
+
+  /** Rejects with a comment. @throws InputError without a comment; ConflictError on a stale version or wrong state. */
+  async reject(id: string, actor: string, options: ActionOptions, channel: Channel): Promise<Draft> {
+    return this.#close(id, actor, options, channel, 'reject', 'rejected', new Set(['draft', 'changes-requested', 'approved']));
+  }
+
+  /** Sends the draft back for changes, with a comment. */
+  async requestChanges(id: string, actor: string, options: ActionOptions, channel: Channel): Promise<Draft> {
+    return this.#close(id, actor, options, channel, 'request-changes', 'changes-requested', new Set(['draft', 'approved']));
+  }
+
+  /** The audit log, optionally only about one subject. */
+  async auditLog(subject?: string): Promise<AuditEntry[]> {
+    return this.store.audit.list(subject === undefined ? {} : { subject });
+  }
+
+  async #close(
+    id: string,
+    actor: string,
+    options: ActionOptions,
+    channel: Channel,
+    action: 'reject' | 'request-changes',
+    status: 'rejected' | 'changes-requested',
+    from: ReadonlySet<Draft['status']>,
+  ): Promise<Draft> {
+    const { comment, version } = parseAction(options, true);
+    const draft = await this.get(id);
+    this.#expectVersion(draft, version);
+    this.#expectStatus(draft, from, action === 'reject' ? 'rejected' : 'sent back for changes');
+    const at = this.#now();
+    const saved = await this.store.drafts.save(
+      { ...draft, status, reviews: [...draft.reviews, review(actor, action, comment, at)], updatedAt: at },
+      draft.version,
+    );
+    await this.#audit(at, actor, action, saved, channel, { comment });
+    return saved;
+  }
+
+  #expectVersion(draft: Draft, version: number | undefined): void {
+    if (version !== undefined && version !== draft.version) {
+      throw new ConflictError(
+        'E_CONFLICT',
+        `Draft ${draft.id} was changed by someone else (you had version ${version}, it is now version ${draft.version}); review the new version and apply your change again`,
+        { id: draft.id, expectedVersion: version, storedVersion: draft.version },
+      );
+    }
+  }
+
+  #expectStatus(draft: Draft, allowed: ReadonlySet<Draft['status']>, verb: string): void {
+    if (!allowed.has(draft.status)) {
+      throw new ConflictError('E_STATE', `Draft ${draft.id} is ${draft.status} and cannot be ${verb}`, { id: draft.id, status: draft.status });
+    }
+  }
+
+  async #audit(at: string, actor: string, action: string, draft: Draft, channel: Channel, detail: Record<string, unknown>): Promise<void> {
+    await this.store.audit.append({ at, actor, action, subject: draft.id, detail: { ...detail, version: draft.version, via: channel } });
+  }
+}
+
+/** Options of approve, reject and request-changes. */
+export interface ActionOptions {
+  comment?: string | null | undefined;
+  /** The version the reviewer saw; a different stored version is a conflict. */
+  version?: number | undefined;
+}
+
+const actionSchema = z.object({
+  comment: z.union([commentSchema, z.null()]).optional(),
+  version: z.number().int().min(1).optional(),
+});
+
+function parseAction(options: unknown, needComment: boolean): { comment: string | null; version: number | undefined } {
+  const parsed = parseOrFieldError(actionSchema, options ?? {});
+  const comment = parsed.comment?.trim() ?? '';
+  if (needComment && comment === '') {
+    throw new InputError('E_INPUT', 'Invalid `comment`: a comment is required', { field: 'comment' });
+  }
+  return { comment: comment === '' ? null : comment, version: parsed.version };
+}
+
+function review(reviewer: string, action: ReviewAction['action'], comment: string | null, at: string): ReviewAction {
+  return { reviewer, action, comment, at };
+}
