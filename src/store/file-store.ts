@@ -6,7 +6,7 @@
  * Layout: `listings/<id>.json`, `drafts/<listingId>/r<revision>.json`, `reviewers.json`,
  * `audit.jsonl`, `cache/<namespace>/<sha256(key)>.json`.
  */
-import { mkdir, open, readdir, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { draftId, draftSchema, type Draft } from '../../schemas/draft.js';
 import { listingSchema, type Listing } from '../../schemas/listing.js';
@@ -189,35 +189,35 @@ export class FileStore implements Store {
     return this.#path('drafts', listingId, `r${revision}.json`);
   }
 
-  /** Reads a draft file through the parse cache; null when absent. */
+  /**
+   * Reads a draft file through the parse cache; null when absent. The stat comes before the read,
+   * so a file replaced in between is cached under the older stat and simply read again next time.
+   */
   async #readDraftFile(path: string): Promise<Draft | null> {
-    let handle;
+    let info;
     try {
-      handle = await open(path, 'r');
+      info = await stat(path);
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') return null;
       throw error;
     }
-    try {
-      const info = await handle.stat();
-      const cached = this.#draftCache.get(path);
-      if (cached !== undefined && cached.ino === info.ino && cached.size === info.size && cached.mtimeMs === info.mtimeMs) {
-        return structuredClone(cached.draft);
-      }
-      const draft = parseRecord(draftSchema, parseJsonText(await handle.readFile('utf8'), path), 'Draft', path);
-      const expected = draftId(draft.listingId, draft.revision);
-      if (draft.id !== expected || !path.endsWith(join(draft.listingId, `r${draft.revision}.json`))) {
-        throw new ExtractionError(
-          `Draft in ${path}`,
-          [{ code: 'custom', path: ['id'], message: `expected id ${expected} stored at its own path`, input: draft.id }],
-          { where: path },
-        );
-      }
-      this.#draftCache.set(path, { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs, draft });
-      return structuredClone(draft);
-    } finally {
-      await handle.close();
+    const cached = this.#draftCache.get(path);
+    if (cached !== undefined && cached.ino === info.ino && cached.size === info.size && cached.mtimeMs === info.mtimeMs) {
+      return structuredClone(cached.draft);
     }
+    const text = await readFileOrNull(path);
+    if (text === null) return null;
+    const draft = parseRecord(draftSchema, parseJsonText(text, path), 'Draft', path);
+    const expected = draftId(draft.listingId, draft.revision);
+    if (draft.id !== expected || !path.endsWith(join(draft.listingId, `r${draft.revision}.json`))) {
+      throw new ExtractionError(
+        `Draft in ${path}`,
+        [{ code: 'custom', path: ['id'], message: `expected id ${expected} stored at its own path`, input: draft.id }],
+        { where: path },
+      );
+    }
+    this.#draftCache.set(path, { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs, draft });
+    return structuredClone(draft);
   }
 
   async #revisions(listingId: string): Promise<number[]> {
