@@ -1,0 +1,90 @@
+/**
+ * One listing through one assessor, then the deterministic checks and the AIVSS score: what the
+ * CLI prints, the pipeline stores as a draft and the evals compare.
+ */
+import { assessmentSchema, type Assessment } from '../../schemas/assessment.js';
+import type { Checks, Provenance } from '../../schemas/draft.js';
+import { LISTING_FACTOR_KEYS, type ListingFactorKey } from '../../schemas/factors.js';
+import type { Listing } from '../../schemas/listing.js';
+import type { Formula, Score } from '../../schemas/score.js';
+import { computeAivss } from '../aivss/index.js';
+import { ExtractionError } from '../errors.js';
+import { VERSION } from '../version.js';
+import type { Assessor } from './assessor.js';
+import { runChecks } from './checks.js';
+
+export interface AssessListingOptions {
+  assessor: Assessor;
+  /** Clock for provenance timestamps (injected so tests and replays are deterministic). */
+  now: () => Date;
+  /** @default 'v0.8' */
+  formula?: Formula | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** Everything one assessment produces, as printed by `threatdraft assess`. */
+export interface AssessedListing {
+  listing: Listing;
+  assessment: Assessment;
+  score: Score;
+  checks: Checks;
+  provenance: Provenance;
+}
+
+/** The factor values of an assessment, keyed as `computeAivss` expects. */
+export function factorValues(assessment: Assessment): Record<ListingFactorKey, number> {
+  return Object.fromEntries(LISTING_FACTOR_KEYS.map((key) => [key, assessment.factors[key].value])) as Record<
+    ListingFactorKey,
+    number
+  >;
+}
+
+/** Scores an assessment with the pure AIVSS core (maturity and mitigation as named levels). */
+export function scoreAssessment(assessment: Assessment, formula: Formula = 'v0.8'): Score {
+  return computeAivss({
+    formula,
+    cvss: assessment.cvss.vector,
+    factors: factorValues(assessment),
+    thm: assessment.exploitMaturity.value,
+    mf: assessment.mitigation.value,
+  });
+}
+
+/**
+ * Assesses one listing, checks the assessment against it, and scores the checked assessment.
+ * @throws ExtractionError when the assessor returns something that fails the Assessment schema;
+ *   TransientError / PermanentError as the assessor throws them; InputError for an unscorable vector.
+ */
+export async function assessListing(listing: Listing, options: AssessListingOptions): Promise<AssessedListing> {
+  const startedAt = options.now().toISOString();
+  const outcome = await options.assessor.assess(listing, options.signal === undefined ? {} : { signal: options.signal });
+  const parsed = assessmentSchema.safeParse(outcome.assessment);
+  if (!parsed.success) {
+    throw new ExtractionError(`Assessment from the ${options.assessor.id} assessor`, parsed.error.issues, {
+      listingId: listing.id,
+      assessor: options.assessor.id,
+    });
+  }
+  const checked = runChecks(listing, parsed.data);
+  const checks: Checks = {
+    ...checked.checks,
+    warnings: [...checked.checks.warnings, ...outcome.notes.map((note) => ({ ...note }))],
+  };
+  const score = scoreAssessment(checked.assessment, options.formula ?? 'v0.8');
+  const provenance: Provenance = {
+    assessor: options.assessor.id,
+    assessorVersion: options.assessor.version,
+    model: outcome.model,
+    promptId: outcome.promptId,
+    promptHash: outcome.promptHash,
+    listingContentHash: listing.contentHash,
+    tokensIn: outcome.usage.tokensIn,
+    tokensOut: outcome.usage.tokensOut,
+    costUsd: outcome.usage.costUsd,
+    cached: outcome.cached,
+    startedAt,
+    finishedAt: options.now().toISOString(),
+    threatdraftVersion: VERSION,
+  };
+  return { listing, assessment: checked.assessment, score, checks, provenance };
+}
