@@ -1,0 +1,278 @@
+/**
+ * The BullMQ executor (producer side): enqueues crawl and assess jobs with ids derived from
+ * content hashes, then waits for them through QueueEvents, with a periodic reconciliation of job
+ * states so a missed event (a Redis restart, a dropped connection) never hangs a run. Unchanged
+ * listings are counted here and never enqueued.
+ */
+import { Job, Queue, QueueEvents, type JobsOptions } from 'bullmq';
+import { DEFAULT_ATTEMPT_POLICY, type AttemptPolicy } from '../src/pipeline/attempts.js';
+import { isUnchanged } from '../src/pipeline/assess-stage.js';
+import {
+  assessOutputSchema,
+  crawlOutputSchema,
+  type AssessInput,
+  type CrawlInput,
+  type CrawlOutput,
+} from '../src/pipeline/contracts.js';
+import { emptyTally, recordOutcome, type AssessProgress, type AssessTally, type ListingRef } from '../src/pipeline/local-executor.js';
+import type { AssessorProfile } from '../src/pipeline/profile.js';
+import { TransientError } from '../src/errors.js';
+import type { Store } from '../src/store/store.js';
+import { ASSESS_QUEUE, CRAWL_QUEUE, assessJobId, bullConnection, crawlJobId, prefixesFor } from './names.js';
+import { BACKOFF_TYPE } from './worker.js';
+
+/** Options of {@link BullExecutor}. */
+export interface BullExecutorOptions {
+  redisUrl: string;
+  /** @default 'threatdraft' */
+  namespace?: string;
+  store: Store;
+  policy?: AttemptPolicy;
+  /** How often job states are re-read in case an event was missed. @default 3000 */
+  reconcileEveryMs?: number;
+  /** Listings checked for "unchanged" at once. @default 32 */
+  checkConcurrency?: number;
+}
+
+type Settled = { state: 'completed'; value: unknown } | { state: 'failed'; reason: string; attempts: number };
+
+/** Enqueues stage jobs on Redis and waits for workers to finish them. */
+export class BullExecutor {
+  readonly #options: BullExecutorOptions;
+  readonly #policy: AttemptPolicy;
+  readonly #crawlQueue: Queue;
+  readonly #assessQueue: Queue;
+  readonly #events: Map<string, QueueEvents> = new Map();
+
+  constructor(options: BullExecutorOptions) {
+    this.#options = options;
+    this.#policy = options.policy ?? DEFAULT_ATTEMPT_POLICY;
+    const prefix = prefixesFor(options.namespace).queue;
+    this.#crawlQueue = new Queue(CRAWL_QUEUE, { connection: bullConnection(options.redisUrl), prefix });
+    this.#assessQueue = new Queue(ASSESS_QUEUE, { connection: bullConnection(options.redisUrl), prefix });
+  }
+
+  /** The assess queue (for counts in `status`). */
+  get assessQueue(): Queue {
+    return this.#assessQueue;
+  }
+
+  #jobOptions(jobId: string): JobsOptions {
+    return {
+      jobId,
+      attempts: this.#policy.attempts,
+      backoff: { type: BACKOFF_TYPE, delay: this.#policy.backoffMs },
+      // Kept a while so a rerun with the same ids finds them (dedupe) and `status` can count them.
+      removeOnComplete: { age: 24 * 3600, count: 100_000 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 100_000 },
+    };
+  }
+
+  async #eventsFor(queue: Queue): Promise<QueueEvents> {
+    let events = this.#events.get(queue.name);
+    if (events === undefined) {
+      events = new QueueEvents(queue.name, { connection: bullConnection(this.#options.redisUrl), prefix: queue.opts.prefix ?? 'bull' });
+      this.#events.set(queue.name, events);
+      await events.waitUntilReady();
+    }
+    return events;
+  }
+
+  /** Runs the crawl stage for a source on a worker and returns its output. */
+  async crawl(input: CrawlInput, runId: string, signal?: AbortSignal): Promise<CrawlOutput> {
+    const jobId = crawlJobId(JSON.stringify(input), runId);
+    const results = await this.#run(this.#crawlQueue, [{ jobId, data: input }], () => {}, signal);
+    const settled = results.get(jobId);
+    if (settled?.state !== 'completed') {
+      throw new TransientError('E_CRAWL_JOB', `Crawl of ${input.source.id} failed: ${settled?.state === 'failed' ? settled.reason : 'no result'}`, {
+        source: input.source.id,
+      });
+    }
+    return crawlOutputSchema.parse(settled.value);
+  }
+
+  /**
+   * Assesses the listings on workers: unchanged ones are counted without a job; the rest are
+   * enqueued (ids from content hashes) and waited for. Failures are tallied with their reason.
+   */
+  async assess(
+    refs: readonly ListingRef[],
+    profile: AssessorProfile,
+    options: { signal?: AbortSignal; onProgress?: (progress: AssessProgress) => void } = {},
+  ): Promise<AssessTally> {
+    const tally = emptyTally();
+    const total = refs.length;
+    let done = 0;
+    const settle = (id: string, outcome: AssessProgress['outcome']): void => {
+      done += 1;
+      options.onProgress?.({ done, total, outcome, id });
+    };
+
+    const toEnqueue: Array<{ jobId: string; data: AssessInput; listingId: string }> = [];
+    const limit = this.#options.checkConcurrency ?? 32;
+    for (let start = 0; start < refs.length; start += limit) {
+      const batch = refs.slice(start, start + limit);
+      const flags = await Promise.all(batch.map((ref) => isUnchanged(this.#options.store, ref, profile)));
+      batch.forEach((ref, index) => {
+        if (flags[index] === true) {
+          tally.unchanged += 1;
+          settle(ref.id, 'unchanged');
+        } else {
+          toEnqueue.push({
+            jobId: assessJobId(ref.id, ref.contentHash, profile),
+            data: { listingId: ref.id, contentHash: ref.contentHash, assessor: profile.assessor },
+            listingId: ref.id,
+          });
+        }
+      });
+    }
+
+    const byJob = new Map(toEnqueue.map((entry) => [entry.jobId, entry.listingId]));
+    await this.#run(
+      this.#assessQueue,
+      toEnqueue,
+      (jobId, settled) => {
+        const listingId = byJob.get(jobId) ?? jobId;
+        if (settled.state === 'completed') {
+          const output = assessOutputSchema.safeParse(settled.value);
+          if (output.success) {
+            recordOutcome(tally, output.data);
+            settle(listingId, output.data.outcome);
+          } else {
+            tally.failed += 1;
+            tally.failures.push({ id: listingId, code: 'E_RESULT', reason: 'job result failed its schema' });
+            settle(listingId, 'failed');
+          }
+        } else {
+          tally.failed += 1;
+          const match = /^(E_[A-Z0-9_]+): /.exec(settled.reason);
+          tally.failures.push({
+            id: listingId,
+            code: match?.[1] ?? 'E_JOB',
+            reason: match === null ? settled.reason : settled.reason.slice(match[0].length),
+            attempts: settled.attempts,
+          });
+          settle(listingId, 'failed');
+        }
+      },
+      options.signal,
+    );
+    tally.failures.sort((a, b) => ((a.id ?? '') < (b.id ?? '') ? -1 : 1));
+    return tally;
+  }
+
+  /** Adds jobs (deduplicated by id) and resolves when each has completed or finally failed. */
+  async #run(
+    queue: Queue,
+    jobs: ReadonlyArray<{ jobId: string; data: unknown }>,
+    onSettled: (jobId: string, settled: Settled) => void,
+    signal?: AbortSignal,
+  ): Promise<Map<string, Settled>> {
+    const results = new Map<string, Settled>();
+    if (jobs.length === 0) return results;
+    const pending = new Set(jobs.map((job) => job.jobId));
+    let wake: () => void = () => {};
+    const finish = (jobId: string, settled: Settled): void => {
+      if (!pending.delete(jobId)) return;
+      results.set(jobId, settled);
+      onSettled(jobId, settled);
+      if (pending.size === 0) wake();
+    };
+
+    const runStart = Date.now();
+    const events = await this.#eventsFor(queue);
+    const onCompleted = ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }): void =>
+      finish(jobId, { state: 'completed', value: typeof returnvalue === 'string' ? safeJson(returnvalue) : returnvalue });
+    const onFailed = ({ jobId }: { jobId: string }): void => {
+      // The event lacks the attempt count: read the job (also confirms it is final).
+      if (pending.has(jobId)) void this.#check(queue, jobId, runStart, finish, readd).catch(() => {});
+    };
+    const dataById = new Map(jobs.map((job) => [job.jobId, job.data]));
+    const readd = async (jobId: string): Promise<void> => {
+      await queue.add(queue.name, dataById.get(jobId), this.#jobOptions(jobId));
+    };
+    events.on('completed', onCompleted);
+    events.on('failed', onFailed);
+    try {
+      for (let start = 0; start < jobs.length; start += 500) {
+        await queue.addBulk(
+          jobs.slice(start, start + 500).map((job) => ({ name: queue.name, data: job.data, opts: this.#jobOptions(job.jobId) })),
+        );
+      }
+      // Jobs kept from an earlier run were not added again: settle or restart them now.
+      await this.#reconcile(queue, pending, runStart, finish, readd);
+      const every = this.#options.reconcileEveryMs ?? 3000;
+      while (pending.size > 0) {
+        signal?.throwIfAborted();
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          const timer = setTimeout(resolve, every);
+          timer.unref?.();
+          signal?.addEventListener('abort', () => resolve(), { once: true });
+        });
+        if (pending.size > 0) await this.#reconcile(queue, pending, runStart, finish, readd).catch(() => {});
+      }
+    } finally {
+      events.off('completed', onCompleted);
+      events.off('failed', onFailed);
+    }
+    return results;
+  }
+
+  async #reconcile(
+    queue: Queue,
+    pending: ReadonlySet<string>,
+    runStart: number,
+    finish: (jobId: string, settled: Settled) => void,
+    readd: (jobId: string) => Promise<void>,
+  ): Promise<void> {
+    const ids = [...pending];
+    for (let start = 0; start < ids.length; start += 200) {
+      await Promise.all(ids.slice(start, start + 200).map((jobId) => this.#check(queue, jobId, runStart, finish, readd)));
+    }
+  }
+
+  async #check(
+    queue: Queue,
+    jobId: string,
+    runStart: number,
+    finish: (jobId: string, settled: Settled) => void,
+    readd: (jobId: string) => Promise<void>,
+  ): Promise<void> {
+    const state = await queue.getJobState(jobId);
+    if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return;
+    const job = await Job.fromId(queue, jobId);
+    if (job === undefined) {
+      // Removed (by age or by hand) before we saw it finish: enqueue it again.
+      await readd(jobId);
+      return;
+    }
+    const finishedOn = job.finishedOn ?? 0;
+    if (finishedOn > 0 && finishedOn < runStart) {
+      // Finished in an earlier run (same content and profile, e.g. content that changed back):
+      // this run does the work again; the stage itself skips it if the draft still matches.
+      if (state === 'failed') await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      else {
+        await job.remove();
+        await readd(jobId);
+      }
+      return;
+    }
+    if (state === 'failed') finish(jobId, { state: 'failed', reason: job.failedReason ?? 'failed', attempts: job.attemptsMade });
+    else finish(jobId, { state: 'completed', value: job.returnvalue });
+  }
+
+  /** Closes queues and event listeners (not the store). */
+  async close(): Promise<void> {
+    await Promise.all([...this.#events.values()].map((events) => events.close()));
+    await Promise.all([this.#crawlQueue.close(), this.#assessQueue.close()]);
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Processors: parse `job.data` with the stage's schema, call one stage, map errors. A
+ * PermanentError (or a payload failing its schema) becomes BullMQ's UnrecoverableError, so no
+ * attempt is wasted on it; anything else is retried with backoff.
+ */
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Assessor } from '../src/assess/assessor.js';
+import type { Fetcher } from '../src/crawl/fetcher.js';
+import { ThreatdraftError, formatIssues, toError } from '../src/errors.js';
+import { isPermanent } from '../src/pipeline/attempts.js';
+import { assessStage } from '../src/pipeline/assess-stage.js';
+import { assessInputSchema, crawlInputSchema, type AssessOutput, type CrawlOutput } from '../src/pipeline/contracts.js';
+import { crawlStage } from '../src/pipeline/crawl-stage.js';
+import type { AssessorProfile } from '../src/pipeline/profile.js';
+import type { SourceConfig } from '../schemas/source.js';
+import type { Store } from '../src/store/store.js';
+
+/** Rethrows as UnrecoverableError when retrying cannot help; keeps the code in the message. */
+export function mapStageError(thrown: unknown): never {
+  const error = toError(thrown);
+  const code = error instanceof ThreatdraftError ? error.code : undefined;
+  if (isPermanent(error)) throw new UnrecoverableError(`${code ?? 'E_PERMANENT'}: ${error.message}`);
+  const wrapped = new Error(code === undefined ? error.message : `${code}: ${error.message}`, { cause: error });
+  throw Object.assign(wrapped, { retryAfterMs: (error as { retryAfterMs?: unknown }).retryAfterMs });
+}
+
+/** What the assess processor needs: the store and an assessor per kind (built once per worker). */
+export interface AssessProcessorDeps {
+  store: Store;
+  assessorFor(kind: 'rules' | 'openai'): Promise<{ assessor: Assessor; profile: AssessorProfile }>;
+  now?: () => Date;
+}
+
+/** The `assess` queue's processor. */
+export function assessProcessor(deps: AssessProcessorDeps) {
+  return async (job: Job, _token?: string, signal?: AbortSignal): Promise<AssessOutput> => {
+    const parsed = assessInputSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`E_PAYLOAD: assess job ${job.id}: ${formatIssues(parsed.error.issues)}`);
+    try {
+      const { assessor, profile } = await deps.assessorFor(parsed.data.assessor);
+      return await assessStage(parsed.data, {
+        store: deps.store,
+        assessor,
+        profile,
+        attempt: job.attemptsMade + 1,
+        signal,
+        ...(deps.now === undefined ? {} : { now: deps.now }),
+      });
+    } catch (thrown) {
+      return mapStageError(thrown);
+    }
+  };
+}
+
+/** What the crawl processor needs: the store and a fetcher per source (closed after the job). */
+export interface CrawlProcessorDeps {
+  store: Store;
+  fetcherFor(source: SourceConfig): Promise<Fetcher>;
+}
+
+/** The `crawl` queue's processor. */
+export function crawlProcessor(deps: CrawlProcessorDeps) {
+  return async (job: Job, _token?: string, signal?: AbortSignal): Promise<CrawlOutput> => {
+    const parsed = crawlInputSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`E_PAYLOAD: crawl job ${job.id}: ${formatIssues(parsed.error.issues)}`);
+    const fetcher = await deps.fetcherFor(parsed.data.source);
+    try {
+      return await crawlStage(parsed.data, { store: deps.store, fetcher, signal });
+    } catch (thrown) {
+      return mapStageError(thrown);
+    } finally {
+      await fetcher.close();
+    }
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * The assess stage: one stored listing in, its current draft out. Idempotent: when the current
+ * draft was made from the same content by the same assessor profile, nothing is assessed; else a
+ * new revision is saved with compare-and-set (so two workers racing on one listing make one draft)
+ * and older revisions still awaiting review become `superseded`. Published revisions stay
+ * published until a newer one is approved and published.
+ */
+import { draftId, type Draft } from '../../schemas/draft.js';
+import type { Listing } from '../../schemas/listing.js';
+import { assessListing } from '../assess/assess.js';
+import type { Assessor } from '../assess/assessor.js';
+import { ConflictError, PermanentError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { assessInputSchema, type AssessInput, type AssessOutput } from './contracts.js';
+import { draftMatches, profileOf, type AssessorProfile } from './profile.js';
+
+/** Statuses that mean "waiting for a reviewer": a newer revision replaces them. */
+export const SUPERSEDABLE: readonly Draft['status'][] = ['draft', 'changes-requested'];
+
+/** What the assess stage needs. */
+export interface AssessStageDeps {
+  store: Store;
+  assessor: Assessor;
+  /** The assessor's profile; derived from the assessor when absent. */
+  profile?: AssessorProfile;
+  /** @default () => new Date() */
+  now?: () => Date;
+  signal?: AbortSignal | undefined;
+  /** Which attempt this is (1-based), reported back in the output. @default 1 */
+  attempt?: number;
+}
+
+const MAX_CAS_ROUNDS = 5;
+
+/**
+ * Runs the assess stage for one listing.
+ * @throws PermanentError (E_LISTING_MISSING) when the listing is not stored; the assessor's
+ *   TransientError or PermanentError as thrown.
+ */
+export async function assessStage(input: AssessInput, deps: AssessStageDeps): Promise<AssessOutput> {
+  const parsed = assessInputSchema.parse(input);
+  const { store, assessor } = deps;
+  const profile = deps.profile ?? profileOf(assessor);
+  const now = deps.now ?? (() => new Date());
+  const attempts = deps.attempt ?? 1;
+
+  const listing = await store.listings.get(parsed.listingId);
+  if (listing === null) {
+    throw new PermanentError('E_LISTING_MISSING', `Listing ${parsed.listingId} is not in the store`, { id: parsed.listingId });
+  }
+
+  let current = await store.drafts.current(listing.id);
+  if (current !== null && draftMatches(current, listing.contentHash, profile)) {
+    await supersedeOlder(store, current, now);
+    return unchangedOutput(current, attempts);
+  }
+
+  const result = await assessListing(listing, { assessor, now, ...(deps.signal === undefined ? {} : { signal: deps.signal }) });
+  for (let round = 0; round < MAX_CAS_ROUNDS; round += 1) {
+    const revision = (current?.revision ?? 0) + 1;
+    const at = now().toISOString();
+    const draft: Draft = {
+      id: draftId(listing.id, revision),
+      listingId: listing.id,
+      revision,
+      version: 1,
+      status: 'draft',
+      assessment: result.assessment,
+      score: result.score,
+      checks: result.checks,
+      provenance: result.provenance,
+      reviews: [],
+      createdAt: at,
+      updatedAt: at,
+    };
+    try {
+      const saved = await store.drafts.save(draft, null);
+      await store.audit.append({
+        at,
+        actor: 'pipeline',
+        action: 'draft.create',
+        subject: saved.id,
+        detail: { listingId: listing.id, contentHash: listing.contentHash, assessor: profile.assessor, revision },
+      });
+      await supersedeOlder(store, saved, now);
+      return {
+        listingId: listing.id,
+        outcome: 'assessed',
+        draftId: saved.id,
+        revision,
+        tokensIn: saved.provenance.tokensIn,
+        tokensOut: saved.provenance.tokensOut,
+        costUsd: saved.provenance.costUsd,
+        attempts,
+      };
+    } catch (thrown) {
+      if (!(thrown instanceof ConflictError)) throw thrown;
+      // Another worker saved this revision first; if it is the same assessment, it stands.
+      current = await store.drafts.current(listing.id);
+      if (current !== null && draftMatches(current, listing.contentHash, profile)) {
+        await supersedeOlder(store, current, now);
+        return unchangedOutput(current, attempts);
+      }
+    }
+  }
+  throw new ConflictError('E_CONFLICT', `Draft for ${listing.id} kept changing under the pipeline`, { id: listing.id });
+}
+
+function unchangedOutput(current: Draft, attempts: number): AssessOutput {
+  return {
+    listingId: current.listingId,
+    outcome: 'unchanged',
+    draftId: current.id,
+    revision: current.revision,
+    tokensIn: 0,
+    tokensOut: 0,
+    costUsd: 0,
+    attempts,
+  };
+}
+
+/**
+ * Marks older revisions still awaiting review as superseded. Idempotent, so a job re-run after a
+ * crash between "save new" and "supersede old" repairs the state.
+ */
+export async function supersedeOlder(store: Store, newest: Draft, now: () => Date): Promise<number> {
+  const older = await store.drafts.list({ listingId: newest.listingId, status: SUPERSEDABLE });
+  let changed = 0;
+  for (const draft of older) {
+    if (draft.revision >= newest.revision) continue;
+    const at = now().toISOString();
+    try {
+      await store.drafts.save({ ...draft, status: 'superseded', updatedAt: at }, draft.version);
+      await store.audit.append({
+        at,
+        actor: 'pipeline',
+        action: 'draft.supersede',
+        subject: draft.id,
+        detail: { by: newest.id },
+      });
+      changed += 1;
+    } catch (thrown) {
+      // A reviewer acted on it meanwhile: their decision stands.
+      if (!(thrown instanceof ConflictError)) throw thrown;
+    }
+  }
+  return changed;
+}
+
+/** True when the listing needs no assessment for this profile (its current draft matches). */
+export async function isUnchanged(store: Store, listing: Pick<Listing, 'id' | 'contentHash'>, profile: AssessorProfile): Promise<boolean> {
+  const current = await store.drafts.current(listing.id);
+  return current !== null && draftMatches(current, listing.contentHash, profile);
+}

@@ -1,0 +1,73 @@
+/**
+ * The stage contracts as zod schemas: what each stage takes and returns. Queue payloads and job
+ * return values are parsed with these, so a malformed job fails with the field named.
+ */
+import { z } from 'zod';
+import { sourceConfigSchema } from '../../schemas/source.js';
+
+/** Input of the crawl stage (discover + fetch + extract): one source, optionally capped. */
+export const crawlInputSchema = z
+  .object({
+    source: sourceConfigSchema,
+    limit: z.number().int().positive().optional(),
+  })
+  .strict();
+export type CrawlInput = z.infer<typeof crawlInputSchema>;
+
+/** A URL the crawl could not use, with why. */
+export const stageFailureSchema = z.object({
+  id: z.string().optional(),
+  url: z.string().optional(),
+  reason: z.string(),
+  code: z.string(),
+  attempts: z.number().int().min(0).optional(),
+});
+export type StageFailure = z.infer<typeof stageFailureSchema>;
+
+/** Output of the crawl stage: the listings now stored for the source, and per-URL failures. */
+export const crawlOutputSchema = z.object({
+  listings: z.array(z.object({ id: z.string(), contentHash: z.string() })),
+  found: z.number().int().min(0),
+  fetched: z.number().int().min(0),
+  unchanged: z.number().int().min(0),
+  skipped: z.number().int().min(0),
+  failures: z.array(stageFailureSchema),
+});
+export type CrawlOutput = z.infer<typeof crawlOutputSchema>;
+
+/** Input of the assess stage: which listing, at which content (a newer stored hash wins). */
+export const assessInputSchema = z
+  .object({
+    listingId: z.string().min(1),
+    contentHash: z.string().regex(/^[a-f0-9]{64}$/),
+    assessor: z.enum(['rules', 'openai']),
+  })
+  .strict();
+export type AssessInput = z.infer<typeof assessInputSchema>;
+
+/** Output of the assess stage: the listing's current draft and whether an assessor was called. */
+export const assessOutputSchema = z.object({
+  listingId: z.string(),
+  outcome: z.enum(['assessed', 'unchanged']),
+  draftId: z.string(),
+  revision: z.number().int().min(1),
+  tokensIn: z.number().int().min(0),
+  tokensOut: z.number().int().min(0),
+  costUsd: z.number().min(0),
+  /** Attempts this result took (1 when the first try succeeded). */
+  attempts: z.number().int().min(1),
+});
+export type AssessOutput = z.infer<typeof assessOutputSchema>;
+
+/** The summary of `threatdraft run`. */
+export interface RunSummary {
+  listings: number;
+  assessed: number;
+  unchanged: number;
+  failed: number;
+  failures: Array<{ id?: string; url?: string; reason: string; code?: string; attempts?: number }>;
+  drafts: number;
+  tokens: number;
+  costUsd: number;
+  wallMs: number;
+}

@@ -1,0 +1,45 @@
+/**
+ * The crawl stage (discover, then fetch + extract for each listing URL) for one source, through
+ * the crawler's `crawlSource`: per-host politeness, robots, conditional GETs and the content-hash
+ * check live there. Returns the ids and content hashes of the listings now stored for the source.
+ */
+import { crawlSource, type CrawlProgress } from '../crawl/crawl.js';
+import type { Fetcher } from '../crawl/fetcher.js';
+import type { Store } from '../store/store.js';
+import { crawlInputSchema, type CrawlInput, type CrawlOutput } from './contracts.js';
+
+/** What the crawl stage needs. */
+export interface CrawlStageDeps {
+  store: Store;
+  fetcher: Fetcher;
+  now?: () => Date;
+  signal?: AbortSignal | undefined;
+  onProgress?: (progress: CrawlProgress) => void;
+}
+
+/** Runs discover + fetch + extract for one source and reports the stored listings. */
+export async function crawlStage(input: CrawlInput, deps: CrawlStageDeps): Promise<CrawlOutput> {
+  const parsed = crawlInputSchema.parse(input);
+  const summary = await crawlSource(parsed.source, {
+    fetcher: deps.fetcher,
+    store: deps.store,
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+    ...(parsed.limit === undefined ? {} : { limit: parsed.limit }),
+    signal: deps.signal,
+    onProgress: deps.onProgress,
+  });
+  const ids = [...new Set(summary.listings.map((listing) => listing.id))];
+  const stored = await deps.store.listings.getMany(ids);
+  const listings: CrawlOutput['listings'] = [];
+  for (const listing of stored) if (listing !== null) listings.push({ id: listing.id, contentHash: listing.contentHash });
+  return {
+    listings,
+    found: summary.found,
+    fetched: summary.fetched,
+    unchanged: summary.unchanged,
+    skipped: summary.skipped,
+    failures: summary.failures
+      .filter((failure) => failure.stage === 'listing')
+      .map((failure) => ({ url: failure.url, code: failure.code, reason: failure.reason })),
+  };
+}

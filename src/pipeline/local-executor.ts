@@ -1,0 +1,155 @@
+/**
+ * The local executor: runs the assess stage in process for many listings with p-queue: at most
+ * `modelConcurrency` assessments in flight, optionally at most `ratePerSecond` started a second,
+ * retries per the attempt policy. Listings stream through in chunks, so memory stays flat for
+ * any number of listings.
+ */
+import PQueue from 'p-queue';
+import type { Assessor } from '../assess/assessor.js';
+import type { Store } from '../store/store.js';
+import { DEFAULT_ATTEMPT_POLICY, StageFailed, withAttempts, type AttemptPolicy } from './attempts.js';
+import { assessStage } from './assess-stage.js';
+import type { AssessOutput, StageFailure } from './contracts.js';
+import type { AssessorProfile } from './profile.js';
+import { profileOf } from './profile.js';
+
+/** One listing to assess, as the crawl stage (or the store) reports it. */
+export interface ListingRef {
+  id: string;
+  contentHash: string;
+}
+
+/** Progress of an executor: one event per listing settled. */
+export interface AssessProgress {
+  done: number;
+  total: number;
+  outcome: 'assessed' | 'unchanged' | 'failed';
+  id: string;
+}
+
+/** What an executor's assess phase did. */
+export interface AssessTally {
+  assessed: number;
+  unchanged: number;
+  failed: number;
+  failures: StageFailure[];
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
+  /** Attempts per listing id that needed more than one (for fault reports). */
+  retried: Record<string, number>;
+}
+
+/** Options of {@link runLocalAssess}. */
+export interface LocalExecutorOptions {
+  store: Store;
+  assessor: Assessor;
+  profile?: AssessorProfile;
+  /** Assessments in flight at once. @default 4 */
+  modelConcurrency?: number;
+  /** At most this many assessments started per second (a model rate limit). @default unlimited */
+  ratePerSecond?: number;
+  policy?: AttemptPolicy;
+  now?: () => Date;
+  signal?: AbortSignal;
+  onProgress?: (progress: AssessProgress) => void;
+}
+
+/** An empty tally. */
+export function emptyTally(): AssessTally {
+  return { assessed: 0, unchanged: 0, failed: 0, failures: [], tokensIn: 0, tokensOut: 0, costUsd: 0, retried: {} };
+}
+
+/** Adds one settled listing to a tally (pure apart from mutating `tally`). */
+export function recordOutcome(tally: AssessTally, output: AssessOutput): void {
+  tally[output.outcome] += 1;
+  tally.tokensIn += output.tokensIn;
+  tally.tokensOut += output.tokensOut;
+  // Micro-dollars keep sums of many small costs exact enough.
+  tally.costUsd = Math.round((tally.costUsd + output.costUsd) * 1e9) / 1e9;
+  if (output.attempts > 1) tally.retried[output.listingId] = output.attempts;
+}
+
+/**
+ * Assesses every listing in `refs` (an array or chunks from an async source) and tallies outcomes.
+ * Failures are counted with their reason, never thrown; a store failure or an abort is thrown.
+ */
+export async function runLocalAssess(
+  refs: readonly ListingRef[] | AsyncIterable<readonly ListingRef[]>,
+  options: LocalExecutorOptions,
+): Promise<AssessTally> {
+  const concurrency = options.modelConcurrency ?? 4;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new RangeError(`Expected \`modelConcurrency\` to be an integer from 1 and up, got ${concurrency}`);
+  }
+  const policy = options.policy ?? DEFAULT_ATTEMPT_POLICY;
+  const profile = options.profile ?? profileOf(options.assessor);
+  const queue = new PQueue({
+    concurrency,
+    ...(options.ratePerSecond === undefined ? {} : { intervalCap: options.ratePerSecond, interval: 1000 }),
+  });
+  const tally = emptyTally();
+  const total = Array.isArray(refs) ? refs.length : Number.NaN;
+  let done = 0;
+  let fatal: unknown;
+
+  const settle = (id: string, outcome: AssessProgress['outcome']): void => {
+    done += 1;
+    options.onProgress?.({ done, total, outcome, id });
+  };
+
+  const one = async (ref: ListingRef): Promise<void> => {
+    try {
+      const output = await withAttempts(
+        (attempt) =>
+          assessStage(
+            { listingId: ref.id, contentHash: ref.contentHash, assessor: profile.assessor },
+            {
+              store: options.store,
+              assessor: options.assessor,
+              profile,
+              attempt,
+              signal: options.signal,
+              ...(options.now === undefined ? {} : { now: options.now }),
+            },
+          ),
+        policy,
+        options.signal,
+      );
+      recordOutcome(tally, output);
+      settle(ref.id, output.outcome);
+    } catch (thrown) {
+      if (thrown instanceof StageFailed) {
+        tally.failed += 1;
+        tally.failures.push({ id: ref.id, code: thrown.code, reason: thrown.message, attempts: thrown.attempts });
+        settle(ref.id, 'failed');
+        return;
+      }
+      fatal ??= thrown;
+      queue.clear();
+    }
+  };
+
+  const chunks: AsyncIterable<readonly ListingRef[]> | Iterable<readonly ListingRef[]> = Array.isArray(refs)
+    ? chunk(refs as readonly ListingRef[], 256)
+    : (refs as AsyncIterable<readonly ListingRef[]>);
+  for await (const batch of chunks) {
+    for (const ref of batch) {
+      if (fatal !== undefined) break;
+      options.signal?.throwIfAborted();
+      // Bounded backlog: do not hold thousands of pending closures for a big directory.
+      await queue.onSizeLessThan(concurrency * 4);
+      void queue.add(() => one(ref));
+    }
+    if (fatal !== undefined) break;
+  }
+  await queue.onIdle();
+  if (fatal !== undefined) throw fatal;
+  options.signal?.throwIfAborted();
+  tally.failures.sort((a, b) => ((a.id ?? '') < (b.id ?? '') ? -1 : 1));
+  return tally;
+}
+
+function* chunk<T>(items: readonly T[], size: number): Iterable<readonly T[]> {
+  for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
+}

@@ -1,0 +1,74 @@
+/**
+ * What makes an assessment reproducible (pure): the listing's content hash plus the assessor
+ * profile (assessor id and version, model, prompt id and hash). Equal keys mean "unchanged": the
+ * listing is not assessed again. The key also names the BullMQ job, so a job never runs twice.
+ */
+import { createHash } from 'node:crypto';
+import type { Draft } from '../../schemas/draft.js';
+import type { Assessor } from '../assess/assessor.js';
+
+/** The parts of provenance that decide whether an earlier draft still stands. */
+export interface AssessorProfile {
+  assessor: 'rules' | 'openai';
+  assessorVersion: string;
+  model: string | null;
+  promptId: string | null;
+  promptHash: string | null;
+}
+
+/** Optional members an assessor may expose so its profile is known before any call. */
+interface Describable {
+  readonly model?: unknown;
+  readonly promptId?: unknown;
+  readonly promptHash?: unknown;
+  readonly prompt?: unknown;
+}
+
+const stringOrNull = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+
+/**
+ * The profile of an assessor: id and version always; model and prompt when the assessor exposes
+ * them (`model`, `promptId`/`promptHash` or `prompt: { id, hash }`), else as given in `overrides`.
+ */
+export function profileOf(assessor: Assessor, overrides: Partial<AssessorProfile> = {}): AssessorProfile {
+  const described = assessor as Assessor & Describable;
+  const prompt = typeof described.prompt === 'object' && described.prompt !== null ? (described.prompt as Record<string, unknown>) : {};
+  return {
+    assessor: assessor.id,
+    assessorVersion: assessor.version,
+    model: stringOrNull(described.model),
+    promptId: stringOrNull(described.promptId) ?? stringOrNull(prompt['id']),
+    promptHash: stringOrNull(described.promptHash) ?? stringOrNull(prompt['hash']),
+    ...overrides,
+  };
+}
+
+/** True when `draft` was made from this very content by this very assessor profile. */
+export function draftMatches(draft: Pick<Draft, 'provenance'>, contentHash: string, profile: AssessorProfile): boolean {
+  const p = draft.provenance;
+  return (
+    p.listingContentHash === contentHash &&
+    p.assessor === profile.assessor &&
+    p.assessorVersion === profile.assessorVersion &&
+    p.model === profile.model &&
+    p.promptId === profile.promptId &&
+    p.promptHash === profile.promptHash
+  );
+}
+
+/** A stable key for (listing, content, profile): sha256 hex of its parts. */
+export function assessKey(listingId: string, contentHash: string, profile: AssessorProfile): string {
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        listingId,
+        contentHash,
+        profile.assessor,
+        profile.assessorVersion,
+        profile.model,
+        profile.promptId,
+        profile.promptHash,
+      ]),
+    )
+    .digest('hex');
+}
