@@ -193,34 +193,42 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       send(400, errorBody('We could not parse the JSON body of your request.', 'invalid_request_error', null));
       return;
     }
-    const parsed =
-      endpoint === 'chat.completions' ? chatRequestSchema.safeParse(json) : responsesRequestSchema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0] as z.core.$ZodIssue;
+    const chat = endpoint === 'chat.completions' ? chatRequestSchema.safeParse(json) : null;
+    const responses = endpoint === 'responses' ? responsesRequestSchema.safeParse(json) : null;
+    const failure = chat?.error ?? responses?.error;
+    if (failure) {
+      const issue = failure.issues[0] as z.core.$ZodIssue;
       const param = issue.path.map(String).join('.') || null;
       send(400, errorBody(`Invalid request: ${param ?? '(root)'}: ${issue.message}`, 'invalid_request_error', null, param));
       return;
     }
-
-    const model = parsed.data.model;
-    const messages =
-      endpoint === 'chat.completions'
-        ? chatRequestSchema.parse(json).messages.map((message) => ({ role: message.role, content: contentText(message.content) }))
-        : (() => {
-            const body = responsesRequestSchema.parse(json);
-            const input =
-              typeof body.input === 'string'
-                ? [{ role: 'user', content: body.input }]
-                : body.input.map((message) => ({ role: message.role, content: contentText(message.content) }));
-            return body.instructions ? [{ role: 'system', content: body.instructions }, ...input] : input;
-          })();
+    let model = '';
+    let temperature: number | null = null;
+    let seed: number | null = null;
+    let messages: { role: string; content: string }[] = [];
+    if (chat?.data) {
+      model = chat.data.model;
+      temperature = chat.data.temperature ?? null;
+      seed = chat.data.seed ?? null;
+      messages = chat.data.messages.map((message) => ({ role: message.role, content: contentText(message.content) }));
+    } else if (responses?.data) {
+      const request = responses.data;
+      model = request.model;
+      temperature = request.temperature ?? null;
+      messages = [
+        ...(request.instructions ? [{ role: 'system', content: request.instructions }] : []),
+        ...(typeof request.input === 'string'
+          ? [{ role: 'user', content: request.input }]
+          : request.input.map((message) => ({ role: message.role, content: contentText(message.content) }))),
+      ];
+    }
     const listing =
       messages.filter((message) => message.role === 'user').map((message) => parseListingBlock(message.content)).find((block) => block !== null) ??
       null;
     entry.model = model;
     entry.listingId = listing?.id ?? null;
-    entry.temperature = parsed.data.temperature ?? null;
-    entry.seed = 'seed' in parsed.data && typeof parsed.data.seed === 'number' ? parsed.data.seed : null;
+    entry.temperature = temperature;
+    entry.seed = seed;
     entry.messages = messages;
 
     const fault: Fault = schedule.next();

@@ -1,0 +1,91 @@
+/**
+ * The openai assessor's prompt size and its own overhead: median prompt tokens per reference
+ * listing (o200k tokenizer), and assessments per second against the fake server at 0 ms latency
+ * (HTTP, SDK, JSON and schema validation on this machine; a real model is far slower).
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Listing } from '../schemas/listing.js';
+import { buildAssessMessages, createOpenAIAssessor, estimatePromptTokens } from '../src/assess/openai-assessor.js';
+import { findPackageRoot, loadPrompt } from '../src/assess/prompts.js';
+import { extractListing } from '../src/crawl/extract.js';
+import { startFakeOpenAI } from '../src/fake-openai/server.js';
+import type { BenchResult } from './types.js';
+
+const DURATION_MS = 3_000;
+const CONCURRENCY = 4;
+const TARGET_MEDIAN_TOKENS = 4_000;
+const TARGET_PER_SECOND = 50;
+
+function referenceListings(): Listing[] {
+  const dir = join(findPackageRoot(), 'test/fixtures/reference-dev/listings');
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.html'))
+    .sort()
+    .map((name) =>
+      extractListing(readFileSync(join(dir, name), 'utf8'), {
+        url: `https://directory.example/agents/${name.replace(/\.html$/, '')}`,
+        sourceId: 'bench',
+        fetchedAt: '2026-01-01T00:00:00Z',
+      }),
+    );
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : Math.round(((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2);
+}
+
+/** Median prompt tokens per listing, and assessments per second against the fake at latency 0. */
+export async function bench(): Promise<BenchResult[]> {
+  const listings = referenceListings();
+  const prompt = loadPrompt();
+  const tokens = listings.map((listing) => estimatePromptTokens(buildAssessMessages(prompt, listing)));
+  const medianTokens = median(tokens);
+
+  const server = await startFakeOpenAI({ latencyMs: 0, expectedApiKey: 'bench-key' });
+  let perSecond = 0;
+  try {
+    const assessor = createOpenAIAssessor({
+      apiKey: 'bench-key',
+      baseUrl: server.baseUrl,
+      model: 'gpt-4o-mini',
+      timeoutMs: 10_000,
+      maxAttempts: 1,
+      prompt,
+    });
+    for (const listing of listings.slice(0, 5)) await assessor.assess(listing);
+    let count = 0;
+    let next = 0;
+    const started = performance.now();
+    const worker = async (): Promise<void> => {
+      while (performance.now() - started < DURATION_MS) {
+        const listing = listings[next++ % listings.length] as Listing;
+        await assessor.assess(listing);
+        count++;
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    perSecond = Math.round(count / ((performance.now() - started) / 1000));
+  } finally {
+    await server.close();
+  }
+
+  return [
+    {
+      name: `assess-openai: median prompt tokens per listing (${listings.length} reference listings)`,
+      value: medianTokens,
+      unit: 'tokens',
+      target: `<= ${TARGET_MEDIAN_TOKENS}`,
+      ok: medianTokens <= TARGET_MEDIAN_TOKENS,
+    },
+    {
+      name: `assess-openai: assessments per second vs fake server (latency 0, concurrency ${CONCURRENCY})`,
+      value: perSecond,
+      unit: 'assessments/s',
+      target: `>= ${TARGET_PER_SECOND}`,
+      ok: perSecond >= TARGET_PER_SECOND,
+    },
+  ];
+}
