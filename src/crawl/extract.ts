@@ -16,6 +16,7 @@ import { parseHTML } from 'linkedom';
 import type { Listing, Repo } from '../../schemas/listing.js';
 import type { SourceConfig } from '../../schemas/source.js';
 import { collapse, flattenDefinitionItems, inlineText, serializeBlocks, stripColon } from './extract-text.js';
+import { normalizeUrl } from './url.js';
 
 /** Options for {@link extractListing}. */
 export interface ExtractOptions {
@@ -168,12 +169,10 @@ export function listingId(sourceId: string, normalizedUrl: string): string {
   return segment === '' ? `${source}.${hash}` : `${source}.${segment}-${hash}`;
 }
 
-/** The URL form ids are derived from: no fragment, lowercase host, default port dropped. */
+/** The URL form ids are derived from: the crawler's dedupe key (`normalizeUrl`), or the trimmed input when it is not an http(s) URL. */
 export function normalizeListingUrl(url: string): string {
   try {
-    const parsed = new URL(url);
-    parsed.hash = '';
-    return parsed.toString();
+    return normalizeUrl(url);
   } catch {
     return url.trim();
   }
