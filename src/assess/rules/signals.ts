@@ -273,7 +273,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'web-research',
     label: 'searches and reads the web',
-    patterns: [/\bweb searches\b|\breads external pages\b|\bweb search\b|\bresearch (?:agent|skill|reports)\b|\bdeep-research\b/i],
+    patterns: [/\bweb searches\b|\breads external pages\b|\bweb search\b|\bresearch (?:agent|skill|reports)\b/i],
     factors: { goalDrivenPlanning: 0.45, dynamicToolUse: 0.35, contextualAwareness: 0.2, autonomyOfAction: 0.35, nonDeterminism: 0.15 },
     grounds: [2, 3],
     notes: {
