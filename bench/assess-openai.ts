@@ -45,7 +45,7 @@ export async function bench(): Promise<BenchResult[]> {
   const medianTokens = median(tokens);
 
   const server = await startFakeOpenAI({ latencyMs: 0, expectedApiKey: 'bench-key' });
-  let perSecond = 0;
+  let perSecond: number;
   try {
     const assessor = createOpenAIAssessor({
       apiKey: 'bench-key',

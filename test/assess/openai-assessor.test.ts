@@ -361,3 +361,28 @@ describe('openai assessor helpers', () => {
 function expectedBlock(listing: ReturnType<typeof createListing>) {
   return { id: listing.id, title: listing.title, summary: listing.summary, capabilities: listing.fields.capabilities, text: listing.text };
 }
+
+describe('openai assessor under random faults', () => {
+  it('assesses every listing through seeded random transient faults, one HTTP attempt per fault plus one', async () => {
+    server.setFaults({
+      random: { seed: 20250101, rates: { 'rate-limit': 0.1, 'server-error': 0.1, reset: 0.05, 'truncated-body': 0.05 }, retryAfterSeconds: 0 },
+    });
+    const run = assessor({ maxAttempts: 8 });
+    const listings = Array.from({ length: 20 }, (_, index) =>
+      createListing({ id: `agent-${index}`, text: `Agent ${index} calls tools.\nIt keeps memory ${index}.` }),
+    );
+    const outcomes = await Promise.all(listings.map((listing) => run.assess(listing)));
+    expect(outcomes.every((outcome) => outcome.assessment.layers.length === 7)).toBe(true);
+    const faulted = server.requestLog.filter((entry) => entry.fault !== null).length;
+    expect(faulted).toBeGreaterThan(0);
+    expect(server.requests()).toBe(listings.length + faulted);
+    expect(waits).toHaveLength(faulted);
+  });
+
+  it('fails at once with E_MODEL_NOT_FOUND when the endpoint path does not exist', async () => {
+    const error = await rejection(assessor({ baseUrl: server.baseUrl.replace(/\/v1$/, '/v2') }).assess(createListing()));
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error).toMatchObject({ code: 'E_MODEL_NOT_FOUND' });
+    expect(server.requests()).toBe(1);
+  });
+});
