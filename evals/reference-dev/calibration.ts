@@ -3,7 +3,7 @@
  * and agreement on which visible layers are uncertain. Used by the calibration test, the bench and
  * `npx tsx evals/reference-dev/calibrate.ts` (per-case diffs while tuning the signal table).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -12,8 +12,10 @@ import { LISTING_FACTOR_KEYS, LISTING_FACTORS, type ListingFactorKey } from '../
 import type { Listing } from '../../schemas/listing.js';
 import { extractListing } from '../../src/crawl/extract.js';
 
-/** This folder: the listings and reference.jsonl live beside this file. */
-export const REFERENCE_DIR = dirname(fileURLToPath(import.meta.url));
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The listings and reference.jsonl: beside this file, or (compiled into dist/) in the source tree. */
+export const REFERENCE_DIR = [here, join(here, '../../../evals/reference-dev')].find((dir) => existsSync(join(dir, 'reference.jsonl'))) ?? here;
 
 const referenceSchema = z.object({
   slug: z.string(),

@@ -108,6 +108,9 @@ function globalOf(pattern: RegExp): RegExp {
 }
 
 function firesOn(pattern: RegExp, sentence: string, absence: boolean): boolean {
+  // Most patterns miss most sentences: a plain test is far cheaper than iterating matches.
+  if (!pattern.test(sentence)) return false;
+  if (absence) return true;
   const global = globalOf(pattern);
   for (const match of sentence.matchAll(global)) {
     if (absence || !isNegated(sentence, match.index)) return true;
