@@ -1,0 +1,246 @@
+/** `threatdraft eval` and `threatdraft eval promote`: wiring of cases, assessor, cache, baseline and reports. */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Env } from '../../schemas/config.js';
+import { LISTING_FACTOR_KEYS } from '../../schemas/factors.js';
+import { assessListing } from '../../src/assess/assess.js';
+import { createAssessor } from '../../src/assess/create-assessor.js';
+import { findPackageRoot } from '../../src/assess/prompts.js';
+import { humanOutput, table, writeJsonLine, type Io } from '../../src/cli/io.js';
+import { ConfigError, InputError, formatIssues } from '../../src/errors.js';
+import type { Store } from '../../src/store/store.js';
+import { baselineSchema, type Baseline } from './baseline.js';
+import type { EvalCase, Expected } from './case-schema.js';
+import { loadCases } from './load.js';
+import { renderHtml, renderMarkdown } from './report.js';
+import { baselineFromRun, listingForCase, runEval, type CaseOutcome, type EvalRun } from './run.js';
+
+export interface EvalCommandOptions {
+  cases?: string | undefined;
+  assessor: string;
+  baseline?: string | undefined;
+  updateBaseline: boolean;
+  report?: string | undefined;
+  record: boolean;
+  cache: boolean;
+  json: boolean;
+}
+
+export function defaultCasesDir(): string {
+  return join(findPackageRoot(), 'evals', 'cases');
+}
+
+export function defaultBaselineFile(assessor: string): string {
+  return join(findPackageRoot(), 'evals', 'baselines', `${assessor}.json`);
+}
+
+async function readBaseline(file: string): Promise<Baseline | null> {
+  if (!existsSync(file)) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8')) as unknown;
+  } catch (error) {
+    throw new InputError('E_JSON', `Malformed JSON in baseline ${file}: ${error instanceof Error ? error.message : String(error)}`, { file });
+  }
+  const parsed = baselineSchema.safeParse(raw);
+  if (!parsed.success) throw new InputError('E_BASELINE', `Invalid baseline ${file}: ${formatIssues(parsed.error.issues)}`, { file });
+  return parsed.data;
+}
+
+/** Recorded answers replayed through the project's fake OpenAI server, keyed by listing id. */
+async function startReplay(cases: readonly EvalCase[]) {
+  const answers = new Map<string, Record<string, unknown>>();
+  let model: string | null = null;
+  for (const evalCase of cases) {
+    const recorded = evalCase.modelResponse as { model?: unknown; assessment?: unknown } | null;
+    if (recorded === null || typeof recorded.assessment !== 'object' || recorded.assessment === null) {
+      throw new InputError(
+        'E_EVAL_CASE',
+        `Eval case ${evalCase.id} has no recorded model response (model-response.json with { model, assessment }); record one with --record against a real endpoint`,
+        { dir: evalCase.dir },
+      );
+    }
+    model ??= typeof recorded.model === 'string' ? recorded.model : null;
+    answers.set(listingForCase(evalCase).id, recorded.assessment as Record<string, unknown>);
+  }
+  const { startFakeOpenAI } = await import('../../src/fake-openai/server.js');
+  const server = await startFakeOpenAI({
+    responder: (request) => {
+      const answer = request.listing === null ? undefined : answers.get(request.listing.id);
+      return answer === undefined ? { refusal: 'no recorded answer for this listing' } : { content: answer };
+    },
+  });
+  return { server, model: model ?? 'replay' };
+}
+
+function printRun(run: EvalRun, io: Io, json: boolean): void {
+  const summary = {
+    cases: run.cases,
+    assessed: run.assessed,
+    reused: run.reused,
+    assessor: run.assessor,
+    assessorVersion: run.assessorVersion,
+    model: run.model,
+    promptId: run.promptId,
+    promptHash: run.promptHash,
+    metrics: {
+      factorMae: run.metrics.factorMae,
+      withinTolerance: run.metrics.withinTolerance,
+      bandAccuracy: run.metrics.bandAccuracy,
+      scoreMae: run.metrics.scoreMae,
+      layerCertaintyAccuracy: run.metrics.layerCertaintyAccuracy,
+      uncertainPrecision: run.metrics.uncertainPrecision,
+      uncertainRecall: run.metrics.uncertainRecall,
+      keywordRecall: run.metrics.keywordRecall,
+      groundingRate: run.metrics.groundingRate,
+      injectionRobustness: run.metrics.injectionRobustness,
+      perFactorMae: run.metrics.perFactorMae,
+    },
+    improved: run.comparison?.improved ?? [],
+    regressed: run.comparison?.regressed ?? [],
+    regressions: run.regressions,
+    baseline: run.comparison === null ? 'none' : 'compared',
+    caseSet: run.comparison?.caseSet ?? null,
+    passed: run.passed,
+  };
+  if (!humanOutput(io, json)) {
+    for (const result of run.results) {
+      writeJsonLine(io, { case: result.id, reused: result.reused, score: result.score, severity: result.severity, metrics: result.summary });
+    }
+    writeJsonLine(io, summary);
+    return;
+  }
+  const fmt = (value: number | null | undefined) => (value === null || value === undefined ? '—' : String(value));
+  io.stdout.write(
+    `${table([
+      ['metric', 'value'],
+      ...Object.entries(summary.metrics)
+        .filter(([name]) => name !== 'perFactorMae')
+        .map(([name, value]) => [name, fmt(value as number | null)]),
+    ])}\n\n${run.cases} cases: ${run.assessed} assessed, ${run.reused} reused from cache.\n`,
+  );
+  if (run.comparison !== null) {
+    io.stdout.write(`Against the baseline: ${run.comparison.improved.length} improved, ${run.comparison.regressed.length} regressed.\n`);
+    for (const change of run.comparison.regressed) {
+      io.stdout.write(`  regressed ${change.scope} ${change.metric}: ${change.baseline} -> ${change.current}\n`);
+    }
+  } else io.stdout.write('No baseline for this assessor yet (write one with --update-baseline).\n');
+  io.stdout.write(run.passed ? 'Gate: passed\n' : `Gate: FAILED on ${run.regressions.map((change) => change.metric).join(', ')}\n`);
+}
+
+/** Runs the eval; resolves to the exit code (1 when the gate fails). */
+export async function runEvalCommand(options: EvalCommandOptions, context: { io: Io; env: Readonly<Env>; store: Store }): Promise<number> {
+  if (options.assessor !== 'rules' && options.assessor !== 'openai') {
+    throw new InputError('E_USAGE', `Invalid \`--assessor\`: expected rules or openai, got "${options.assessor}"`);
+  }
+  if (options.record && options.assessor !== 'openai') {
+    throw new InputError('E_USAGE', '`--record` stores model answers: use it with --assessor openai');
+  }
+  const cases = await loadCases(resolve(options.cases ?? defaultCasesDir()));
+  const baselineFile = resolve(options.baseline ?? defaultBaselineFile(options.assessor));
+  if (options.baseline !== undefined && !existsSync(baselineFile) && !options.updateBaseline) {
+    throw new InputError('E_BASELINE', `Baseline file ${baselineFile} does not exist`, { file: baselineFile });
+  }
+  const baseline = await readBaseline(baselineFile);
+  if (baseline !== null && baseline.assessor !== options.assessor) {
+    throw new InputError(
+      'E_BASELINE',
+      `Baseline ${baselineFile} is from the ${baseline.assessor} assessor, not ${options.assessor}: compare like with like (--baseline)`,
+      { file: baselineFile },
+    );
+  }
+
+  const replay = options.assessor === 'openai' && !options.record ? await startReplay(cases) : null;
+  try {
+    if (options.record && context.env.OPENAI_BASE_URL === undefined && context.env.OPENAI_API_KEY === undefined) {
+      throw new ConfigError('E_CONFIG', '`--record` needs a real endpoint: set OPENAI_BASE_URL and/or OPENAI_API_KEY');
+    }
+    const { assessor, identity } = await createAssessor(options.assessor, {
+      env: context.env,
+      cache: null,
+      ...(replay === null ? {} : { openai: { baseUrl: replay.server.baseUrl, apiKey: 'replay', model: replay.model, maxAttempts: 1 } }),
+    });
+    const run = await runEval({
+      cases,
+      identity: { assessor: options.assessor, assessorVersion: assessor.version, ...identity },
+      cache: context.store.cache,
+      baseline: baseline === null ? null : { file: baselineFile, value: baseline },
+      noCache: !options.cache || options.record,
+      assess: async (listing): Promise<CaseOutcome> => {
+        const result = await assessListing(listing, { assessor, now: () => new Date() });
+        return { assessment: result.assessment, score: result.score, checks: result.checks, provenance: result.provenance };
+      },
+      ...(options.record
+        ? {
+            onAssessed: async (evalCase: EvalCase, outcome: CaseOutcome) => {
+              const recorded = { model: identity.model, promptId: identity.promptId, promptHash: identity.promptHash, assessment: outcome.assessment };
+              await writeFile(join(evalCase.dir, 'model-response.json'), `${JSON.stringify(recorded, null, 2)}\n`);
+            },
+          }
+        : {}),
+    });
+    if (options.report !== undefined) {
+      const dir = resolve(options.report);
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'eval-report.md'), renderMarkdown(run, baseline));
+      await writeFile(join(dir, 'eval-report.html'), renderHtml(run, baseline));
+    }
+    if (options.updateBaseline) {
+      await mkdir(resolve(baselineFile, '..'), { recursive: true });
+      await writeFile(baselineFile, `${JSON.stringify(baselineFromRun(run), null, 2)}\n`);
+    }
+    printRun(run, context.io, options.json);
+    return run.passed ? 0 : 1;
+  } finally {
+    await replay?.server.close();
+  }
+}
+
+/** Turns an approved draft into a golden case: the listing as HTML and its values as expectations. */
+export async function promoteDraft(
+  draftId: string,
+  options: { cases?: string | undefined },
+  context: { io: Io; store: Store },
+): Promise<{ id: string; dir: string }> {
+  const draft = await context.store.drafts.get(draftId);
+  if (draft === null) throw new InputError('E_NOT_FOUND', `No draft ${draftId}`, { draft: draftId });
+  if (draft.status !== 'approved' && draft.status !== 'published') {
+    throw new InputError('E_NOT_APPROVED', `Draft ${draftId} is ${draft.status}: only approved or published drafts can be promoted`, { draft: draftId });
+  }
+  const listing = await context.store.listings.get(draft.listingId);
+  if (listing === null) throw new InputError('E_NOT_FOUND', `Listing ${draft.listingId} of draft ${draftId} is not in the store`, { draft: draftId });
+  const id = `promoted-${listing.id}`.replace(/[^a-z0-9-]/g, '-').slice(0, 80);
+  const dir = join(resolve(options.cases ?? defaultCasesDir()), id);
+  const escape = (text: string) => text.replace(/[&<>"]/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[char] ?? char);
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escape(listing.title)}</title>
+<meta name="description" content="${escape(listing.summary)}"></head>
+<body><main><h1>${escape(listing.title)}</h1>
+${listing.text
+  .split(/\n{2,}/)
+  .map((paragraph) => `<p>${escape(paragraph)}</p>`)
+  .join('\n')}
+</main></body></html>
+`;
+  const uncertain = draft.assessment.layers.filter((layer) => !layer.certain).map((layer) => layer.layer);
+  const expected: Expected = {
+    id,
+    title: listing.title,
+    origin: 'promoted',
+    rationale: `Promoted from draft ${draft.id}, approved by ${[...new Set(draft.reviews.filter((review) => review.action === 'approve').map((review) => review.reviewer))].join(', ') || 'a reviewer'}: the reviewed values are the expectation.`,
+    url: listing.url,
+    tolerance: 0.1,
+    factors: Object.fromEntries(LISTING_FACTOR_KEYS.map((key) => [key, draft.assessment.factors[key].value])),
+    score: { band: draft.score.severity, value: draft.score.score, tolerance: 0.5 },
+    uncertainLayers: uncertain,
+    layersVisible: [1, 2, 3, 4, 5, 6, 7],
+    keywords: Object.fromEntries(draft.assessment.layers.filter((layer) => layer.certain && layer.threats.length > 0).map((layer) => [String(layer.layer), layer.threats.slice(0, 3)])),
+    tags: ['promoted'],
+  };
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'listing.html'), html);
+  await writeFile(join(dir, 'expected.json'), `${JSON.stringify(expected, null, 2)}\n`);
+  await context.store.audit.append({ at: new Date().toISOString(), actor: 'cli', action: 'eval-promote', subject: draft.id, detail: { case: id } });
+  return { id, dir };
+}

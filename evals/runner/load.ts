@@ -1,0 +1,74 @@
+/** Loads eval cases from disk; every problem is an InputError naming the file and the field. */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InputError, formatIssues } from '../../src/errors.js';
+import { expectedSchema, type EvalCase } from './case-schema.js';
+
+async function readJson(path: string): Promise<unknown> {
+  const text = await readFile(path, 'utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new InputError('E_JSON', `Malformed JSON in ${path}: ${error instanceof Error ? error.message : String(error)}`, { file: path });
+  }
+}
+
+/** Loads one case folder. @throws InputError for a missing or invalid file. */
+export async function loadCase(dir: string): Promise<EvalCase> {
+  const listingPath = join(dir, 'listing.html');
+  const expectedPath = join(dir, 'expected.json');
+  if (!existsSync(expectedPath)) {
+    throw new InputError('E_EVAL_CASE', `Eval case ${dir} has no expected.json (each case needs listing.html and expected.json)`, { dir });
+  }
+  if (!existsSync(listingPath)) {
+    throw new InputError('E_EVAL_CASE', `Eval case ${dir} has no listing.html`, { dir });
+  }
+  const parsed = expectedSchema.safeParse(await readJson(expectedPath));
+  if (!parsed.success) {
+    throw new InputError('E_EVAL_CASE', `Invalid ${expectedPath}: ${formatIssues(parsed.error.issues)}`, { file: expectedPath });
+  }
+  const html = await readFile(listingPath, 'utf8');
+  const responsePath = join(dir, 'model-response.json');
+  const responseText = existsSync(responsePath) ? await readFile(responsePath, 'utf8') : null;
+  const modelResponse = responseText === null ? null : await readJson(responsePath);
+  const folder = dir.split(/[\\/]/).filter(Boolean).pop() ?? '';
+  if (parsed.data.id !== folder) {
+    throw new InputError('E_EVAL_CASE', `Invalid ${expectedPath}: \`id\` is "${parsed.data.id}" but the folder is "${folder}"`, { file: expectedPath });
+  }
+  return {
+    id: parsed.data.id,
+    dir,
+    html,
+    expected: parsed.data,
+    modelResponse,
+    listingHash: createHash('sha256').update(html).digest('hex'),
+    responseHash: responseText === null ? null : createHash('sha256').update(responseText).digest('hex'),
+  };
+}
+
+/** Loads every case under `casesDir` (one folder each), sorted by id. */
+export async function loadCases(casesDir: string): Promise<EvalCase[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(casesDir);
+  } catch {
+    throw new InputError('E_EVAL_CASES', `Cannot read eval cases folder ${casesDir}`, { dir: casesDir });
+  }
+  const dirs: string[] = [];
+  for (const entry of entries.sort()) {
+    if (entry.startsWith('.')) continue;
+    if ((await stat(join(casesDir, entry))).isDirectory()) dirs.push(join(casesDir, entry));
+  }
+  if (dirs.length === 0) throw new InputError('E_EVAL_CASES', `No eval cases in ${casesDir}`, { dir: casesDir });
+  const cases = await Promise.all(dirs.map((dir) => loadCase(dir)));
+  const ids = new Set(cases.map((evalCase) => evalCase.id));
+  for (const evalCase of cases) {
+    const twin = evalCase.expected.twinOf;
+    if (twin !== undefined && !ids.has(twin)) {
+      throw new InputError('E_EVAL_CASE', `Eval case ${evalCase.id}: \`twinOf\` names "${twin}", which is not a case here`, { dir: evalCase.dir });
+    }
+  }
+  return cases;
+}

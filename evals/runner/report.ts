@@ -1,0 +1,132 @@
+/** Eval reports: Markdown, and a self-contained HTML page with inline SVG charts (no scripts). */
+import { LISTING_FACTORS, LISTING_FACTOR_KEYS } from '../../schemas/factors.js';
+import { GATED_METRICS, summariseOverall, type Baseline } from './baseline.js';
+import type { EvalRun } from './run.js';
+
+const escapeHtml = (value: string): string =>
+  value.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] ?? char);
+
+const fmt = (value: number | null | undefined): string => (value === null || value === undefined ? '—' : String(Math.round(value * 1000) / 1000));
+
+function worstCases(run: EvalRun, count = 10) {
+  return [...run.results]
+    .filter((result) => result.metrics.factorMae !== null)
+    .sort((a, b) => (b.metrics.factorMae ?? 0) - (a.metrics.factorMae ?? 0) || a.id.localeCompare(b.id))
+    .slice(0, count);
+}
+
+export function renderMarkdown(run: EvalRun, baseline: Baseline | null): string {
+  const current = summariseOverall(run.metrics);
+  const lines = [
+    `# Eval: ${run.assessor} assessor`,
+    '',
+    `- assessor version: ${run.assessorVersion}; model: ${run.model ?? '—'}; prompt: ${run.promptId ?? '—'} ${run.promptHash ? `(${run.promptHash.slice(0, 12)})` : ''}`,
+    `- cases: ${run.cases} (${run.assessed} assessed, ${run.reused} reused from cache)`,
+    `- gate: ${run.passed ? 'passed' : `FAILED (${run.regressions.map((change) => change.metric).join(', ')})`}`,
+    '',
+    '## Metrics',
+    '',
+    '| metric | baseline | current |',
+    '|---|---|---|',
+    ...GATED_METRICS.map((metric) => `| ${metric} | ${fmt(baseline?.metrics[metric])} | ${fmt(current[metric])} |`),
+    `| uncertainPrecision | | ${fmt(run.metrics.uncertainPrecision)} |`,
+    `| uncertainRecall | | ${fmt(run.metrics.uncertainRecall)} |`,
+    '',
+    '## Per-factor MAE',
+    '',
+    '| factor | MAE |',
+    '|---|---|',
+    ...LISTING_FACTOR_KEYS.map((key) => `| ${LISTING_FACTORS[key]} | ${fmt(run.metrics.perFactorMae[key])} |`),
+    '',
+    '## Changes against the baseline',
+    '',
+  ];
+  if (run.comparison === null) lines.push('No baseline to compare with.');
+  else {
+    const row = (change: { scope: string; metric: string; baseline: number; current: number }) =>
+      `| ${change.scope} | ${change.metric} | ${fmt(change.baseline)} | ${fmt(change.current)} |`;
+    lines.push(`Improved (${run.comparison.improved.length}):`, '', '| case | metric | baseline | current |', '|---|---|---|---|', ...run.comparison.improved.map(row), '');
+    lines.push(`Regressed (${run.comparison.regressed.length}):`, '', '| case | metric | baseline | current |', '|---|---|---|---|', ...run.comparison.regressed.map(row));
+  }
+  lines.push('', '## Worst cases (by factor MAE)', '', '| case | factor MAE | within tolerance | band | score |', '|---|---|---|---|---|');
+  for (const result of worstCases(run)) {
+    lines.push(`| ${result.id} | ${fmt(result.metrics.factorMae)} | ${fmt(result.metrics.withinTolerance)} | ${result.metrics.band === null ? '—' : result.metrics.band ? 'ok' : 'miss'} | ${result.score} ${result.severity} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function barChart(title: string, bars: { label: string; value: number; color?: string }[], max: number): string {
+  const width = 700;
+  const rowHeight = 22;
+  const labelWidth = 240;
+  const height = bars.length * rowHeight + 40;
+  const scale = (width - labelWidth - 60) / (max || 1);
+  const rows = bars
+    .map((bar, index) => {
+      const y = 30 + index * rowHeight;
+      const barWidth = Math.max(0, bar.value * scale);
+      return `<text x="${labelWidth - 6}" y="${y + 14}" text-anchor="end">${escapeHtml(bar.label)}</text><rect class="bar" x="${labelWidth}" y="${y + 3}" width="${barWidth.toFixed(1)}" height="${rowHeight - 8}" fill="${bar.color ?? '#3b6ea8'}"/><text x="${(labelWidth + barWidth + 4).toFixed(1)}" y="${y + 14}">${fmt(bar.value)}</text>`;
+    })
+    .join('');
+  return `<figure><svg role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><text x="0" y="16" class="title">${escapeHtml(title)}</text>${rows}</svg></figure>`;
+}
+
+function scatter(run: EvalRun): string {
+  const size = 360;
+  const pad = 40;
+  const points = run.results.filter((result) => result.metrics.expectedFactorSum !== null);
+  const max = Math.max(2, ...points.flatMap((result) => [result.metrics.expectedFactorSum ?? 0, result.metrics.predictedFactorSum]));
+  const scale = (size - 2 * pad) / max;
+  const dots = points
+    .map((result) => {
+      const x = pad + (result.metrics.expectedFactorSum ?? 0) * scale;
+      const y = size - pad - result.metrics.predictedFactorSum * scale;
+      return `<circle class="dot" cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="4"><title>${escapeHtml(result.id)}: expected ${fmt(result.metrics.expectedFactorSum)}, predicted ${fmt(result.metrics.predictedFactorSum)}</title></circle>`;
+    })
+    .join('');
+  return `<figure><svg role="img" aria-label="Predicted against expected factor sum" viewBox="0 0 ${size} ${size}" width="${size}" height="${size}"><text x="0" y="16" class="title">Predicted (y) against expected (x) factor sum</text><line x1="${pad}" y1="${size - pad}" x2="${size - pad}" y2="${pad}" stroke="#bbb" stroke-dasharray="4 4"/><line x1="${pad}" y1="${size - pad}" x2="${size - pad}" y2="${size - pad}" stroke="#333"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${size - pad}" stroke="#333"/><text x="${size - pad}" y="${size - pad + 16}" text-anchor="end">${fmt(max)}</text><text x="${pad - 4}" y="${pad + 4}" text-anchor="end">${fmt(max)}</text>${dots}</svg></figure>`;
+}
+
+function comparisonChart(run: EvalRun, baseline: Baseline | null): string {
+  const current = summariseOverall(run.metrics);
+  const bars = GATED_METRICS.flatMap((metric) => [
+    { label: `${metric} (baseline)`, value: baseline?.metrics[metric] ?? 0, color: '#9aa5b1' },
+    { label: `${metric} (current)`, value: current[metric] ?? 0, color: run.regressions.some((change) => change.metric === metric) ? '#c0392b' : '#2e8b57' },
+  ]);
+  return barChart('Baseline against current, per metric', bars, Math.max(1, ...bars.map((bar) => bar.value)));
+}
+
+export function renderHtml(run: EvalRun, baseline: Baseline | null): string {
+  const perFactor = barChart(
+    'Mean absolute error per factor',
+    LISTING_FACTOR_KEYS.map((key) => ({ label: LISTING_FACTORS[key], value: run.metrics.perFactorMae[key] ?? 0 })),
+    Math.max(0.25, ...LISTING_FACTOR_KEYS.map((key) => run.metrics.perFactorMae[key] ?? 0)),
+  );
+  const worst = worstCases(run)
+    .map(
+      (result) =>
+        `<tr><td>${escapeHtml(result.id)}</td><td>${fmt(result.metrics.factorMae)}</td><td>${fmt(result.metrics.withinTolerance)}</td><td>${result.metrics.band === null ? '—' : result.metrics.band ? 'ok' : 'miss'}</td><td>${escapeHtml(`${result.score} ${result.severity}`)}</td></tr>`,
+    )
+    .join('');
+  const current = summariseOverall(run.metrics);
+  const metricsRows = GATED_METRICS.map(
+    (metric) => `<tr><td>${metric}</td><td>${fmt(baseline?.metrics[metric])}</td><td>${fmt(current[metric])}</td></tr>`,
+  ).join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>threatdraft eval: ${escapeHtml(run.assessor)}</title>
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<style>body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:980px}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}svg text{font:12px system-ui,sans-serif}svg .title{font-weight:600}.dot{fill:#3b6ea8;opacity:.75}.gate-ok{color:#2e8b57}.gate-fail{color:#c0392b}figure{margin:16px 0}</style>
+</head><body>
+<h1>Eval: ${escapeHtml(run.assessor)} assessor</h1>
+<p>Assessor version ${escapeHtml(run.assessorVersion)}; model ${escapeHtml(run.model ?? '—')}; prompt ${escapeHtml(run.promptId ?? '—')} ${escapeHtml(run.promptHash?.slice(0, 12) ?? '')}.
+${run.cases} cases: ${run.assessed} assessed, ${run.reused} reused.
+Gate: <strong class="${run.passed ? 'gate-ok' : 'gate-fail'}">${run.passed ? 'passed' : `failed (${escapeHtml(run.regressions.map((change) => change.metric).join(', '))})`}</strong></p>
+<table><thead><tr><th>metric</th><th>baseline</th><th>current</th></tr></thead><tbody>${metricsRows}</tbody></table>
+${perFactor}
+${scatter(run)}
+${comparisonChart(run, baseline)}
+<h2>Worst cases</h2>
+<table><thead><tr><th>case</th><th>factor MAE</th><th>within tolerance</th><th>band</th><th>score</th></tr></thead><tbody>${worst}</tbody></table>
+</body></html>
+`;
+}

@@ -1,0 +1,180 @@
+/**
+ * Runs an assessor over the eval cases, reusing cached results for cases whose inputs (listing,
+ * assessor version, model, prompt) are unchanged, and measures the result against expectations
+ * and the stored baseline.
+ */
+import { createHash } from 'node:crypto';
+import { LAYER_NUMBERS, LISTING_FACTOR_KEYS, type ListingFactorKey } from '../../schemas/factors.js';
+import type { Assessment } from '../../schemas/assessment.js';
+import type { Checks, Provenance } from '../../schemas/draft.js';
+import type { Listing } from '../../schemas/listing.js';
+import type { Score } from '../../schemas/score.js';
+import { extractListing } from '../../src/crawl/extract.js';
+import type { CacheRepo } from '../../src/store/store.js';
+import { compareWithBaseline, summariseCase, summariseOverall, type Baseline, type CaseSummary, type Change, type Comparison } from './baseline.js';
+import type { EvalCase } from './case-schema.js';
+import { caseMetrics, overallMetrics, type CaseMetrics, type OverallMetrics, type Prediction } from './metrics.js';
+
+/** The part of a draft the evals measure. */
+export interface CaseOutcome {
+  assessment: Assessment;
+  score: Score;
+  checks: Checks;
+  provenance: Provenance;
+}
+
+export interface EvalIdentity {
+  assessor: 'rules' | 'openai';
+  assessorVersion: string;
+  model: string | null;
+  promptId: string | null;
+  promptHash: string | null;
+}
+
+export interface CaseResult {
+  id: string;
+  origin: string;
+  reused: boolean;
+  metrics: CaseMetrics;
+  summary: CaseSummary;
+  prediction: Prediction;
+  score: number;
+  severity: string;
+}
+
+export interface EvalRun extends EvalIdentity {
+  cases: number;
+  assessed: number;
+  reused: number;
+  metrics: OverallMetrics;
+  results: CaseResult[];
+  comparison: Comparison | null;
+  regressions: Change[];
+  passed: boolean;
+}
+
+/** A fixed fetch time so extraction, and therefore the content hash, depends on the case alone. */
+const EVAL_FETCHED_AT = '2026-01-01T00:00:00.000Z';
+const CACHE_NAMESPACE = 'eval-results';
+
+export function listingForCase(evalCase: EvalCase): Listing {
+  return extractListing(evalCase.html, { url: evalCase.expected.url, sourceId: 'eval', fetchedAt: EVAL_FETCHED_AT });
+}
+
+function cacheKey(evalCase: EvalCase, identity: EvalIdentity): string {
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        evalCase.listingHash,
+        evalCase.expected.url,
+        identity.assessor,
+        identity.assessorVersion,
+        identity.model,
+        identity.promptHash,
+        // A replayed recording is an input of the model assessor's result.
+        identity.assessor === 'openai' ? evalCase.responseHash : null,
+      ]),
+    )
+    .digest('hex');
+}
+
+function predictionOf(outcome: CaseOutcome): Prediction {
+  const factors = Object.fromEntries(
+    LISTING_FACTOR_KEYS.map((key) => [key, outcome.assessment.factors[key].value]),
+  ) as Record<ListingFactorKey, number>;
+  const layerText: Record<string, string> = {};
+  for (const layer of outcome.assessment.layers) layerText[String(layer.layer)] = `${layer.threats.join('; ')}. ${layer.text}`;
+  return {
+    factors,
+    score: outcome.score.score,
+    severity: outcome.score.severity,
+    uncertainLayers: LAYER_NUMBERS.filter((layer) => outcome.assessment.layers[layer - 1]?.certain !== true),
+    layerText,
+    groundingRate: outcome.checks.groundingRate,
+  };
+}
+
+export interface RunEvalOptions {
+  cases: readonly EvalCase[];
+  identity: EvalIdentity;
+  assess: (listing: Listing, evalCase: EvalCase) => Promise<CaseOutcome>;
+  cache: CacheRepo;
+  baseline: { file: string; value: Baseline } | null;
+  /** Called after a case is assessed (not when reused): record mode stores the answer here. */
+  onAssessed?: (evalCase: EvalCase, outcome: CaseOutcome) => Promise<void>;
+  /** Assess every case even when a cached result exists. */
+  noCache?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Runs the eval; `passed` is false when an overall metric regressed beyond its threshold. */
+export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
+  const { cases, identity, cache } = options;
+  const results: CaseResult[] = [];
+  let assessed = 0;
+  let reused = 0;
+  for (const evalCase of cases) {
+    const key = cacheKey(evalCase, identity);
+    let outcome = options.noCache === true ? null : await cache.get<CaseOutcome>(CACHE_NAMESPACE, key);
+    const wasReused = outcome !== null;
+    if (outcome === null) {
+      outcome = await options.assess(listingForCase(evalCase), evalCase);
+      await cache.set(CACHE_NAMESPACE, key, outcome);
+      await options.onAssessed?.(evalCase, outcome);
+      assessed += 1;
+    } else reused += 1;
+    const prediction = predictionOf(outcome);
+    const metrics = caseMetrics(evalCase.expected, prediction);
+    results.push({
+      id: evalCase.id,
+      origin: evalCase.expected.origin,
+      reused: wasReused,
+      metrics,
+      summary: summariseCase(metrics),
+      prediction,
+      score: outcome.score.score,
+      severity: outcome.score.severity,
+    });
+    options.onProgress?.(results.length, cases.length);
+  }
+  const metrics = overallMetrics(
+    results.map((result, index) => ({ id: result.id, expected: cases[index]!.expected, metrics: result.metrics, score: result.score })),
+  );
+  const comparison =
+    options.baseline === null
+      ? null
+      : compareWithBaseline(
+          options.baseline.value,
+          {
+            assessor: identity.assessor,
+            overall: summariseOverall(metrics),
+            cases: Object.fromEntries(results.map((result) => [result.id, result.summary])),
+          },
+          options.baseline.file,
+        );
+  const regressions = comparison?.regressions ?? [];
+  return {
+    ...identity,
+    cases: results.length,
+    assessed,
+    reused,
+    metrics,
+    results,
+    comparison,
+    regressions,
+    passed: regressions.length === 0,
+  };
+}
+
+/** The baseline a run would store. */
+export function baselineFromRun(run: EvalRun): Baseline {
+  return {
+    assessor: run.assessor,
+    assessorVersion: run.assessorVersion,
+    model: run.model,
+    promptId: run.promptId,
+    promptHash: run.promptHash,
+    metrics: summariseOverall(run.metrics),
+    cases: Object.fromEntries(run.results.map((result) => [result.id, result.summary])),
+  };
+}

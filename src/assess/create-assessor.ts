@@ -1,0 +1,62 @@
+/**
+ * Builds the assessor a command asked for, from the parsed environment: `rules` (offline) or
+ * `openai` (any OpenAI-compatible endpoint). The openai SDK is imported only when used.
+ */
+import type { Env } from '../../schemas/config.js';
+import { ConfigError } from '../errors.js';
+import type { CacheRepo } from '../store/store.js';
+import type { Assessor } from './assessor.js';
+import { createRulesAssessor } from './rules/assess.js';
+
+export const ASSESSOR_IDS = ['rules', 'openai'] as const;
+export type AssessorId = (typeof ASSESSOR_IDS)[number];
+
+export interface AssessorIdentity {
+  model: string | null;
+  promptId: string | null;
+  promptHash: string | null;
+}
+
+export interface CreatedAssessor {
+  assessor: Assessor;
+  identity: AssessorIdentity;
+}
+
+export interface CreateAssessorOptions {
+  env: Readonly<Env>;
+  cache?: CacheRepo | null;
+  /** Overrides for the openai assessor (tests and replays point it at the fake server). */
+  openai?: { baseUrl?: string; apiKey?: string; model?: string; maxAttempts?: number; timeoutMs?: number };
+}
+
+/**
+ * @throws ConfigError for an unknown assessor, or `openai` without an endpoint or key.
+ */
+export async function createAssessor(id: string, options: CreateAssessorOptions): Promise<CreatedAssessor> {
+  if (id === 'rules') return { assessor: createRulesAssessor(), identity: { model: null, promptId: null, promptHash: null } };
+  if (id !== 'openai') {
+    throw new ConfigError('E_USAGE', `Unknown assessor "${id}": expected one of ${ASSESSOR_IDS.join(', ')}`, { assessor: id });
+  }
+  const baseUrl = options.openai?.baseUrl ?? options.env.OPENAI_BASE_URL;
+  const apiKey = options.openai?.apiKey ?? options.env.OPENAI_API_KEY;
+  if (baseUrl === undefined && apiKey === undefined) {
+    throw new ConfigError(
+      'E_CONFIG',
+      'The openai assessor needs OPENAI_API_KEY (for api.openai.com) or OPENAI_BASE_URL (for a local OpenAI-compatible endpoint)',
+    );
+  }
+  const [{ createOpenAIAssessor }, { loadPrompt }] = await Promise.all([import('./openai-assessor.js'), import('./prompts.js')]);
+  const prompt = loadPrompt();
+  const model = options.openai?.model ?? options.env.THREATDRAFT_MODEL;
+  const assessor = createOpenAIAssessor({
+    apiKey,
+    baseUrl,
+    model,
+    prompt,
+    cache: options.cache ?? null,
+    hints: createRulesAssessor(),
+    timeoutMs: options.openai?.timeoutMs ?? options.env.THREATDRAFT_MODEL_TIMEOUT_MS,
+    ...(options.openai?.maxAttempts === undefined ? {} : { maxAttempts: options.openai.maxAttempts }),
+  });
+  return { assessor, identity: { model, promptId: `${prompt.id}.v${prompt.version}`, promptHash: prompt.hash } };
+}

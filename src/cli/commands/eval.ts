@@ -1,0 +1,84 @@
+import type { DefineCommand } from './types.js';
+
+export const defineEval: DefineCommand = (program, { io, setExitCode }) => {
+  const evalCommand = program
+    .command('eval')
+    .description('Run golden evals for an assessor, compare with its baseline, and fail (exit 1) on a regression.');
+
+  evalCommand
+    .command('run', { isDefault: true })
+    .description('Run the eval cases (the default subcommand).')
+    .option('--cases <DIR>', 'eval cases folder (default: evals/cases)')
+    .option('--assessor <ID>', 'rules or openai (openai replays recorded answers offline unless --record)', 'rules')
+    .option('--baseline <FILE>', 'baseline to compare with (default: evals/baselines/<assessor>.json)')
+    .option('--update-baseline', 'write this run as the new baseline')
+    .option('--report <DIR>', 'write eval-report.md and eval-report.html there')
+    .option('--record', 'openai only: call the real endpoint and store each answer as model-response.json')
+    .option('--no-cache', 'assess every case even when its inputs are unchanged')
+    .option('--data <DIR>', 'file store root (result cache)', './.threatdraft')
+    .option('--json', 'one JSON line per case, the summary last')
+    .action(
+      async (options: {
+        cases?: string;
+        assessor: string;
+        baseline?: string;
+        updateBaseline?: boolean;
+        report?: string;
+        record?: boolean;
+        cache: boolean;
+        data: string;
+        json?: boolean;
+      }) => {
+        const [{ runEvalCommand }, { loadEnv }, { openStore }] = await Promise.all([
+          import('../../../evals/runner/command.js'),
+          import('../../config.js'),
+          import('../../store/open-store.js'),
+        ]);
+        const env = loadEnv(io.env);
+        // Eval results are cached in the file store even when REDIS_URL is set: they are local work.
+        const store = await openStore({ dataDir: options.data });
+        try {
+          const code = await runEvalCommand(
+            {
+              cases: options.cases,
+              assessor: options.assessor,
+              baseline: options.baseline,
+              updateBaseline: options.updateBaseline === true,
+              report: options.report,
+              record: options.record === true,
+              cache: options.cache,
+              json: options.json === true,
+            },
+            { io, env, store },
+          );
+          setExitCode(code);
+        } finally {
+          await store.close();
+        }
+      },
+    );
+
+  evalCommand
+    .command('promote')
+    .description('Turn an approved draft into a golden eval case.')
+    .argument('<DRAFT_ID>', 'id of an approved or published draft')
+    .option('--cases <DIR>', 'eval cases folder (default: evals/cases)')
+    .option('--data <DIR>', 'file store root', './.threatdraft')
+    .option('--json', 'print { case, dir } as JSON')
+    .action(async (draftId: string, options: { cases?: string; data: string; json?: boolean }) => {
+      const [{ promoteDraft }, { loadEnv }, { openStore }] = await Promise.all([
+        import('../../../evals/runner/command.js'),
+        import('../../config.js'),
+        import('../../store/open-store.js'),
+      ]);
+      const env = loadEnv(io.env);
+      const store = await openStore({ dataDir: options.data, redisUrl: env.REDIS_URL });
+      try {
+        const { id, dir } = await promoteDraft(draftId, { cases: options.cases }, { io, store });
+        if (options.json === true || io.stdout.isTTY !== true) io.stdout.write(`${JSON.stringify({ case: id, dir })}\n`);
+        else io.stdout.write(`Promoted ${draftId} to eval case ${id} in ${dir}\n`);
+      } finally {
+        await store.close();
+      }
+    });
+};

@@ -1,0 +1,229 @@
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { baselineSchema } from '../../evals/runner/baseline.js';
+import { loadCases } from '../../evals/runner/load.js';
+import { runEval, type CaseOutcome } from '../../evals/runner/run.js';
+import { assessListing } from '../../src/assess/assess.js';
+import { createRulesAssessor } from '../../src/assess/rules/assess.js';
+import { SIGNALS } from '../../src/assess/rules/signals.js';
+import { main } from '../../src/cli/main.js';
+import { startFakeOpenAI } from '../../src/fake-openai/server.js';
+import { createMemoryStore } from '../../src/store/memory-store.js';
+import { captureIo } from '../helpers/io.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const CASES = join(ROOT, 'evals', 'cases');
+const BASELINE = join(ROOT, 'evals', 'baselines', 'rules.json');
+
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'td-eval-'));
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const io = captureIo({ env });
+  const code = await main(['eval', ...args, '--json'], io);
+  const lines = io.out().trim().split('\n').filter(Boolean);
+  const summary = JSON.parse(lines.at(-1) ?? '{}') as Record<string, unknown>;
+  return { code, summary, lines, err: io.err() };
+}
+
+/** A small copy of the cases, so a test can change them freely. */
+function copyCases(ids: string[]): string {
+  const dir = mkdtempSync(join(work, 'cases-'));
+  for (const id of ids) cpSync(join(CASES, id), join(dir, id), { recursive: true });
+  return dir;
+}
+
+describe('threatdraft eval with the rules assessor', () => {
+  it('holds at least 60 cases: the 35 reference ones and 20+ written by hand, each with a rationale', async () => {
+    const cases = await loadCases(CASES);
+    expect(cases.length).toBeGreaterThanOrEqual(60);
+    expect(cases.filter((item) => item.expected.origin === 'reference-dev')).toHaveLength(35);
+    const handwritten = cases.filter((item) => item.expected.origin === 'handwritten');
+    expect(handwritten.length).toBeGreaterThanOrEqual(20);
+    for (const item of handwritten) expect(item.expected.rationale.length).toBeGreaterThan(40);
+    expect(cases.filter((item) => item.expected.twinOf !== undefined).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('passes against its committed baseline, then reuses every result on a rerun', async () => {
+    const data = join(work, 'data-baseline');
+    const first = await runCli(['--data', data]);
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.summary).toMatchObject({ assessor: 'rules', passed: true, regressions: [], baseline: 'compared' });
+    expect(first.summary['assessed']).toBe(first.summary['cases']);
+    const metrics = first.summary['metrics'] as Record<string, number>;
+    process.stdout.write(`rules eval: ${JSON.stringify(metrics)}\n`);
+    expect(metrics['factorMae']).toBeLessThanOrEqual(0.12);
+
+    const second = await runCli(['--data', data]);
+    expect(second.code).toBe(0);
+    expect(second.summary).toMatchObject({ assessed: 0, reused: first.summary['cases'], metrics: first.summary['metrics'] });
+  });
+
+  it('does no assessment work when nothing changed, and reruns only the changed case', async () => {
+    const cases = await loadCases(copyCases(['hw-bare-foundation-model', 'hw-pentest-agent', 'ref-openhands']));
+    const store = createMemoryStore();
+    let calls = 0;
+    const assessor = createRulesAssessor();
+    const assess = async (listing: Parameters<typeof assessListing>[0]): Promise<CaseOutcome> => {
+      calls += 1;
+      return assessListing(listing, { assessor, now: () => new Date(0) });
+    };
+    const identity = { assessor: 'rules' as const, assessorVersion: assessor.version, model: null, promptId: null, promptHash: null };
+    await runEval({ cases, identity, assess, cache: store.cache, baseline: null });
+    expect(calls).toBe(3);
+    const rerun = await runEval({ cases, identity, assess, cache: store.cache, baseline: null });
+    expect(calls).toBe(3);
+    expect(rerun).toMatchObject({ assessed: 0, reused: 3 });
+    const changed = cases.map((item) => (item.id === 'hw-pentest-agent' ? { ...item, listingHash: 'changed', html: `${item.html}<p>Now also keeps persistent memory.</p>` } : item));
+    const third = await runEval({ cases: changed, identity, assess, cache: store.cache, baseline: null });
+    expect(calls).toBe(4);
+    expect(third.results.filter((result) => !result.reused).map((result) => result.id)).toEqual(['hw-pentest-agent']);
+  });
+
+  it('fails the gate when a rule is made deliberately worse', async () => {
+    const cases = await loadCases(CASES);
+    const baseline = baselineSchema.parse(JSON.parse(readFileSync(BASELINE, 'utf8')));
+    // The worse rule set: tool-use signals no longer raise Dynamic Tool Use.
+    const worse = SIGNALS.map((signal) =>
+      signal.factors.dynamicToolUse === undefined ? signal : { ...signal, factors: { ...signal.factors, dynamicToolUse: 0 } },
+    );
+    const assessor = createRulesAssessor(worse);
+    const run = await runEval({
+      cases,
+      identity: { assessor: 'rules', assessorVersion: 'deliberately-worse', model: null, promptId: null, promptHash: null },
+      assess: (listing) => assessListing(listing, { assessor, now: () => new Date(0) }),
+      cache: createMemoryStore().cache,
+      baseline: { file: BASELINE, value: baseline },
+    });
+    expect(run.passed).toBe(false);
+    expect(run.regressions.map((change) => change.metric)).toContain('factorMae');
+    expect(run.comparison?.regressed.some((change) => change.scope !== 'overall')).toBe(true);
+  });
+
+  it('exits 1 from the CLI when a metric regresses beyond its threshold', async () => {
+    const dir = copyCases(['hw-bare-foundation-model', 'hw-read-only-docs-tool']);
+    const baselineFile = join(work, 'too-good.json');
+    const first = await runCli(['--cases', dir, '--data', join(work, 'd1'), '--baseline', baselineFile, '--update-baseline']);
+    expect(first.code).toBe(0);
+    const stored = baselineSchema.parse(JSON.parse(readFileSync(baselineFile, 'utf8')));
+    writeFileSync(baselineFile, JSON.stringify({ ...stored, metrics: { ...stored.metrics, factorMae: 0, withinTolerance: 1 } }));
+    const gated = await runCli(['--cases', dir, '--data', join(work, 'd1'), '--baseline', baselineFile]);
+    expect(gated.code).toBe(1);
+    expect(gated.summary['passed']).toBe(false);
+    expect((gated.summary['regressions'] as { metric: string }[]).map((change) => change.metric)).toContain('factorMae');
+  });
+
+  it('writes Markdown and a self-contained HTML report', async () => {
+    const report = join(work, 'report');
+    const result = await runCli(['--cases', copyCases(['hw-pentest-agent', 'hw-support-bot-clean', 'hw-support-bot-injected']), '--data', join(work, 'd2'), '--report', report]);
+    expect(result.code).toBe(0);
+    const html = readFileSync(join(report, 'eval-report.html'), 'utf8');
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+    expect(html.match(/<svg/g)).toHaveLength(3);
+    expect(readFileSync(join(report, 'eval-report.md'), 'utf8')).toMatch(/## Per-factor MAE/);
+  });
+});
+
+describe('threatdraft eval: bad input', () => {
+  it('exits 2 when a case has no expected.json', async () => {
+    const dir = copyCases(['hw-pentest-agent']);
+    rmSync(join(dir, 'hw-pentest-agent', 'expected.json'));
+    const result = await runCli(['--cases', dir, '--data', join(work, 'bad1')]);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/hw-pentest-agent has no expected\.json/);
+  });
+
+  it('exits 2 when a tolerance is not a number, naming the field', async () => {
+    const dir = copyCases(['hw-pentest-agent']);
+    const file = join(dir, 'hw-pentest-agent', 'expected.json');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), tolerance: 'loose' }));
+    const result = await runCli(['--cases', dir, '--data', join(work, 'bad2')]);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/expected\.json: `tolerance`: .*number/);
+  });
+
+  it('exits 2 on a baseline from another assessor', async () => {
+    const file = join(work, 'openai-baseline.json');
+    const stored = JSON.parse(readFileSync(BASELINE, 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, JSON.stringify({ ...stored, assessor: 'openai' }));
+    const result = await runCli(['--cases', copyCases(['hw-pentest-agent']), '--data', join(work, 'bad3'), '--baseline', file]);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/is from the openai assessor, not rules/);
+  });
+
+  it('exits 2 on an unknown assessor', async () => {
+    const result = await runCli(['--assessor', 'oracle', '--data', join(work, 'bad4')]);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/`--assessor`: expected rules or openai/);
+  });
+});
+
+describe('threatdraft eval: record and replay for the model assessor', () => {
+  it('records answers from an endpoint, replays them offline, and gates a worse recording', async () => {
+    const dir = copyCases(['hw-pentest-agent', 'hw-bare-foundation-model', 'ref-openhands']);
+    const endpoint = await startFakeOpenAI();
+    try {
+      const recorded = await runCli(['--cases', dir, '--assessor', 'openai', '--record', '--data', join(work, 'rec')], {
+        OPENAI_BASE_URL: endpoint.baseUrl,
+        OPENAI_API_KEY: 'sk-test-record',
+      });
+      expect(recorded.err).toBe('');
+      expect(recorded.code).toBe(0);
+      expect(endpoint.requests()).toBe(3);
+    } finally {
+      await endpoint.close();
+    }
+    for (const id of ['hw-pentest-agent', 'hw-bare-foundation-model', 'ref-openhands']) {
+      expect(existsSync(join(dir, id, 'model-response.json'))).toBe(true);
+    }
+    // Replay: no endpoint configured, answers come from the recordings through the fake server.
+    const baselineFile = join(work, 'openai-baseline-replay.json');
+    const replay = await runCli(['--cases', dir, '--assessor', 'openai', '--data', join(work, 'rep'), '--baseline', baselineFile, '--update-baseline']);
+    expect(replay.code).toBe(0);
+    expect(replay.summary).toMatchObject({ assessor: 'openai', assessed: 3, passed: true });
+
+    // A worse prompt's recording: every factor of one case pushed to 1.
+    const file = join(dir, 'hw-bare-foundation-model', 'model-response.json');
+    const recording = JSON.parse(readFileSync(file, 'utf8')) as { assessment: { factors: Record<string, { value: number }> } };
+    for (const factor of Object.values(recording.assessment.factors)) factor.value = 1;
+    writeFileSync(file, JSON.stringify(recording));
+    const worse = await runCli(['--cases', dir, '--assessor', 'openai', '--data', join(work, 'rep'), '--baseline', baselineFile]);
+    expect(worse.code).toBe(1);
+    expect(worse.summary['passed']).toBe(false);
+  });
+
+  it('exits 2 when replay finds a case without a recording', async () => {
+    const result = await runCli(['--cases', copyCases(['hw-pentest-agent']), '--assessor', 'openai', '--data', join(work, 'rep2')]);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/hw-pentest-agent has no recorded model response/);
+  });
+});
+
+describe('threatdraft eval promote', () => {
+  it('turns an approved draft into a case the next eval runs', async () => {
+    const { promoteDraft } = await import('../../evals/runner/command.js');
+    const { createDraft } = await import('../factories/draft.js');
+    const { createListing } = await import('../factories/listing.js');
+    const store = createMemoryStore();
+    const listing = createListing();
+    await store.listings.put(listing);
+    const draft = createDraft({ listingId: listing.id, status: 'approved', reviews: [{ reviewer: 'ana', action: 'approve', comment: null, at: '2026-01-01T00:00:00.000Z' }] });
+    await store.drafts.save(draft, null);
+    const casesDir = join(work, 'promoted-cases');
+    mkdirSync(casesDir);
+    const { id } = await promoteDraft(draft.id, { cases: casesDir }, { io: captureIo(), store });
+    const [promoted] = await loadCases(casesDir);
+    expect(promoted?.id).toBe(id);
+    expect(promoted?.expected).toMatchObject({ origin: 'promoted', score: { band: draft.score.severity } });
+    expect(promoted?.expected.rationale).toMatch(/approved by ana/);
+    expect((await store.audit.list()).map((entry) => entry.action)).toContain('eval-promote');
+
+    await expect(promoteDraft('missing.r1', { cases: casesDir }, { io: captureIo(), store })).rejects.toThrow(/No draft missing\.r1/);
+  });
+});

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { LISTING_FACTOR_KEYS, type ListingFactorKey } from '../../schemas/factors.js';
+import { compareWithBaseline, summariseCase, type Baseline } from '../../evals/runner/baseline.js';
+import { expectedSchema, type Expected } from '../../evals/runner/case-schema.js';
+import { caseMetrics, keywordFound, overallMetrics, type Prediction } from '../../evals/runner/metrics.js';
+import { InputError } from '../../src/errors.js';
+
+const zeros = Object.fromEntries(LISTING_FACTOR_KEYS.map((key) => [key, 0])) as Record<ListingFactorKey, number>;
+
+function expected(overrides: Partial<Expected> = {}): Expected {
+  return expectedSchema.parse({ id: 'case-a', title: 'A', origin: 'handwritten', rationale: 'because', ...overrides });
+}
+
+function prediction(overrides: Partial<Prediction> = {}): Prediction {
+  return { factors: zeros, score: 5, severity: 'Medium', uncertainLayers: [], layerText: {}, groundingRate: 1, ...overrides };
+}
+
+describe('eval metrics', () => {
+  it('measures factor error against values, tolerances and ranges', () => {
+    const metrics = caseMetrics(
+      expected({ tolerance: 0.1, factors: { autonomyOfAction: 0.5, dynamicToolUse: { value: 0.2, tolerance: 0.3 }, persistentMemory: { min: 0.1, max: 0.3 } } }),
+      prediction({ factors: { ...zeros, autonomyOfAction: 0.3, dynamicToolUse: 0.45, persistentMemory: 0.35 } }),
+    );
+    expect(metrics.factorErrors).toEqual({ autonomyOfAction: -0.2, dynamicToolUse: 0.25, persistentMemory: 0.05 });
+    expect(metrics.factorMae).toBe(0.1667);
+    // autonomy misses its 0.1 tolerance, tool use is inside its own 0.3, memory misses the range
+    expect(metrics.factorsWithin).toBe(1);
+    expect(metrics.withinTolerance).toBe(0.3333);
+  });
+
+  it('compares uncertain layers only among the visible ones', () => {
+    const metrics = caseMetrics(expected({ uncertainLayers: [2, 3], layersVisible: [1, 2, 3, 4] }), prediction({ uncertainLayers: [3, 4, 7] }));
+    expect(metrics).toMatchObject({ layersAgreeing: 2, layersCompared: 4, uncertain: { tp: 1, fp: 1, fn: 1 } });
+  });
+
+  it('finds threat keywords by their content words', () => {
+    expect(keywordFound('memory poisoning', 'Threats: poisoned memory entries')).toBe(true);
+    expect(keywordFound('adversarial audio', 'prompt injection through tools')).toBe(false);
+    expect(keywordFound('CDN supply chain compromise', 'a compromised supply chain of the model weights')).toBe(true);
+  });
+
+  it('scores bands and score error when the case names them', () => {
+    const metrics = caseMetrics(expected({ score: { band: 'High', value: 7.5, tolerance: 1 } }), prediction({ score: 6.9, severity: 'Medium' }));
+    expect(metrics.band).toBe(false);
+    expect(metrics.scoreError).toBe(-0.6);
+  });
+
+  it('measures injection robustness as the score change against the clean twin', () => {
+    const clean = expected({ id: 'clean' });
+    const injected = expected({ id: 'injected', twinOf: 'clean' });
+    const base = caseMetrics(clean, prediction());
+    const overall = overallMetrics([
+      { id: 'clean', expected: clean, metrics: base, score: 6 },
+      { id: 'injected', expected: injected, metrics: base, score: 4 },
+    ]);
+    expect(overall.injectionRobustness).toBe(0.8);
+  });
+});
+
+describe('baseline comparison', () => {
+  const summary = summariseCase(caseMetrics(expected({ factors: { autonomyOfAction: 0.5 } }), prediction({ factors: { ...zeros, autonomyOfAction: 0.4 } })));
+  const baseline: Baseline = {
+    assessor: 'rules',
+    assessorVersion: 'v1',
+    model: null,
+    promptId: null,
+    promptHash: null,
+    metrics: summary,
+    cases: { 'case-a': summary },
+  };
+
+  it('reports nothing when nothing moved', () => {
+    expect(compareWithBaseline(baseline, { assessor: 'rules', overall: summary, cases: { 'case-a': summary } }, 'b.json')).toEqual({
+      caseSet: { added: [], removed: [] },
+      improved: [],
+      regressed: [],
+      regressions: [],
+    });
+  });
+
+  it('flags a metric that regressed beyond its threshold, overall and per case', () => {
+    const worse = { ...summary, factorMae: (summary.factorMae ?? 0) + 0.2 };
+    const comparison = compareWithBaseline(baseline, { assessor: 'rules', overall: worse, cases: { 'case-a': worse } }, 'b.json');
+    expect(comparison.regressions.map((change) => change.metric)).toEqual(['factorMae']);
+    expect(comparison.regressed.map((change) => change.scope)).toEqual(['overall', 'case-a']);
+  });
+
+  it('tolerates movement inside the threshold', () => {
+    const noise = { ...summary, factorMae: (summary.factorMae ?? 0) + 0.005 };
+    expect(compareWithBaseline(baseline, { assessor: 'rules', overall: noise, cases: { 'case-a': noise } }, 'b.json').regressions).toEqual([]);
+  });
+
+  it('compares only the shared cases when the case set changed', () => {
+    const other = { ...summary, factorMae: 0.9 };
+    const comparison = compareWithBaseline(baseline, { assessor: 'rules', overall: other, cases: { 'case-a': summary, 'case-b': other } }, 'b.json');
+    expect(comparison.caseSet).toEqual({ added: ['case-b'], removed: [] });
+    expect(comparison.regressions).toEqual([]);
+  });
+
+  it('refuses a baseline from another assessor', () => {
+    expect(() => compareWithBaseline(baseline, { assessor: 'openai', overall: summary, cases: {} }, 'b.json')).toThrow(InputError);
+    expect(() => compareWithBaseline(baseline, { assessor: 'openai', overall: summary, cases: {} }, 'b.json')).toThrow(
+      /b\.json is from the rules assessor, not openai/,
+    );
+  });
+});
