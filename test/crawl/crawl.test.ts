@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { listingSchema } from '../../schemas/listing.js';
 import { sourceConfigSchema, type SourceConfig, type SourceConfigInput } from '../../schemas/source.js';
 import { crawlSource, readmeUrlFor, type CrawlProgress } from '../../src/crawl/crawl.js';
+import { startDemoServer, type DemoServer } from '../../src/crawl/demo-server.js';
 import { UndiciFetcher } from '../../src/crawl/undici-fetcher.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -255,5 +256,38 @@ describe('readmeUrlFor', () => {
 
   it('uses a configured raw base', () => {
     expect(readmeUrlFor('https://github.com/acme/alpha', 'http://127.0.0.1:9/raw/')).toBe('http://127.0.0.1:9/raw/acme/alpha/HEAD/README.md');
+  });
+});
+
+describe('crawlSource against the demo directory', () => {
+  let demo: DemoServer;
+  let fetcher: UndiciFetcher;
+  let store: Store;
+
+  beforeAll(async () => {
+    demo = await startDemoServer();
+    fetcher = new UndiciFetcher({ allowPrivateNetwork: true, politeness: { concurrency: 4, intervalMs: 0 }, maxAttempts: 1 });
+    store = createMemoryStore();
+  });
+  afterAll(async () => {
+    await fetcher.close();
+    await store.close();
+    await demo.close();
+  });
+
+  it('crawls every listing once, then recrawls with no body bytes; robots, README and README 404 as recorded', async () => {
+    const run = () => crawlSource(demo.sourceConfig, { fetcher, store, rawBase: demo.rawBase });
+    const first = await run();
+    expect(first).toMatchObject({ fetched: first.found - 1, unchanged: 0, skipped: 1, failed: 0, failures: [] });
+    expect(demo.requestsByPath.get('/private/staff-notes.html')).toBeUndefined();
+    const forge = await store.listings.get(first.listings.find((listing) => listing.title === 'Forge Coder')?.id as string);
+    expect(forge?.repo).toMatchObject({ url: 'https://github.com/forgehq/forge-coder', error: null, truncated: false });
+    expect(forge?.repo?.readme).toMatch(/\S/);
+    const patchpilot = await store.listings.get(first.listings.find((listing) => listing.title === 'PatchPilot')?.id as string);
+    expect(patchpilot?.repo).toMatchObject({ url: 'https://github.com/patchpilot/patchpilot', readme: null, error: expect.stringMatching(/^E_HTTP_4XX/) });
+
+    const second = await run();
+    expect(second).toMatchObject({ found: first.found, fetched: 0, unchanged: first.fetched, skipped: 1, failed: 0, bytes: 0 });
+    expect(second.listings).toEqual(first.listings);
   });
 });
