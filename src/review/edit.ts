@@ -98,7 +98,7 @@ export function scoreAssessment(assessment: Assessment, formula: Draft['score'][
   } catch (error) {
     if (error instanceof ThreatdraftError) {
       const field = String(error.context['field'] ?? '');
-      const mapped = field === 'cvss' ? 'cvss.vector' : field.startsWith('factors.') ? `${field}.value` : field || 'cvss.vector';
+      const mapped = field === 'cvss' || field.startsWith('cvss.') ? 'cvss.vector' : field.startsWith('factors.') ? `${field}.value` : field || 'cvss.vector';
       throw fieldError(mapped, error.message.replace(/^Invalid `[^`]*`: /, ''));
     }
     throw error;

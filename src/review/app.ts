@@ -1,0 +1,333 @@
+/**
+ * The review web app (hono): sign-in, the queue and draft pages, form actions, and the JSON API,
+ * all calling the one ReviewService. Security: HttpOnly SameSite=Strict session cookie (Secure
+ * behind https), a CSRF token bound to the session on every change, a strict CSP with scripts only
+ * from this origin, and escaped output throughout.
+ */
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ConfigError, ConflictError, InputError, ThreatdraftError } from '../errors.js';
+import { SITE_CSS } from '../publish/style.js';
+import { APP_CSS, PREVIEW_JS } from './assets.js';
+import { patchFromForm } from './edit.js';
+import { queueQuerySchema } from './queue.js';
+import { NotFoundError, type ReviewService } from './service.js';
+import { SessionStore, type Session } from './sessions.js';
+import { randomSecret, sameSecret } from './tokens.js';
+import { auditPage, draftPage, errorPage, loginPage, queuePage, type Notice, type Viewer } from './views.js';
+import { parseOrFieldError } from './edit.js';
+import { z } from 'zod';
+
+const SESSION_COOKIE = 'td_session';
+const LOGIN_COOKIE = 'td_login';
+
+/** The CSP of every page: nothing inline, nothing from elsewhere. */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/** bull-board's UI needs inline styles; its scripts still come only from this origin. */
+const ADMIN_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+type Env = { Variables: { reviewer: string | null; session: Session | null; via: 'bearer' | 'session' | null } };
+
+export interface ReviewAppOptions {
+  service: ReviewService;
+  /** @default a new in-memory SessionStore */
+  sessions?: SessionStore;
+  /** Mounts extra routes (the bull-board dashboard) under `/admin/queues`, behind sign-in. */
+  admin?: Hono | undefined;
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function isHttps(c: Context): boolean {
+  return new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https';
+}
+
+function statusFor(error: unknown): ContentfulStatusCode {
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof ConflictError) return 409;
+  if (error instanceof InputError || error instanceof ConfigError) return 400;
+  return 500;
+}
+
+function errorBody(error: unknown): { error: { code: string; message: string; field?: string } } {
+  if (error instanceof ThreatdraftError && statusFor(error) !== 500) {
+    const field = error.context['field'];
+    return { error: { code: error.code, message: error.message, ...(typeof field === 'string' ? { field } : {}) } };
+  }
+  return { error: { code: 'E_INTERNAL', message: 'Internal error' } };
+}
+
+const formString = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+/** Builds the review app. */
+export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
+  const { service } = options;
+  const sessions = options.sessions ?? new SessionStore();
+  const app = new Hono<Env>();
+
+  app.use('*', async (c, next) => {
+    await next();
+    const admin = c.req.path.startsWith('/admin/queues');
+    c.header('Content-Security-Policy', admin ? ADMIN_CSP : CONTENT_SECURITY_POLICY);
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('X-Frame-Options', 'DENY');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('Cross-Origin-Opener-Policy', 'same-origin');
+    if (!c.req.path.startsWith('/static/') && !admin) c.header('Cache-Control', 'no-store');
+  });
+  app.use('*', bodyLimit({ maxSize: 512 * 1024, onError: (c) => c.json({ error: { code: 'E_TOO_LARGE', message: 'Request body too large' } }, 413) }));
+
+  // Who is asking: a Bearer token (API clients) or the session cookie (browsers).
+  app.use('*', async (c, next) => {
+    c.set('reviewer', null);
+    c.set('session', null);
+    c.set('via', null);
+    const authorization = c.req.header('authorization');
+    if (authorization !== undefined) {
+      const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+      const reviewer = match?.[1] === undefined ? null : await service.authenticate(match[1]);
+      if (reviewer === null) return c.json({ error: { code: 'E_AUTH', message: 'Invalid or unknown token' } }, 401);
+      c.set('reviewer', reviewer.name);
+      c.set('via', 'bearer');
+      return next();
+    }
+    const session = sessions.get(getCookie(c, SESSION_COOKIE));
+    // A removed reviewer loses access at once, even with a live session.
+    if (session !== null && (await service.reviewerNamed(session.reviewer)) !== null) {
+      c.set('reviewer', session.reviewer);
+      c.set('session', session);
+      c.set('via', 'session');
+    }
+    return next();
+  });
+
+  const api = (c: Context<Env>): boolean => c.req.path.startsWith('/api/');
+
+  // Signed in, and for a change through a session, the session's CSRF token (header or form field).
+  const guard: MiddlewareHandler<Env> = async (c, next) => {
+    if (c.get('reviewer') === null) {
+      if (api(c)) return c.json({ error: { code: 'E_AUTH', message: 'Sign in or send Authorization: Bearer <token>' } }, 401);
+      if (c.req.method === 'GET') return c.redirect('/login', 303);
+      return c.html(errorPage(null, 401, 'Sign in first.'), 401);
+    }
+    const session = c.get('session');
+    if (UNSAFE.has(c.req.method) && c.get('via') === 'session' && session !== null) {
+      let token = c.req.header('x-csrf-token');
+      if (token === undefined && (c.req.header('content-type') ?? '').match(/^(application\/x-www-form-urlencoded|multipart\/form-data)/)) {
+        token = formString((await c.req.parseBody())['_csrf']);
+      }
+      if (token === undefined || !sameSecret(token, session.csrf)) {
+        if (api(c)) return c.json({ error: { code: 'E_CSRF', message: 'Missing or wrong CSRF token' } }, 403);
+        return c.html(errorPage(viewerOf(c), 403, 'Missing or wrong CSRF token: reload the page and try again.'), 403);
+      }
+    }
+    return next();
+  };
+
+  const viewerOf = (c: Context<Env>): Viewer | null => {
+    const session = c.get('session');
+    return session === null ? null : { reviewer: session.reviewer, csrf: session.csrf };
+  };
+  const actor = (c: Context<Env>): string => c.get('reviewer') ?? 'unknown';
+  const channel = (c: Context<Env>): 'web' | 'api' => (api(c) ? 'api' : 'web');
+
+  app.get('/static/app.css', (c) => c.body(APP_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'max-age=300' }));
+  app.get('/static/report.css', (c) => c.body(SITE_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'max-age=300' }));
+  app.get('/static/preview.js', (c) =>
+    c.body(PREVIEW_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'max-age=300' }),
+  );
+
+  // Sign-in: a double-submit token in a SameSite=Strict cookie stops login CSRF.
+  const loginForm = (c: Context<Env>, error: string | null, status: 200 | 401 | 403): Response => {
+    const csrf = randomSecret();
+    setCookie(c, LOGIN_COOKIE, csrf, { httpOnly: true, sameSite: 'Strict', path: '/login', secure: isHttps(c), maxAge: 3600 });
+    return c.html(loginPage(csrf, error), status);
+  };
+  app.get('/login', (c) => loginForm(c, null, 200));
+  app.post('/login', async (c) => {
+    const body = await c.req.parseBody();
+    const expected = getCookie(c, LOGIN_COOKIE);
+    if (expected === undefined || !sameSecret(formString(body['_csrf']), expected)) return loginForm(c, 'The sign-in form expired; try again.', 403);
+    const reviewer = await service.authenticate(formString(body['token']).trim());
+    if (reviewer === null) return loginForm(c, 'Unknown token.', 401);
+    const old = getCookie(c, SESSION_COOKIE);
+    if (old !== undefined) sessions.delete(old);
+    const session = sessions.create(reviewer.name);
+    setCookie(c, SESSION_COOKIE, session.id, { httpOnly: true, sameSite: 'Strict', path: '/', secure: isHttps(c) });
+    deleteCookie(c, LOGIN_COOKIE, { path: '/login' });
+    await service.recordSession(reviewer.name, 'sign-in');
+    return c.redirect('/', 303);
+  });
+  app.post('/logout', guard, async (c) => {
+    const session = c.get('session');
+    if (session !== null) {
+      sessions.delete(session.id);
+      await service.recordSession(session.reviewer, 'sign-out');
+    }
+    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    return c.redirect('/login', 303);
+  });
+
+  // Pages.
+  app.get('/', guard, async (c) => {
+    const query = queueQuerySchema.safeParse(c.req.query());
+    if (!query.success) return c.html(errorPage(viewerOf(c), 400, 'Unknown filter value.'), 400);
+    const viewer = viewerOf(c);
+    if (viewer === null) return c.redirect('/login', 303);
+    return c.html(queuePage(viewer, query.data, await service.queue(query.data)));
+  });
+  app.get('/audit', guard, async (c) => {
+    const viewer = viewerOf(c);
+    if (viewer === null) return c.redirect('/login', 303);
+    return c.html(auditPage(viewer, await service.auditLog()));
+  });
+  const renderDraft = async (c: Context<Env>, id: string, notice: Notice | null, values: Record<string, string> | null, status: ContentfulStatusCode) => {
+    const viewer = viewerOf(c);
+    if (viewer === null) return c.redirect('/login', 303);
+    return c.html(draftPage(await service.show(id), viewer, notice, values), status);
+  };
+  const NOTICES: Record<string, string> = {
+    saved: 'Saved; the score was recomputed.',
+    approve: 'Approval recorded.',
+    reject: 'Rejected.',
+    'request-changes': 'Changes requested.',
+  };
+  app.get('/drafts/:id', guard, async (c) => {
+    const done = c.req.query('done');
+    const message = done === undefined ? undefined : NOTICES[done];
+    return renderDraft(c, c.req.param('id'), message === undefined ? null : { kind: 'ok', message }, null, 200);
+  });
+  app.post('/drafts/:id/edit', guard, async (c) => {
+    const id = c.req.param('id');
+    const form = Object.fromEntries(Object.entries(await c.req.parseBody()).map(([k, v]) => [k, formString(v)]));
+    try {
+      const patch = patchFromForm(form);
+      const version = Number(form['version']);
+      const comment = form['comment']?.trim();
+      await service.edit(id, { ...patch, version, ...(comment ? { comment } : {}) }, actor(c), 'web');
+      return c.redirect(`/drafts/${encodeURIComponent(id)}?done=saved`, 303);
+    } catch (error) {
+      const status = statusFor(error);
+      if (status === 500 || status === 404) throw error;
+      // Keep the reviewer's edits in the form; on a conflict the page shows the newer version around them.
+      const field = error instanceof ThreatdraftError ? error.context['field'] : undefined;
+      const message =
+        error instanceof ConflictError && error.code === 'E_CONFLICT'
+          ? `Conflict: someone else saved this draft while you were editing. Your edits are kept below; check the current version above and save again. (${error.message})`
+          : errorBody(error).error.message;
+      const values = { ...form };
+      if (error instanceof ConflictError) delete values['version'];
+      return renderDraft(c, id, { kind: 'error', message, field: typeof field === 'string' ? field : undefined }, values, status);
+    }
+  });
+  for (const action of ['approve', 'reject', 'request-changes'] as const) {
+    app.post(`/drafts/:id/${action}`, guard, async (c) => {
+      const id = c.req.param('id');
+      const form = await c.req.parseBody();
+      const options = { comment: formString(form['comment']), version: Number(formString(form['version'])) || undefined };
+      try {
+        if (action === 'approve') await service.approve(id, actor(c), options, 'web');
+        else if (action === 'reject') await service.reject(id, actor(c), options, 'web');
+        else await service.requestChanges(id, actor(c), options, 'web');
+        return c.redirect(`/drafts/${encodeURIComponent(id)}?done=${action}`, 303);
+      } catch (error) {
+        const status = statusFor(error);
+        if (status === 500 || status === 404) throw error;
+        return renderDraft(c, id, { kind: 'error', message: errorBody(error).error.message }, null, status);
+      }
+    });
+  }
+
+  // The JSON API.
+  app.use('/api/*', guard);
+  app.get('/api/drafts', async (c) => {
+    const query = queueQuerySchema.safeParse(c.req.query());
+    if (!query.success) return c.json(errorBody(parseError(query.error)), 400);
+    const result = await service.queue(query.data);
+    return c.json({ drafts: result.items, counts: result.counts });
+  });
+  app.get('/api/drafts/:id', async (c) => {
+    const view = await service.show(c.req.param('id'));
+    return c.json({
+      draft: view.draft,
+      listing: view.listing,
+      published: view.published === null ? null : { id: view.published.id, revision: view.published.revision },
+      diff: view.diff,
+      approvals: view.approvals,
+      requiredApprovals: view.requiredApprovals,
+      audit: view.audit,
+    });
+  });
+  app.patch('/api/drafts/:id', async (c) => c.json({ draft: await service.edit(c.req.param('id'), await jsonBody(c), actor(c), 'api') }));
+  app.post('/api/drafts/:id/preview', async (c) => {
+    const body = parseOrFieldError(z.object({ form: z.record(z.string(), z.string()) }), await jsonBody(c));
+    return c.json({ score: await service.preview(c.req.param('id'), patchFromForm(body.form)) });
+  });
+  app.post('/api/drafts/:id/approve', async (c) => {
+    const result = await service.approve(c.req.param('id'), actor(c), actionBody(await jsonBody(c, true)), 'api');
+    return c.json(result);
+  });
+  app.post('/api/drafts/:id/reject', async (c) =>
+    c.json({ draft: await service.reject(c.req.param('id'), actor(c), actionBody(await jsonBody(c, true)), 'api') }),
+  );
+  app.post('/api/drafts/:id/request-changes', async (c) =>
+    c.json({ draft: await service.requestChanges(c.req.param('id'), actor(c), actionBody(await jsonBody(c, true)), channel(c)) }),
+  );
+  app.get('/api/audit', async (c) => c.json({ entries: await service.auditLog(c.req.query('subject') || undefined) }));
+
+  if (options.admin !== undefined) {
+    // bull-board's own API has no CSRF token: require a same-origin request for changes on top of SameSite=Strict.
+    app.use('/admin/queues/*', guardAdmin);
+    app.use('/admin/queues', guardAdmin);
+    app.route('/admin/queues', options.admin);
+  }
+
+  app.notFound((c) => (api(c) ? c.json({ error: { code: 'E_NOT_FOUND', message: 'Not found' } }, 404) : c.html(errorPage(viewerOf(c), 404, 'Not found.'), 404)));
+  app.onError((error, c) => {
+    const status = statusFor(error);
+    if (status === 500) console.error(error);
+    if (api(c)) return c.json(errorBody(error), status);
+    return c.html(errorPage(viewerOf(c), status, errorBody(error).error.message), status);
+  });
+  return app;
+
+  async function guardAdmin(c: Context<Env>, next: () => Promise<void>): Promise<Response | void> {
+    if (c.get('reviewer') === null) return c.req.method === 'GET' ? c.redirect('/login', 303) : c.text('Sign in first', 401);
+    if (UNSAFE.has(c.req.method) && c.get('via') === 'session') {
+      const origin = c.req.header('origin');
+      const site = c.req.header('sec-fetch-site');
+      if (!(site === 'same-origin' || (origin !== undefined && origin === new URL(c.req.url).origin))) return c.text('Cross-site request refused', 403);
+    }
+    return next();
+  }
+}
+
+function parseError(error: z.ZodError): InputError {
+  const issue = error.issues[0];
+  const field = issue === undefined ? 'query' : issue.path.map(String).join('.');
+  return new InputError('E_INPUT', `Invalid \`${field}\`: ${issue?.message ?? 'invalid'}`, { field });
+}
+
+async function jsonBody(c: Context<Env>, optional = false): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '') {
+    if (optional) return {};
+    throw new InputError('E_INPUT', 'Invalid `(body)`: expected a JSON object', { field: '(body)' });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new InputError('E_JSON', 'Invalid `(body)`: malformed JSON', { field: '(body)' });
+  }
+}
+
+function actionBody(body: unknown): { comment?: string | null; version?: number } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new InputError('E_INPUT', 'Invalid `(body)`: expected a JSON object', { field: '(body)' });
+  }
+  return body as { comment?: string | null; version?: number };
+}

@@ -1,0 +1,47 @@
+/**
+ * The bull-board dashboard for the BullMQ queues, mounted by the review app at `/admin/queues`
+ * (behind reviewer sign-in) when Redis is in use. Queue names and prefix come from `queues/names.ts`
+ * unless given.
+ */
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { HonoAdapter } from '@bull-board/hono';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Queue } from 'bullmq';
+import type { Hono } from 'hono';
+import { ASSESS_QUEUE, CRAWL_QUEUE, bullConnection, prefixesFor } from '../../queues/names.js';
+
+export interface QueueDashboardOptions {
+  redisUrl: string;
+  /** @default the pipeline's queues (crawl, assess) */
+  queueNames?: readonly string[];
+  /** BullMQ key prefix. @default `threatdraft:q` */
+  prefix?: string;
+  /** @default '/admin/queues' */
+  basePath?: string;
+}
+
+/** The dashboard routes and a close() that ends its Redis connections. */
+export interface QueueDashboard {
+  app: Hono;
+  queueNames: string[];
+  close(): Promise<void>;
+}
+
+/** Builds the dashboard over the named queues (read from Redis lazily, on request). */
+export function createQueueDashboard(options: QueueDashboardOptions): QueueDashboard {
+  const queueNames = [...(options.queueNames ?? [CRAWL_QUEUE, ASSESS_QUEUE])];
+  const prefix = options.prefix ?? prefixesFor().queue;
+  const queues = queueNames.map((name) => new Queue(name, { connection: bullConnection(options.redisUrl), prefix }));
+  const basePath = options.basePath ?? '/admin/queues';
+  const serverAdapter = new HonoAdapter(serveStatic);
+  serverAdapter.setBasePath(basePath);
+  createBullBoard({ queues: queues.map((queue) => new BullMQAdapter(queue)), serverAdapter, options: { uiConfig: { boardTitle: 'threatdraft queues' } } });
+  return {
+    app: serverAdapter.registerPlugin() as unknown as Hono,
+    queueNames,
+    async close() {
+      await Promise.all(queues.map((queue) => queue.close()));
+    },
+  };
+}

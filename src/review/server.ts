@@ -1,0 +1,62 @@
+/** Starts the review app on a real HTTP server (@hono/node-server), bound to 127.0.0.1 unless told otherwise. */
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import type { Store } from '../store/store.js';
+import { createReviewApp } from './app.js';
+import type { QueueDashboard } from './bull-board.js';
+import { ReviewService } from './service.js';
+
+export interface ReviewServerOptions {
+  store: Store;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** 0 picks a free port. @default 4173 */
+  port?: number;
+  /** @default false */
+  twoPerson?: boolean;
+  /** When set, the bull-board dashboard at /admin/queues. */
+  redisUrl?: string | undefined;
+  queueNames?: readonly string[] | undefined;
+  queuePrefix?: string | undefined;
+}
+
+/** A running review server. */
+export interface ReviewServer {
+  url: string;
+  port: number;
+  service: ReviewService;
+  close(): Promise<void>;
+}
+
+/** Starts listening; resolves once the port is bound. */
+export async function startReviewServer(options: ReviewServerOptions): Promise<ReviewServer> {
+  const service = new ReviewService({ store: options.store, twoPerson: options.twoPerson ?? false });
+  let dashboard: QueueDashboard | undefined;
+  if (options.redisUrl !== undefined && options.redisUrl !== '') {
+    const { createQueueDashboard } = await import('./bull-board.js');
+    dashboard = createQueueDashboard({
+      redisUrl: options.redisUrl,
+      ...(options.queueNames === undefined ? {} : { queueNames: options.queueNames }),
+      ...(options.queuePrefix === undefined ? {} : { prefix: options.queuePrefix }),
+    });
+  }
+  const app = createReviewApp({ service, admin: dashboard?.app });
+  const host = options.host ?? '127.0.0.1';
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const started = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 4173 }, () => resolve(started));
+    started.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    service,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      await dashboard?.close();
+    },
+  };
+}

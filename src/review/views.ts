@@ -1,0 +1,235 @@
+/** Pages of the review UI. Every listing and model string is interpolated through `h` (escaped). */
+import type { Draft } from '../../schemas/draft.js';
+import { DRAFT_STATUSES } from '../../schemas/draft.js';
+import { LISTING_FACTOR_KEYS, LISTING_FACTORS, MAESTRO_LAYERS, type LayerNumber } from '../../schemas/factors.js';
+import { SEVERITIES } from '../../schemas/score.js';
+import { h, join, safeHttpUrl, type HtmlEscapedString } from '../publish/html.js';
+import { toPublishedAgent } from '../publish/model.js';
+import { reportArticle } from '../publish/render-html.js';
+import type { AuditEntry } from '../store/store.js';
+import { highlightEvidence } from './highlight.js';
+import type { QueueCounts, QueueItem, QueueQuery } from './queue.js';
+import type { DraftView } from './service.js';
+
+/** Who is looking, for the navigation bar and the forms. */
+export interface Viewer {
+  reviewer: string;
+  csrf: string;
+}
+
+function layout(title: string, viewer: Viewer | null, body: HtmlEscapedString, scripts: readonly string[] = []): string {
+  return `<!doctype html>\n${h`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">${viewer === null ? '' : h`<meta name="csrf-token" content="${viewer.csrf}">`}
+<title>${title} · threatdraft review</title><link rel="stylesheet" href="/static/report.css"><link rel="stylesheet" href="/static/app.css">
+${join(scripts.map((src) => h`<script src="${src}" defer></script>`))}</head><body>
+<nav class="top"><a href="/">Queue</a><a href="/audit">Audit log</a>${
+    viewer === null
+      ? ''
+      : h`<span class="who">Signed in as <strong>${viewer.reviewer}</strong></span><form method="post" action="/logout"><input type="hidden" name="_csrf" value="${viewer.csrf}"><button type="submit">Sign out</button></form>`
+  }</nav><main class="wide">${body}</main></body></html>`.toString()}\n`;
+}
+
+/** The sign-in page; `csrf` is the pre-session token also set as a cookie. */
+export function loginPage(csrf: string, error: string | null): string {
+  return layout(
+    'Sign in',
+    null,
+    h`<h1>Sign in</h1>${error === null ? '' : h`<p class="alert" role="alert">${error}</p>`}
+<form method="post" action="/login"><input type="hidden" name="_csrf" value="${csrf}">
+<label>Personal token <input type="password" name="token" autocomplete="off" required></label> <button type="submit">Sign in</button></form>
+<p class="muted">Tokens come from <code>threatdraft reviewers add NAME</code>.</p>`,
+  );
+}
+
+function option(value: string, current: string | undefined, label = value): HtmlEscapedString {
+  return h`<option value="${value}"${value === (current ?? '') ? h` selected` : ''}>${label}</option>`;
+}
+
+/** The queue: filters, counts, and one row per draft. */
+export function queuePage(viewer: Viewer, query: QueueQuery, result: { items: QueueItem[]; counts: QueueCounts; sources: string[] }): string {
+  const { counts } = result;
+  const rows = result.items.map(
+    (item) => h`<tr data-id="${item.id}"><td><a href="/drafts/${item.id}">${item.title}</a><br><span class="muted">${item.id}</span></td>
+<td>${item.status}</td><td class="num">${item.score.toFixed(1)}</td><td><span class="band band-${item.severity}">${item.severity}</span></td>
+<td>${item.source}</td><td class="num">${String(item.warnings)}</td><td>${item.approvals.join(', ')}</td><td class="num">${item.updatedAt.slice(0, 16).replace('T', ' ')}</td></tr>`,
+  );
+  return layout(
+    'Queue',
+    viewer,
+    h`<h1>Review queue</h1>
+<p class="counts"><span>${String(counts.total)} drafts</span>${join(
+      DRAFT_STATUSES.map((status) => h`<span>${status}: <strong>${String(counts.status[status])}</strong></span>`),
+    )}<span>with warnings: <strong>${String(counts.withWarnings)}</strong></span></p>
+<form method="get" action="/" class="filters-form">
+<label>Status <select name="status">${option('', query.status, 'any')}${join(DRAFT_STATUSES.map((s) => option(s, query.status)))}</select></label>
+<label>Severity <select name="severity">${option('', query.severity, 'any')}${join(SEVERITIES.map((s) => option(s, query.severity, `${s} (${counts.severity[s]})`)))}</select></label>
+<label>Source <select name="source">${option('', query.source, 'any')}${join(result.sources.map((s) => option(s, query.source)))}</select></label>
+<label>Warnings <select name="warnings">${option('', query.warnings, 'any')}${option('yes', query.warnings)}${option('no', query.warnings)}</select></label>
+<label>Sort <select name="sort">${option('severity', query.sort, 'severity')}${option('date', query.sort, 'date')}</select></label>
+<button type="submit">Apply</button></form>
+<table class="queue"><thead><tr><th>Agent</th><th>Status</th><th>Score</th><th>Band</th><th>Source</th><th>Warnings</th><th>Approvals</th><th>Updated</th></tr></thead>
+<tbody>${join(rows)}</tbody></table>${result.items.length === 0 ? h`<p class="muted">No drafts match.</p>` : ''}`,
+  );
+}
+
+/** Form values of a draft, keyed as the edit form names its fields. */
+export function formValues(draft: Draft): Record<string, string> {
+  const values: Record<string, string> = { summary: draft.assessment.summary };
+  for (const key of LISTING_FACTOR_KEYS) {
+    values[`factors.${key}.value`] = draft.assessment.factors[key].value.toFixed(2);
+    values[`factors.${key}.rationale`] = draft.assessment.factors[key].rationale;
+  }
+  values['cvss.vector'] = draft.assessment.cvss.vector;
+  values['cvss.rationale'] = draft.assessment.cvss.rationale;
+  values['exploitMaturity.value'] = draft.assessment.exploitMaturity.value;
+  values['exploitMaturity.rationale'] = draft.assessment.exploitMaturity.rationale;
+  values['mitigation.value'] = draft.assessment.mitigation.value;
+  values['mitigation.rationale'] = draft.assessment.mitigation.rationale;
+  for (const layer of draft.assessment.layers) {
+    values[`layers.${layer.layer}.certain`] = String(layer.certain);
+    values[`layers.${layer.layer}.threats`] = layer.threats.join(', ');
+    values[`layers.${layer.layer}.text`] = layer.text;
+  }
+  return values;
+}
+
+/** A message to show at the top of the draft page. */
+export interface Notice {
+  kind: 'ok' | 'error';
+  message: string;
+  field?: string | undefined;
+}
+
+function editForm(view: DraftView, viewer: Viewer, values: Readonly<Record<string, string>>): HtmlEscapedString {
+  const { draft } = view;
+  const v = (name: string): string => values[name] ?? '';
+  const select = (name: string, choices: readonly string[]): HtmlEscapedString =>
+    h`<select name="${name}">${join(choices.map((choice) => option(choice, v(name))))}</select>`;
+  const factors = LISTING_FACTOR_KEYS.map(
+    (key) => h`<tr><td><label for="f-${key}">${LISTING_FACTORS[key]}</label></td>
+<td><input class="value" id="f-${key}" type="number" min="0" max="1" step="0.05" name="factors.${key}.value" value="${v(`factors.${key}.value`)}"></td>
+<td><textarea name="factors.${key}.rationale">${v(`factors.${key}.rationale`)}</textarea>${
+      draft.assessment.factors[key].evidence.length > 0
+        ? h`<div class="muted">Evidence: ${join(draft.assessment.factors[key].evidence.map((quote) => h`<q>${quote}</q> `))}</div>`
+        : ''
+    }</td></tr>`,
+  );
+  const layers = draft.assessment.layers.map(
+    (layer) => h`<fieldset><legend>L${layer.layer} ${MAESTRO_LAYERS[layer.layer as LayerNumber]}</legend>
+<label>Certain from the listing ${select(`layers.${layer.layer}.certain`, ['true', 'false'])}</label>
+<label>Threats (comma separated) <input type="text" name="layers.${layer.layer}.threats" value="${v(`layers.${layer.layer}.threats`)}"></label>
+<label>Text <textarea name="layers.${layer.layer}.text">${v(`layers.${layer.layer}.text`)}</textarea></label></fieldset>`,
+  );
+  return h`<form method="post" action="/drafts/${draft.id}/edit" id="edit-form" data-preview="/api/drafts/${draft.id}/preview">
+<input type="hidden" name="_csrf" value="${viewer.csrf}"><input type="hidden" name="version" value="${values['version'] ?? String(draft.version)}">
+<p class="preview">Score preview: <output id="preview-score" data-score="${String(draft.score.score)}">${draft.score.score.toFixed(1)} ${draft.score.severity}</output> <span id="preview-error" class="muted"></span></p>
+<label>Summary <textarea name="summary">${v('summary')}</textarea></label>
+<table class="factors"><thead><tr><th>Factor</th><th>Value</th><th>Rationale</th></tr></thead><tbody>${join(factors)}</tbody></table>
+<fieldset><legend>Exploit path</legend>
+<label>CVSS v4.0 vector <input type="text" name="cvss.vector" value="${v('cvss.vector')}"></label>
+<label>CVSS rationale <textarea name="cvss.rationale">${v('cvss.rationale')}</textarea></label>
+<label>Exploit maturity ${select('exploitMaturity.value', ['attacked', 'poc', 'unreported'])}</label>
+<label>Maturity rationale <textarea name="exploitMaturity.rationale">${v('exploitMaturity.rationale')}</textarea></label>
+<label>Mitigation ${select('mitigation.value', ['none', 'partial', 'strong'])}</label>
+<label>Mitigation rationale <textarea name="mitigation.rationale">${v('mitigation.rationale')}</textarea></label></fieldset>
+${join(layers)}
+<label>Comment (optional) <input type="text" name="comment" value="${v('comment')}"></label>
+<button type="submit" id="save">Save changes</button></form>`;
+}
+
+function actionForms(view: DraftView, viewer: Viewer): HtmlEscapedString {
+  const { draft } = view;
+  const form = (action: string, label: string, needComment: boolean): HtmlEscapedString =>
+    h`<form method="post" action="/drafts/${draft.id}/${action}" class="action-${action}"><input type="hidden" name="_csrf" value="${viewer.csrf}">
+<input type="hidden" name="version" value="${String(draft.version)}"><input type="text" name="comment" placeholder="${needComment ? 'Comment (required)' : 'Comment (optional)'}"${needComment ? h` required` : ''}>
+<button type="submit">${label}</button></form>`;
+  const open = draft.status === 'draft' || draft.status === 'changes-requested';
+  return h`<section class="actions"><h2>Decision</h2>
+<p>Approvals: <strong id="approvals">${String(view.approvals.length)} of ${String(view.requiredApprovals)}</strong>${
+    view.approvals.length > 0 ? h` (${view.approvals.join(', ')})` : ''
+  }${view.requiredApprovals > 1 ? h` — the two-person rule applies to ${draft.score.severity} drafts` : ''}</p>
+${open ? form('approve', 'Approve', false) : ''}${open || draft.status === 'approved' ? form('request-changes', 'Request changes', true) : ''}${
+    open || draft.status === 'approved' ? form('reject', 'Reject', true) : ''
+  }</section>`;
+}
+
+function auditTable(entries: readonly AuditEntry[]): HtmlEscapedString {
+  return h`<table class="audit"><thead><tr><th>When</th><th>Who</th><th>Action</th><th>Subject</th><th>Detail</th></tr></thead><tbody>${join(
+    entries.map(
+      (entry) =>
+        h`<tr><td class="num">${entry.at}</td><td>${entry.actor}</td><td>${entry.action}</td><td>${entry.subject}</td><td><code>${
+          entry.detail === undefined ? '' : JSON.stringify(entry.detail)
+        }</code></td></tr>`,
+    ),
+  )}</tbody></table>`;
+}
+
+/** The draft page: report preview, listing with evidence, edit form, warnings, provenance, diff, decision, audit. */
+export function draftPage(view: DraftView, viewer: Viewer, notice: Notice | null, values: Readonly<Record<string, string>> | null): string {
+  const { draft, listing } = view;
+  const quotes = [
+    ...LISTING_FACTOR_KEYS.flatMap((key) => draft.assessment.factors[key].evidence),
+    ...draft.assessment.layers.flatMap((layer) => layer.evidence),
+  ];
+  const listingBlock =
+    listing === null
+      ? h`<p class="muted">The listing is not in the store.</p>`
+      : h`<p>${safeHttpUrl(listing.url) === null ? h`<span>${listing.url}</span>` : h`<a href="${safeHttpUrl(listing.url) ?? ''}" rel="nofollow noopener noreferrer">${listing.url}</a>`} · source ${listing.sourceId} · fetched ${listing.fetchedAt}</p>
+<pre class="listing">${join(highlightEvidence(listing.text, quotes).map((segment) => (segment.mark ? h`<mark>${segment.text}</mark>` : h`${segment.text}`)))}</pre>`;
+  const warnings = draft.checks.warnings.map((warning) => h`<li><strong>${warning.code}</strong>${warning.where === null ? '' : h` (${warning.where})`}: ${warning.message}</li>`);
+  const ungrounded = draft.checks.grounding.filter((g) => !g.grounded).map((g) => h`<li>${g.where}: <q>${g.quote}</q></li>`);
+  const p = draft.provenance;
+  const provenance: Array<[string, string]> = [
+    ['Assessor', `${p.assessor} ${p.assessorVersion}`],
+    ['Model', p.model ?? '—'],
+    ['Prompt', `${p.promptId ?? '—'} ${p.promptHash ?? ''}`],
+    ['Listing hash', p.listingContentHash],
+    ['Tokens in / out', `${p.tokensIn} / ${p.tokensOut}`],
+    ['Cost (USD)', p.costUsd.toFixed(4)],
+    ['Cached', p.cached ? 'yes' : 'no'],
+    ['Assessed', `${p.startedAt} – ${p.finishedAt}`],
+    ['threatdraft', p.threatdraftVersion],
+  ];
+  const diff =
+    view.published === null
+      ? h`<p class="muted">No earlier published revision.</p>`
+      : view.diff.length === 0
+        ? h`<p class="muted">Same as published revision ${String(view.published.revision)}.</p>`
+        : h`<p>Against published revision ${String(view.published.revision)}:</p><table class="diff"><thead><tr><th>Field</th><th>Published</th><th>This draft</th></tr></thead><tbody>${join(
+            view.diff.map((entry) => h`<tr><td>${entry.label}</td><td><del>${entry.before}</del></td><td><ins>${entry.after}</ins></td></tr>`),
+          )}</tbody></table>`;
+  const noticeBlock =
+    notice === null
+      ? ''
+      : notice.kind === 'ok'
+        ? h`<p class="ok" role="status">${notice.message}</p>`
+        : h`<p class="alert" role="alert" id="error"${notice.field === undefined ? '' : h` data-field="${notice.field}"`}>${notice.message}</p>`;
+  const title = listing?.title ?? draft.listingId;
+  return layout(
+    title,
+    viewer,
+    h`<h1>${title}</h1><p class="muted">Draft <span id="draft-id">${draft.id}</span> · status <strong id="status">${draft.status}</strong> · version <span id="version">${String(draft.version)}</span> · updated ${draft.updatedAt}</p>
+${noticeBlock}
+${actionForms(view, viewer)}
+<div class="grid"><section><h2>Edit</h2>${editForm(view, viewer, values ?? formValues(draft))}</section>
+<section><h2>Listing</h2>${listingBlock}
+<h2>Warnings</h2>${warnings.length === 0 ? h`<p class="muted">None.</p>` : h`<ul class="warnings">${join(warnings)}</ul>`}
+${ungrounded.length === 0 ? '' : h`<h3>Ungrounded evidence</h3><ul>${join(ungrounded)}</ul>`}
+<h2>Changes since published</h2>${diff}
+<h2>Provenance</h2><table class="provenance"><tbody>${join(provenance.map(([k, val]) => h`<tr><th>${k}</th><td>${val}</td></tr>`))}</tbody></table>
+</section></div>
+<h2>The report as it will be published</h2>${reportArticle(toPublishedAgent(draft, listing))}
+<h2>Audit trail</h2>${auditTable(view.audit)}`,
+    ['/static/preview.js'],
+  );
+}
+
+/** The audit log page, newest first. */
+export function auditPage(viewer: Viewer, entries: readonly AuditEntry[]): string {
+  return layout('Audit log', viewer, h`<h1>Audit log</h1>${auditTable([...entries].reverse())}`);
+}
+
+/** A plain error page. */
+export function errorPage(viewer: Viewer | null, status: number, message: string): string {
+  return layout(`Error ${status}`, viewer, h`<h1>Error ${String(status)}</h1><p class="alert" role="alert">${message}</p><p><a href="/">Back to the queue</a></p>`);
+}

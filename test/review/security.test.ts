@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { CONTENT_SECURITY_POLICY } from '../../src/review/app.js';
+import { bearer, setup, signIn } from './setup.js';
+
+const form = (fields: Record<string, string>): { body: string; 'Content-Type': string } => ({
+  body: new URLSearchParams(fields).toString(),
+  'Content-Type': 'application/x-www-form-urlencoded',
+});
+
+describe('review auth and CSRF', () => {
+  it.each([
+    ['GET', '/api/drafts'],
+    ['GET', '/api/drafts/acme-ops-agent.r1'],
+    ['PATCH', '/api/drafts/acme-ops-agent.r1'],
+    ['POST', '/api/drafts/acme-ops-agent.r1/approve'],
+    ['POST', '/api/drafts/acme-ops-agent.r1/reject'],
+    ['POST', '/api/drafts/acme-ops-agent.r1/request-changes'],
+  ])('answers %s %s without credentials with 401', async (method, path) => {
+    const { app, store } = await setup();
+    const response = await app.request(path, { method, headers: { 'Content-Type': 'application/json' }, body: method === 'GET' ? null : '{"version":1,"comment":"x"}' });
+    expect(response.status).toBe(401);
+    expect((await store.drafts.get('acme-ops-agent.r1'))!.version).toBe(1);
+  });
+
+  it('answers a wrong or removed reviewer token with 401', async () => {
+    const { app, service, tokens, store } = await setup();
+    expect((await app.request('/api/drafts', { headers: bearer('tdr_not-a-real-token-at-all') })).status).toBe(401);
+    await service.removeReviewer('bob');
+    const response = await app.request('/api/drafts/calm-notes.r1/approve', { method: 'POST', headers: bearer(tokens.bob) });
+    expect(response.status).toBe(401);
+    expect((await store.drafts.get('calm-notes.r1'))!.status).toBe('draft');
+  });
+
+  it('refuses a session change without or with a wrong CSRF token (403) and changes nothing', async () => {
+    const { app, tokens, store } = await setup();
+    const { cookie } = await signIn(app, tokens.alice);
+    const noToken = await app.request('/api/drafts/calm-notes.r1/approve', { method: 'POST', headers: { Cookie: cookie } });
+    expect(noToken.status).toBe(403);
+    const wrong = await app.request('/api/drafts/calm-notes.r1/approve', { method: 'POST', headers: { Cookie: cookie, 'X-CSRF-Token': 'guess' } });
+    expect(wrong.status).toBe(403);
+    const { 'Content-Type': type, body } = form({ comment: 'ok', version: '1' });
+    const viaForm = await app.request('/drafts/calm-notes.r1/approve', { method: 'POST', headers: { Cookie: cookie, 'Content-Type': type }, body });
+    expect(viaForm.status).toBe(403);
+    expect((await store.drafts.get('calm-notes.r1'))!.status).toBe('draft');
+    expect((await store.audit.list({ subject: 'calm-notes.r1' })).length).toBe(0);
+  });
+
+  it('binds the CSRF token to its session: another session’s token is refused', async () => {
+    const { app, tokens } = await setup();
+    const alice = await signIn(app, tokens.alice);
+    const bob = await signIn(app, tokens.bob);
+    const response = await app.request('/api/drafts/calm-notes.r1/approve', { method: 'POST', headers: { Cookie: alice.cookie, 'X-CSRF-Token': bob.csrf } });
+    expect(response.status).toBe(403);
+  });
+
+  it('accepts a form change with the session CSRF field and records the reviewer', async () => {
+    const { app, tokens, store } = await setup();
+    const { cookie, csrf } = await signIn(app, tokens.alice);
+    const { 'Content-Type': type, body } = form({ _csrf: csrf, comment: 'ok', version: '1' });
+    const response = await app.request('/drafts/calm-notes.r1/approve', { method: 'POST', headers: { Cookie: cookie, 'Content-Type': type }, body });
+    expect(response.status).toBe(303);
+    expect(await store.audit.list({ subject: 'calm-notes.r1' })).toEqual([expect.objectContaining({ actor: 'alice', action: 'approve', detail: expect.objectContaining({ via: 'web' }) })]);
+  });
+
+  it('sets an HttpOnly SameSite=Strict session cookie, Secure only behind https', async () => {
+    const { app, tokens } = await setup();
+    const plain = await signIn(app, tokens.alice);
+    const cookie = plain.setCookie.find((c) => c.startsWith('td_session='))!;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).not.toMatch(/Secure/);
+    const form1 = await app.request('/login', { headers: { 'X-Forwarded-Proto': 'https' } });
+    const loginCookie = form1.headers.getSetCookie()[0]!.split(';')[0]!;
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await form1.text())![1]!;
+    const response = await app.request('/login', {
+      method: 'POST',
+      headers: { Cookie: loginCookie, 'X-Forwarded-Proto': 'https', 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf, token: tokens.alice }).toString(),
+    });
+    expect(response.headers.getSetCookie().find((c) => c.startsWith('td_session='))).toMatch(/; Secure/);
+  });
+
+  it('refuses a sign-in without the login form token (login CSRF) and with an unknown token', async () => {
+    const { app, tokens } = await setup();
+    const forged = await app.request('/login', { method: 'POST', ...{ headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `token=${tokens.alice}` } });
+    expect(forged.status).toBe(403);
+    expect(forged.headers.getSetCookie().some((c) => c.startsWith('td_session='))).toBe(false);
+    await expect(signIn(app, 'tdr_wrong-token-wrong-token')).rejects.toThrow(/401/);
+  });
+
+  it('redirects pages to sign-in without a session and serves them with a strict CSP', async () => {
+    const { app, tokens } = await setup();
+    const anonymous = await app.request('/drafts/acme-ops-agent.r1');
+    expect([anonymous.status, anonymous.headers.get('location')]).toEqual([303, '/login']);
+    const { cookie } = await signIn(app, tokens.alice);
+    const page = await app.request('/drafts/acme-ops-agent.r1', { headers: { Cookie: cookie } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
+    expect(CONTENT_SECURITY_POLICY).toContain("default-src 'self'");
+    expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe-inline');
+    const html = await page.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(html).toContain('<script src="/static/preview.js" defer></script>');
+  });
+
+  it('signs out: the old session cookie no longer works', async () => {
+    const { app, tokens, store } = await setup();
+    const { cookie, csrf } = await signIn(app, tokens.alice);
+    const out = await app.request('/logout', { method: 'POST', headers: { Cookie: cookie, 'X-CSRF-Token': csrf } });
+    expect(out.status).toBe(303);
+    expect((await app.request('/api/drafts', { headers: { Cookie: cookie } })).status).toBe(401);
+    expect((await store.audit.list()).map((e) => e.action).filter((a) => a.startsWith('sign'))).toEqual(['sign-in', 'sign-out']);
+  });
+});
+
+describe('two-person rule', () => {
+  it('keeps a Critical draft in draft with one approval until a distinct reviewer approves', async () => {
+    const { app, tokens, store } = await setup({ twoPerson: true });
+    const first = await app.request('/api/drafts/acme-ops-agent.r1/approve', { method: 'POST', headers: bearer(tokens.alice) });
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ draft: { status: 'draft' }, approvals: ['alice'], requiredApprovals: 2 });
+    const same = await app.request('/api/drafts/acme-ops-agent.r1/approve', { method: 'POST', headers: bearer(tokens.alice) });
+    expect(same.status).toBe(409);
+    expect(((await same.json()) as { error: { code: string } }).error.code).toBe('E_SECOND_APPROVER');
+    expect((await store.drafts.get('acme-ops-agent.r1'))!.status).toBe('draft');
+    const second = await app.request('/api/drafts/acme-ops-agent.r1/approve', { method: 'POST', headers: bearer(tokens.bob) });
+    expect(await second.json()).toMatchObject({ draft: { status: 'approved' }, approvals: ['alice', 'bob'] });
+    expect((await store.audit.list({ subject: 'acme-ops-agent.r1' })).map((e) => [e.actor, e.action, e.detail?.['status']])).toEqual([
+      ['alice', 'approve', 'draft'],
+      ['bob', 'approve', 'approved'],
+    ]);
+  });
+
+  it('lets one approval suffice for a Medium draft', async () => {
+    const { app, tokens } = await setup({ twoPerson: true });
+    const response = await app.request('/api/drafts/calm-notes.r1/approve', { method: 'POST', headers: bearer(tokens.alice) });
+    expect(await response.json()).toMatchObject({ draft: { status: 'approved' }, requiredApprovals: 1 });
+  });
+
+  it('drops an approval when the draft is edited afterwards', async () => {
+    const { app, tokens, store } = await setup({ twoPerson: true });
+    await app.request('/api/drafts/acme-ops-agent.r1/approve', { method: 'POST', headers: bearer(tokens.alice) });
+    await app.request('/api/drafts/acme-ops-agent.r1', {
+      method: 'PATCH',
+      headers: { ...bearer(tokens.bob), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ version: 2, summary: 'Edited summary after the first approval.' }),
+    });
+    const bobApproves = await app.request('/api/drafts/acme-ops-agent.r1/approve', { method: 'POST', headers: bearer(tokens.bob) });
+    expect(await bobApproves.json()).toMatchObject({ draft: { status: 'draft' }, approvals: ['bob'] });
+    expect((await store.drafts.get('acme-ops-agent.r1'))!.status).toBe('draft');
+  });
+});
