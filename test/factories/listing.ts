@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { listingSchema, type Listing } from '../../schemas/listing.js';
+import { computeContentHash } from '../../src/crawl/extract.js';
 
 const BASE_TEXT = [
   'Acme Ops Agent plans multi-step tasks on its own and calls external tools such as a shell, a browser and the GitHub API.',
@@ -8,7 +8,7 @@ const BASE_TEXT = [
   'Deployed as a hosted SaaS with API keys per workspace; logs are kept for 30 days.',
 ].join('\n');
 
-/** Builds a valid Listing; the contentHash is the sha256 of the text and fields unless overridden. */
+/** Builds a valid Listing; the contentHash is computed as extraction computes it unless overridden. */
 export function createListing(overrides: Partial<Listing> = {}): Listing {
   const base: Omit<Listing, 'contentHash'> = {
     id: 'acme-ops-agent',
@@ -22,10 +22,6 @@ export function createListing(overrides: Partial<Listing> = {}): Listing {
     fields: { capabilities: ['shell', 'browser', 'memory'], metadata: {}, repositories: [], category: 'devops' },
   };
   const merged = { ...base, ...overrides };
-  const contentHash =
-    overrides.contentHash ??
-    createHash('sha256')
-      .update(JSON.stringify([merged.title, merged.summary, merged.text, merged.fields]))
-      .digest('hex');
+  const contentHash = overrides.contentHash ?? computeContentHash(merged);
   return listingSchema.parse({ ...merged, contentHash });
 }
