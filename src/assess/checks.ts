@@ -19,7 +19,7 @@ export const INJECTION_PATTERNS: readonly RegExp[] = [
   /\b(?:ignore|disregard|forget|override|skip)\b[^.!?\n]{0,40}?\b(?:previous|prior|above|earlier|preceding|all|any|your|system|the)\b[^.!?\n]{0,30}?\b(?:instructions?|prompts?|rules?|directions?|guidelines?|context|messages?)\b/i,
   /\bdisregard (?:the |everything )?(?:above|previous|prior)\b/i,
   /\byou are now\b|\bfrom now on,? you\b|\bact as (?:an? )?(?:different|new|unrestricted)\b|\bpretend (?:to be|you are)\b/i,
-  /(?:^[\s#>*"'(\[-]*|[.!?]\s+)(?:system|assistant|developer)(?: prompt)?\s*:\s*\S/i,
+  /(?:^[\s#>*"'([-]*|[.!?]\s+)(?:system|assistant|developer)(?: prompt)?\s*:\s*\S/i,
   /<\|(?:im_start|im_end|system|user|assistant|endoftext)\|>|\[\/?INST\]|<<\/?SYS>>|<\/?system>/i,
   /\bnew (?:system )?instructions?\s*:/i,
   /\b(?:score|rate|set|mark|assign|give)\b[^.!?\n]{0,40}?\b(?:factors?|scores?|risk|agent|listing|severity)\b[^.!?\n]{0,30}?\b(?:0(?:\.0+)?|zero|low|none|minimal|safe)\b/i,
