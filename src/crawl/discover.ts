@@ -179,7 +179,6 @@ export async function discover(source: SourceConfig, fetcher: Fetcher, options: 
     while (next !== null && !full() && indexPages < source.maxPages) {
       signal?.throwIfAborted();
       const pageUrl: string = next;
-      next = null;
       if (visited.has(pageUrl)) break;
       visited.add(pageUrl);
       indexPages += 1;

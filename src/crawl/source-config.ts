@@ -84,6 +84,14 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
   return { line, column };
 }
 
+class JsonSyntaxAt extends Error {
+  readonly offset: number;
+  constructor(offset: number) {
+    super(`JSON syntax error at offset ${offset}`);
+    this.offset = offset;
+  }
+}
+
 /**
  * The offset of the first syntax error in `text` under strict JSON (RFC 8259). Node's messages
  * only sometimes carry a position, so this small scanner finds it.
@@ -91,7 +99,7 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
 export function locateJsonError(text: string): number {
   let index = 0;
   const fail = (): never => {
-    throw index;
+    throw new JsonSyntaxAt(index);
   };
   const ws = (): void => {
     while (index < text.length && ' \t\n\r'.includes(text[index] as string)) index += 1;
@@ -171,6 +179,6 @@ export function locateJsonError(text: string): number {
     return text.length;
   } catch (thrown) {
     // A RangeError from absurd nesting still points near the problem.
-    return Math.min(typeof thrown === 'number' ? thrown : index, text.length);
+    return Math.min(thrown instanceof JsonSyntaxAt ? thrown.offset : index, text.length);
   }
 }
