@@ -4,6 +4,7 @@
  * states so a missed event (a Redis restart, a dropped connection) never hangs a run. Unchanged
  * listings are counted here and never enqueued.
  */
+import { randomUUID } from 'node:crypto';
 import { Job, Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import { DEFAULT_ATTEMPT_POLICY, type AttemptPolicy } from '../src/pipeline/attempts.js';
 import { isUnchanged } from '../src/pipeline/assess-stage.js';
@@ -16,6 +17,7 @@ import {
 } from '../src/pipeline/contracts.js';
 import { emptyTally, recordOutcome, type AssessProgress, type AssessTally, type ListingRef } from '../src/pipeline/local-executor.js';
 import type { AssessorProfile } from '../src/pipeline/profile.js';
+import type { Executor } from '../src/pipeline/run.js';
 import { TransientError } from '../src/errors.js';
 import type { Store } from '../src/store/store.js';
 import { ASSESS_QUEUE, CRAWL_QUEUE, assessJobId, bullConnection, crawlJobId, prefixesFor } from './names.js';
@@ -37,7 +39,8 @@ export interface BullExecutorOptions {
 type Settled = { state: 'completed'; value: unknown } | { state: 'failed'; reason: string; attempts: number };
 
 /** Enqueues stage jobs on Redis and waits for workers to finish them. */
-export class BullExecutor {
+export class BullExecutor implements Executor {
+  readonly kind = 'bullmq' as const;
   readonly #options: BullExecutorOptions;
   readonly #policy: AttemptPolicy;
   readonly #crawlQueue: Queue;
@@ -79,9 +82,10 @@ export class BullExecutor {
   }
 
   /** Runs the crawl stage for a source on a worker and returns its output. */
-  async crawl(input: CrawlInput, runId: string, signal?: AbortSignal): Promise<CrawlOutput> {
-    const jobId = crawlJobId(JSON.stringify(input), runId);
-    const results = await this.#run(this.#crawlQueue, [{ jobId, data: input }], () => {}, signal);
+  async crawl(input: CrawlInput, options: { signal?: AbortSignal } = {}): Promise<CrawlOutput> {
+    // A fresh id per run: a crawl always looks at the directory again (unlike assess jobs).
+    const jobId = crawlJobId(JSON.stringify(input), randomUUID());
+    const results = await this.#run(this.#crawlQueue, [{ jobId, data: input }], () => {}, options.signal);
     const settled = results.get(jobId);
     if (settled?.state !== 'completed') {
       throw new TransientError('E_CRAWL_JOB', `Crawl of ${input.source.id} failed: ${settled?.state === 'failed' ? settled.reason : 'no result'}`, {

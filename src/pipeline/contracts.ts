@@ -10,6 +10,8 @@ export const crawlInputSchema = z
   .object({
     source: sourceConfigSchema,
     limit: z.number().int().positive().optional(),
+    /** Where GitHub READMEs are fetched from (the demo serves them itself). */
+    rawBase: z.string().url().optional(),
   })
   .strict();
 export type CrawlInput = z.infer<typeof crawlInputSchema>;

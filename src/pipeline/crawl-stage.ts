@@ -25,6 +25,7 @@ export async function crawlStage(input: CrawlInput, deps: CrawlStageDeps): Promi
     store: deps.store,
     ...(deps.now === undefined ? {} : { now: deps.now }),
     ...(parsed.limit === undefined ? {} : { limit: parsed.limit }),
+    ...(parsed.rawBase === undefined ? {} : { rawBase: parsed.rawBase }),
     signal: deps.signal,
     onProgress: deps.onProgress,
   });

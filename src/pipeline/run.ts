@@ -1,0 +1,167 @@
+/**
+ * `runPipeline`: crawl a source (or take listings already stored), then assess every listing
+ * through an executor, and summarise. Executor-agnostic: the local executor runs the stages in
+ * process; the BullMQ executor (queues/) runs them on workers. The summary is the same either way.
+ */
+import type { Assessor } from '../assess/assessor.js';
+import type { CrawlProgress } from '../crawl/crawl.js';
+import type { Fetcher } from '../crawl/fetcher.js';
+import type { SourceConfig } from '../../schemas/source.js';
+import type { Store } from '../store/store.js';
+import type { AttemptPolicy } from './attempts.js';
+import type { CrawlInput, CrawlOutput, RunSummary } from './contracts.js';
+import { crawlStage } from './crawl-stage.js';
+import { runLocalAssess, type AssessProgress, type AssessTally, type ListingRef } from './local-executor.js';
+import type { AssessorProfile } from './profile.js';
+
+/** Runs the stages somewhere: in process or on workers. */
+export interface Executor {
+  readonly kind: 'local' | 'bullmq';
+  crawl(input: CrawlInput, options: { signal?: AbortSignal; onProgress?: (progress: CrawlProgress) => void }): Promise<CrawlOutput>;
+  assess(
+    refs: readonly ListingRef[],
+    profile: AssessorProfile,
+    options: { signal?: AbortSignal; onProgress?: (progress: AssessProgress) => void },
+  ): Promise<AssessTally>;
+  close(): Promise<void>;
+}
+
+/** Options of {@link LocalExecutor}. */
+export interface LocalExecutorConfig {
+  store: Store;
+  assessor: Assessor;
+  /** A fetcher for a source (its politeness and network rules); closed after the crawl. */
+  fetcherFor?: (source: SourceConfig) => Promise<Fetcher>;
+  /** @default 4 */
+  modelConcurrency?: number;
+  ratePerSecond?: number;
+  policy?: AttemptPolicy;
+  now?: () => Date;
+}
+
+/** The in-process executor (p-queue). */
+export class LocalExecutor implements Executor {
+  readonly kind = 'local' as const;
+  readonly #config: LocalExecutorConfig;
+
+  constructor(config: LocalExecutorConfig) {
+    this.#config = config;
+  }
+
+  async crawl(input: CrawlInput, options: { signal?: AbortSignal; onProgress?: (progress: CrawlProgress) => void }): Promise<CrawlOutput> {
+    if (this.#config.fetcherFor === undefined) throw new Error('LocalExecutor: no fetcherFor given, so it cannot crawl');
+    const fetcher = await this.#config.fetcherFor(input.source);
+    try {
+      return await crawlStage(input, {
+        store: this.#config.store,
+        fetcher,
+        signal: options.signal,
+        ...(this.#config.now === undefined ? {} : { now: this.#config.now }),
+        ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      });
+    } finally {
+      await fetcher.close();
+    }
+  }
+
+  assess(
+    refs: readonly ListingRef[],
+    profile: AssessorProfile,
+    options: { signal?: AbortSignal; onProgress?: (progress: AssessProgress) => void },
+  ): Promise<AssessTally> {
+    const c = this.#config;
+    return runLocalAssess(refs, {
+      store: c.store,
+      assessor: c.assessor,
+      profile,
+      ...(c.modelConcurrency === undefined ? {} : { modelConcurrency: c.modelConcurrency }),
+      ...(c.ratePerSecond === undefined ? {} : { ratePerSecond: c.ratePerSecond }),
+      ...(c.policy === undefined ? {} : { policy: c.policy }),
+      ...(c.now === undefined ? {} : { now: c.now }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    });
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** A progress event of a whole run, for a progress display. */
+export type RunProgress = { stage: 'crawl'; event: CrawlProgress } | { stage: 'assess'; event: AssessProgress };
+
+/** Options of {@link runPipeline}. */
+export interface RunPipelineOptions {
+  executor: Executor;
+  store: Store;
+  profile: AssessorProfile;
+  /** Crawl this source first; without it, every listing already in the store is assessed. */
+  source?: SourceConfig;
+  limit?: number;
+  /** Where GitHub READMEs are fetched from during the crawl. */
+  rawBase?: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: RunProgress) => void;
+  /** Clock for `wallMs`. @default performance.now */
+  clockMs?: () => number;
+}
+
+/** Crawls (when a source is given), assesses and returns the run summary. */
+export async function runPipeline(options: RunPipelineOptions): Promise<RunSummary> {
+  const clock = options.clockMs ?? (() => performance.now());
+  const started = clock();
+  const { executor, store, signal } = options;
+  let refs: ListingRef[];
+  const failures: RunSummary['failures'] = [];
+  if (options.source !== undefined) {
+    const crawled = await executor.crawl(
+      {
+        source: options.source,
+        ...(options.limit === undefined ? {} : { limit: options.limit }),
+        ...(options.rawBase === undefined ? {} : { rawBase: options.rawBase }),
+      },
+      {
+        ...(signal === undefined ? {} : { signal }),
+        ...(options.onProgress === undefined ? {} : { onProgress: (event) => options.onProgress?.({ stage: 'crawl', event }) }),
+      },
+    );
+    refs = crawled.listings;
+    for (const failure of crawled.failures) failures.push({ url: failure.url ?? '', reason: failure.reason, code: failure.code });
+  } else {
+    refs = await storedRefs(store, options.limit);
+  }
+  const tally = await executor.assess(refs, options.profile, {
+    ...(signal === undefined ? {} : { signal }),
+    ...(options.onProgress === undefined ? {} : { onProgress: (event) => options.onProgress?.({ stage: 'assess', event }) }),
+  });
+  for (const failure of tally.failures) {
+    failures.push({
+      id: failure.id ?? '',
+      reason: failure.reason,
+      code: failure.code,
+      ...(failure.attempts === undefined ? {} : { attempts: failure.attempts }),
+    });
+  }
+  return {
+    listings: refs.length,
+    assessed: tally.assessed,
+    unchanged: tally.unchanged,
+    failed: failures.length,
+    failures,
+    drafts: tally.assessed,
+    tokens: tally.tokensIn + tally.tokensOut,
+    costUsd: tally.costUsd,
+    wallMs: Math.round(clock() - started),
+  };
+}
+
+/** Every stored listing as a ref (id + hash), read in chunks. */
+export async function storedRefs(store: Store, limit?: number): Promise<ListingRef[]> {
+  const ids = await store.listings.ids();
+  const wanted = limit === undefined ? ids : ids.slice(0, limit);
+  const refs: ListingRef[] = [];
+  for (let start = 0; start < wanted.length; start += 500) {
+    const listings = await store.listings.getMany(wanted.slice(start, start + 500));
+    for (const listing of listings) if (listing !== null) refs.push({ id: listing.id, contentHash: listing.contentHash });
+  }
+  return refs;
+}
