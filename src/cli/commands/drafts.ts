@@ -1,0 +1,53 @@
+/** `threatdraft drafts list|show|approve|reject|request-changes`: the review actions from scripts. */
+import type { Command } from 'commander';
+import type { DefineCommand } from './types.js';
+
+const DATA_HELP = 'file store root (default ./.threatdraft, or THREATDRAFT_DATA); REDIS_URL selects Redis';
+
+function decision(drafts: Command, name: 'approve' | 'reject' | 'request-changes', description: string, io: Parameters<DefineCommand>[1]['io']): void {
+  drafts
+    .command(name)
+    .description(description)
+    .argument('<ID>', 'draft id, <listingId>.r<revision>')
+    .option('--as <NAME>', 'act as this reviewer (or set THREATDRAFT_REVIEWER_TOKEN to a personal token)')
+    .option('--comment <TEXT>', name === 'approve' ? 'optional comment' : 'why (required)')
+    .option('--version <N>', 'fail with a conflict unless the draft is still at this version')
+    .option('--two-person', 'require two distinct approvers for High and Critical (or THREATDRAFT_TWO_PERSON=1)')
+    .option('--data <DIR>', DATA_HELP)
+    .option('--json', 'print the result as one JSON line')
+    .action(async (id: string, options: Record<string, string | boolean | undefined>) => {
+      const { draftsDecide } = await import('../../review/commands.js');
+      await draftsDecide(name, id, options as never, io);
+    });
+}
+
+export const defineDrafts: DefineCommand = (program, { io }) => {
+  const drafts = program.command('drafts').description('List, show, approve or reject drafts (same rules and audit as the review UI).');
+  drafts
+    .command('list')
+    .description('List drafts, highest score first (or --sort date).')
+    .option('--status <STATUS>', 'draft | changes-requested | approved | rejected | published | superseded')
+    .option('--severity <BAND>', 'None | Low | Medium | High | Critical')
+    .option('--source <ID>', 'only drafts of listings from this source')
+    .option('--sort <KEY>', 'severity | date', 'severity')
+    .option('--data <DIR>', DATA_HELP)
+    .option('--json', 'one JSON line per draft, then { drafts, counts }')
+    .action(async (options: Record<string, string | boolean | undefined>) => {
+      const { draftsList } = await import('../../review/commands.js');
+      await draftsList(options as never, io);
+    });
+  drafts
+    .command('show')
+    .description('Show one draft with approvals, diff against the published revision and audit trail.')
+    .argument('<ID>')
+    .option('--two-person', 'count approvals under the two-person rule (or THREATDRAFT_TWO_PERSON=1)')
+    .option('--data <DIR>', DATA_HELP)
+    .option('--json', 'print as one JSON line')
+    .action(async (id: string, options: Record<string, string | boolean | undefined>) => {
+      const { draftsShow } = await import('../../review/commands.js');
+      await draftsShow(id, options as never, io);
+    });
+  decision(drafts, 'approve', 'Approve a draft (under the two-person rule a High/Critical draft needs a second, distinct approver).', io);
+  decision(drafts, 'reject', 'Reject a draft, with --comment.', io);
+  decision(drafts, 'request-changes', 'Send a draft back for changes, with --comment.', io);
+};

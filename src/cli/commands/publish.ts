@@ -1,0 +1,17 @@
+/** `threatdraft publish --out DIR`: the static site of approved reports. */
+import type { DefineCommand } from './types.js';
+
+export const definePublish: DefineCommand = (program, { io }) => {
+  program
+    .command('publish')
+    .description('Publish approved drafts and write the static site (HTML, JSON with schema, Markdown).')
+    .requiredOption('--out <DIR>', 'site directory (replaced as a whole; must be empty or an earlier site)')
+    .option('--as <NAME>', 'name recorded as publisher in the audit log', 'publisher')
+    .option('--data <DIR>', 'file store root (default ./.threatdraft, or THREATDRAFT_DATA); REDIS_URL selects Redis')
+    .option('--json', 'print the summary as one JSON line')
+    .addHelpText('after', '\nSummary: { outDir, published: [id], superseded: [id], agents, files }')
+    .action(async (options: { out: string; data?: string; json?: boolean; as?: string }) => {
+      const { runPublish } = await import('../../publish/command.js');
+      await runPublish(options, io);
+    });
+};

@@ -1,0 +1,26 @@
+/** `threatdraft review`: the review web UI and JSON API, bound to 127.0.0.1 by default. */
+import type { DefineCommand } from './types.js';
+
+export const defineReview: DefineCommand = (program, { io }) => {
+  program
+    .command('review')
+    .description('Serve the review web UI and its JSON API (sign in with a personal reviewer token).')
+    .option('--host <HOST>', 'address to bind', '127.0.0.1')
+    .option('--port <N>', 'port (0 picks a free one)', '4173')
+    .option('--two-person', 'require two distinct approvers for High and Critical (or THREATDRAFT_TWO_PERSON=1)')
+    .option('--queues <NAMES>', 'comma-separated BullMQ queue names for /admin/queues (default: the pipeline queues)')
+    .option('--queue-prefix <PREFIX>', 'BullMQ key prefix for /admin/queues (default threatdraft:q)')
+    .option('--data <DIR>', 'file store root (default ./.threatdraft, or THREATDRAFT_DATA); REDIS_URL selects Redis and enables /admin/queues')
+    .option('--json', 'print { url, ... } as one JSON line once listening')
+    .addHelpText(
+      'after',
+      `
+API:  GET /api/drafts  GET /api/drafts/:id  PATCH /api/drafts/:id (JSON with "version")
+      POST /api/drafts/:id/approve|reject|request-changes  (JSON { "comment": "…" })
+      Authorization: Bearer <token>, or the browser session cookie plus X-CSRF-Token.`,
+    )
+    .action(async (options: { host: string; port: string; twoPerson?: boolean; queues?: string; queuePrefix?: string; data?: string; json?: boolean }) => {
+      const { runReview } = await import('../../review/commands.js');
+      await runReview(options, io);
+    });
+};

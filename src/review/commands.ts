@@ -1,0 +1,212 @@
+/**
+ * The implementations behind `threatdraft reviewers`, `drafts` and `review` (loaded lazily by the
+ * command definitions). They open the store, call the ReviewService and print JSON lines or text.
+ */
+import type { Draft } from '../../schemas/draft.js';
+import { LISTING_FACTOR_KEYS, LISTING_FACTORS } from '../../schemas/factors.js';
+import { humanOutput, table, writeJsonLine, type Io } from '../cli/io.js';
+import { loadEnv } from '../config.js';
+import { InputError } from '../errors.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import { queueQuerySchema } from './queue.js';
+import { ReviewService } from './service.js';
+
+/** Options every review command shares. */
+export interface StoreOptions {
+  data?: string | undefined;
+  json?: boolean | undefined;
+  twoPerson?: boolean | undefined;
+}
+
+/** True when `--two-person` is given or THREATDRAFT_TWO_PERSON is 1/true/yes. */
+export function twoPersonFrom(flag: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
+  return flag === true || /^(1|true|yes|on)$/i.test(env['THREATDRAFT_TWO_PERSON'] ?? '');
+}
+
+/** Opens the store the command's flags and environment select, runs `body`, closes it. */
+export async function withService<T>(options: StoreOptions, io: Io, body: (service: ReviewService, store: Store) => Promise<T>): Promise<T> {
+  const env = loadEnv(io.env);
+  const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL });
+  try {
+    return await body(new ReviewService({ store, twoPerson: twoPersonFrom(options.twoPerson, io.env) }), store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** `reviewers add NAME`: prints `{ name, token }` once. */
+export async function reviewersAdd(name: string, options: StoreOptions, io: Io): Promise<void> {
+  const created = await withService(options, io, (service) => service.addReviewer(name, 'cli'));
+  if (humanOutput(io, options.json)) {
+    io.stdout.write(`Added reviewer ${created.name}. Personal token (shown only now, store it safely):\n${created.token}\n`);
+  } else writeJsonLine(io, created);
+}
+
+/** `reviewers list`. */
+export async function reviewersList(options: StoreOptions, io: Io): Promise<void> {
+  const reviewers = await withService(options, io, (service) => service.listReviewers());
+  if (humanOutput(io, options.json)) {
+    io.stdout.write(`${reviewers.length === 0 ? 'No reviewers.' : table([['NAME', 'ADDED'], ...reviewers.map((r) => [r.name, r.createdAt])])}\n`);
+    return;
+  }
+  for (const reviewer of reviewers) writeJsonLine(io, reviewer);
+  writeJsonLine(io, { reviewers: reviewers.length });
+}
+
+/** `reviewers remove NAME`. */
+export async function reviewersRemove(name: string, options: StoreOptions, io: Io): Promise<void> {
+  await withService(options, io, (service) => service.removeReviewer(name, 'cli'));
+  if (humanOutput(io, options.json)) io.stdout.write(`Removed reviewer ${name}.\n`);
+  else writeJsonLine(io, { removed: name });
+}
+
+/** `drafts list [--status] [--severity] [--source] [--sort]`. */
+export async function draftsList(options: StoreOptions & Record<string, unknown>, io: Io): Promise<void> {
+  const parsed = queueQuerySchema.safeParse({ status: options['status'], severity: options['severity'], source: options['source'], sort: options['sort'] });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InputError('E_USAGE', `Invalid \`--${issue?.path.join('.') ?? 'option'}\`: ${issue?.message ?? 'invalid'}`, {});
+  }
+  const result = await withService(options, io, (service) => service.queue(parsed.data));
+  if (humanOutput(io, options.json)) {
+    const rows = result.items.map((i) => [i.id, i.status, i.score.toFixed(1), i.severity, String(i.warnings), i.title]);
+    io.stdout.write(`${table([['ID', 'STATUS', 'SCORE', 'BAND', 'WARN', 'TITLE'], ...rows])}\n${result.items.length} of ${result.counts.total} drafts\n`);
+    return;
+  }
+  for (const item of result.items) writeJsonLine(io, item);
+  writeJsonLine(io, { drafts: result.items.length, counts: result.counts });
+}
+
+function describeDraft(draft: Draft, title: string): string {
+  const factors = LISTING_FACTOR_KEYS.map((key) => [LISTING_FACTORS[key], draft.assessment.factors[key].value.toFixed(2)]);
+  return [
+    `${title} — ${draft.id} (${draft.status}, version ${draft.version})`,
+    draft.assessment.summary,
+    `AIVSS ${draft.score.score.toFixed(1)} ${draft.score.severity} (C ${draft.score.cvssBase}, ΣF ${draft.score.factorSum}, AARS ${draft.score.aars}, ThM ${draft.score.thm}, MF ${draft.score.mf ?? '—'})`,
+    table(factors),
+    ...draft.assessment.layers.map((l) => `L${l.layer} ${l.certain ? '' : 'Not certain from the listing — '}${l.text}`),
+    `Warnings: ${draft.checks.warnings.length === 0 ? 'none' : draft.checks.warnings.map((w) => w.code).join(', ')}`,
+  ].join('\n');
+}
+
+/** `drafts show ID`. */
+export async function draftsShow(id: string, options: StoreOptions, io: Io): Promise<void> {
+  const view = await withService(options, io, (service) => service.show(id));
+  if (humanOutput(io, options.json)) {
+    io.stdout.write(`${describeDraft(view.draft, view.listing?.title ?? view.draft.listingId)}\nApprovals: ${view.approvals.length} of ${view.requiredApprovals}\n`);
+    return;
+  }
+  writeJsonLine(io, {
+    draft: view.draft,
+    listing: view.listing === null ? null : { id: view.listing.id, title: view.listing.title, url: view.listing.url },
+    approvals: view.approvals,
+    requiredApprovals: view.requiredApprovals,
+    diff: view.diff,
+    audit: view.audit,
+  });
+}
+
+/** Options of `drafts approve|reject|request-changes`. */
+export interface DecisionOptions extends StoreOptions {
+  as?: string | undefined;
+  comment?: string | undefined;
+  version?: string | undefined;
+}
+
+/** `drafts approve|reject|request-changes ID`: the reviewer is `--as NAME` or THREATDRAFT_REVIEWER_TOKEN. */
+export async function draftsDecide(action: 'approve' | 'reject' | 'request-changes', id: string, options: DecisionOptions, io: Io): Promise<void> {
+  const version = options.version === undefined ? undefined : Number(options.version);
+  if (version !== undefined && !(Number.isInteger(version) && version >= 1)) {
+    throw new InputError('E_USAGE', `Expected \`--version\` to be a positive integer, got ${JSON.stringify(options.version)}`, { option: 'version' });
+  }
+  const result = await withService(options, io, async (service) => {
+    const reviewer = await identify(service, options, io);
+    const decision = { comment: options.comment ?? null, version };
+    if (action === 'approve') return service.approve(id, reviewer, decision, 'cli');
+    const draft = action === 'reject' ? await service.reject(id, reviewer, decision, 'cli') : await service.requestChanges(id, reviewer, decision, 'cli');
+    return { draft, approvals: [] as string[], requiredApprovals: service.requiredApprovals(draft) };
+  });
+  const summary = {
+    id: result.draft.id,
+    action,
+    status: result.draft.status,
+    version: result.draft.version,
+    approvals: result.approvals,
+    requiredApprovals: result.requiredApprovals,
+  };
+  if (humanOutput(io, options.json)) {
+    const pending = action === 'approve' && result.draft.status !== 'approved';
+    io.stdout.write(
+      `${result.draft.id}: ${result.draft.status}${pending ? ` (${result.approvals.length} of ${result.requiredApprovals} approvals; a different reviewer must approve too)` : ''}\n`,
+    );
+  } else writeJsonLine(io, summary);
+}
+
+async function identify(service: ReviewService, options: DecisionOptions, io: Io): Promise<string> {
+  const token = io.env['THREATDRAFT_REVIEWER_TOKEN'];
+  if (options.as !== undefined) {
+    const reviewer = await service.reviewerNamed(options.as);
+    if (reviewer === null) throw new InputError('E_AUTH', `No reviewer named ${JSON.stringify(options.as)} (add one with \`threatdraft reviewers add NAME\`)`, {});
+    return reviewer.name;
+  }
+  if (token !== undefined && token !== '') {
+    const reviewer = await service.authenticate(token);
+    if (reviewer === null) throw new InputError('E_AUTH', 'THREATDRAFT_REVIEWER_TOKEN is not a known reviewer token', {});
+    return reviewer.name;
+  }
+  throw new InputError('E_AUTH', 'Say who you are: --as NAME, or a personal token in THREATDRAFT_REVIEWER_TOKEN', {});
+}
+
+/** Options of `threatdraft review`. */
+export interface ReviewCommandOptions extends StoreOptions {
+  host: string;
+  port: string;
+  queues?: string | undefined;
+  queuePrefix?: string | undefined;
+}
+
+/** `threatdraft review`: serves until SIGINT or SIGTERM, then closes the server and the store. */
+export async function runReview(options: ReviewCommandOptions, io: Io): Promise<void> {
+  const port = Number(options.port);
+  if (!/^\d+$/.test(options.port) || port > 65535) {
+    throw new InputError('E_USAGE', `Expected \`--port\` to be 0..65535, got ${JSON.stringify(options.port)}`, { option: 'port' });
+  }
+  const env = loadEnv(io.env);
+  const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL });
+  const { startReviewServer } = await import('./server.js');
+  const queueNames = options.queues?.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  let server;
+  try {
+    server = await startReviewServer({
+      store,
+      host: options.host,
+      port,
+      twoPerson: twoPersonFrom(options.twoPerson, io.env),
+      redisUrl: env.REDIS_URL,
+      queueNames,
+      queuePrefix: options.queuePrefix,
+    });
+  } catch (error) {
+    await store.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new InputError('E_LISTEN', `Cannot listen on ${options.host}:${port}: ${code}`, { host: options.host, port });
+    }
+    throw error;
+  }
+  const info = { url: server.url, twoPerson: server.service.twoPerson, store: store.kind, queues: env.REDIS_URL === undefined ? null : `${server.url}/admin/queues` };
+  if (humanOutput(io, options.json)) io.stdout.write(`Review UI at ${server.url}/ (Ctrl-C to stop)\n`);
+  else writeJsonLine(io, info);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
+  await store.close();
+}
