@@ -1,0 +1,106 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BullExecutor } from '../../queues/executor.js';
+import { assessJobId } from '../../queues/names.js';
+import { startWorkers, type WorkerHandle } from '../../queues/worker.js';
+import { runPipeline } from '../../src/pipeline/run.js';
+import { profileOf } from '../../src/pipeline/profile.js';
+import { redisUrlForTests } from '../helpers/redis.js';
+import { ScriptedAssessor, agentListing, manyListings } from '../pipeline/helpers.js';
+import { freshNamespace } from './helpers.js';
+
+let url: string;
+beforeAll(async () => {
+  url = await redisUrlForTests();
+});
+
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (closers.length > 0) await closers.pop()!();
+});
+
+async function setup(assessor: ScriptedAssessor, options: { concurrency?: number } = {}) {
+  const ns = freshNamespace(url);
+  closers.push(ns.cleanup);
+  const policy = { attempts: 3, backoffMs: 10, maxDelayMs: 50 };
+  const profile = profileOf(assessor);
+  const workers: WorkerHandle = await startWorkers({
+    redisUrl: url,
+    namespace: ns.namespace,
+    store: ns.store,
+    assessorFor: async () => ({ assessor, profile }),
+    fetcherFor: async () => {
+      throw new Error('no crawling in this test');
+    },
+    concurrency: options.concurrency ?? 4,
+    policy,
+  });
+  closers.push(() => workers.close());
+  const executor = new BullExecutor({ redisUrl: url, namespace: ns.namespace, store: ns.store, policy, reconcileEveryMs: 500 });
+  closers.push(() => executor.close());
+  return { ...ns, workers, executor, profile };
+}
+
+describe('BullExecutor with in-process workers', () => {
+  it('assesses every listing once; an unchanged rerun enqueues nothing; a changed listing is the only one reassessed', async () => {
+    const assessor = new ScriptedAssessor({ delayMs: 2 });
+    const { store, executor, profile } = await setup(assessor);
+    for (const listing of manyListings(30)) await store.listings.put(listing);
+
+    const first = await runPipeline({ executor, store, profile });
+    expect(first).toMatchObject({ listings: 30, assessed: 30, unchanged: 0, failed: 0, drafts: 30, tokens: 4500 });
+    const counts = await executor.assessQueue.getJobCounts('completed');
+    expect(counts['completed']).toBe(30);
+
+    const second = await runPipeline({ executor, store, profile });
+    expect(second).toMatchObject({ assessed: 0, unchanged: 30, failed: 0 });
+    expect((await executor.assessQueue.getJobCounts('completed'))['completed']).toBe(30);
+
+    await store.listings.put(agentListing(3, 1));
+    const third = await runPipeline({ executor, store, profile });
+    expect(third).toMatchObject({ assessed: 1, unchanged: 29, failed: 0 });
+    expect(assessor.calls).toBe(31);
+    expect((await store.drafts.list({ listingId: 'agent-0003' })).map((draft) => [draft.revision, draft.status])).toEqual([
+      [1, 'superseded'],
+      [2, 'draft'],
+    ]);
+  });
+
+  it('derives job ids from content hashes, so the same work enqueued twice runs once', async () => {
+    const assessor = new ScriptedAssessor({ delayMs: 5 });
+    const { store, executor, profile } = await setup(assessor);
+    const listings = manyListings(10);
+    for (const listing of listings) await store.listings.put(listing);
+    const refs = listings.map((listing) => ({ id: listing.id, contentHash: listing.contentHash }));
+    const [a, b] = await Promise.all([executor.assess(refs, profile), executor.assess(refs, profile)]);
+    expect(a.assessed + a.unchanged).toBe(10);
+    expect(b.assessed + b.unchanged).toBe(10);
+    expect(assessor.calls).toBe(10);
+    const job = await executor.assessQueue.getJob(assessJobId(listings[0]!.id, listings[0]!.contentHash, profile));
+    expect(job?.data).toEqual({ listingId: listings[0]!.id, contentHash: listings[0]!.contentHash, assessor: 'rules' });
+  });
+
+  it('retries transient failures with backoff, does not retry permanent ones, and reports both with reason and attempts', async () => {
+    const assessor = new ScriptedAssessor({
+      fail: (listing, call) => {
+        if (listing.id === 'agent-0000' && call === 1) return 'transient';
+        if (listing.id === 'agent-0001') return 'transient';
+        if (listing.id === 'agent-0002') return 'permanent';
+        return null;
+      },
+    });
+    const { store, executor, profile } = await setup(assessor);
+    for (const listing of manyListings(5)) await store.listings.put(listing);
+    const summary = await runPipeline({ executor, store, profile });
+    expect(summary).toMatchObject({ listings: 5, assessed: 3, failed: 2 });
+    expect(summary.failures).toEqual([
+      { id: 'agent-0001', code: 'E_MODEL_5XX', reason: 'model answered 500 for agent-0001', attempts: 3 },
+      { id: 'agent-0002', code: 'E_MODEL_SCHEMA', reason: 'model output broke the schema for agent-0002', attempts: 1 },
+    ]);
+    expect(Object.fromEntries(assessor.callsById)).toMatchObject({ 'agent-0000': 2, 'agent-0001': 3, 'agent-0002': 1 });
+
+    // A rerun tries the failed ones again from scratch (a failure is not remembered as done).
+    const rerun = await runPipeline({ executor, store, profile });
+    expect(rerun).toMatchObject({ assessed: 0, unchanged: 3, failed: 2 });
+    expect(assessor.callsById.get('agent-0001')).toBe(6);
+  });
+});
