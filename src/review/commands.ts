@@ -111,14 +111,14 @@ export async function draftsShow(id: string, options: StoreOptions, io: Io): Pro
 export interface DecisionOptions extends StoreOptions {
   as?: string | undefined;
   comment?: string | undefined;
-  version?: string | undefined;
+  expectVersion?: string | undefined;
 }
 
 /** `drafts approve|reject|request-changes ID`: the reviewer is `--as NAME` or THREATDRAFT_REVIEWER_TOKEN. */
 export async function draftsDecide(action: 'approve' | 'reject' | 'request-changes', id: string, options: DecisionOptions, io: Io): Promise<void> {
-  const version = options.version === undefined ? undefined : Number(options.version);
+  const version = options.expectVersion === undefined ? undefined : Number(options.expectVersion);
   if (version !== undefined && !(Number.isInteger(version) && version >= 1)) {
-    throw new InputError('E_USAGE', `Expected \`--version\` to be a positive integer, got ${JSON.stringify(options.version)}`, { option: 'version' });
+    throw new InputError('E_USAGE', `Expected \`--expect-version\` to be a positive integer, got ${JSON.stringify(options.expectVersion)}`, { option: 'expect-version' });
   }
   const result = await withService(options, io, async (service) => {
     const reviewer = await identify(service, options, io);

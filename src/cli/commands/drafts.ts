@@ -11,7 +11,7 @@ function decision(drafts: Command, name: 'approve' | 'reject' | 'request-changes
     .argument('<ID>', 'draft id, <listingId>.r<revision>')
     .option('--as <NAME>', 'act as this reviewer (or set THREATDRAFT_REVIEWER_TOKEN to a personal token)')
     .option('--comment <TEXT>', name === 'approve' ? 'optional comment' : 'why (required)')
-    .option('--version <N>', 'fail with a conflict unless the draft is still at this version')
+    .option('--expect-version <N>', 'fail with a conflict unless the draft is still at this version')
     .option('--two-person', 'require two distinct approvers for High and Critical (or THREATDRAFT_TWO_PERSON=1)')
     .option('--data <DIR>', DATA_HELP)
     .option('--json', 'print the result as one JSON line')
