@@ -11,7 +11,7 @@ import { Readability } from '@mozilla/readability';
 import { load } from 'cheerio';
 import type { CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
-import { decode, encode } from 'gpt-tokenizer';
+import { createRequire } from 'node:module';
 import { parseHTML } from 'linkedom';
 import type { Listing, Repo } from '../../schemas/listing.js';
 import type { SourceConfig } from '../../schemas/source.js';
@@ -554,10 +554,23 @@ export function normalizeForMatch(value: string): string {
   return collapse(value).toLowerCase();
 }
 
+type Tokenizer = Pick<typeof import('gpt-tokenizer'), 'encode' | 'decode'>;
+let tokenizer: Tokenizer | undefined;
+
+/**
+ * The tokenizer, loaded on first use: its encoding tables cost about 70 MB, and most listings are
+ * short enough that the byte-length shortcut below never needs them.
+ */
+function loadTokenizer(): Tokenizer {
+  tokenizer ??= createRequire(import.meta.url)('gpt-tokenizer') as Tokenizer;
+  return tokenizer;
+}
+
 /** Cuts text to a token budget at a word boundary and marks the cut. */
 export function capTokens(text: string, maxTokens: number): { text: string; truncated: boolean } {
   // Every token covers at least one UTF-8 byte, so a short text cannot exceed the budget.
   if (Buffer.byteLength(text, 'utf8') <= maxTokens) return { text, truncated: false };
+  const { encode, decode } = loadTokenizer();
   const tokens = encode(text, ENCODE_OPTIONS);
   if (tokens.length <= maxTokens) return { text, truncated: false };
   let kept = decode(tokens.slice(0, Math.max(1, maxTokens - MARKER_RESERVE_TOKENS)));
