@@ -7,6 +7,9 @@ import { InputError, ThreatdraftError } from '../../errors.js';
 import type { Io } from '../io.js';
 import type { DefineCommand } from './types.js';
 
+/** The loopback port the demo directory prefers. */
+export const DEMO_PORT = 47613;
+
 interface RunCommandOptions {
   source?: string;
   demo?: boolean;
@@ -107,7 +110,9 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
     let demo: { rawBase: string; close(): Promise<void>; sourceConfig: NonNullable<typeof source> } | undefined;
     if (options.demo === true) {
       const { startDemoServer } = await import('../../crawl/demo-server.js');
-      demo = await startDemoServer();
+      // A fixed port keeps listing URLs (and so ids and hashes) stable across demo runs, so a
+      // second \`npm start\` finds everything unchanged; any free port when it is taken.
+      demo = await startDemoServer({ port: DEMO_PORT }).catch(() => startDemoServer());
       cleanups.push(() => (demo as { close(): Promise<void> }).close());
     }
     const runSource = demo?.sourceConfig ?? source;
