@@ -18,13 +18,13 @@ const TARGET_MEDIAN_TOKENS = 4_000;
 const TARGET_PER_SECOND = 50;
 
 function referenceListings(): Listing[] {
-  const dir = join(findPackageRoot(), 'test/fixtures/reference-dev/listings');
+  const dir = join(findPackageRoot(), 'evals/cases');
   return readdirSync(dir)
-    .filter((name) => name.endsWith('.html'))
+    .filter((name) => name.startsWith('ref-'))
     .sort()
     .map((name) =>
-      extractListing(readFileSync(join(dir, name), 'utf8'), {
-        url: `https://directory.example/agents/${name.replace(/\.html$/, '')}`,
+      extractListing(readFileSync(join(dir, name, 'listing.html'), 'utf8'), {
+        url: `https://directory.example/agents/${name}`,
         sourceId: 'bench',
         fetchedAt: '2026-01-01T00:00:00Z',
       }),

@@ -16,16 +16,16 @@ function fixturesDir(): string {
     if (parent === dir) throw new Error('package.json not found above bench/extract');
     dir = parent;
   }
-  return resolve(dir, 'test/fixtures/reference-dev/listings');
+  return resolve(dir, 'evals/cases');
 }
 
 /** Listings extracted per second, repeating the reference pages for about two seconds. */
 export async function bench(): Promise<BenchResult[]> {
   const dir = fixturesDir();
   const pages = readdirSync(dir)
-    .filter((name) => name.endsWith('.html'))
+    .filter((name) => name.startsWith('ref-'))
     .sort()
-    .map((name) => ({ url: `https://directory.example/agents/${name}`, html: readFileSync(join(dir, name), 'utf8') }));
+    .map((name) => ({ url: `https://directory.example/agents/${name}`, html: readFileSync(join(dir, name, 'listing.html'), 'utf8') }));
   // Warm-up so the JIT and tokenizer tables are loaded before timing.
   for (const page of pages) extractListing(page.html, { url: page.url, sourceId: 'bench', fetchedAt: '2026-01-01T00:00:00Z' });
   let count = 0;

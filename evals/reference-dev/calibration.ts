@@ -27,13 +27,18 @@ const referenceSchema = z.object({
 });
 export type ReferenceCase = z.infer<typeof referenceSchema> & { listing: Listing };
 
+/** Where a reference case's listing lives: its eval case folder, the one copy in the project. */
+export function referenceListingPath(slug: string, dir: string = REFERENCE_DIR): string {
+  return join(dir, '..', 'cases', `ref-${slug}`, 'listing.html');
+}
+
 /** Loads the cases with their listings extracted as the CLI would (source `cli`, a fixed clock). */
 export function loadReferenceCases(dir: string = REFERENCE_DIR): ReferenceCase[] {
   const lines = readFileSync(join(dir, 'reference.jsonl'), 'utf8').split('\n').filter((line) => line.trim() !== '');
   return lines.map((line, index) => {
     const parsed = referenceSchema.safeParse(JSON.parse(line));
     if (!parsed.success) throw new Error(`reference.jsonl line ${index + 1}: ${parsed.error.message}`);
-    const file = join(dir, 'listings', `${parsed.data.slug}.html`);
+    const file = referenceListingPath(parsed.data.slug, dir);
     const html = readFileSync(file, 'utf8');
     const listing = extractListing(html, { url: `file://${file}`, sourceId: 'cli', fetchedAt: '2025-01-01T00:00:00.000Z' });
     return { ...parsed.data, listing };

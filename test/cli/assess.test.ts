@@ -15,7 +15,7 @@ import type { Io } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const GOOD = join(ROOT, 'evals/reference-dev/listings/openhands.html');
+const GOOD = join(ROOT, 'evals/cases/ref-openhands/listing.html');
 
 interface Run {
   code: number;

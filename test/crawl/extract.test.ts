@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { load } from 'cheerio';
 import { countTokens } from 'gpt-tokenizer';
 import { describe, expect, it } from 'vitest';
+import { referenceListingPath } from '../../evals/reference-dev/calibration.js';
 import { listingSchema } from '../../schemas/listing.js';
 import {
   TRUNCATION_MARKER,
@@ -13,7 +14,7 @@ import {
   normalizeForMatch,
 } from '../../src/crawl/extract.js';
 
-const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'reference-dev');
+const FIXTURES = join(import.meta.dirname, '..', '..', 'evals', 'reference-dev');
 const BASE = { url: 'https://directory.example/agents/acme-agent', sourceId: 'demo', fetchedAt: '2026-01-01T00:00:00.000Z' };
 
 interface Reference {
@@ -27,7 +28,7 @@ const references: Reference[] = readFileSync(join(FIXTURES, 'reference.jsonl'), 
   .map((line) => JSON.parse(line) as Reference);
 
 function page(slug: string): string {
-  return readFileSync(join(FIXTURES, 'listings', `${slug}.html`), 'utf8');
+  return readFileSync(referenceListingPath(slug, FIXTURES), 'utf8');
 }
 
 /** Bullets under capability-like headings, found independently of the extractor with plain cheerio. */
@@ -49,9 +50,9 @@ function expectedBullets(html: string): string[] {
 
 describe('extractListing on the 35 reference pages', () => {
   it('has all 35 pages and one reference line per page', () => {
-    const files = readdirSync(join(FIXTURES, 'listings')).filter((name) => name.endsWith('.html'));
-    expect(files).toHaveLength(35);
-    expect(references.map((reference) => `${reference.slug}.html`).sort()).toEqual(files.sort());
+    const cases = readdirSync(join(FIXTURES, '..', 'cases')).filter((name) => name.startsWith('ref-'));
+    expect(cases).toHaveLength(35);
+    expect(references.map((reference) => `ref-${reference.slug}`).sort()).toEqual(cases.sort());
   });
 
   it.each(references.map((reference) => [reference.slug, reference] as const))(
