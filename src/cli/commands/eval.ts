@@ -3,7 +3,22 @@ import type { DefineCommand } from './types.js';
 export const defineEval: DefineCommand = (program, { io, setExitCode }) => {
   const evalCommand = program
     .command('eval')
-    .description('Run golden evals for an assessor, compare with its baseline, and fail (exit 1) on a regression.');
+    .description('Run golden evals for an assessor, compare with its baseline, and fail (exit 1) on a regression.')
+    .addHelpText(
+      'after',
+      `
+\`threatdraft eval [options]\` runs \`eval run\` (see \`threatdraft eval run --help\` for every option):
+  --cases DIR  --assessor rules|openai  --baseline FILE  --update-baseline  --report DIR
+  --record  --no-cache  --data DIR  --json
+Result (last JSON line): { cases, assessed, reused, metrics: { factorMae, withinTolerance, bandAccuracy,
+  scoreMae, layerCertaintyAccuracy, keywordRecall, groundingRate, injectionRobustness, … },
+  improved, regressed, regressions, passed }
+Exit: 0 passed, 1 a metric regressed beyond its threshold, 2 bad input (case, tolerance, baseline).
+Examples: threatdraft eval --report eval-report
+          threatdraft eval --assessor openai                     (replays recorded answers offline)
+          OPENAI_API_KEY=… threatdraft eval --assessor openai --record
+          threatdraft eval promote acme-agent-1a2b3c.r2`,
+    );
 
   evalCommand
     .command('run', { isDefault: true })
@@ -15,7 +30,7 @@ export const defineEval: DefineCommand = (program, { io, setExitCode }) => {
     .option('--report <DIR>', 'write eval-report.md and eval-report.html there')
     .option('--record', 'openai only: call the real endpoint and store each answer as model-response.json')
     .option('--no-cache', 'assess every case even when its inputs are unchanged')
-    .option('--data <DIR>', 'file store root (result cache)', './.threatdraft')
+    .option('--data <DIR>', 'file store root holding the result cache (default ./.threatdraft, or THREATDRAFT_DATA)')
     .option('--json', 'one JSON line per case, the summary last')
     .action(
       async (options: {
@@ -26,7 +41,7 @@ export const defineEval: DefineCommand = (program, { io, setExitCode }) => {
         report?: string;
         record?: boolean;
         cache: boolean;
-        data: string;
+        data?: string;
         json?: boolean;
       }) => {
         const [{ runEvalCommand }, { loadEnv }, { openStore }] = await Promise.all([
@@ -36,7 +51,7 @@ export const defineEval: DefineCommand = (program, { io, setExitCode }) => {
         ]);
         const env = loadEnv(io.env);
         // Eval results are cached in the file store even when REDIS_URL is set: they are local work.
-        const store = await openStore({ dataDir: options.data });
+        const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft' });
         try {
           const code = await runEvalCommand(
             {
@@ -63,16 +78,16 @@ export const defineEval: DefineCommand = (program, { io, setExitCode }) => {
     .description('Turn an approved draft into a golden eval case.')
     .argument('<DRAFT_ID>', 'id of an approved or published draft')
     .option('--cases <DIR>', 'eval cases folder (default: evals/cases)')
-    .option('--data <DIR>', 'file store root', './.threatdraft')
+    .option('--data <DIR>', 'file store root (default ./.threatdraft, or THREATDRAFT_DATA); REDIS_URL selects Redis')
     .option('--json', 'print { case, dir } as JSON')
-    .action(async (draftId: string, options: { cases?: string; data: string; json?: boolean }) => {
+    .action(async (draftId: string, options: { cases?: string; data?: string; json?: boolean }) => {
       const [{ promoteDraft }, { loadEnv }, { openStore }] = await Promise.all([
         import('../../../evals/runner/command.js'),
         import('../../config.js'),
         import('../../store/open-store.js'),
       ]);
       const env = loadEnv(io.env);
-      const store = await openStore({ dataDir: options.data, redisUrl: env.REDIS_URL });
+      const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL });
       try {
         const { id, dir } = await promoteDraft(draftId, { cases: options.cases }, { io, store });
         if (options.json === true || io.stdout.isTTY !== true) io.stdout.write(`${JSON.stringify({ case: id, dir })}\n`);

@@ -6,6 +6,7 @@ export const defineScore: DefineCommand = (program, { io }) => {
     .description('Compute an AIVSS score from a JSON input (a file, or - for standard input).')
     .argument('[FILE]', 'JSON file with { formula?, cvss, factors, thm?, mf?, rounding? }, or - for stdin', '-')
     .option('--json', 'print the Score as one JSON line')
+    .option('--data <DIR>', 'accepted like every command; score reads and writes no store')
     .addHelpText(
       'after',
       `
