@@ -6,6 +6,25 @@ const optionalString = z.preprocess((value) => (value === '' ? undefined : value
 const positiveInt = (fallback: number) =>
   z.preprocess((value) => (value === '' || value === undefined ? fallback : Number(value)), z.number().int().positive());
 
+/** USD per 1M input/output tokens per model, as a JSON object in one variable. */
+const pricesJson = z.preprocess(
+  (value) => {
+    if (value === '' || value === undefined) return undefined;
+    try {
+      return JSON.parse(String(value)) as unknown;
+    } catch {
+      return Symbol.for('invalid-json');
+    }
+  },
+  z
+    .record(
+      z.string().min(1),
+      z.object({ inputPerMTokUsd: z.number().min(0), outputPerMTokUsd: z.number().min(0) }).strict(),
+      { message: 'expected JSON like {"my-model":{"inputPerMTokUsd":0.15,"outputPerMTokUsd":0.6}}' },
+    )
+    .optional(),
+);
+
 /**
  * Settings read from the environment, each with its env name, coercion and default.
  * Parsed once by `src/config.ts`; nothing below the CLI reads `process.env`.
@@ -29,6 +48,8 @@ export const envSchema = z.object({
   THREATDRAFT_MODEL_CONCURRENCY: positiveInt(4),
   /** Model request timeout. @default 60000 */
   THREATDRAFT_MODEL_TIMEOUT_MS: positiveInt(60_000),
+  /** Price overrides for cost accounting, merged over the built-in table. */
+  THREATDRAFT_PRICES: pricesJson,
   /** pino level for logs on stderr. @default warn */
   LOG_LEVEL: z.preprocess(
     (value) => (value === '' || value === undefined ? 'warn' : value),

@@ -55,6 +55,7 @@ export async function createAssessor(id: string, options: CreateAssessorOptions)
     prompt,
     cache: options.cache ?? null,
     hints: createRulesAssessor(),
+    ...(options.env.THREATDRAFT_PRICES === undefined ? {} : { prices: options.env.THREATDRAFT_PRICES }),
     timeoutMs: options.openai?.timeoutMs ?? options.env.THREATDRAFT_MODEL_TIMEOUT_MS,
     ...(options.openai?.maxAttempts === undefined ? {} : { maxAttempts: options.openai.maxAttempts }),
   });

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { loadEnv } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
+
+describe('loadEnv', () => {
+  it('applies defaults and treats empty strings as unset', () => {
+    const env = loadEnv({ REDIS_URL: '', OPENAI_API_KEY: '', THREATDRAFT_MODEL: '' });
+    expect(env).toMatchObject({ REDIS_URL: undefined, OPENAI_API_KEY: undefined, THREATDRAFT_MODEL: 'gpt-4o-mini', LOG_LEVEL: 'warn', THREATDRAFT_MODEL_CONCURRENCY: 4 });
+    expect(Object.isFrozen(env)).toBe(true);
+  });
+
+  it('parses a price table from JSON', () => {
+    const env = loadEnv({ THREATDRAFT_PRICES: '{"local-llama":{"inputPerMTokUsd":0,"outputPerMTokUsd":0.1}}' });
+    expect(env.THREATDRAFT_PRICES).toEqual({ 'local-llama': { inputPerMTokUsd: 0, outputPerMTokUsd: 0.1 } });
+  });
+
+  it.each([
+    [{ REDIS_URL: 'http://localhost:6379' }, /`REDIS_URL`: expected a redis:\/\/ or rediss:\/\/ URL/],
+    [{ THREATDRAFT_MODEL_CONCURRENCY: 'many' }, /`THREATDRAFT_MODEL_CONCURRENCY`/],
+    [{ THREATDRAFT_PRICES: '{not json' }, /`THREATDRAFT_PRICES`/],
+    [{ THREATDRAFT_PRICES: '{"m":{"inputPerMTokUsd":"cheap","outputPerMTokUsd":1}}' }, /`THREATDRAFT_PRICES\.m\.inputPerMTokUsd`/],
+    [{ LOG_LEVEL: 'loud' }, /`LOG_LEVEL`/],
+  ])('refuses %o, naming the variable', (env, message) => {
+    expect(() => loadEnv(env)).toThrow(ConfigError);
+    expect(() => loadEnv(env)).toThrow(message);
+  });
+});
