@@ -43,17 +43,27 @@ export function profileOf(assessor: Assessor, overrides: Partial<AssessorProfile
   };
 }
 
-/** True when `draft` was made from this very content by this very assessor profile. */
+/**
+ * True when `draft` was made from this very content by this very assessor profile. The prompt is
+ * compared by hash (the hash covers the whole prompt file, its id and version included, and
+ * assessors spell the id differently: `assess-listing` vs `assess-listing.v1`); a model matches
+ * itself or a dated snapshot of itself (`gpt-4o-mini` ~ `gpt-4o-mini-2024-07-18`), as APIs answer.
+ */
 export function draftMatches(draft: Pick<Draft, 'provenance'>, contentHash: string, profile: AssessorProfile): boolean {
   const p = draft.provenance;
   return (
     p.listingContentHash === contentHash &&
     p.assessor === profile.assessor &&
     p.assessorVersion === profile.assessorVersion &&
-    p.model === profile.model &&
-    p.promptId === profile.promptId &&
+    sameModel(p.model, profile.model) &&
     p.promptHash === profile.promptHash
   );
+}
+
+function sameModel(recorded: string | null, wanted: string | null): boolean {
+  if (recorded === wanted) return true;
+  if (recorded === null || wanted === null) return false;
+  return /^-\d{4}-\d{2}-\d{2}$/.test(recorded.slice(wanted.length)) && recorded.startsWith(wanted);
 }
 
 /** A stable key for (listing, content, profile): sha256 hex of its parts. */

@@ -1,0 +1,246 @@
+/**
+ * Pipeline bench (measured side by side in one run, against the fake model at a fixed 200 ms
+ * latency, model concurrency 16 per executor or worker):
+ * - local executor throughput (ideal 80 listings/s);
+ * - BullMQ with one `threatdraft worker` process (ideal 80/s) and with two (ideal 160/s: ≥ 1.8×);
+ * - an unchanged rerun of 2,000 listings against the first run's time (≤ 10%);
+ * - peak RSS of a child process running 10,000 listings through the local executor (< 400 MB).
+ * Needs `npm run build` (workers run `node bin/threatdraft.js worker`) and a Redis (REDIS_URL,
+ * else 127.0.0.1:6379).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import type { Listing } from '../schemas/listing.js';
+import { BullExecutor } from '../queues/executor.js';
+import { prefixesFor } from '../queues/names.js';
+import { createRulesAssessor } from '../src/assess/rules/assess.js';
+import { loadEnv } from '../src/config.js';
+import { computeContentHash } from '../src/crawl/extract.js';
+import { startFakeOpenAI } from '../src/fake-openai/server.js';
+import { profileOf } from '../src/pipeline/profile.js';
+import { LocalExecutor, runPipeline, type Executor } from '../src/pipeline/run.js';
+import { assessorFactory } from '../src/pipeline/wiring.js';
+import { createFileStore } from '../src/store/file-store.js';
+import { createMemoryStore } from '../src/store/memory-store.js';
+import { RedisStore } from '../src/store/redis-store.js';
+import type { Store } from '../src/store/store.js';
+import type { BenchResult } from './types.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** The package root, from `bench/` (tsx) or `dist/bench/` (compiled). */
+const ROOT = resolve(HERE, HERE.endsWith(join('dist', 'bench')) ? '../..' : '..');
+const LATENCY_MS = 200;
+const CONCURRENCY = 16;
+const IDEAL_PER_SECOND = (CONCURRENCY * 1000) / LATENCY_MS;
+
+/** A synthetic listing (no crawl): distinct text per index and batch, a real content hash. */
+function syntheticListing(i: number, batch: string): Listing {
+  const id = `bench-${batch}-${String(i).padStart(5, '0')}`;
+  const base = {
+    id,
+    sourceId: 'bench',
+    url: `https://directory.example/agents/${id}`,
+    fetchedAt: '2026-01-01T00:00:00.000Z',
+    title: `Bench agent ${i}`,
+    summary: 'An autonomous agent that plans tasks and calls tools.',
+    text: `Bench agent ${i} plans multi-step tasks on its own, calls a shell and a browser, and keeps long-term memory in a vector database. Batch ${batch}.`,
+    truncated: false,
+    fields: { capabilities: ['shell', 'browser', 'memory'], metadata: {}, repositories: [], category: null },
+  };
+  return { ...base, contentHash: computeContentHash(base) };
+}
+
+async function seed(store: Store, count: number, batch: string): Promise<void> {
+  for (let i = 0; i < count; i += 200) {
+    await Promise.all(
+      Array.from({ length: Math.min(200, count - i) }, (_, k) => store.listings.put(syntheticListing(i + k, batch))),
+    );
+  }
+}
+
+async function timed(executor: Executor, store: Store, profile: Parameters<typeof runPipeline>[0]['profile']) {
+  const started = performance.now();
+  const summary = await runPipeline({ executor, store, profile });
+  const ms = performance.now() - started;
+  if (summary.failed > 0) throw new Error(`bench run failed ${summary.failed} listings: ${summary.failures[0]?.reason ?? ''}`);
+  return { ms, summary };
+}
+
+function startWorker(env: NodeJS.ProcessEnv, namespace: string): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'bin', 'threatdraft.js'), 'worker', '--concurrency', String(CONCURRENCY), '--namespace', namespace],
+    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  return new Promise((resolveReady, reject) => {
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('ready')) resolveReady(child);
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited ${code}: ${stderr.slice(0, 500)}`)));
+  });
+}
+
+function stopWorker(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    child.removeAllListeners('exit');
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+  });
+}
+
+async function deletePrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 3 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** BullMQ throughput with `workers` worker processes over `count` listings. */
+async function bullThroughput(url: string, env: NodeJS.ProcessEnv, workers: number, count: number): Promise<number> {
+  const namespace = `tdbench-${randomUUID()}`;
+  const store = new RedisStore({ url, prefix: prefixesFor(namespace).store });
+  const children: ChildProcess[] = [];
+  const executor = new BullExecutor({ redisUrl: url, namespace, store });
+  try {
+    await seed(store, count, 'bull');
+    for (let i = 0; i < workers; i += 1) children.push(await startWorker({ ...env, REDIS_URL: url }, namespace));
+    const { profile } = await assessorFactory({ env: loadEnv(env) })('openai');
+    const { ms, summary } = await timed(executor, store, profile);
+    if (summary.assessed !== count) throw new Error(`expected ${count} assessed, got ${summary.assessed}`);
+    return count / (ms / 1000);
+  } finally {
+    await Promise.all(children.map(stopWorker));
+    await executor.close();
+    await store.close();
+    await deletePrefix(url, `${namespace}:`);
+  }
+}
+
+/** Child mode: 10,000 listings through the local executor on a file store; prints peak RSS in bytes. */
+async function rssChild(root: string, count: number): Promise<void> {
+  const store = createFileStore({ root, fsync: false });
+  await seed(store, count, 'rss');
+  const assessor = createRulesAssessor();
+  const executor = new LocalExecutor({ store, assessor, modelConcurrency: CONCURRENCY });
+  const summary = await runPipeline({ executor, store, profile: profileOf(assessor) });
+  await store.close();
+  process.stdout.write(`${JSON.stringify({ assessed: summary.assessed, failed: summary.failed, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
+}
+
+async function rssInChild(count: number): Promise<{ maxRssBytes: number; assessed: number }> {
+  const root = mkdtempSync(join(tmpdir(), 'threatdraft-bench-rss-'));
+  const self = fileURLToPath(import.meta.url);
+  const args = self.endsWith('.ts') ? ['--import', 'tsx', self] : [self];
+  try {
+    const child = spawn(process.execPath, [...args, '--rss-child', root, String(count)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const code = await new Promise<number | null>((done) => child.once('exit', done));
+    if (code !== 0) throw new Error(`rss child exited ${code}: ${err.slice(0, 500)}`);
+    return JSON.parse(out.trim().split('\n').at(-1) as string) as { maxRssBytes: number; assessed: number };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** Runs the pipeline bench. */
+export async function bench(): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  const fake = await startFakeOpenAI({ latencyMs: LATENCY_MS });
+  const env = { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'bench-key', LOG_LEVEL: 'silent' };
+  const url = process.env['REDIS_URL']?.trim() || 'redis://127.0.0.1:6379';
+  try {
+    // Local executor, memory store: the executor and the model, nothing else.
+    {
+      const store = createMemoryStore();
+      const count = 480;
+      await seed(store, count, 'local');
+      const { assessor, profile } = await assessorFactory({ env: loadEnv(env) })('openai');
+      const { ms } = await timed(new LocalExecutor({ store, assessor, modelConcurrency: CONCURRENCY }), store, profile);
+      const rate = count / (ms / 1000);
+      results.push({
+        name: `pipeline local executor, ${LATENCY_MS} ms model, concurrency ${CONCURRENCY}`,
+        value: Math.round(rate * 10) / 10,
+        unit: 'listings/s',
+        target: `>= ${0.9 * IDEAL_PER_SECOND} (90% of ${IDEAL_PER_SECOND})`,
+        ok: rate >= 0.9 * IDEAL_PER_SECOND,
+      });
+    }
+
+    const one = await bullThroughput(url, env, 1, 480);
+    results.push({
+      name: `pipeline bullmq, 1 worker process, concurrency ${CONCURRENCY}`,
+      value: Math.round(one * 10) / 10,
+      unit: 'listings/s',
+      target: `>= ${0.9 * IDEAL_PER_SECOND} (90% of ${IDEAL_PER_SECOND})`,
+      ok: one >= 0.9 * IDEAL_PER_SECOND,
+    });
+    const two = await bullThroughput(url, env, 2, 960);
+    results.push({
+      name: 'pipeline bullmq, 2 worker processes vs 1 (throughput ratio)',
+      value: Math.round((two / one) * 100) / 100,
+      unit: '×',
+      target: '>= 1.8',
+      ok: two / one >= 1.8,
+    });
+
+    // Unchanged rerun: the default file store, 2,000 listings, first run against the model.
+    {
+      const root = mkdtempSync(join(tmpdir(), 'threatdraft-bench-rerun-'));
+      try {
+        const store = createFileStore({ root });
+        await seed(store, 2000, 'rerun');
+        const { assessor, profile } = await assessorFactory({ env: loadEnv(env), cache: store.cache })('openai');
+        const executor = new LocalExecutor({ store, assessor, modelConcurrency: CONCURRENCY });
+        const first = await timed(executor, store, profile);
+        const rerun = await timed(executor, store, profile);
+        if (rerun.summary.unchanged !== 2000) throw new Error(`rerun found ${rerun.summary.unchanged} unchanged, expected 2000`);
+        const share = rerun.ms / first.ms;
+        results.push({
+          name: `pipeline unchanged rerun of 2,000 (first ${(first.ms / 1000).toFixed(1)} s, rerun ${(rerun.ms / 1000).toFixed(2)} s)`,
+          value: Math.round(share * 1000) / 10,
+          unit: '% of first run',
+          target: '<= 10',
+          ok: share <= 0.1,
+        });
+        await store.close();
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    }
+
+    const rss = await rssInChild(10_000);
+    const mb = rss.maxRssBytes / (1024 * 1024);
+    results.push({
+      name: `pipeline peak RSS, 10,000 listings, local executor (child, ${rss.assessed} assessed)`,
+      value: Math.round(mb),
+      unit: 'MB',
+      target: '< 400',
+      ok: mb < 400 && rss.assessed === 10_000,
+    });
+  } finally {
+    await fake.close();
+  }
+  return results;
+}
+
+if (process.argv[2] === '--rss-child' && process.argv[3] !== undefined) {
+  await rssChild(process.argv[3], Number(process.argv[4] ?? 10_000));
+}
