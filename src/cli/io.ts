@@ -15,6 +15,17 @@ export function humanOutput(io: Io, json: boolean | undefined): boolean {
   return !json && io.stdout.isTTY === true;
 }
 
+/**
+ * Makes a closed stdout (`threatdraft drafts list | head`) end the process quietly: without a
+ * listener, Node turns EPIPE into an unhandled 'error' event and a stack trace.
+ */
+export function exitQuietlyOnBrokenPipe(stream: NodeJS.WritableStream, exit: (code: number) => void = process.exit): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    else throw error;
+  });
+}
+
 /** Writes one JSON object as one line. */
 export function writeJsonLine(io: Io, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value)}\n`);
