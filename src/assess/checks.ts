@@ -11,6 +11,14 @@ import type { Listing } from '../../schemas/listing.js';
 export const UNCERTAIN_PREFIX = 'Not certain from the listing — ';
 
 /**
+ * A layer text without its leading "Not certain from the listing —", for renderers that show the
+ * tag themselves (checks put it into the text, so adding it again would print it twice).
+ */
+export function stripUncertainPrefix(text: string): string {
+  return text.replace(/^\s*not certain from the listing\b\s*[—–:-]?\s*/i, '');
+}
+
+/**
  * Instruction-like text that has no business in a listing: override requests, role or system-prompt
  * claims, chat-template tokens, and demands about how to score. Matched case-insensitively on
  * whitespace-normalised text.

@@ -1,6 +1,7 @@
 /** HTML for the static site and the review preview (pure): the report article, an agent page, the index. */
 import type { PublishedAgent, PublishedIndex } from '../../schemas/published.js';
 import { SEVERITIES } from '../../schemas/score.js';
+import { stripUncertainPrefix } from '../assess/checks.js';
 import { day, h, join, safeHttpUrl, type HtmlEscapedString } from './html.js';
 import { radarSvg } from './radar.js';
 
@@ -38,7 +39,7 @@ export function reportArticle(agent: PublishedAgent): HtmlEscapedString {
   );
   const layers = agent.layers.map(
     (layer) => h`<section class="layer${layer.certain ? ' certain' : ''}" data-layer="${layer.layer}"><h3>L${layer.layer} ${layer.name}</h3>
-<p>${layer.certain ? '' : h`<span class="uncertain-tag">${NOT_CERTAIN}</span> `}${layer.text}</p>${
+<p>${layer.certain ? '' : h`<span class="uncertain-tag">${NOT_CERTAIN}</span> `}${layer.certain ? layer.text : stripUncertainPrefix(layer.text)}</p>${
       layer.threats.length > 0 ? h`<p class="threats">Threats: ${layer.threats.join(', ')}</p>` : ''
     }</section>`,
   );

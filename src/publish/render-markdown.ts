@@ -1,5 +1,6 @@
 /** Markdown for one published report (pure); listing and model text is escaped so it renders as text. */
 import type { PublishedAgent } from '../../schemas/published.js';
+import { stripUncertainPrefix, UNCERTAIN_PREFIX } from '../assess/checks.js';
 import { day } from './html.js';
 import { formulaText } from './render-html.js';
 
@@ -37,7 +38,7 @@ export function agentMarkdown(agent: PublishedAgent): string {
     ...agent.layers.flatMap((layer) => [
       `### L${layer.layer} ${md(layer.name)}`,
       '',
-      `${layer.certain ? '' : 'Not certain from the listing — '}${md(layer.text)}`,
+      `${layer.certain ? '' : UNCERTAIN_PREFIX}${md(layer.certain ? layer.text : stripUncertainPrefix(layer.text))}`,
       ...(layer.threats.length > 0 ? ['', `Threats: ${layer.threats.map(md).join(', ')}`] : []),
       '',
     ]),

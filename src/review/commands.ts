@@ -3,6 +3,7 @@
  * command definitions). They open the store, call the ReviewService and print JSON lines or text.
  */
 import type { Draft } from '../../schemas/draft.js';
+import { stripUncertainPrefix, UNCERTAIN_PREFIX } from '../assess/checks.js';
 import { LISTING_FACTOR_KEYS, LISTING_FACTORS } from '../../schemas/factors.js';
 import { humanOutput, table, writeJsonLine, type Io } from '../cli/io.js';
 import { loadEnv } from '../config.js';
@@ -85,7 +86,7 @@ function describeDraft(draft: Draft, title: string): string {
     draft.assessment.summary,
     `AIVSS ${draft.score.score.toFixed(1)} ${draft.score.severity} (C ${draft.score.cvssBase}, ΣF ${draft.score.factorSum}, AARS ${draft.score.aars}, ThM ${draft.score.thm}, MF ${draft.score.mf ?? '—'})`,
     table(factors),
-    ...draft.assessment.layers.map((l) => `L${l.layer} ${l.certain ? '' : 'Not certain from the listing — '}${l.text}`),
+    ...draft.assessment.layers.map((l) => `L${l.layer} ${l.certain ? l.text : UNCERTAIN_PREFIX + stripUncertainPrefix(l.text)}`),
     `Warnings: ${draft.checks.warnings.length === 0 ? 'none' : draft.checks.warnings.map((w) => w.code).join(', ')}`,
   ].join('\n');
 }

@@ -41,6 +41,21 @@ describe('threatdraft drafts', () => {
     expect((await run(['drafts', 'list', '--status', 'nope', '--data', data])).code).toBe(2);
   });
 
+  it('shows a draft on a TTY with "Not certain from the listing" once per uncertain layer', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'td-drafts-'));
+    const store = new FileStore({ root: data });
+    await store.listings.put(createListing());
+    const base = createAssessment();
+    const layers = base.layers.map((l) => (l.certain ? l : { ...l, text: `Not certain from the listing — ${l.text}` }));
+    await store.drafts.save(createDraft({ assessment: { ...base, layers } }), null);
+    await store.close();
+    const io = captureIo({ tty: true });
+    expect(await main(['drafts', 'show', 'acme-ops-agent.r1', '--data', data], io)).toBe(0);
+    const uncertain = layers.filter((l) => !l.certain).length;
+    expect(uncertain).toBeGreaterThan(0);
+    expect(io.out().match(/Not certain from the listing/g)?.length).toBe(uncertain);
+  });
+
   it('shows a draft as JSON', async () => {
     const { data } = await seeded();
     const shown = await run(['drafts', 'show', 'acme-ops-agent.r1', '--data', data, '--json']);

@@ -151,6 +151,20 @@ describe('publish', () => {
     expect(page).not.toMatch(/<script/);
   });
 
+  it('shows "Not certain from the listing" once per uncertain layer when the text already carries it, as checks write it', () => {
+    const listing = createListing();
+    const base = createAssessment();
+    const layers = base.layers.map((l) => (l.certain ? l : { ...l, text: `Not certain from the listing — ${l.text}` }));
+    const draft = createDraft({ status: 'published', assessment: { ...base, layers }, reviews: [approve('2025-02-01T10:00:00.000Z')] });
+    const files = buildSite([draft], new Map([[listing.id, listing]]));
+    const uncertain = layers.filter((l) => !l.certain).length;
+    expect(uncertain).toBeGreaterThan(0);
+    for (const path of ['agents/acme-ops-agent/index.html', 'agents/acme-ops-agent/index.md']) {
+      const text = files.get(path)!.toString();
+      expect(text.match(/Not certain from the listing —/g)?.length, path).toBe(uncertain);
+    }
+  });
+
   it('refuses to replace a non-empty directory that is not a site, and keeps its files', async () => {
     const store = await seeded();
     const out = mkdtempSync(join(tmpdir(), 'td-pub-'));
