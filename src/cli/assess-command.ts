@@ -73,6 +73,8 @@ function checkBody(input: string, bytes: Uint8Array): string {
 }
 
 async function readHtmlFile(input: string): Promise<{ html: string; url: string }> {
+  // `ftp://…` or `file://…` would otherwise be looked up as a relative path and reported missing.
+  if (/^[a-z][a-z\d+.-]*:\/\//i.test(input)) throw bad(input, 'E_INPUT', 'only http(s) URLs and file paths can be assessed');
   const path = resolve(input);
   let size: number;
   try {
@@ -105,8 +107,10 @@ async function fetchHtml(input: string, fetcher: Fetcher): Promise<{ html: strin
     if (error instanceof InputError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     const code = error instanceof ThreatdraftError ? error.code : 'E_FETCH';
+    // The guard's advice names the source-config field; here the switch is a flag.
+    const advice = code === 'E_SSRF' ? reason.replace(/; set allowPrivateNetwork on the source.*$/, '; pass --allow-private-network to allow it') : reason;
     // Every fetch failure of a named input is bad input for this command: the user gave the URL.
-    throw bad(input, code, `cannot fetch (${reason})`);
+    throw bad(input, code, `cannot fetch (${advice})`);
   }
 }
 

@@ -108,7 +108,17 @@ describe('threatdraft assess', () => {
     expect(result.stderr).toContain('looks like a PDF document');
     expect(result.stderr).toContain(`${bad[5]!}: no such file`);
     expect(result.stderr).toContain(`${unreachable}: cannot fetch`);
+    // The advice names this command's flag, not the source-config field.
+    expect(result.stderr).toContain('pass --allow-private-network');
+    expect(result.stderr).not.toContain('allowPrivateNetwork');
     expect(result.lines.at(-1)).toEqual({ inputs: 9, assessed: 2, failed: 7 });
+  });
+
+  it('names an unsupported URL scheme instead of reporting it as a missing file', async () => {
+    const result = await run(['assess', 'ftp://agents.example/listing.html', '--json']);
+    expect(result.code).toBe(2);
+    expect(result.lines[0]).toMatchObject({ input: 'ftp://agents.example/listing.html', error: { code: 'E_INPUT' } });
+    expect(result.stderr).toContain('only http(s) URLs and file paths');
   });
 
   it('fetches a URL input when private networks are allowed, and names a closed port as unreachable', async () => {
