@@ -42,11 +42,11 @@ const LAYER_GAPS: Readonly<Record<LayerNumber, string>> = {
 };
 
 const DEFAULT_THREATS: Readonly<Record<LayerNumber, readonly string[]>> = {
-  1: ['prompt injection', 'jailbreak'],
+  1: ['prompt injection', 'jailbreak', 'hallucinated or toxic output'],
   2: ['data poisoning', 'data exfiltration'],
-  3: ['tool misuse'],
-  4: ['credential exposure', 'host compromise'],
-  5: ['missing monitoring'],
+  3: ['tool misuse', 'API abuse', 'input validation flaws'],
+  4: ['credential exposure', 'host compromise', 'supply-chain compromise'],
+  5: ['no observability', 'malicious actions unnoticed', 'silent data exfiltration', 'no content moderation'],
   6: ['unclear access control'],
   7: ['untrusted third-party components'],
 };
@@ -169,6 +169,46 @@ function summaryFor(listing: Listing, factors: Record<ListingFactorKey, FactorAs
   ).slice(0, 1500);
 }
 
+/**
+ * Public proof-of-concept attacks (direct and indirect prompt injection, tool and memory poisoning)
+ * exist for every LLM-driven or tool-using agent; a listing alone cannot show attacks in the wild.
+ */
+function maturityFor(fired: readonly FiredSignal[]): Assessment['exploitMaturity'] {
+  const known = fired.filter(({ signal }) => signal.poc === true).map(({ signal }) => signal.id);
+  const agentic = capabilitySignals(fired)
+    .map(({ signal }) => signal.id)
+    .filter((id) => !known.includes(id));
+  if (known.length + agentic.length === 0) {
+    return { value: 'unreported', rationale: 'The listing describes no LLM-driven or tool-using capability with known public exploits.' };
+  }
+  const named = [
+    ...(known.length > 0 ? [`capability classes with published proof-of-concept attacks: ${known.join(', ')}`] : []),
+    ...(agentic.length > 0 ? [`agentic capabilities that prompt-injection proofs of concept target: ${agentic.join(', ')}`] : []),
+  ];
+  return {
+    value: 'poc',
+    rationale: `Proof of concept: ${named.join('; ')}. A listing cannot establish attacks in the wild, so not "attacked".`.slice(0, 1200),
+  };
+}
+
+/**
+ * Only preventive controls on the exploit path count (human approval, read-only scope, guardrails);
+ * logs, monitoring and certifications detect or attest after the fact and are named but not counted.
+ */
+function mitigationFor(fired: readonly FiredSignal[]): Assessment['mitigation'] {
+  const preventive = fired.filter(({ signal }) => signal.mitigates === true);
+  const detective = fired.filter(({ signal }) => signal.mitigates !== true && (signal.grounds.includes(5) || signal.grounds.includes(6)));
+  const value = preventive.length >= 3 ? 'strong' : preventive.length >= 1 ? 'partial' : 'none';
+  const stated = preventive.map(({ signal, quotes }) => `${signal.id} (“${quoteShort(quotes[0] ?? '')}”)`);
+  const noted = detective.map(({ signal }) => signal.id);
+  const rationale =
+    (preventive.length > 0
+      ? `${preventive.length} preventive control(s) stated: ${stated.join('; ')}.`
+      : 'The listing states no preventive control on the exploit path (human approval, read-only scope, guardrail).') +
+    (noted.length > 0 ? ` Not counted, since they detect or attest rather than prevent: ${noted.join(', ')}.` : '');
+  return { value, rationale: rationale.slice(0, 1200) };
+}
+
 /** Assesses one listing with the signal table (pure, synchronous, deterministic). */
 export function assessWithRules(listing: Listing, table: readonly Signal[] = SIGNALS): Assessment {
   const fired = matchSignals(candidateSentences(listing), table);
@@ -181,27 +221,8 @@ export function assessWithRules(listing: Listing, table: readonly Signal[] = SIG
   const layers = LAYER_NUMBERS.map((layer) => layerFor(layer, name, fired));
   const cvss = buildCvss(fired);
 
-  const pocSignals = fired.filter(({ signal }) => signal.poc === true).map(({ signal }) => signal.id);
-  const exploitMaturity =
-    pocSignals.length > 0
-      ? {
-          value: 'poc' as const,
-          rationale: `Public proof-of-concept attacks (prompt injection into tools and generated actions) exist for this capability class: ${pocSignals.join(', ')}. A listing cannot establish attacks in the wild.`,
-        }
-      : {
-          value: 'unreported' as const,
-          rationale: 'The listing describes no LLM-driven or tool-using capability with known public exploits.',
-        };
-
-  const mitigating = fired.filter(({ signal }) => signal.mitigates === true);
-  const mitigationValue = mitigating.length >= 3 ? 'strong' : mitigating.length >= 1 ? 'partial' : 'none';
-  const mitigation = {
-    value: mitigationValue,
-    rationale:
-      mitigating.length > 0
-        ? `${mitigating.length} mitigating control(s) stated: ${mitigating.map(({ signal, quotes }) => `${signal.id} (“${quoteShort(quotes[0] ?? '')}”)`).join('; ')}.`
-        : 'The listing states no guardrail, human review, sandbox or compliance control.',
-  } as const;
+  const exploitMaturity = maturityFor(fired);
+  const mitigation = mitigationFor(fired);
 
   const uncertain = layers.filter((layer) => !layer.certain).length;
   return {

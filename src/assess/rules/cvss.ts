@@ -1,46 +1,79 @@
 /**
- * Builds the CVSS v4.0 base vector for the most plausible exploit path of an agent — indirect
- * prompt injection that drives its capabilities — from the fired signals' nudges (pure).
+ * Builds the CVSS v4.0 base vector for the most plausible exploit path of an agent — content an
+ * attacker controls (a prompt, a web page, a mail, another agent's message) steering what the agent
+ * can do — from the fired signals' nudges (pure). The vulnerable system is the agent and what it
+ * holds (VC/VI/VA); the systems it acts on with its tools and credentials are the subsequent
+ * systems (SC/SI/SA).
  */
 import type { Assessment } from '../../../schemas/assessment.js';
 import type { FiredSignal } from './match.js';
 import type { CvssNudge } from './signals.js';
 
 type Impact = 'H' | 'L' | 'N';
+type ImpactMetric = (typeof IMPACTS)[number];
 const RANK: Readonly<Record<Impact, number>> = { N: 0, L: 1, H: 2 };
 const IMPACTS = ['VC', 'VI', 'VA', 'SC', 'SI', 'SA'] as const;
 
 /** The starting point: a network-reachable assistant whose output a user acts on (low C/I impact). */
-const START: Readonly<Record<(typeof IMPACTS)[number], Impact>> = { VC: 'L', VI: 'L', VA: 'N', SC: 'N', SI: 'N', SA: 'N' };
+const START: Readonly<Record<ImpactMetric, Impact>> = { VC: 'L', VI: 'L', VA: 'N', SC: 'N', SI: 'N', SA: 'N' };
 
-/** The vector and a rationale naming the signals that moved each metric. */
+/** Ids of the fired signals whose nudge sets `key` to `value`. */
+function saying(fired: readonly FiredSignal[], key: 'AV' | 'AT' | 'UI', value: string): string[] {
+  return fired.filter(({ signal }) => signal.cvss?.[key] === value).map(({ signal }) => signal.id);
+}
+
+function raise(impacts: Record<ImpactMetric, Impact>, wanted: CvssNudge['impact'], moved: string[]): void {
+  for (const metric of IMPACTS) {
+    const value = wanted?.[metric];
+    if (value !== undefined && RANK[value] > RANK[impacts[metric]]) {
+      impacts[metric] = value;
+      moved.push(`${metric}:${value}`);
+    }
+  }
+}
+
+/** The vector and a rationale naming the signals that set each metric. */
 export function buildCvss(fired: readonly FiredSignal[]): Assessment['cvss'] {
   const impacts = { ...START };
   const movedBy: string[] = [];
+  // An exfiltration channel (outbound tools, messages, fetches) is what turns held data into a leak.
+  const channels = fired.filter(({ signal }) => signal.cvss?.channel === true).map(({ signal }) => signal.id);
   for (const { signal } of fired) {
-    const nudge: CvssNudge = signal.cvss ?? {};
     const moved: string[] = [];
-    for (const metric of IMPACTS) {
-      const wanted = nudge[metric];
-      if (wanted !== undefined && RANK[wanted] > RANK[impacts[metric]]) {
-        impacts[metric] = wanted;
-        moved.push(`${metric}:${wanted}`);
-      }
-    }
+    raise(impacts, signal.cvss?.impact, moved);
+    if (channels.length > 0) raise(impacts, signal.cvss?.withChannel, moved);
     if (moved.length > 0) movedBy.push(`${signal.id} → ${moved.join(' ')}`);
   }
-  const ids = new Set(fired.map(({ signal }) => signal.id));
-  const wantsLocal = fired.some(({ signal }) => signal.cvss?.AV === 'L');
-  const networked = ids.has('hosted-service') || ids.has('tool-integrations') || ids.has('web-research') || ids.has('mcp-tools');
-  const av = wantsLocal && !networked ? 'L' : 'N';
-  const ui = fired.some(({ signal }) => signal.cvss?.UI === 'N') ? 'N' : fired.some(({ signal }) => signal.cvss?.UI === 'A') ? 'A' : 'P';
-  const vector =
-    `CVSS:4.0/AV:${av}/AC:L/AT:N/PR:N/UI:${ui}` +
-    IMPACTS.map((metric) => `/${metric}:${impacts[metric]}`).join('');
+
+  const local = saying(fired, 'AV', 'L');
+  const networked = saying(fired, 'AV', 'N');
+  const av = local.length > 0 && networked.length === 0 ? 'L' : 'N';
+  const component = saying(fired, 'AT', 'P');
+  const deployed = saying(fired, 'AT', 'N');
+  const at = component.length > 0 && deployed.length === 0 ? 'P' : 'N';
+  const unattended = saying(fired, 'UI', 'N');
+  const approving = saying(fired, 'UI', 'A');
+  const ui = unattended.length > 0 ? 'N' : approving.length > 0 ? 'A' : 'P';
+
+  const vector = `CVSS:4.0/AV:${av}/AC:L/AT:${at}/PR:N/UI:${ui}` + IMPACTS.map((metric) => `/${metric}:${impacts[metric]}`).join('');
+  const parts = [
+    av === 'L'
+      ? `AV:L because it runs only on the local machine (${local.join(', ')})`
+      : `AV:N because attacker content reaches it over the network${networked.length > 0 ? ` (${networked.join(', ')})` : ''}`,
+    at === 'P'
+      ? `AT:P because it is a component others deploy, so exposure depends on the integrator (${component.join(', ')})`
+      : 'AT:N',
+    'PR:N (planted content or an ordinary account suffices)',
+    ui === 'N'
+      ? `UI:N because untrusted content is processed with no user step (${unattended.join(', ')})`
+      : ui === 'A'
+        ? `UI:A because a human approves or takes over (${approving.join(', ')})`
+        : 'UI:P because a user has to submit or open the content',
+  ];
   const rationale =
-    `Most plausible path: content an attacker controls reaches the agent ${av === 'N' ? 'over the network' : 'on the local machine'} ` +
-    `(AV:${av}), ${ui === 'N' ? 'with no user step in between' : ui === 'A' ? 'with a human actively in the loop' : 'when a user submits it'} (UI:${ui}), ` +
-    `and steers what the agent can do. Starting from VC:L/VI:L (misleading or leaked output)` +
-    (movedBy.length > 0 ? `; raised by ${movedBy.join('; ')}.` : '; no capability signal raises the impact.');
+    `Most plausible path: content an attacker controls steers the agent. ${parts.join('; ')}. ` +
+    `Impacts start at VC:L/VI:L (misleading or leaked output)` +
+    (movedBy.length > 0 ? `; raised by ${movedBy.join('; ')}` : '; no capability signal raises them') +
+    (channels.length > 0 ? `. Exfiltration channel: ${channels.join(', ')}.` : '.');
   return { vector, rationale: rationale.slice(0, 1200) };
 }

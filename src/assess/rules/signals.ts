@@ -15,20 +15,26 @@
  */
 import type { LayerNumber, ListingFactorKey } from '../../../schemas/factors.js';
 
-/** CVSS v4.0 base metric values a signal can raise (the highest impact wins, see cvss.ts). */
-export interface CvssNudge {
-  /** Attack vector: L when the agent is said to run only locally. */
-  AV?: 'N' | 'L';
-  /** User interaction: N when untrusted content reaches the agent without a user step. */
-  UI?: 'N' | 'A';
-  VC?: 'L' | 'H';
-  VI?: 'L' | 'H';
-  VA?: 'L' | 'H';
-  SC?: 'L' | 'H';
-  SI?: 'L' | 'H';
-  SA?: 'L' | 'H';
-}
+type ImpactLevels = Partial<Record<'VC' | 'VI' | 'VA' | 'SC' | 'SI' | 'SA', 'L' | 'H'>>;
 
+/**
+ * How a signal shapes the CVSS v4.0 vector of the most plausible exploit path (see cvss.ts):
+ * impacts only ever rise (the highest wins); AV, AT and UI are decided by which signals ask for what.
+ */
+export interface CvssNudge {
+  /** Attack vector: L when the agent is said to run only locally; N when it takes network input (N wins). */
+  AV?: 'N' | 'L';
+  /** Attack requirements: P for a component others deploy (model, skill, protocol); N for a deployed service (N wins). */
+  AT?: 'N' | 'P';
+  /** User interaction: N when untrusted content reaches the agent without a user step (wins), A with a human approving. */
+  UI?: 'N' | 'A';
+  /** Impacts on the agent (V*) and on the systems it acts on (S*). */
+  impact?: ImpactLevels;
+  /** Impacts that apply only when some fired signal is an exfiltration channel (held data becomes leakable). */
+  withChannel?: ImpactLevels;
+  /** The agent can send data out (outbound tools, messages, fetches, code). */
+  channel?: boolean;
+}
 export interface Signal {
   /** Stable kebab-case id, named in rationales. */
   id: string;
@@ -97,8 +103,8 @@ export const SIGNALS: readonly Signal[] = [
     factors: { nonDeterminism: 0.25, opacityAndReflexivity: 0.25 },
     grounds: [],
     notes: { 1: 'it generates media from user prompts, so unsafe or deceptive output is a first-order risk' },
-    threats: { 1: ['safety filter bypass', 'deepfake or harmful output'], 2: ['upload-based poisoning'], 4: ['resource exhaustion'] },
-    cvss: { VI: 'L' },
+    threats: { 1: ['safety filter bypass', 'deepfake or harmful output'], 2: ['upload-based poisoning', 'exfiltration of private user images and assets'], 4: ['resource exhaustion', 'media file parsing exploits'] },
+    cvss: { impact: { VI: 'L' } },
   },
   {
     id: 'reasoning-model',
@@ -110,13 +116,23 @@ export const SIGNALS: readonly Signal[] = [
     threats: { 1: ['jailbreaks', 'fine-tuning alignment drift'] },
   },
   {
+    id: 'component',
+    label: 'is a component others integrate (model weights, library, protocol)',
+    patterns: [/\bfoundation model\b|\bopen[- ]weights?\b|\bmodel weights\b|\bSDK\b|\blibrary\b|\bprotocol for\b|\bframework for\b|\b(?:skill|plugin) (?:from|for)\b/i],
+    factors: {},
+    grounds: [],
+    notes: { 7: 'it reaches users through whoever integrates it' },
+    threats: { 7: ['supply-chain compromise of the component'] },
+    cvss: { AT: 'P' },
+  },
+  {
     id: 'deterministic-processing',
     label: 'processes deterministically, without a language model',
     patterns: [/\bdeterministic\b|\brather than LLMs?\b|\bcomputer-vision\b|\binpainting\b/i],
     factors: { nonDeterminism: -0.35, opacityAndReflexivity: -0.1 },
     grounds: [],
     notes: { 1: 'its processing is described as deterministic rather than generative' },
-    threats: { 1: ['adversarial media inputs'] },
+    threats: { 1: ['adversarial media inputs'], 4: ['media file parsing exploits'] },
   },
   {
     id: 'pass-through-gateway',
@@ -177,7 +193,7 @@ export const SIGNALS: readonly Signal[] = [
     label: 'executes code or shell commands',
     patterns: [
       /\bruns? (?:bash |shell |build |test |build and test )*commands\b/i,
-      /\bexecutes? (?:agent )?(?:code|commands|actions|scripts)\b|\bexecutes agent actions\b/i,
+      /\bexecutes? (?:[\w-]+ ){0,2}(?:code|commands|actions|scripts|modules)\b|\bexecutes agent actions\b/i,
       /\bcode nodes\b|\bwrites and runs\b|\bcode execution\b/i,
     ],
     factors: { autonomyOfAction: 0.35, dynamicToolUse: 0.45, selfModification: 0.1, goalDrivenPlanning: 0.1, contextualAwareness: 0.1 },
@@ -186,8 +202,44 @@ export const SIGNALS: readonly Signal[] = [
       3: 'it executes code or commands as part of its work',
       4: 'code runs with whatever privileges the host grants, and no sandbox is stated',
     },
-    threats: { 3: ['arbitrary code execution'], 4: ['host compromise (no sandbox stated)'] },
-    cvss: { VC: 'H', VI: 'H', VA: 'H', SI: 'L' },
+    threats: { 3: ['arbitrary command execution'], 4: ['unsandboxed code execution', 'lateral movement from the host', 'supply-chain compromise via installed packages'] },
+    cvss: { impact: { VC: 'H', VI: 'H', VA: 'H', SI: 'L' }, channel: true },
+    poc: true,
+  },
+  {
+    id: 'offensive-security',
+    label: 'runs offensive security tooling against targets',
+    patterns: [/\bpenetration test\w*|\bpentest\w*|\bexploit (?:modules|tools|code)\b|\bred[- ]team\w*|\bvulnerability scann\w+|\bscanners\b/i],
+    factors: { dynamicToolUse: 0.2 },
+    grounds: [3],
+    notes: { 3: 'it runs attack tooling against other hosts', 4: 'its tools reach hosts beyond its own' },
+    threats: { 3: ['command execution against out-of-scope targets'], 4: ['attack tooling turned on the operator’s network'] },
+    cvss: { impact: { SC: 'H', SI: 'H', SA: 'H' }, channel: true },
+    poc: true,
+  },
+  {
+    id: 'browser-automation',
+    label: 'drives a web browser on the user’s behalf',
+    patterns: [/\bbrowser agent\b|\bcontrols? (?:a |the )?(?:real |headless )?(?:\w+ )?browser\b|\bnavigates? (?:any )?websites?\b|\bfills? (?:in )?(?:\w+ )?forms\b|\bclicks, types\b/i],
+    factors: { autonomyOfAction: 0.3, dynamicToolUse: 0.4, goalDrivenPlanning: 0.2, contextualAwareness: 0.2 },
+    grounds: [3],
+    notes: {
+      3: 'it clicks, types and submits forms in a real browser',
+      1: 'every page it visits is untrusted input to the model (indirect prompt injection)',
+    },
+    threats: { 1: ['indirect prompt injection via web pages'], 3: ['prompt injection from visited pages', 'unintended form submissions'], 6: ['session and credential misuse'] },
+    cvss: { impact: { SC: 'H', SI: 'H' }, UI: 'N', AV: 'N', channel: true },
+    poc: true,
+  },
+  {
+    id: 'self-modifying',
+    label: 'rewrites its own instructions or tools',
+    patterns: [/\b(?:rewrites|adjusts|modifies|updates|improves) (?:its own|itself)\b|\bnew (?:\w+ )?tools (?:that it|for itself)\b|\btools for itself\b/i],
+    factors: { selfModification: 0.6, autonomyOfAction: 0.15, goalDrivenPlanning: 0.15, opacityAndReflexivity: 0.15 },
+    grounds: [3],
+    notes: { 3: 'it changes its own prompt, parameters or tools between tasks', 1: 'its instructions drift with every self-rewrite' },
+    threats: { 3: ['self-modification persisting injected behaviour', 'malicious self-generated tools'], 1: ['alignment drift after self-rewrites'] },
+    cvss: { impact: { VI: 'H' }, UI: 'N' },
     poc: true,
   },
   {
@@ -198,20 +250,20 @@ export const SIGNALS: readonly Signal[] = [
     grounds: [],
     notes: { 3: 'it writes to files on the host', 2: 'it reads and writes project files' },
     threats: { 3: ['file overwrite via write tool'], 2: ['codebase poisoning'] },
-    cvss: { VI: 'H' },
+    cvss: { impact: { VI: 'H' } },
   },
   {
     id: 'mutates-infrastructure',
     label: 'changes live infrastructure or security controls',
     patterns: [
-      /\bmutates?\b|\bapplies and deletes\b|\bdeletes? (?:manifests|resources)\b/i,
+      /\bmutates?\b|\bapplies and (?:deletes|rolls back)\b|\bdeletes? (?:\w+ )?(?:manifests|resources)\b|\bscales? deployments\b|\brestarts? (?:pods|services)\b/i,
       /\bact on security tooling\b|\bfirewalls?\b|\bblock or approve\b|\bmerge gate\b|\bpre-merge gate\b/i,
     ],
     factors: { autonomyOfAction: 0.4, dynamicToolUse: 0.2, contextualAwareness: 0.15, goalDrivenPlanning: 0.1 },
     grounds: [3],
     notes: { 3: 'it can change production systems or gate decisions directly', 4: 'its actions reach live infrastructure' },
-    threats: { 3: ['unvalidated destructive changes'], 4: ['privilege inheritance', 'lateral movement'] },
-    cvss: { VI: 'H', VA: 'H', SI: 'H', SA: 'L' },
+    threats: { 3: ['unvalidated destructive changes'], 4: ['privilege escalation via inherited roles', 'lateral movement'] },
+    cvss: { impact: { VI: 'H', VA: 'H', SI: 'H', SA: 'H' } },
     poc: true,
   },
   {
@@ -224,19 +276,19 @@ export const SIGNALS: readonly Signal[] = [
     factors: { autonomyOfAction: 0.3, dynamicToolUse: 0.2, goalDrivenPlanning: 0.15, dynamicIdentity: 0.1, contextualAwareness: 0.1 },
     grounds: [],
     notes: { 3: 'it sends messages or calls on the user’s behalf', 1: 'it acts on content from third parties (messages, calls), a channel for indirect prompt injection' },
-    threats: { 3: ['unauthorized sends or bookings'], 1: ['indirect prompt injection via messages'] },
-    cvss: { VI: 'H', SI: 'L', UI: 'N' },
+    threats: { 3: ['unauthorized sends or bookings', 'indirect injection via incoming replies'], 1: ['indirect prompt injection via messages'], 6: ['phishing or spam sent in the user’s name'] },
+    cvss: { impact: { VI: 'H', SI: 'L' }, UI: 'N', AV: 'N', channel: true },
     poc: true,
   },
   {
     id: 'financial-actions',
     label: 'mirrors trades or handles funds',
-    patterns: [/\bcopy trading\b|\bstrategy mirroring\b|\bexchange credentials\b|\bfund movement\b/i],
+    patterns: [/\bcopy trading\b|\bstrategy mirroring\b|\bexchange credentials\b|\bfund movement\b|\bplaces? (?:buy and sell |buy or sell )?orders\b|\bcompletes? checkout\b|\bpays? with\b|\b(?:credit|payment) card\b/i],
     factors: { autonomyOfAction: 0.35, goalDrivenPlanning: 0.2, dynamicToolUse: 0.15, contextualAwareness: 0.1 },
     grounds: [3],
     notes: { 3: 'it can act on financial accounts (copy trading)' },
-    threats: { 3: ['unauthorized fund movement via wallet APIs'] },
-    cvss: { VI: 'H', SI: 'H' },
+    threats: { 3: ['unauthorized fund movement via wallet APIs'], 6: ['payment fraud', 'payment credential misuse'] },
+    cvss: { impact: { VC: 'H', VI: 'H', SI: 'H' } },
   },
   {
     id: 'human-in-the-loop',
@@ -281,8 +333,8 @@ export const SIGNALS: readonly Signal[] = [
       3: 'it runs search and fetch tools in a loop',
       1: 'web pages it reads can carry indirect prompt injection',
     },
-    threats: { 1: ['indirect prompt injection via search results'], 2: ['poisoned web sources'], 3: ['SSRF via fetch tools'], 4: ['internal network scanning'] },
-    cvss: { UI: 'N' },
+    threats: { 1: ['indirect prompt injection via search results'], 2: ['poisoned web sources', 'indirect prompt injection from web content'], 3: ['SSRF via fetch tools'], 4: ['internal network scanning'] },
+    cvss: { UI: 'N', AV: 'N', channel: true },
     poc: true,
   },
   {
@@ -323,7 +375,7 @@ export const SIGNALS: readonly Signal[] = [
     factors: { dynamicToolUse: 0.2, contextualAwareness: 0.05 },
     grounds: [],
     notes: { 3: 'it calls external tools and services' },
-    threats: { 3: ['tool misuse'], 4: ['integration key exposure'] },
+    threats: { 3: ['tool misuse', 'API abuse'], 4: ['integration key exposure', 'API key storage'] },
     poc: true,
   },
   {
@@ -343,7 +395,7 @@ export const SIGNALS: readonly Signal[] = [
     grounds: [3],
     notes: { 3: 'it exposes or brokers tool calls (MCP)', 7: 'it connects model clients to third-party tool servers' },
     threats: { 3: ['tool misuse', 'malicious downstream server'], 7: ['tool poisoning from third-party servers'] },
-    cvss: { SC: 'L', SI: 'L' },
+    cvss: { impact: { SC: 'L', SI: 'L' }, AV: 'N', channel: true },
     poc: true,
   },
   {
@@ -376,8 +428,18 @@ export const SIGNALS: readonly Signal[] = [
     factors: { persistentMemory: 0.3, contextualAwareness: 0.1 },
     grounds: [],
     notes: { 2: 'it keeps records between sessions' },
-    threats: { 2: ['stored data exfiltration'] },
-    cvss: { VC: 'H' },
+    threats: { 2: ['stored data exfiltration', 'PII exposure from stored logs'] },
+    cvss: { withChannel: { VC: 'H' } },
+  },
+  {
+    id: 'agent-memory',
+    label: 'keeps long-term memory across sessions',
+    patterns: [/\blong-term memory\b|\bpersistent memory\b|\bmemory (?:that )?persists\b|\bpersists between runs\b|\bremembers\b|\bmemory of (?:past|previous|the)\b|\bacross sessions\b/i],
+    factors: { persistentMemory: 0.4, contextualAwareness: 0.1 },
+    grounds: [2],
+    notes: { 2: 'it keeps a long-term memory that later sessions trust' },
+    threats: { 2: ['memory poisoning', 'cross-session data leakage'] },
+    cvss: { impact: { VI: 'H' }, withChannel: { VC: 'H' } },
   },
   {
     id: 'learns-from-data',
@@ -386,7 +448,7 @@ export const SIGNALS: readonly Signal[] = [
     factors: { selfModification: 0.4, persistentMemory: 0.4, contextualAwareness: 0.15, opacityAndReflexivity: 0.1 },
     grounds: [2],
     notes: { 2: 'it learns from customer data, so its behaviour drifts with what it is fed', 1: 'continual training on customer data can reprogram the model' },
-    threats: { 2: ['fine-tuning data poisoning'], 1: ['model reprogramming'] },
+    threats: { 2: ['fine-tuning data poisoning'], 1: ['model reprogramming', 'malicious fine-tuning'] },
   },
   {
     id: 'retrieval',
@@ -395,7 +457,7 @@ export const SIGNALS: readonly Signal[] = [
     factors: { persistentMemory: 0.15, contextualAwareness: 0.15 },
     grounds: [2],
     notes: { 2: 'it answers from a retrieval store or knowledge base' },
-    threats: { 2: ['knowledge-base poisoning', 'unauthorized retrieval'] },
+    threats: { 2: ['knowledge-base poisoning', 'unauthorized retrieval'], 4: ['unauthorized vector database access'] },
   },
   {
     id: 'sensitive-data',
@@ -408,7 +470,7 @@ export const SIGNALS: readonly Signal[] = [
     grounds: [],
     notes: { 2: 'it handles sensitive personal or business data' },
     threats: { 2: ['PII exfiltration'] },
-    cvss: { VC: 'H', SC: 'L' },
+    cvss: { impact: { SC: 'L' }, withChannel: { VC: 'H' } },
   },
   {
     id: 'workspace-context',
@@ -421,7 +483,17 @@ export const SIGNALS: readonly Signal[] = [
     grounds: [],
     notes: { 2: 'it pulls the user’s files, logs or data into its context' },
     threats: { 2: ['source or log exfiltration', 'poisoned inputs'] },
-    cvss: { VC: 'H' },
+    cvss: { withChannel: { VC: 'H' } },
+  },
+  {
+    id: 'database-access',
+    label: 'queries relational databases',
+    patterns: [/\bSQL\b|\bPostgre\w*|\bMySQL\b|\bSQLite\b|\brelational databases?\b/i],
+    factors: {},
+    grounds: [],
+    notes: { 2: 'it reads and writes relational databases' },
+    threats: { 2: ['SQL injection through generated queries', 'bulk data exfiltration'] },
+    cvss: { withChannel: { VC: 'H' } },
   },
   {
     id: 'real-time-data',
@@ -436,21 +508,32 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'holds-credentials',
     label: 'holds credentials or API keys',
-    patterns: [/\bcredentials?\b|\bAPI keys?\b|\bsecrets\b|\bkubeconfig\b|\bOAuth\b|\btokens?\b/i],
+    patterns: [/\bcredentials?\b|\bAPI keys?\b|\bsecrets\b|\bkubeconfig\b|\bOAuth\b|\btokens?\b|\bpasswords\b/i],
     factors: { dynamicIdentity: 0.25, dynamicToolUse: 0.05 },
     grounds: [4],
     notes: { 4: 'it stores or uses credentials for other systems, which concentrates access in one place' },
-    threats: { 4: ['credential theft', 'credential concentration'], 6: ['missing authentication/authorization'] },
-    cvss: { SC: 'H' },
+    threats: { 4: ['credential theft', 'token theft', 'credential concentration'], 6: ['missing authentication/authorization', 'credential misuse'] },
+    cvss: { impact: { SC: 'H', SI: 'L' } },
+  },
+  {
+    id: 'delegates-credentials',
+    label: 'hands its credentials or tokens to other agents or services',
+    patterns: [/\b(?:passes|passing|delegates?|delegating|shares?|forwards?) (?:\w+ ){0,2}(?:OAuth |access |API )?(?:tokens|credentials|keys)\b/i],
+    factors: { dynamicIdentity: 0.3 },
+    grounds: [6],
+    notes: { 6: 'it passes delegated tokens to parties outside its control', 4: 'tokens leave the host it runs on' },
+    threats: { 6: ['token delegation abuse', 'agent impersonation'], 4: ['credential theft'] },
+    cvss: { impact: { VC: 'H', SC: 'H', SI: 'H' }, channel: true },
+    poc: true,
   },
   {
     id: 'inherited-permissions',
     label: 'acts with inherited permissions or roles',
-    patterns: [/\binherits?\b[\w ]{0,40}\bpermissions\b|\bRBAC\b|\bprivileges\b|\bon behalf of\b|\bprior authorizations?\b/i],
+    patterns: [/\binherits?\b[\w ]{0,40}\bpermissions\b|\bRBAC\b|\bprivileges\b|\bon behalf of\b|\bprior authorizations?\b|\bcluster-admin\b|\bservice account\b/i],
     factors: { dynamicIdentity: 0.35 },
     grounds: [],
     notes: { 6: 'it acts with permissions inherited from the user or host' },
-    threats: { 4: ['privilege inheritance'], 6: ['over-broad permissions'] },
+    threats: { 4: ['privilege inheritance', 'privilege escalation'], 6: ['over-broad permissions'] },
   },
   {
     id: 'decentralized-identity',
@@ -467,13 +550,13 @@ export const SIGNALS: readonly Signal[] = [
     label: 'coordinates several agents',
     patterns: [
       /\bmulti-agent\b|\bswarm\b|\bagent-to-agent\b|\bsubagents?\b|\bacross multiple (?:models and )?agents\b/i,
-      /\bmultiple subagents\b|\bspawns?\b[\w ]{0,20}\bagent\b|\bagents publish\b/i,
+      /\bmultiple subagents\b|\bspawns?\b[\w ]{0,20}\bagents?\b|\bagents publish\b|\bA2A\b|\bagent2agent\b|\bthird-party agents\b|\bagent registr(?:y|ies)\b|\bworker agents\b/i,
     ],
     factors: { multiAgentInteractions: 0.6, autonomyOfAction: 0.1, goalDrivenPlanning: 0.1, dynamicIdentity: 0.05 },
     grounds: [3],
     notes: { 3: 'it delegates work between several agents', 7: 'it trusts output from other agents' },
-    threats: { 3: ['insecure subagent dispatch', 'subagent output aggregation flaws'], 7: ['A2A trust abuse'] },
-    cvss: { SC: 'L', SI: 'L' },
+    threats: { 3: ['insecure subagent dispatch', 'subagent output aggregation flaws', 'A2A trust abuse'], 7: ['A2A trust abuse', 'malicious agent impersonation', 'cascading failures across agents'] },
+    cvss: { impact: { SC: 'H', SI: 'H' }, UI: 'N' },
   },
   {
     id: 'agent-protocol',
@@ -482,7 +565,8 @@ export const SIGNALS: readonly Signal[] = [
     factors: { multiAgentInteractions: 0.6, dynamicToolUse: 0.25, dynamicIdentity: 0.15 },
     grounds: [3],
     notes: { 3: 'agents negotiate protocols and capabilities with each other', 7: 'it is a shared protocol for an open agent ecosystem' },
-    threats: { 3: ['negotiation exploits'], 7: ['capability metadata tampering'] },
+    threats: { 2: ['capability metadata tampering'], 3: ['negotiation exploits', 'A2A trust abuse'], 7: ['capability metadata tampering', 'agent impersonation'] },
+    cvss: { impact: { SC: 'H', SI: 'H' }, UI: 'N', AT: 'P' },
   },
   {
     id: 'downstream-routing',
@@ -492,7 +576,7 @@ export const SIGNALS: readonly Signal[] = [
     grounds: [],
     notes: { 3: 'it forwards requests to downstream services it does not control' },
     threats: { 3: ['routing to malicious endpoints'], 4: ['downstream key exposure'] },
-    cvss: { SC: 'L' },
+    cvss: { impact: { SC: 'L' }, channel: true },
   },
   {
     id: 'model-routing',
@@ -520,7 +604,7 @@ export const SIGNALS: readonly Signal[] = [
     grounds: [],
     notes: { 2: 'it reads the user’s mail or calendar', 1: 'incoming mail is untrusted input to the model' },
     threats: { 1: ['indirect prompt injection via email'], 2: ['mailbox PII exfiltration'], 4: ['OAuth token exposure'] },
-    cvss: { VC: 'H', UI: 'N' },
+    cvss: { impact: { VC: 'H' }, UI: 'N', AV: 'N', channel: true },
   },
   {
     id: 'voice-agent',
@@ -529,7 +613,7 @@ export const SIGNALS: readonly Signal[] = [
     factors: { autonomyOfAction: 0.3, goalDrivenPlanning: 0.2, contextualAwareness: 0.15, dynamicToolUse: 0.1, nonDeterminism: 0.1 },
     grounds: [],
     notes: { 1: 'spoken input reaches the model directly (voice prompt injection)' },
-    threats: { 1: ['voice prompt injection', 'adversarial audio'] },
+    threats: { 1: ['voice prompt injection', 'adversarial audio'], 4: ['telephony fraud and attacks'] },
   },
   {
     id: 'conversational-assistant',
@@ -547,8 +631,8 @@ export const SIGNALS: readonly Signal[] = [
     factors: { dynamicToolUse: 0.25, contextualAwareness: 0.2, dynamicIdentity: 0.15, autonomyOfAction: 0.15 },
     grounds: [],
     notes: { 4: 'it operates on infrastructure configuration' },
-    threats: { 4: ['cluster-admin inheritance', 'container escape'] },
-    cvss: { SC: 'H', SI: 'H', SA: 'H' },
+    threats: { 1: ['prompt injection triggering destructive infrastructure changes'], 2: ['secrets and configuration leakage'], 4: ['cluster-admin inheritance', 'container escape', 'lateral movement'] },
+    cvss: { impact: { SC: 'H', SI: 'H', SA: 'H' } },
   },
   // ── Deployment ────────────────────────────────────────────────────────────────────────────
   {
@@ -567,7 +651,8 @@ export const SIGNALS: readonly Signal[] = [
     factors: {},
     grounds: [],
     notes: { 4: 'it is offered as a hosted service' },
-    threats: { 4: ['multi-tenant data exposure'] },
+    threats: { 4: ['multi-tenant data exposure', 'exposed endpoints'] },
+    cvss: { AV: 'N', AT: 'N' },
   },
   {
     id: 'local-deployment',
@@ -591,17 +676,23 @@ export const SIGNALS: readonly Signal[] = [
   },
   // ── Evaluation, observability, security ───────────────────────────────────────────────────
   {
-    id: 'monitoring',
-    label: 'has monitoring, guardrails or review checks',
-    patterns: [
-      /\banalytics dashboard\b|\btracking metrics\b|\bguardrail\b|\bdetecting injection\b|\bcounter-review\b/i,
-      /\bfreshness checks\b|\btags the skill as safe\b|\bmonitor(?:ing|s)?\b|\baudit log\w*\b/i,
-    ],
+    id: 'guardrails',
+    label: 'has guardrails or review checks on inputs and outputs',
+    patterns: [/\bguardrails?\b|\bdetecting injection\b|\bcounter-review\b|\btags the skill as safe\b|\bcontent filter\w*|\bmoderation\b/i],
     factors: {},
     grounds: [5],
-    notes: { 5: 'the listing describes some evaluation or monitoring' },
-    threats: { 5: ['detection blind spots'] },
+    notes: { 5: 'the listing describes guardrails or review checks' },
+    threats: { 5: ['guardrail bypass', 'detection blind spots'] },
     mitigates: true,
+  },
+  {
+    id: 'monitoring',
+    label: 'has monitoring, metrics or audit logs',
+    patterns: [/\banalytics dashboard\b|\btracking metrics\b|\bfreshness checks\b|\bmonitor(?:ing|s)?\b|\baudit log\w*|\btrace viewer\b|\blogs? each\b/i],
+    factors: {},
+    grounds: [5],
+    notes: { 5: 'the listing describes some monitoring or logging (it detects misuse after the fact; it does not prevent it)' },
+    threats: { 5: ['detection blind spots', 'malicious actions unnoticed until after the fact'] },
   },
   {
     id: 'compliance-claims',
@@ -611,7 +702,6 @@ export const SIGNALS: readonly Signal[] = [
     grounds: [6],
     notes: { 6: 'the listing claims compliance certifications' },
     threats: { 6: ['compliance claims not independently verified'] },
-    mitigates: true,
   },
 ];
 
