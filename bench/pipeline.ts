@@ -21,7 +21,6 @@ import { prefixesFor } from '../queues/names.js';
 import { createRulesAssessor } from '../src/assess/rules/assess.js';
 import { loadEnv } from '../src/config.js';
 import { computeContentHash } from '../src/crawl/extract.js';
-import { startFakeOpenAI } from '../src/fake-openai/server.js';
 import { profileOf } from '../src/pipeline/profile.js';
 import { LocalExecutor, runPipeline, type Executor } from '../src/pipeline/run.js';
 import { assessorFactory } from '../src/pipeline/wiring.js';
@@ -61,6 +60,17 @@ async function seed(store: Store, count: number, batch: string): Promise<void> {
       Array.from({ length: Math.min(200, count - i) }, (_, k) => store.listings.put(syntheticListing(i + k, batch))),
     );
   }
+}
+
+/** Warms up code paths, connections and workers on a few listings first (not timed). */
+async function warmUp(executor: Executor, store: Store, profile: Parameters<typeof runPipeline>[0]['profile']): Promise<void> {
+  const refs = [];
+  for (let i = 0; i < 2 * CONCURRENCY; i += 1) {
+    const listing = syntheticListing(i, `warm-${randomUUID().slice(0, 8)}`);
+    await store.listings.put(listing);
+    refs.push({ id: listing.id, contentHash: listing.contentHash });
+  }
+  await executor.assess(refs, profile, {});
 }
 
 async function timed(executor: Executor, store: Store, profile: Parameters<typeof runPipeline>[0]['profile']) {
@@ -117,9 +127,10 @@ async function bullThroughput(url: string, env: NodeJS.ProcessEnv, workers: numb
   const children: ChildProcess[] = [];
   const executor = new BullExecutor({ redisUrl: url, namespace, store });
   try {
-    await seed(store, count, 'bull');
     for (let i = 0; i < workers; i += 1) children.push(await startWorker({ ...env, REDIS_URL: url }, namespace));
     const { profile } = await assessorFactory({ env: loadEnv(env) })('openai');
+    await warmUp(executor, store, profile);
+    await seed(store, count, 'bull');
     const { ms, summary } = await timed(executor, store, profile);
     if (summary.assessed !== count) throw new Error(`expected ${count} assessed, got ${summary.assessed}`);
     return count / (ms / 1000);
@@ -160,10 +171,39 @@ async function rssInChild(count: number): Promise<{ maxRssBytes: number; assesse
   }
 }
 
+/**
+ * The fake model in its own process, so its CPU does not share an event loop with the executor
+ * under test (a real model server does not either).
+ */
+async function startFakeModelProcess(latencyMs: number): Promise<{ baseUrl: string; close(): Promise<void> }> {
+  const compiled = join(ROOT, 'dist', 'src', 'fake-openai', 'main.js');
+  const args = HERE.endsWith(join('dist', 'bench')) ? [compiled] : ['--import', 'tsx', join(ROOT, 'src', 'fake-openai', 'main.ts')];
+  const child = spawn(process.execPath, [...args, '--port', '0', '--latency-ms', String(latencyMs)], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const baseUrl = await new Promise<string>((resolveUrl, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line !== undefined) resolveUrl(line.trim());
+    });
+    child.once('exit', (code) => reject(new Error(`fake model exited ${code}`)));
+  });
+  return {
+    baseUrl,
+    close: () =>
+      new Promise<void>((done) => {
+        child.removeAllListeners('exit');
+        if (child.exitCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
 /** Runs the pipeline bench. */
 export async function bench(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
-  const fake = await startFakeOpenAI({ latencyMs: LATENCY_MS });
+  const fake = await startFakeModelProcess(LATENCY_MS);
   const env = { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'bench-key', LOG_LEVEL: 'silent' };
   const url = process.env['REDIS_URL']?.trim() || 'redis://127.0.0.1:6379';
   try {
@@ -173,6 +213,8 @@ export async function bench(): Promise<BenchResult[]> {
       const count = 480;
       await seed(store, count, 'local');
       const { assessor, profile } = await assessorFactory({ env: loadEnv(env) })('openai');
+      const warmStore = createMemoryStore();
+      await warmUp(new LocalExecutor({ store: warmStore, assessor, modelConcurrency: CONCURRENCY }), warmStore, profile);
       const { ms } = await timed(new LocalExecutor({ store, assessor, modelConcurrency: CONCURRENCY }), store, profile);
       const rate = count / (ms / 1000);
       results.push({

@@ -124,6 +124,8 @@ function unchangedOutput(current: Draft, attempts: number): AssessOutput {
  * crash between "save new" and "supersede old" repairs the state.
  */
 export async function supersedeOlder(store: Store, newest: Draft, now: () => Date): Promise<number> {
+  // Revision 1 has nothing older: skip the read (it is most of a first run's store traffic).
+  if (newest.revision <= 1) return 0;
   const older = await store.drafts.list({ listingId: newest.listingId, status: SUPERSEDABLE });
   let changed = 0;
   for (const draft of older) {
