@@ -5,15 +5,38 @@
 import { parseArgs } from 'node:util';
 import { startFakeOpenAI } from './server.js';
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string', default: '8089' },
-    'latency-ms': { type: 'string', default: '0' },
-    'api-key': { type: 'string' },
-    'fault-rate': { type: 'string', default: '0' },
-    seed: { type: 'string', default: '1' },
-  },
-});
+const USAGE = `Usage: node dist/src/fake-openai/main.js [--port 8089] [--latency-ms 0] [--api-key KEY] [--fault-rate 0] [--seed 1]
+A fake OpenAI-compatible chat-completions server on 127.0.0.1 for tests and demos (never a real model).
+  --port N          port, 0 picks a free one (default 8089); the base URL is printed on stdout
+  --latency-ms MS   delay before each answer (default 0)
+  --api-key KEY     answer 401 unless requests carry this key (default: any key)
+  --fault-rate R    share of requests, 0..1, answered with 429, 500, schema-breaking or truncated bodies
+  --seed N          seed of the fault sequence (default 1)
+`;
+
+// A typo or --help would otherwise end in an ERR_PARSE_ARGS stack trace.
+const parsed = (() => {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: 'string', default: '8089' },
+        'latency-ms': { type: 'string', default: '0' },
+        'api-key': { type: 'string' },
+        'fault-rate': { type: 'string', default: '0' },
+        seed: { type: 'string', default: '1' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    process.exit(2);
+  }
+})();
+const { values } = parsed;
+if (values.help === true) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 
 const numberOption = (name: string, raw: string): number => {
   const value = Number(raw);
