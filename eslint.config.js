@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const ioModules = ['node:fs', 'node:fs/promises', 'node:http', 'node:https', 'node:net', 'undici', 'openai', 'ioredis', 'bullmq'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'examples/**', 'test-artifacts/**', '.threatdraft/**', '.tmp-*/**', 'eslint.config.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'examples/**', 'test-artifacts/**', '.threatdraft/**', '.tmp-*/**', 'eslint.config.js', 'bin/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

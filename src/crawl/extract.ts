@@ -12,6 +12,7 @@ import { load } from 'cheerio';
 import type { CheerioAPI } from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import { createRequire } from 'node:module';
+import type * as GptTokenizer from 'gpt-tokenizer';
 import { parseHTML } from 'linkedom';
 import type { Listing, Repo } from '../../schemas/listing.js';
 import type { SourceConfig } from '../../schemas/source.js';
@@ -156,7 +157,7 @@ export function computeContentHash(parts: ContentHashParts): string {
 export function listingId(sourceId: string, normalizedUrl: string): string {
   const source = slugify(sourceId, 48) || 'source';
   const hash = createHash('sha256').update(`${sourceId}\n${normalizedUrl}`).digest('hex').slice(0, 12);
-  let segment = '';
+  let segment: string;
   try {
     const parsed = new URL(normalizedUrl);
     const segments = parsed.pathname.split('/').filter((part) => part !== '');
@@ -554,7 +555,7 @@ export function normalizeForMatch(value: string): string {
   return collapse(value).toLowerCase();
 }
 
-type Tokenizer = Pick<typeof import('gpt-tokenizer'), 'encode' | 'decode'>;
+type Tokenizer = Pick<typeof GptTokenizer, 'encode' | 'decode'>;
 let tokenizer: Tokenizer | undefined;
 
 /**
