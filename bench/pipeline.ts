@@ -226,6 +226,24 @@ export async function bench(): Promise<BenchResult[]> {
       });
     }
 
+    // The executor alone: an assessor that only waits the model latency (no HTTP, no parsing).
+    {
+      const store = createMemoryStore();
+      const count = 480;
+      await seed(store, count, 'sleep');
+      const rules = createRulesAssessor();
+      const sleeper = { id: rules.id, version: rules.version, assess: async (listing: Listing) => {
+        await new Promise((done) => setTimeout(done, LATENCY_MS));
+        return rules.assess(listing);
+      } };
+      const { ms } = await timed(new LocalExecutor({ store, assessor: sleeper, modelConcurrency: CONCURRENCY }), store, profileOf(sleeper));
+      results.push({
+        name: `pipeline local executor overhead (assessor = ${LATENCY_MS} ms sleep), concurrency ${CONCURRENCY}`,
+        value: Math.round((count / (ms / 1000)) * 10) / 10,
+        unit: 'listings/s',
+      });
+    }
+
     const one = await bullThroughput(url, env, 1, 480);
     results.push({
       name: `pipeline bullmq, 1 worker process, concurrency ${CONCURRENCY}`,
