@@ -59,5 +59,5 @@ export async function createAssessor(id: string, options: CreateAssessorOptions)
     timeoutMs: options.openai?.timeoutMs ?? options.env.THREATDRAFT_MODEL_TIMEOUT_MS,
     ...(options.openai?.maxAttempts === undefined ? {} : { maxAttempts: options.openai.maxAttempts }),
   });
-  return { assessor, identity: { model, promptId: `${prompt.id}.v${prompt.version}`, promptHash: prompt.hash } };
+  return { assessor, identity: { model, promptId: prompt.id, promptHash: prompt.hash } };
 }

@@ -4,6 +4,7 @@
  * retries per the attempt policy. Listings stream through in chunks, so memory stays flat for
  * any number of listings.
  */
+import { toError } from '../errors.js';
 import PQueue from 'p-queue';
 import type { Assessor } from '../assess/assessor.js';
 import type { Store } from '../store/store.js';
@@ -91,7 +92,7 @@ export async function runLocalAssess(
   const tally = emptyTally();
   const total = Array.isArray(refs) ? refs.length : Number.NaN;
   let done = 0;
-  let fatal: unknown;
+  let fatal: Error | undefined;
 
   const settle = (id: string, outcome: AssessProgress['outcome']): void => {
     done += 1;
@@ -125,7 +126,7 @@ export async function runLocalAssess(
         settle(ref.id, 'failed');
         return;
       }
-      fatal ??= thrown;
+      fatal ??= toError(thrown);
       queue.clear();
     }
   };

@@ -54,6 +54,8 @@ export interface FileStoreOptions {
   locks?: LockOptions;
   /** Temp files older than this, left by a crashed writer, are removed when a scan meets them. @default 600000 */
   tempMaxAgeMs?: number;
+  /** Parsed drafts kept in memory for repeated reads. @default 2000 */
+  draftCacheLimit?: number;
 }
 
 const DRAFT_FILE = /^r([1-9][0-9]{0,8})\.json$/;
@@ -102,14 +104,20 @@ export class FileStore implements Store {
   #fsync: boolean;
   #tempMaxAgeMs: number;
   #locks: FileLocks;
-  /** Parsed drafts keyed by path, reused while inode, size and mtime are unchanged (a rename makes a new inode). */
+  /**
+   * Parsed drafts keyed by path, reused while inode, size and mtime are unchanged (a rename makes a
+   * new inode). Bounded, least recently used out first, so a large directory does not hold every
+   * draft in memory.
+   */
   #draftCache = new Map<string, CachedDraft>();
+  #draftCacheLimit: number;
 
   constructor(options: FileStoreOptions = {}) {
     this.root = resolve(options.root ?? './.threatdraft');
     this.#fsync = options.fsync ?? true;
     this.#tempMaxAgeMs = options.tempMaxAgeMs ?? 600_000;
     this.#locks = new FileLocks(options.locks);
+    this.#draftCacheLimit = options.draftCacheLimit ?? 2_000;
     this.listings = this.#listingRepo();
     this.drafts = this.#draftRepo();
     this.audit = this.#auditLog();
@@ -193,6 +201,11 @@ export class FileStore implements Store {
    * Reads a draft file through the parse cache; null when absent. The stat comes before the read,
    * so a file replaced in between is cached under the older stat and simply read again next time.
    */
+  /** How many parsed drafts are held in memory (for tests of the bound). */
+  cachedDraftCount(): number {
+    return this.#draftCache.size;
+  }
+
   async #readDraftFile(path: string): Promise<Draft | null> {
     let info;
     try {
@@ -203,6 +216,8 @@ export class FileStore implements Store {
     }
     const cached = this.#draftCache.get(path);
     if (cached !== undefined && cached.ino === info.ino && cached.size === info.size && cached.mtimeMs === info.mtimeMs) {
+      this.#draftCache.delete(path);
+      this.#draftCache.set(path, cached);
       return structuredClone(cached.draft);
     }
     const text = await readFileOrNull(path);
@@ -216,7 +231,12 @@ export class FileStore implements Store {
         { where: path },
       );
     }
+    this.#draftCache.delete(path);
     this.#draftCache.set(path, { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs, draft });
+    if (this.#draftCache.size > this.#draftCacheLimit) {
+      const oldest = this.#draftCache.keys().next().value;
+      if (oldest !== undefined) this.#draftCache.delete(oldest);
+    }
     return structuredClone(draft);
   }
 

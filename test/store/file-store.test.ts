@@ -275,3 +275,23 @@ describe('openStore', () => {
     rmSync(root, { recursive: true, force: true });
   });
 });
+
+describe('FileStore draft parse cache', () => {
+  it('stays within its limit and still reads every draft right', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'td-cache-'));
+    const store = new FileStore({ root, fsync: false, draftCacheLimit: 3 });
+    try {
+      const ids: string[] = [];
+      for (let index = 0; index < 8; index += 1) {
+        const draft = makeDraft({ listingId: `cache-${index}` });
+        await store.drafts.save(draft, null);
+        ids.push(draft.id);
+      }
+      for (const id of [...ids, ...ids]) expect((await store.drafts.get(id))?.id).toBe(id);
+      expect(store.cachedDraftCount()).toBeLessThanOrEqual(3);
+    } finally {
+      await store.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -4,6 +4,7 @@
  * on BullMQ workers. Heavy modules load only when the command runs.
  */
 import { InputError, ThreatdraftError } from '../../errors.js';
+import type { Executor } from '../../pipeline/run.js';
 import type { Io } from '../io.js';
 import type { DefineCommand } from './types.js';
 
@@ -133,7 +134,7 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
     const { assessor, profile } = await assessorFor(assessorKind);
     const fetcherFor = (s: typeof runSource) => fetcherForSource(s, env.THREATDRAFT_CONTACT_URL);
 
-    let executor: import('../../pipeline/run.js').Executor;
+    let executor: Executor;
     if (queue.kind === 'bullmq') {
       const [{ BullExecutor }, { startWorkers }] = await Promise.all([
         import('../../../queues/executor.js'),
