@@ -244,7 +244,7 @@ export async function bench(): Promise<BenchResult[]> {
       });
     }
 
-    const one = await bullThroughput(url, env, 1, 480);
+    const one = await bullThroughput(url, env, 1, 960);
     results.push({
       name: `pipeline bullmq, 1 worker process, concurrency ${CONCURRENCY}`,
       value: Math.round(one * 10) / 10,
@@ -252,7 +252,7 @@ export async function bench(): Promise<BenchResult[]> {
       target: `>= ${0.9 * IDEAL_PER_SECOND} (90% of ${IDEAL_PER_SECOND})`,
       ok: one >= 0.9 * IDEAL_PER_SECOND,
     });
-    const two = await bullThroughput(url, env, 2, 960);
+    const two = await bullThroughput(url, env, 2, 1920);
     results.push({
       name: 'pipeline bullmq, 2 worker processes vs 1 (throughput ratio)',
       value: Math.round((two / one) * 100) / 100,

@@ -176,8 +176,10 @@ export class BullExecutor implements Executor {
     if (jobs.length === 0) return results;
     const pending = new Set(jobs.map((job) => job.jobId));
     let wake: () => void = () => {};
+    let lastProgressAt = Date.now();
     const finish = (jobId: string, settled: Settled): void => {
       if (!pending.delete(jobId)) return;
+      lastProgressAt = Date.now();
       results.set(jobId, settled);
       onSettled(jobId, settled);
       if (pending.size === 0) wake();
@@ -214,7 +216,11 @@ export class BullExecutor implements Executor {
           timer.unref?.();
           signal?.addEventListener('abort', () => resolve(), { once: true });
         });
-        if (pending.size > 0) await this.#reconcile(queue, pending, runStart, finish, readd).catch(() => {});
+        // Events drive progress; reading every pending job back is only for when they stop coming
+        // (a Redis restart loses subscriptions), so it does not tax a run that is moving.
+        if (pending.size > 0 && Date.now() - lastProgressAt >= every) {
+          await this.#reconcile(queue, pending, runStart, finish, readd).catch(() => {});
+        }
       }
     } finally {
       events.off('completed', onCompleted);
