@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DRAFT_STATUSES } from './draft.js';
-import { FORMULAS, ROUNDINGS, SEVERITIES } from './score.js';
+import { FORMULAS, SEVERITIES, scoreSchema } from './score.js';
 
 /** Bump when the published JSON changes shape; consumers check it. */
 export const PUBLISHED_SCHEMA_VERSION = 1;
@@ -37,19 +37,8 @@ export const publishedAgentSchema = z.object({
   source: z.string(),
   category: z.string().nullable(),
   summary: z.string(),
-  score: z.object({
-    value: z.number().min(0).max(10),
-    severity: z.enum(SEVERITIES),
-    formula: z.enum(FORMULAS),
-    cvssBase: z.number(),
-    cvssVector: z.string().nullable(),
-    factorSum: z.number(),
-    aars: z.number(),
-    thm: z.number(),
-    mf: z.number().nullable(),
-    raw: z.number(),
-    rounding: z.enum(ROUNDINGS),
-  }),
+  /** The Score of schemas/score.ts, with the score itself named `value`. */
+  score: scoreSchema.omit({ score: true }).extend({ value: z.number().min(0).max(10) }),
   factors: z.array(publishedFactorSchema).length(10),
   cvss: z.object({ vector: z.string(), rationale: z.string() }),
   exploitMaturity: z.object({ value: z.enum(['attacked', 'poc', 'unreported']), rationale: z.string() }),
