@@ -156,9 +156,11 @@ export async function runEvalCommand(options: EvalCommandOptions, context: { io:
     if (options.record && context.env.OPENAI_BASE_URL === undefined && context.env.OPENAI_API_KEY === undefined) {
       throw new ConfigError('E_CONFIG', '`--record` needs a real endpoint: set OPENAI_BASE_URL and/or OPENAI_API_KEY');
     }
+    const { createLogger } = await import('../../src/log.js');
     const { assessor, identity } = await createAssessor(options.assessor, {
       env: context.env,
       cache: null,
+      logger: createLogger(context.env.LOG_LEVEL),
       ...(replay === null ? {} : { openai: { baseUrl: replay.server.baseUrl, apiKey: 'replay', model: replay.model, maxAttempts: 1 } }),
     });
     const run = await runEval({

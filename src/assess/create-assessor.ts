@@ -6,6 +6,7 @@ import type { Env } from '../../schemas/config.js';
 import { ConfigError } from '../errors.js';
 import type { CacheRepo } from '../store/store.js';
 import type { Assessor } from './assessor.js';
+import type { AssessorLogger } from './openai-assessor.js';
 import { createRulesAssessor } from './rules/assess.js';
 
 export const ASSESSOR_IDS = ['rules', 'openai'] as const;
@@ -25,6 +26,8 @@ export interface CreatedAssessor {
 export interface CreateAssessorOptions {
   env: Readonly<Env>;
   cache?: CacheRepo | null;
+  /** Where the model assessor logs retries, repairs and cache hits. */
+  logger?: AssessorLogger | undefined;
   /** Overrides for the openai assessor (tests and replays point it at the fake server). */
   openai?: { baseUrl?: string; apiKey?: string; model?: string; maxAttempts?: number; timeoutMs?: number };
 }
@@ -55,6 +58,7 @@ export async function createAssessor(id: string, options: CreateAssessorOptions)
     prompt,
     cache: options.cache ?? null,
     hints: createRulesAssessor(),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.env.THREATDRAFT_PRICES === undefined ? {} : { prices: options.env.THREATDRAFT_PRICES }),
     timeoutMs: options.openai?.timeoutMs ?? options.env.THREATDRAFT_MODEL_TIMEOUT_MS,
     ...(options.openai?.maxAttempts === undefined ? {} : { maxAttempts: options.openai.maxAttempts }),

@@ -175,7 +175,8 @@ export async function runAssess(inputs: readonly string[], options: AssessComman
   const formula = options.formula as Formula;
   const env = loadEnv(io.env);
   const { createAssessor } = await import('../assess/create-assessor.js');
-  const { assessor }: { assessor: Assessor } = await createAssessor(options.assessor, { env, cache: null });
+  const { createLogger } = await import('../log.js');
+  const { assessor }: { assessor: Assessor } = await createAssessor(options.assessor, { env, cache: null, logger: createLogger(env.LOG_LEVEL) });
   const now = deps.now ?? (() => new Date());
   let fetcher: Fetcher | undefined = deps.fetcher;
   let ownFetcher: Fetcher | undefined;

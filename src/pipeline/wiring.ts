@@ -6,6 +6,7 @@
 import type { Env } from '../../schemas/config.js';
 import type { SourceConfig } from '../../schemas/source.js';
 import type { Assessor } from '../assess/assessor.js';
+import type { AssessorLogger } from '../assess/openai-assessor.js';
 import type { CacheRepo } from '../store/store.js';
 import type { Fetcher } from '../crawl/fetcher.js';
 import type { AssessorProfile } from './profile.js';
@@ -17,6 +18,7 @@ export type AssessorFor = (kind: 'rules' | 'openai') => Promise<{ assessor: Asse
 export interface AssessorFactoryOptions {
   env: Readonly<Env>;
   cache?: CacheRepo | null;
+  logger?: AssessorLogger | undefined;
   /** Overrides for the openai assessor (tests point it at the fake server). */
   openai?: { baseUrl?: string; apiKey?: string; model?: string; maxAttempts?: number; timeoutMs?: number };
 }
@@ -32,6 +34,7 @@ export function assessorFactory(options: AssessorFactoryOptions): AssessorFor {
         const created = await createAssessor(kind, {
           env: options.env,
           cache: options.cache ?? null,
+          logger: options.logger,
           openai: { maxAttempts: 1, ...options.openai },
         });
         const profile: AssessorProfile = {

@@ -38,6 +38,8 @@ export interface ReviewAppOptions {
   sessions?: SessionStore;
   /** Mounts extra routes (the bull-board dashboard) under `/admin/queues`, behind sign-in. */
   admin?: Hono | undefined;
+  /** Where unexpected (500) errors are logged. @default stderr as JSON */
+  logError?: ((error: Error, context: { method: string; path: string }) => void) | undefined;
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -289,7 +291,11 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
   app.notFound((c) => (api(c) ? c.json({ error: { code: 'E_NOT_FOUND', message: 'Not found' } }, 404) : c.html(errorPage(viewerOf(c), 404, 'Not found.'), 404)));
   app.onError((error, c) => {
     const status = statusFor(error);
-    if (status === 500) console.error(error);
+    if (status === 500) {
+      const context = { method: c.req.method, path: c.req.path };
+      if (options.logError !== undefined) options.logError(error, context);
+      else process.stderr.write(`${JSON.stringify({ level: 'error', msg: error.message, name: error.name, ...context })}\n`);
+    }
     if (api(c)) return c.json(errorBody(error), status);
     return c.html(errorPage(viewerOf(c), status, errorBody(error).error.message), status);
   });

@@ -187,6 +187,7 @@ export async function runReview(options: ReviewCommandOptions, io: Io): Promise<
       redisUrl: env.REDIS_URL,
       queueNames,
       queuePrefix: options.queuePrefix,
+      logLevel: env.LOG_LEVEL,
     });
   } catch (error) {
     await store.close();

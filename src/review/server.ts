@@ -18,6 +18,8 @@ export interface ReviewServerOptions {
   redisUrl?: string | undefined;
   queueNames?: readonly string[] | undefined;
   queuePrefix?: string | undefined;
+  /** pino level for unexpected errors on stderr. @default 'warn' */
+  logLevel?: string | undefined;
 }
 
 /** A running review server. */
@@ -40,7 +42,13 @@ export async function startReviewServer(options: ReviewServerOptions): Promise<R
       ...(options.queuePrefix === undefined ? {} : { prefix: options.queuePrefix }),
     });
   }
-  const app = createReviewApp({ service, admin: dashboard?.app });
+  const { createLogger } = await import('../log.js');
+  const logger = createLogger(options.logLevel ?? 'warn', 'threatdraft-review');
+  const app = createReviewApp({
+    service,
+    admin: dashboard?.app,
+    logError: (error, context) => logger.error({ ...context, err: { name: error.name, message: error.message, stack: error.stack } }, 'unexpected error'),
+  });
   const host = options.host ?? '127.0.0.1';
   const server = await new Promise<ServerType>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 4173 }, () => resolve(started));

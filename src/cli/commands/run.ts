@@ -92,13 +92,14 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
   const dataDir = options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft';
 
   const source = options.source === undefined ? undefined : await (await import('../../crawl/source-config.js')).loadSourceConfig(options.source);
-  const [{ openStore }, { assessorFactory, fetcherForSource }, { runPipeline, LocalExecutor }, { startRunProgress }, { humanOutput, table, writeJsonLine }] =
+  const [{ openStore }, { assessorFactory, fetcherForSource }, { runPipeline, LocalExecutor }, { startRunProgress }, { humanOutput, table, writeJsonLine }, { createLogger }] =
     await Promise.all([
       import('../../store/open-store.js'),
       import('../../pipeline/wiring.js'),
       import('../../pipeline/run.js'),
       import('../../pipeline/progress.js'),
       import('../io.js'),
+      import('../../log.js'),
     ]);
 
   const cleanups: Array<() => Promise<void>> = [];
@@ -130,7 +131,7 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
       queue.kind === 'bullmq' ? { redisUrl: queue.url, redisPrefix: (prefixes as { store: string }).store } : { dataDir },
     );
     cleanups.unshift(() => store.close());
-    const assessorFor = assessorFactory({ env, cache: store.cache });
+    const assessorFor = assessorFactory({ env, cache: store.cache, logger: createLogger(env.LOG_LEVEL) });
     const { assessor, profile } = await assessorFor(assessorKind);
     const fetcherFor = (s: typeof runSource) => fetcherForSource(s, env.THREATDRAFT_CONTACT_URL);
 

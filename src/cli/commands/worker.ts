@@ -48,17 +48,19 @@ async function runWorker(options: WorkerCommandOptions, io: Io): Promise<number>
   }
   const redisUrl = env.REDIS_URL;
   const concurrency = concurrencyFlag ?? env.THREATDRAFT_MODEL_CONCURRENCY;
-  const [{ startWorkers }, { prefixesFor }, { RedisStore }, { assessorFactory, fetcherForSource }, { DEFAULT_ATTEMPT_POLICY }] = await Promise.all([
+  const [{ startWorkers }, { prefixesFor }, { RedisStore }, { assessorFactory, fetcherForSource }, { DEFAULT_ATTEMPT_POLICY }, { createLogger }] = await Promise.all([
     import('../../../queues/worker.js'),
     import('../../../queues/names.js'),
     import('../../store/redis-store.js'),
     import('../../pipeline/wiring.js'),
     import('../../pipeline/attempts.js'),
+    import('../../log.js'),
   ]);
+  const logger = createLogger(env.LOG_LEVEL, 'threatdraft-worker');
   const prefixes = prefixesFor(options.namespace);
   // Store commands wait through a Redis restart longer than the default, so jobs do not fail for it.
   const store = new RedisStore({ url: redisUrl, prefix: prefixes.store, maxRetriesPerRequest: 40 });
-  const assessorFor = assessorFactory({ env, cache: store.cache });
+  const assessorFor = assessorFactory({ env, cache: store.cache, logger });
   const handle = await startWorkers({
     redisUrl,
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
@@ -70,8 +72,9 @@ async function runWorker(options: WorkerCommandOptions, io: Io): Promise<number>
     ...(lockMs === undefined ? {} : { lockDurationMs: lockMs }),
     ...(stalledMs === undefined ? {} : { stalledIntervalMs: stalledMs }),
     policy: { ...DEFAULT_ATTEMPT_POLICY, ...(backoffMs === undefined ? {} : { backoffMs }) },
-    onFailed: (queue, job, error) => io.stderr.write(`threatdraft worker: ${queue} job ${job?.id ?? '?'} attempt ${job?.attemptsMade ?? '?'} failed: ${error.message}\n`),
-    onError: (error) => io.stderr.write(`threatdraft worker: ${error.message}\n`),
+    onFailed: (queue, job, error) =>
+      logger.warn({ queue, jobId: job?.id ?? null, attempt: job?.attemptsMade ?? null, code: (error as { code?: unknown }).code ?? null }, error.message),
+    onError: (error) => logger.error({ code: (error as { code?: unknown }).code ?? null }, error.message),
   });
   io.stderr.write(`threatdraft worker: ready (pid ${process.pid}, concurrency ${concurrency})\n`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
