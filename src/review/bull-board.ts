@@ -19,6 +19,8 @@ export interface QueueDashboardOptions {
   prefix?: string;
   /** @default '/admin/queues' */
   basePath?: string;
+  /** Told each distinct Redis error once. @default one line on stderr */
+  onError?: (message: string) => void;
 }
 
 /** The dashboard routes and a close() that ends its Redis connections. */
@@ -33,6 +35,18 @@ export function createQueueDashboard(options: QueueDashboardOptions): QueueDashb
   const queueNames = [...(options.queueNames ?? [CRAWL_QUEUE, ASSESS_QUEUE])];
   const prefix = options.prefix ?? prefixesFor().queue;
   const queues = queueNames.map((name) => new Queue(name, { connection: bullConnection(options.redisUrl), prefix }));
+  // Without a listener BullMQ console.errors every reconnect attempt with a stack trace (Redis down
+  // means several a second); one line per distinct error is enough, and the UI still works.
+  const report = options.onError ?? ((message: string) => process.stderr.write(`threatdraft review: ${message}\n`));
+  const seen = new Set<string>();
+  for (const queue of queues) {
+    queue.on('error', (error: Error) => {
+      const message = `queue dashboard: Redis error (${error.message})`;
+      if (seen.has(message)) return;
+      seen.add(message);
+      report(message);
+    });
+  }
   const basePath = options.basePath ?? '/admin/queues';
   const serverAdapter = new HonoAdapter(serveStatic);
   serverAdapter.setBasePath(basePath);

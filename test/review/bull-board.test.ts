@@ -47,3 +47,23 @@ describe('bull-board at /admin/queues', () => {
     expect(await queue.isPaused()).toBe(false);
   });
 });
+
+describe('bull-board with Redis down', () => {
+  it('reports each distinct connection error once, instead of a console.error stack trace per reconnect', async () => {
+    const printed: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void printed.push(args);
+    const reported: string[] = [];
+    // Port 1 refuses connections at once, so reconnects (and errors) come several a second.
+    const dashboard = createQueueDashboard({ redisUrl: 'redis://127.0.0.1:1', prefix: `td-test-${randomUUID()}`, queueNames: ['a', 'b'], onError: (m) => reported.push(m) });
+    try {
+      await expect.poll(() => reported.length, { timeout: 5_000 }).toBeGreaterThan(0);
+      await new Promise((done) => setTimeout(done, 600)); // let a few reconnect attempts fail
+      expect(reported).toEqual([expect.stringContaining('ECONNREFUSED')]);
+      expect(printed).toEqual([]);
+    } finally {
+      console.error = original;
+      void dashboard.close().catch(() => undefined);
+    }
+  });
+});
