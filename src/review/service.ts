@@ -153,9 +153,15 @@ export class ReviewService {
     };
   }
 
-  /** Approvals this draft needs: two distinct reviewers for High or Critical under the two-person rule. */
-  requiredApprovals(draft: Pick<Draft, 'score'>): number {
-    return this.twoPerson && (draft.score.severity === 'High' || draft.score.severity === 'Critical') ? 2 : 1;
+  /**
+   * Approvals this draft needs: two distinct reviewers for High or Critical under the two-person
+   * rule. The rule sticks to a draft once it holds a pending approval: a draft still in `draft`
+   * with an approval recorded got it under the rule (one approval alone would have approved it),
+   * so a reviewer who runs without the flag cannot complete it alone.
+   */
+  requiredApprovals(draft: Pick<Draft, 'score' | 'status' | 'reviews'>): number {
+    if (this.twoPerson && (draft.score.severity === 'High' || draft.score.severity === 'Critical')) return 2;
+    return draft.status === 'draft' && currentApprovals(draft).length > 0 ? 2 : 1;
   }
 
   /** The score an edit would give, without saving. @throws InputError naming the field. */

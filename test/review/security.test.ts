@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../src/review/app.js';
+import { ReviewService } from '../../src/review/service.js';
 import { bearer, setup, signIn } from './setup.js';
 
 const form = (fields: Record<string, string>): { body: string; 'Content-Type': string } => ({
@@ -129,6 +130,19 @@ describe('two-person rule', () => {
       ['alice', 'approve', 'draft'],
       ['bob', 'approve', 'approved'],
     ]);
+  });
+
+  it('keeps needing a second approver when the next reviewer runs without the rule', async () => {
+    const { app, tokens, store, service } = await setup({ twoPerson: true });
+    await app.request('/api/drafts/acme-ops-agent.r1/approve', { method: 'POST', headers: bearer(tokens.alice) });
+    // The same store served by a process started without --two-person.
+    const lax = new ReviewService({ store, twoPerson: false });
+    const again = await lax.approve('acme-ops-agent.r1', 'alice', {}, 'cli').catch((error: unknown) => error);
+    expect(again).toMatchObject({ code: 'E_SECOND_APPROVER' });
+    expect((await store.drafts.get('acme-ops-agent.r1'))!.status).toBe('draft');
+    const bob = await lax.approve('acme-ops-agent.r1', 'bob', {}, 'cli');
+    expect(bob).toMatchObject({ draft: { status: 'approved' }, approvals: ['alice', 'bob'], requiredApprovals: 2 });
+    expect(service.twoPerson).toBe(true);
   });
 
   it('lets one approval suffice for a Medium draft', async () => {
