@@ -161,7 +161,12 @@ export async function runEvalCommand(options: EvalCommandOptions, context: { io:
       env: context.env,
       cache: null,
       logger: createLogger(context.env.LOG_LEVEL),
-      ...(replay === null ? {} : { openai: { baseUrl: replay.server.baseUrl, apiKey: 'replay', model: replay.model, maxAttempts: 1 } }),
+      ...(replay === null
+        ? {}
+        : {
+            // A replay costs nothing, whatever model the recording names.
+            openai: { baseUrl: replay.server.baseUrl, apiKey: 'replay', model: replay.model, maxAttempts: 1, prices: { [replay.model]: { inputPerMTokUsd: 0, outputPerMTokUsd: 0 } } },
+          }),
     });
     const run = await runEval({
       cases,

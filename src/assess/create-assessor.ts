@@ -7,6 +7,7 @@ import { ConfigError } from '../errors.js';
 import type { CacheRepo } from '../store/store.js';
 import type { Assessor } from './assessor.js';
 import type { AssessorLogger } from './openai-assessor.js';
+import type { PriceTable } from './prices.js';
 import { createRulesAssessor } from './rules/assess.js';
 
 export const ASSESSOR_IDS = ['rules', 'openai'] as const;
@@ -29,7 +30,7 @@ export interface CreateAssessorOptions {
   /** Where the model assessor logs retries, repairs and cache hits. */
   logger?: AssessorLogger | undefined;
   /** Overrides for the openai assessor (tests and replays point it at the fake server). */
-  openai?: { baseUrl?: string; apiKey?: string; model?: string; maxAttempts?: number; timeoutMs?: number };
+  openai?: { baseUrl?: string; apiKey?: string; model?: string; maxAttempts?: number; timeoutMs?: number; prices?: PriceTable };
 }
 
 /**
@@ -59,7 +60,9 @@ export async function createAssessor(id: string, options: CreateAssessorOptions)
     cache: options.cache ?? null,
     hints: createRulesAssessor(),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
-    ...(options.env.THREATDRAFT_PRICES === undefined ? {} : { prices: options.env.THREATDRAFT_PRICES }),
+    ...(options.env.THREATDRAFT_PRICES === undefined && options.openai?.prices === undefined
+      ? {}
+      : { prices: { ...options.env.THREATDRAFT_PRICES, ...options.openai?.prices } }),
     timeoutMs: options.openai?.timeoutMs ?? options.env.THREATDRAFT_MODEL_TIMEOUT_MS,
     ...(options.openai?.maxAttempts === undefined ? {} : { maxAttempts: options.openai.maxAttempts }),
   });

@@ -199,7 +199,9 @@ describe('threatdraft eval: record and replay for the model assessor', () => {
   });
 
   it('exits 2 when replay finds a case without a recording', async () => {
-    const result = await runCli(['--cases', copyCases(['hw-pentest-agent']), '--assessor', 'openai', '--data', join(work, 'rep2')]);
+    const dir = copyCases(['hw-pentest-agent']);
+    rmSync(join(dir, 'hw-pentest-agent', 'model-response.json'));
+    const result = await runCli(['--cases', dir, '--assessor', 'openai', '--data', join(work, 'rep2')]);
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/hw-pentest-agent has no recorded model response/);
   });
@@ -225,5 +227,14 @@ describe('threatdraft eval promote', () => {
     expect((await store.audit.list()).map((entry) => entry.action)).toContain('eval-promote');
 
     await expect(promoteDraft('missing.r1', { cases: casesDir }, { io: captureIo(), store })).rejects.toThrow(/No draft missing\.r1/);
+  });
+});
+
+describe('threatdraft eval: the committed model recordings', () => {
+  it('replay offline through the fake server and pass against the committed openai baseline', async () => {
+    const result = await runCli(['--assessor', 'openai', '--data', join(work, 'replay-committed')], {});
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.summary).toMatchObject({ assessor: 'openai', cases: 60, assessed: 60, passed: true, baseline: 'compared' });
   });
 });
