@@ -121,7 +121,15 @@ function printRun(run: EvalRun, io: Io, json: boolean): void {
     ])}\n\n${run.cases} cases: ${run.assessed} assessed, ${run.reused} reused from cache.\n`,
   );
   if (run.comparison !== null) {
-    io.stdout.write(`Against the baseline: ${run.comparison.improved.length} improved, ${run.comparison.regressed.length} regressed.\n`);
+    const { added, removed } = run.comparison.caseSet;
+    const shared = run.cases - added.length;
+    if (added.length > 0 || removed.length > 0) {
+      io.stdout.write(
+        `The case set differs from the baseline (${added.length} new, ${removed.length} missing): compared on the ${shared} shared case${shared === 1 ? '' : 's'}.\n`,
+      );
+    }
+    if (shared === 0) io.stdout.write('No case in common with the baseline: nothing was compared.\n');
+    else io.stdout.write(`Against the baseline: ${run.comparison.improved.length} improved, ${run.comparison.regressed.length} regressed.\n`);
     for (const change of run.comparison.regressed) {
       io.stdout.write(`  regressed ${change.scope} ${change.metric}: ${change.baseline} -> ${change.current}\n`);
     }

@@ -238,3 +238,13 @@ describe('threatdraft eval: the committed model recordings', () => {
     expect(result.summary).toMatchObject({ assessor: 'openai', cases: 60, assessed: 60, passed: true, baseline: 'compared' });
   });
 });
+
+describe('threatdraft eval on a TTY', () => {
+  it('says when the case set differs from the baseline and what was compared', async () => {
+    const dir = copyCases(['hw-pentest-agent']);
+    const io = captureIo({ tty: true });
+    expect(await main(['eval', '--cases', dir, '--data', join(work, 'tty')], io)).toBe(0);
+    expect(io.out()).toMatch(/case set differs from the baseline \(0 new, 59 missing\): compared on the 1 shared case\./);
+    expect(io.out()).toMatch(/Gate: passed/);
+  });
+});
