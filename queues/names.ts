@@ -11,24 +11,8 @@ import { assessKey } from '../src/pipeline/profile.js';
 export const CRAWL_QUEUE = 'crawl';
 export const ASSESS_QUEUE = 'assess';
 
-/** The default namespace: store keys under `threatdraft:`, queue keys under `threatdraft:q:`. */
-export const DEFAULT_NAMESPACE = 'threatdraft';
-
-/** Key prefixes derived from one namespace. */
-export interface Prefixes {
-  /** Prefix of the Redis store's keys. */
-  store: string;
-  /** BullMQ `prefix` option (BullMQ adds `:<queue>:`). */
-  queue: string;
-}
-
-/** Store and queue prefixes for a namespace (pure). */
-export function prefixesFor(namespace: string = DEFAULT_NAMESPACE): Prefixes {
-  if (!/^[A-Za-z0-9_.-]{1,100}$/.test(namespace)) {
-    throw new RangeError(`Expected a namespace of letters, digits, '.', '_' or '-', got ${JSON.stringify(namespace)}`);
-  }
-  return { store: `${namespace}:`, queue: `${namespace}:q` };
-}
+// One definition of namespace -> prefixes, shared with the store opener.
+export { DEFAULT_NAMESPACE, prefixesFor, type Prefixes } from '../src/store/open-store.js';
 
 /**
  * The assess job id: derived from listing id, content hash and assessor profile, so the same
@@ -43,9 +27,15 @@ export function crawlJobId(sourceJson: string, runId: string): string {
   return `c-${createHash('sha256').update(sourceJson).update('\0').update(runId).digest('hex')}`;
 }
 
+/** Reconnect delay after `times` failed attempts: doubling from 50 ms, at most 2 s. */
+export function reconnectDelayMs(times: number): number {
+  return Math.min(50 * 2 ** Math.max(0, Math.min(times, 16) - 1), 2000);
+}
+
 /**
  * ioredis options for BullMQ connections: commands wait through reconnects instead of failing
- * (BullMQ requires `maxRetriesPerRequest: null` for workers), and reconnects go on forever.
+ * (BullMQ requires `maxRetriesPerRequest: null` for workers), and reconnects go on forever,
+ * backing off exponentially so an outage costs a few attempts a second at most, not dozens.
  */
 export function bullConnection(url: string): RedisOptions {
   const parsed = new URL(url);
@@ -59,6 +49,6 @@ export function bullConnection(url: string): RedisOptions {
     ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
-    retryStrategy: (times: number) => Math.min(50 * times, 1000),
+    retryStrategy: reconnectDelayMs,
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_NAMESPACE, NAMESPACE_PATTERN, NAMESPACE_RULE } from './namespace.js';
 
 /** An empty string counts as unset, so `REDIS_URL=` behaves like no REDIS_URL. */
 const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
@@ -40,6 +41,11 @@ export const envSchema = z.object({
   OPENAI_BASE_URL: optionalString,
   /** Model name for the openai assessor. @default gpt-4o-mini */
   THREATDRAFT_MODEL: z.preprocess((value) => (value === '' || value === undefined ? 'gpt-4o-mini' : value), z.string()),
+  /** Redis key namespace of the store and queues (keys `<ns>:…`, queues `<ns>:q:…`). @default threatdraft */
+  THREATDRAFT_NAMESPACE: z.preprocess(
+    (value) => (value === '' || value === undefined ? DEFAULT_NAMESPACE : value),
+    z.string().regex(NAMESPACE_PATTERN, { message: `expected ${NAMESPACE_RULE}` }),
+  ),
   /** File store root. @default ./.threatdraft */
   THREATDRAFT_DATA: optionalString,
   /** Contact URL named in the crawler's User-Agent. */

@@ -7,7 +7,7 @@ import { publishSite } from './publish.js';
 /** Publishes approved drafts and writes the site; prints the summary. */
 export async function runPublish(options: { out: string; data?: string | undefined; json?: boolean | undefined; as?: string | undefined }, io: Io): Promise<void> {
   const env = loadEnv(io.env);
-  const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL });
+  const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL, namespace: env.THREATDRAFT_NAMESPACE });
   try {
     const summary = await publishSite({ store, outDir: options.out, ...(options.as === undefined ? {} : { actor: options.as }) });
     if (humanOutput(io, options.json)) {

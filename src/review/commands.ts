@@ -8,7 +8,7 @@ import { LISTING_FACTOR_KEYS, LISTING_FACTORS } from '../../schemas/factors.js';
 import { humanOutput, table, writeJsonLine, type Io } from '../cli/io.js';
 import { loadEnv } from '../config.js';
 import { InputError } from '../errors.js';
-import { openStore } from '../store/open-store.js';
+import { openStore, prefixesFor } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { queueQuerySchema } from './queue.js';
 import { ReviewService } from './service.js';
@@ -28,7 +28,7 @@ export function twoPersonFrom(flag: boolean | undefined, env: NodeJS.ProcessEnv)
 /** Opens the store the command's flags and environment select, runs `body`, closes it. */
 export async function withService<T>(options: StoreOptions, io: Io, body: (service: ReviewService, store: Store) => Promise<T>): Promise<T> {
   const env = loadEnv(io.env);
-  const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL });
+  const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL, namespace: env.THREATDRAFT_NAMESPACE });
   try {
     return await body(new ReviewService({ store, twoPerson: twoPersonFrom(options.twoPerson, io.env) }), store);
   } finally {
@@ -174,7 +174,7 @@ export async function runReview(options: ReviewCommandOptions, io: Io): Promise<
     throw new InputError('E_USAGE', `Expected \`--port\` to be 0..65535, got ${JSON.stringify(options.port)}`, { option: 'port' });
   }
   const env = loadEnv(io.env);
-  const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL });
+  const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL, namespace: env.THREATDRAFT_NAMESPACE });
   const { startReviewServer } = await import('./server.js');
   const queueNames = options.queues?.split(',').map((name) => name.trim()).filter((name) => name !== '');
   let server;
@@ -186,7 +186,8 @@ export async function runReview(options: ReviewCommandOptions, io: Io): Promise<
       twoPerson: twoPersonFrom(options.twoPerson, io.env),
       redisUrl: env.REDIS_URL,
       queueNames,
-      queuePrefix: options.queuePrefix,
+      // The queues of this namespace unless told otherwise, so the dashboard shows what `run` enqueued.
+      queuePrefix: options.queuePrefix ?? prefixesFor(env.THREATDRAFT_NAMESPACE).queue,
       logLevel: env.LOG_LEVEL,
     });
   } catch (error) {

@@ -13,6 +13,7 @@ import { Redis } from 'ioredis';
 import { DRAFT_STATUSES, draftSchema, type Draft } from '../../schemas/draft.js';
 import { listingSchema, type Listing } from '../../schemas/listing.js';
 import { ConflictError, ThreatdraftError, TransientError } from '../errors.js';
+import { safeRedisUrl } from './redis-url.js';
 import {
   cacheKeyHash,
   checkAuditEntry,
@@ -50,7 +51,7 @@ export interface RedisStoreOptions {
   prefix?: string;
   /** ioredis retries of one command while reconnecting before it fails. @default 3 */
   maxRetriesPerRequest?: number;
-  /** Fail a first connection attempt after this long. @default 10000 */
+  /** Give up one connection attempt after this long (a silent host), then retry or fail. @default 3000 */
   connectTimeoutMs?: number;
 }
 
@@ -99,18 +100,6 @@ type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
 
 const AUDIT_PAGE = 1000;
 
-/** Strips credentials from a Redis URL so it can appear in an error. */
-function safeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return '(unparseable Redis URL)';
-  }
-}
-
 /** A Store in Redis; it owns its connection and closes it in `close()`. */
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
@@ -127,10 +116,10 @@ export class RedisStore implements Store {
 
   constructor(options: RedisStoreOptions) {
     this.prefix = options.prefix ?? 'threatdraft:';
-    this.#url = safeUrl(options.url);
+    this.#url = safeRedisUrl(options.url);
     this.#redis = new Redis(options.url, {
       maxRetriesPerRequest: options.maxRetriesPerRequest ?? 3,
-      connectTimeout: options.connectTimeoutMs ?? 10_000,
+      connectTimeout: options.connectTimeoutMs ?? 3000,
     });
     // Connection errors surface on the failing command; this listener only keeps ioredis from
     // reporting them as unhandled 'error' events.

@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoHint, exitOnSignals, untilAborted } from '../../src/cli/commands/run.js';
 import { main } from '../../src/cli/main.js';
 import { startDemoServer, type DemoServer } from '../../src/crawl/demo-server.js';
 import { captureIo } from '../helpers/io.js';
-import { deleteKeysWithPrefix, redisUrlForTests } from '../helpers/redis.js';
+import { deleteKeysWithPrefix, freePort, redisUrlForTests } from '../helpers/redis.js';
 
 const SUMMARY_KEYS = ['listings', 'assessed', 'unchanged', 'failed', 'failures', 'drafts', 'tokens', 'costUsd', 'wallMs'];
 
@@ -74,6 +75,12 @@ describe('threatdraft run', () => {
       const status = await cli(['status', '--json', '--namespace', namespace], { REDIS_URL: url });
       expect(status.last).toMatchObject({ store: 'redis', listings: 5, drafts: { draft: 5 } });
       expect(status.last['queues']).toMatchObject({ crawl: { completed: 1, failed: 0 }, assess: { completed: 5, failed: 0 } });
+      // THREATDRAFT_NAMESPACE selects the same namespace for commands that take no --namespace.
+      const fromEnv = await cli(['status', '--json'], { REDIS_URL: url, THREATDRAFT_NAMESPACE: namespace });
+      expect(fromEnv.last).toEqual(status.last);
+      const drafts = await cli(['drafts', 'list', '--json'], { REDIS_URL: url, THREATDRAFT_NAMESPACE: namespace });
+      expect(drafts.code).toBe(0);
+      expect(drafts.lines.slice(0, -1)).toHaveLength(5);
     } finally {
       await deleteKeysWithPrefix(url, `${namespace}:`);
     }
@@ -86,15 +93,97 @@ describe('threatdraft run', () => {
     [['run', '--demo', '--concurrency', '0'], /`--concurrency` to be a positive integer/],
     [['run', '--demo', '--assessor', 'magic'], /`--assessor` to be rules or openai/],
     [['run', '--source', '/nonexistent/source.json'], /no such file/],
+    [['run', '--demo', '--namespace', 'two words'], /`--namespace` to be letters, digits/],
+    [['status', '--namespace', 'a:b'], /`--namespace` to be letters, digits/],
   ])('exits 2 on bad usage: %j', async (args, message) => {
     const result = await cli(args);
     expect(result.code).toBe(2);
     expect(result.err).toMatch(message);
   });
 
+  it('exits 2 naming THREATDRAFT_NAMESPACE when it is not a valid namespace', async () => {
+    const result = await cli(['status', '--json'], { THREATDRAFT_NAMESPACE: 'tenant a' });
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('THREATDRAFT_NAMESPACE');
+  });
+
+  it('fails within seconds, naming the Redis URL without its password, when no Redis answers', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const run = await cli(['run', '--demo', '--json', '--queue', `redis://:hunter2@127.0.0.1:${port}`]);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain(`Cannot reach Redis at redis://127.0.0.1:${port}`);
+    expect(run.err).not.toContain('hunter2');
+    const status = await cli(['status', '--json'], { REDIS_URL: `redis://127.0.0.1:${port}` });
+    expect(status.code).toBe(1);
+    expect(status.err).toContain(`Cannot reach Redis at redis://127.0.0.1:${port}`);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  }, 30_000);
+
   it('worker exits 2 when REDIS_URL is unset or empty', async () => {
     const result = await cli(['worker'], { REDIS_URL: '' });
     expect(result.code).toBe(2);
     expect(result.err).toContain('REDIS_URL');
+  });
+});
+
+describe('the hint after run --demo', () => {
+  const base = { namespace: 'threatdraft', dataDir: './demo-data', where: '/tmp/demo-data' };
+
+  it('points the review commands at the file store the run wrote', () => {
+    const hint = demoHint({ ...base, queue: { kind: 'local' }, redisUrlEnv: undefined });
+    expect(hint).toContain('Drafts are in /tmp/demo-data.');
+    expect(hint).toContain('threatdraft review --data "./demo-data"');
+    expect(hint).not.toContain('REDIS_URL');
+  });
+
+  it('clears REDIS_URL when the run used the file store although REDIS_URL is set', () => {
+    const hint = demoHint({ ...base, queue: { kind: 'local' }, redisUrlEnv: 'redis://127.0.0.1:6379' });
+    expect(hint).toContain('REDIS_URL= threatdraft drafts list --data "./demo-data"');
+  });
+
+  it('names the Redis URL and namespace the run got from flags, never a password', () => {
+    const plain = demoHint({ ...base, namespace: 'team-a', queue: { kind: 'bullmq', url: 'redis://10.0.0.5:6379' }, redisUrlEnv: undefined });
+    expect(plain).toContain('REDIS_URL=redis://10.0.0.5:6379 THREATDRAFT_NAMESPACE=team-a threatdraft review');
+    const secret = demoHint({ ...base, queue: { kind: 'bullmq', url: 'redis://:hunter2@10.0.0.5:6379' }, redisUrlEnv: undefined });
+    expect(secret).toContain('REDIS_URL=<your redis URL> threatdraft review');
+    expect(secret).not.toContain('hunter2');
+    const fromEnv = demoHint({ ...base, queue: { kind: 'bullmq', url: 'redis://10.0.0.5:6379' }, redisUrlEnv: 'redis://10.0.0.5:6379' });
+    expect(fromEnv).toContain('Review them: threatdraft reviewers add YOUR-NAME ');
+  });
+});
+
+describe('exitOnSignals', () => {
+  it('aborts on the first signal, exits 143 after the grace period, and at once with 130 on a second signal', async () => {
+    const exits: number[] = [];
+    const seen: string[] = [];
+    const controller = new AbortController();
+    const stop = exitOnSignals(controller, { message: 'Test interrupted', graceMs: 50, onSignal: (signal) => seen.push(signal), exit: (code) => exits.push(code) });
+    try {
+      process.emit('SIGTERM', 'SIGTERM');
+      expect(controller.signal.aborted).toBe(true);
+      expect(controller.signal.reason).toMatchObject({ code: 'E_INTERRUPTED', message: 'Test interrupted (SIGTERM)' });
+      expect(seen).toEqual(['SIGTERM']);
+      expect(exits).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(exits).toEqual([143]);
+      process.emit('SIGINT', 'SIGINT');
+      expect(exits).toEqual([143, 130]);
+      expect(seen).toEqual(['SIGTERM']);
+    } finally {
+      stop();
+    }
+    const before = exits.length;
+    process.emit('SIGINT', 'SIGINT');
+    expect(exits).toHaveLength(before);
+  });
+
+  it('untilAborted rejects with the abort reason while the promise is still pending', async () => {
+    const controller = new AbortController();
+    const pending = new Promise<string>(() => undefined);
+    const waiting = untilAborted(pending, controller.signal);
+    controller.abort(new Error('stopped'));
+    await expect(waiting).rejects.toThrow('stopped');
+    await expect(untilAborted(Promise.resolve('done'), new AbortController().signal)).resolves.toBe('done');
   });
 });

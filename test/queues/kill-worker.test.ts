@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BullExecutor } from '../../queues/executor.js';
 import { loadEnv } from '../../src/config.js';
@@ -8,30 +7,7 @@ import { storedRefs } from '../../src/pipeline/run.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../../src/fake-openai/server.js';
 import { redisUrlForTests } from '../helpers/redis.js';
 import { manyListings } from '../pipeline/helpers.js';
-import { freshNamespace, waitFor } from './helpers.js';
-
-const ENTRY = fileURLToPath(new URL('./worker-entry.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** Starts `threatdraft worker` as a real process and resolves once it says it is ready. */
-export async function startWorkerProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; stderr: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'worker', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  await waitFor(() => stderr.includes('ready') || child.exitCode !== null, 20_000, 'the worker to be ready');
-  if (child.exitCode !== null) throw new Error(`worker exited ${child.exitCode}: ${stderr}`);
-  return { child, stderr: () => stderr };
-}
-
-/** Resolves when the process has exited. */
-export function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
+import { exited, freshNamespace, startWorkerProcess, waitFor } from './helpers.js';
 
 describe('a worker process killed with SIGKILL in the middle of 500 listings', () => {
   let fake: FakeOpenAI;

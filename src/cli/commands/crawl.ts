@@ -62,7 +62,7 @@ async function runCrawl(options: CrawlCommandOptions, io: Io): Promise<number> {
     import('../../store/open-store.js'),
     import('../io.js'),
   ]);
-  const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL });
+  const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL, namespace: env.THREATDRAFT_NAMESPACE });
   const fetcher = new UndiciFetcher({
     ...fetcherSettingsForSource(source),
     ...(source.contactUrl === undefined && env.THREATDRAFT_CONTACT_URL !== undefined ? { contactUrl: env.THREATDRAFT_CONTACT_URL } : {}),

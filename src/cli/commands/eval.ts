@@ -87,7 +87,7 @@ Examples: threatdraft eval --report eval-report
         import('../../store/open-store.js'),
       ]);
       const env = loadEnv(io.env);
-      const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL });
+      const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL, namespace: env.THREATDRAFT_NAMESPACE });
       try {
         const { id, dir } = await promoteDraft(draftId, { cases: options.cases }, { io, store });
         if (options.json === true || io.stdout.isTTY !== true) io.stdout.write(`${JSON.stringify({ case: id, dir })}\n`);

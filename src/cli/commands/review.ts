@@ -9,7 +9,7 @@ export const defineReview: DefineCommand = (program, { io }) => {
     .option('--port <N>', 'port (0 picks a free one)', '4173')
     .option('--two-person', 'require two distinct approvers for High and Critical (or THREATDRAFT_TWO_PERSON=1)')
     .option('--queues <NAMES>', 'comma-separated BullMQ queue names for /admin/queues (default: the pipeline queues)')
-    .option('--queue-prefix <PREFIX>', 'BullMQ key prefix for /admin/queues (default threatdraft:q)')
+    .option('--queue-prefix <PREFIX>', 'BullMQ key prefix for /admin/queues (default <THREATDRAFT_NAMESPACE>:q, i.e. threatdraft:q)')
     .option('--data <DIR>', 'file store root (default ./.threatdraft, or THREATDRAFT_DATA); REDIS_URL selects Redis and enables /admin/queues')
     .option('--json', 'print { url, ... } as one JSON line once listening')
     .addHelpText(

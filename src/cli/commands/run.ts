@@ -3,7 +3,9 @@
  * [--concurrency N] [--data DIR] [--json]`: the whole pipeline (crawl, assess, draft), locally or
  * on BullMQ workers. Heavy modules load only when the command runs.
  */
+import { DEFAULT_NAMESPACE, NAMESPACE_PATTERN, NAMESPACE_RULE } from '../../../schemas/namespace.js';
 import { InputError, ThreatdraftError } from '../../errors.js';
+import { hasRedisCredentials, safeRedisUrl } from '../../store/redis-url.js';
 import type { Executor } from '../../pipeline/run.js';
 import type { Io } from '../io.js';
 import type { DefineCommand } from './types.js';
@@ -35,6 +37,77 @@ export function parsePositiveInt(name: string, value: string | undefined): numbe
 }
 
 /**
+ * Validates a `--namespace` value; undefined when not given.
+ * @throws InputError naming the flag when it is not letters, digits, '.', '_' or '-'.
+ */
+export function parseNamespace(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!NAMESPACE_PATTERN.test(value)) {
+    throw new InputError('E_USAGE', `Expected \`--namespace\` to be ${NAMESPACE_RULE}, got ${JSON.stringify(value)}`, { option: 'namespace' });
+  }
+  return value;
+}
+
+/** Options of {@link exitOnSignals}. */
+export interface ExitOnSignalsOptions {
+  /** The abort reason's message, e.g. 'Run interrupted'. */
+  message: string;
+  /** After the first signal, exit anyway when the command has not ended within this long. */
+  graceMs: number;
+  /** Called at the first signal, e.g. to say what shutting down waits for. */
+  onSignal?: (signal: NodeJS.Signals) => void;
+  /** @default process.exit */
+  exit?: (code: number) => void;
+}
+
+/**
+ * Makes SIGINT and SIGTERM always end the process promptly. Listening to a signal replaces Node's
+ * default (exit at once), so a command that listens must itself guarantee the exit: the first
+ * signal aborts `controller` so the command stops and cleans up; if that is not done within
+ * `graceMs` (a connection waiting on a dead Redis) or a second signal comes, the process exits
+ * with 128 + the signal number. Returns a function that stops listening.
+ */
+export function exitOnSignals(controller: AbortController, options: ExitOnSignalsOptions): () => void {
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const codeOf = (signal: NodeJS.Signals): number => (signal === 'SIGINT' ? 130 : 143);
+  const handler = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) {
+      exit(codeOf(signal));
+      return;
+    }
+    options.onSignal?.(signal);
+    controller.abort(new ThreatdraftError('E_INTERRUPTED', `${options.message} (${signal})`, { signal }));
+    // Unref'd: it never keeps a finished process alive; it fires only if something else does.
+    setTimeout(() => exit(codeOf(signal)), options.graceMs).unref();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.removeListener('SIGINT', handler);
+    process.removeListener('SIGTERM', handler);
+  };
+}
+
+/** Resolves or rejects like `promise`, or rejects with the abort reason as soon as `signal` aborts. */
+export async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  // The loser of the race must not become an unhandled rejection.
+  promise.catch(() => undefined);
+  if (signal.aborted) throw signal.reason;
+  let onAbort: (() => void) | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_resolve, reject) => {
+        onAbort = () => reject(signal.reason as Error);
+        signal.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]);
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
  * Chooses the executor: `--queue local`, `--queue redis://…`, else REDIS_URL when set (an empty
  * REDIS_URL counts as unset), else local.
  * @throws InputError for any other `--queue` value.
@@ -60,7 +133,7 @@ export const defineRun: DefineCommand = (program, { io, setExitCode }) => {
     .option('--data <DIR>', 'file store root (default ./.threatdraft, or THREATDRAFT_DATA)')
     .option('--limit <N>', 'crawl at most N listings')
     .option('--no-worker', 'with a Redis queue: only enqueue and wait; `threatdraft worker` processes do the work')
-    .option('--namespace <NAME>', 'Redis key namespace for store and queues (default threatdraft)')
+    .option('--namespace <NAME>', 'Redis key namespace for store and queues (default THREATDRAFT_NAMESPACE, or threatdraft)')
     .option('--json', 'print the summary as one JSON line')
     .addHelpText(
       'after',
@@ -85,9 +158,11 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
   }
   const limit = parsePositiveInt('limit', options.limit);
   const concurrencyFlag = parsePositiveInt('concurrency', options.concurrency);
+  const namespaceFlag = parseNamespace(options.namespace);
   const { loadEnv } = await import('../../config.js');
   const env = loadEnv(io.env);
   const queue = chooseQueue(options.queue, env.REDIS_URL);
+  const namespace = namespaceFlag ?? env.THREATDRAFT_NAMESPACE;
   const concurrency = concurrencyFlag ?? env.THREATDRAFT_MODEL_CONCURRENCY;
   const dataDir = options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft';
 
@@ -104,11 +179,14 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
 
   const cleanups: Array<() => Promise<void>> = [];
   const controller = new AbortController();
-  const onSignal = (): void => controller.abort(new ThreatdraftError('E_INTERRUPTED', 'Run interrupted'));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stopListening = exitOnSignals(controller, { message: 'Run interrupted', graceMs: 5000 });
   let progress: Awaited<ReturnType<typeof startRunProgress>>;
   try {
+    if (queue.kind === 'bullmq') {
+      // BullMQ connections wait for Redis forever; check once, with a bounded timeout, first.
+      const { checkRedis } = await import('../../../queues/connect.js');
+      await untilAborted(checkRedis(queue.url), controller.signal);
+    }
     let demo: { rawBase: string; close(): Promise<void>; sourceConfig: NonNullable<typeof source> } | undefined;
     if (options.demo === true) {
       const { startDemoServer } = await import('../../crawl/demo-server.js');
@@ -120,16 +198,7 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
     const runSource = demo?.sourceConfig ?? source;
     if (runSource === undefined) throw new InputError('E_USAGE', 'Expected `--source FILE` or `--demo`');
 
-    let namespace: string | undefined;
-    let prefixes: { store: string; queue: string } | undefined;
-    if (queue.kind === 'bullmq') {
-      const { prefixesFor } = await import('../../../queues/names.js');
-      namespace = options.namespace;
-      prefixes = prefixesFor(namespace);
-    }
-    const store = await openStore(
-      queue.kind === 'bullmq' ? { redisUrl: queue.url, redisPrefix: (prefixes as { store: string }).store } : { dataDir },
-    );
+    const store = await openStore(queue.kind === 'bullmq' ? { redisUrl: queue.url, namespace } : { dataDir });
     cleanups.unshift(() => store.close());
     const assessorFor = assessorFactory({ env, cache: store.cache, logger: createLogger(env.LOG_LEVEL) });
     const { assessor, profile } = await assessorFor(assessorKind);
@@ -142,17 +211,12 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
         import('../../../queues/worker.js'),
       ]);
       if (options.worker !== false) {
-        const workers = await startWorkers({
-          redisUrl: queue.url,
-          ...(namespace === undefined ? {} : { namespace }),
-          store,
-          assessorFor,
-          fetcherFor,
-          concurrency,
-        });
-        cleanups.unshift(() => workers.close());
+        const starting = startWorkers({ redisUrl: queue.url, namespace, store, assessorFor, fetcherFor, concurrency });
+        // Closed even when a signal ends the wait, so no connection outlives the command.
+        cleanups.unshift(async () => (await starting).close());
+        await untilAborted(starting, controller.signal);
       }
-      executor = new BullExecutor({ redisUrl: queue.url, ...(namespace === undefined ? {} : { namespace }), store });
+      executor = new BullExecutor({ redisUrl: queue.url, namespace, store });
     } else {
       executor = new LocalExecutor({ store, assessor, fetcherFor, modelConcurrency: concurrency });
     }
@@ -172,7 +236,7 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
     progress?.stop();
     progress = undefined;
 
-    const where = queue.kind === 'bullmq' ? `Redis at ${redact(queue.url)} (namespace ${namespace ?? 'threatdraft'})` : resolvePath(dataDir);
+    const where = queue.kind === 'bullmq' ? `Redis at ${safeRedisUrl(queue.url)} (namespace ${namespace})` : resolvePath(dataDir);
     if (humanOutput(io, options.json)) {
       io.stdout.write(
         `${table([
@@ -191,36 +255,53 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
       writeJsonLine(io, summary);
     }
     if (options.demo === true) {
-      const dataFlag = queue.kind === 'local' ? ` --data ${JSON.stringify(dataDir)}` : '';
-      const hint = [
-        `Drafts are in ${where}.`,
-        `Review them: threatdraft reviewers add YOUR-NAME${dataFlag}   (prints your token once)`,
-        `             threatdraft review${dataFlag}   (serves the review UI on loopback; open the URL it prints)`,
-        `List them:   threatdraft drafts list${dataFlag}`,
-      ].join('\n');
+      const hint = demoHint({ queue, redisUrlEnv: env.REDIS_URL, namespace, dataDir, where });
       (humanOutput(io, options.json) ? io.stdout : io.stderr).write(`\n${hint}\n`);
     }
     return summary.failed > 0 ? 1 : 0;
   } finally {
     progress?.stop();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
     for (const cleanup of cleanups) await cleanup().catch(() => {});
+    stopListening();
   }
+}
+
+/**
+ * The "what next" lines after `run --demo`: commands that read the same store the run wrote.
+ * Other commands take the Redis URL and namespace from the environment, so the hint sets them
+ * when the run got them from flags.
+ */
+export function demoHint(options: {
+  queue: { kind: 'local' } | { kind: 'bullmq'; url: string };
+  redisUrlEnv: string | undefined;
+  namespace: string;
+  dataDir: string;
+  where: string;
+}): string {
+  const { queue } = options;
+  let before = '';
+  let after = '';
+  if (queue.kind === 'local') {
+    after = ` --data ${JSON.stringify(options.dataDir)}`;
+    // With REDIS_URL set, the other commands would read Redis instead of this file store.
+    if (options.redisUrlEnv !== undefined) before = 'REDIS_URL= ';
+  } else {
+    const vars: string[] = [];
+    // A password is never printed: the hint then names the variable for the user to fill in.
+    if (queue.url !== options.redisUrlEnv) vars.push(`REDIS_URL=${hasRedisCredentials(queue.url) ? '<your redis URL>' : queue.url}`);
+    if (options.namespace !== DEFAULT_NAMESPACE) vars.push(`THREATDRAFT_NAMESPACE=${options.namespace}`);
+    before = vars.map((assignment) => `${assignment} `).join('');
+  }
+  return [
+    `Drafts are in ${options.where}.`,
+    `Review them: ${before}threatdraft reviewers add YOUR-NAME${after}   (prints your token once)`,
+    `             ${before}threatdraft review${after}   (serves the review UI on loopback; open the URL it prints)`,
+    `List them:   ${before}threatdraft drafts list${after}`,
+  ].join('\n');
 }
 
 function resolvePath(dir: string): string {
   return dir.startsWith('/') ? dir : `${process.cwd()}/${dir.replace(/^\.\//, '')}`;
 }
 
-/** A Redis URL without its password, for messages. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'redis';
-  }
-}
 

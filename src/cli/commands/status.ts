@@ -2,7 +2,10 @@
  * `threatdraft status [--json] [--data DIR]`: counts per stage and status: listings stored, drafts
  * per status and, when Redis is used, jobs per state in each queue.
  */
+import { TransientError } from '../../errors.js';
+import { safeRedisUrl } from '../../store/redis-url.js';
 import type { Io } from '../io.js';
+import { parseNamespace } from './run.js';
 import type { DefineCommand } from './types.js';
 
 interface StatusCommandOptions {
@@ -16,7 +19,7 @@ export const defineStatus: DefineCommand = (program, { io }) => {
     .command('status')
     .description('Show counts per stage and status: listings, drafts by status, queue jobs (with REDIS_URL).')
     .option('--data <DIR>', 'file store root (default ./.threatdraft, or THREATDRAFT_DATA); REDIS_URL selects Redis')
-    .option('--namespace <NAME>', 'Redis key namespace for store and queues (default threatdraft)')
+    .option('--namespace <NAME>', 'Redis key namespace for store and queues (default THREATDRAFT_NAMESPACE, or threatdraft)')
     .option('--json', 'print the counts as one JSON line')
     .addHelpText('after', '\nOutput: { store, listings, drafts: { draft, approved, ... }, reviewers, auditEntries, queues? }')
     .action(async (options: StatusCommandOptions) => {
@@ -26,36 +29,61 @@ export const defineStatus: DefineCommand = (program, { io }) => {
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
 
+/** How long `status` waits for one queue's counts once Redis answered. */
+const QUEUE_TIMEOUT_MS = 5000;
+
 async function runStatus(options: StatusCommandOptions, io: Io): Promise<void> {
+  const namespaceFlag = parseNamespace(options.namespace);
   const [{ loadEnv }, { openStore }, { humanOutput, table, writeJsonLine }] = await Promise.all([
     import('../../config.js'),
     import('../../store/open-store.js'),
     import('../io.js'),
   ]);
   const env = loadEnv(io.env);
+  const namespace = namespaceFlag ?? env.THREATDRAFT_NAMESPACE;
   let queues: Record<string, Record<string, number>> | undefined;
-  let storePrefix: string | undefined;
   if (env.REDIS_URL !== undefined) {
-    const [{ Queue }, { ASSESS_QUEUE, CRAWL_QUEUE, bullConnection, prefixesFor }] = await Promise.all([
+    const redisUrl = env.REDIS_URL;
+    const [{ Queue }, { ASSESS_QUEUE, CRAWL_QUEUE, bullConnection, prefixesFor }, { checkRedis }] = await Promise.all([
       import('bullmq'),
       import('../../../queues/names.js'),
+      import('../../../queues/connect.js'),
     ]);
-    const prefixes = prefixesFor(options.namespace);
-    storePrefix = prefixes.store;
+    // BullMQ waits for a missing Redis forever: find out first, with a bounded timeout.
+    await checkRedis(redisUrl);
+    const where = safeRedisUrl(redisUrl);
+    const prefix = prefixesFor(namespace).queue;
     queues = {};
     for (const name of [CRAWL_QUEUE, ASSESS_QUEUE]) {
-      const queue = new Queue(name, { connection: { ...bullConnection(env.REDIS_URL), maxRetriesPerRequest: 3 }, prefix: prefixes.queue });
+      const queue = new Queue(name, {
+        // A few reconnects, then commands fail instead of waiting: this is a one-shot read.
+        connection: { ...bullConnection(redisUrl), maxRetriesPerRequest: 3, retryStrategy: (times: number) => (times > 3 ? null : 100 * times) },
+        prefix,
+      });
+      let lastError: Error | undefined;
+      // Without a listener BullMQ prints a stack trace per connection error.
+      queue.on('error', (error) => (lastError = error));
+      let timer: NodeJS.Timeout | undefined;
       try {
-        queues[name] = await queue.getJobCounts(...JOB_STATES);
+        queues[name] = await Promise.race([
+          queue.getJobCounts(...JOB_STATES),
+          new Promise<never>((_resolve, reject) => {
+            timer = setTimeout(() => reject(new Error(lastError?.message ?? `no answer within ${QUEUE_TIMEOUT_MS} ms`)), QUEUE_TIMEOUT_MS);
+          }),
+        ]);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        throw new TransientError('E_REDIS', `Redis queue counts failed at ${where} (queue ${name}): ${message}`, { redis: where, queue: name }, { cause: error });
       } finally {
-        await queue.close();
+        clearTimeout(timer);
+        await queue.close().catch(() => undefined);
       }
     }
   }
   const store = await openStore({
     dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft',
     redisUrl: env.REDIS_URL,
-    ...(storePrefix === undefined ? {} : { redisPrefix: storePrefix }),
+    namespace,
   });
   try {
     const stats = await store.stats();
