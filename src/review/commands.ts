@@ -2,10 +2,11 @@
  * The implementations behind `threatdraft reviewers`, `drafts` and `review` (loaded lazily by the
  * command definitions). They open the store, call the ReviewService and print JSON lines or text.
  */
+import { readFile } from 'node:fs/promises';
 import type { Draft } from '../../schemas/draft.js';
 import { stripUncertainPrefix, UNCERTAIN_PREFIX } from '../assess/checks.js';
 import { LISTING_FACTOR_KEYS, LISTING_FACTORS } from '../../schemas/factors.js';
-import { humanOutput, table, writeJsonLine, type Io } from '../cli/io.js';
+import { humanOutput, readAll, table, writeJsonLine, type Io } from '../cli/io.js';
 import { loadEnv } from '../config.js';
 import { InputError } from '../errors.js';
 import { openStore, prefixesFor } from '../store/open-store.js';
@@ -110,22 +111,41 @@ export async function draftsShow(id: string, options: StoreOptions, io: Io): Pro
 
 /** Options of `drafts approve|reject|request-changes`. */
 export interface DecisionOptions extends StoreOptions {
+  /** A file holding the reviewer's personal token (`-` reads it from stdin). */
+  tokenFile?: string | undefined;
+  /** Removed: naming a reviewer without their token let one operator approve as anyone. */
   as?: string | undefined;
   comment?: string | undefined;
   expectVersion?: string | undefined;
 }
 
-/** `drafts approve|reject|request-changes ID`: the reviewer is `--as NAME` or THREATDRAFT_REVIEWER_TOKEN. */
+/**
+ * `drafts approve|reject|request-changes ID`, as the reviewer whose personal token is in
+ * `--token-file` or THREATDRAFT_REVIEWER_TOKEN; the same rules and audit entries as the web UI.
+ * @throws InputError (exit 2) without a token or with an unknown one, before anything is read or changed.
+ */
 export async function draftsDecide(action: 'approve' | 'reject' | 'request-changes', id: string, options: DecisionOptions, io: Io): Promise<void> {
+  if (options.as !== undefined) {
+    throw new InputError(
+      'E_USAGE',
+      '`--as` was removed: a review action needs the reviewer\'s own token, in THREATDRAFT_REVIEWER_TOKEN or a file named by --token-file',
+      { option: 'as' },
+    );
+  }
   const version = options.expectVersion === undefined ? undefined : Number(options.expectVersion);
   if (version !== undefined && !(Number.isInteger(version) && version >= 1)) {
     throw new InputError('E_USAGE', `Expected \`--expect-version\` to be a positive integer, got ${JSON.stringify(options.expectVersion)}`, { option: 'expect-version' });
   }
+  const token = await reviewerToken(options, io);
   const result = await withService(options, io, async (service) => {
-    const reviewer = await identify(service, options, io);
+    const reviewer = await service.authenticate(token.value);
+    if (reviewer === null) {
+      throw new InputError('E_AUTH', `The token in ${token.from} is not a known reviewer token (tokens come from \`threatdraft reviewers add NAME\`)`, {});
+    }
     const decision = { comment: options.comment ?? null, version };
-    if (action === 'approve') return service.approve(id, reviewer, decision, 'cli');
-    const draft = action === 'reject' ? await service.reject(id, reviewer, decision, 'cli') : await service.requestChanges(id, reviewer, decision, 'cli');
+    if (action === 'approve') return service.approve(id, reviewer.name, decision, 'cli');
+    const draft =
+      action === 'reject' ? await service.reject(id, reviewer.name, decision, 'cli') : await service.requestChanges(id, reviewer.name, decision, 'cli');
     return { draft, approvals: [] as string[], requiredApprovals: service.requiredApprovals(draft) };
   });
   const summary = {
@@ -144,19 +164,34 @@ export async function draftsDecide(action: 'approve' | 'reject' | 'request-chang
   } else writeJsonLine(io, summary);
 }
 
-async function identify(service: ReviewService, options: DecisionOptions, io: Io): Promise<string> {
-  const token = io.env['THREATDRAFT_REVIEWER_TOKEN'];
-  if (options.as !== undefined) {
-    const reviewer = await service.reviewerNamed(options.as);
-    if (reviewer === null) throw new InputError('E_AUTH', `No reviewer named ${JSON.stringify(options.as)} (add one with \`threatdraft reviewers add NAME\`)`, {});
-    return reviewer.name;
+/**
+ * The personal token of the reviewer running a decision: `--token-file FILE` (or `-` for stdin)
+ * when given, else THREATDRAFT_REVIEWER_TOKEN. Never a command-line argument, which would land in
+ * shell history and the process list.
+ */
+async function reviewerToken(options: DecisionOptions, io: Io): Promise<{ value: string; from: string }> {
+  if (options.tokenFile !== undefined) {
+    const from = options.tokenFile === '-' ? '--token-file - (stdin)' : `--token-file ${options.tokenFile}`;
+    let text: string;
+    try {
+      text = options.tokenFile === '-' ? await readAll(io.stdin) : await readFile(options.tokenFile, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new InputError('E_USAGE', `Cannot read ${from}: ${code}`, { option: 'token-file' });
+    }
+    const value = text.trim();
+    if (value === '') throw new InputError('E_AUTH', `${from} is empty; it should hold one personal reviewer token`, { option: 'token-file' });
+    return { value, from };
   }
-  if (token !== undefined && token !== '') {
-    const reviewer = await service.authenticate(token);
-    if (reviewer === null) throw new InputError('E_AUTH', 'THREATDRAFT_REVIEWER_TOKEN is not a known reviewer token', {});
-    return reviewer.name;
+  const value = io.env['THREATDRAFT_REVIEWER_TOKEN']?.trim() ?? '';
+  if (value === '') {
+    throw new InputError(
+      'E_AUTH',
+      'Authenticate as a reviewer: set THREATDRAFT_REVIEWER_TOKEN to your personal token, or pass --token-file FILE (tokens come from `threatdraft reviewers add NAME`)',
+      {},
+    );
   }
-  throw new InputError('E_AUTH', 'Say who you are: --as NAME, or a personal token in THREATDRAFT_REVIEWER_TOKEN', {});
+  return { value, from: 'THREATDRAFT_REVIEWER_TOKEN' };
 }
 
 /** Options of `threatdraft review`. */

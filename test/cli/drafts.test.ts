@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -22,6 +22,16 @@ async function seeded(): Promise<{ data: string; tokens: Record<string, string> 
     tokens[name] = (JSON.parse(io.out()) as { token: string }).token;
   }
   return { data, tokens };
+}
+
+/** The audit entries about drafts (not reviewer management). */
+async function auditOf(data: string) {
+  const store = new FileStore({ root: data });
+  try {
+    return (await store.audit.list()).filter((entry) => /\.r\d+$/.test(entry.subject));
+  } finally {
+    await store.close();
+  }
 }
 
 async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -63,47 +73,99 @@ describe('threatdraft drafts', () => {
     expect((await run(['drafts', 'show', 'missing.r1', '--data', data])).code).toBe(2);
   });
 
-  it('approves as a named reviewer or with THREATDRAFT_REVIEWER_TOKEN and writes the same audit entries as the API', async () => {
+  it('approves with THREATDRAFT_REVIEWER_TOKEN or --token-file and writes the same audit entries as the API', async () => {
     const { data, tokens } = await seeded();
-    const byName = await run(['drafts', 'approve', 'calm-notes.r1', '--as', 'alice', '--comment', 'ok', '--data', data, '--json']);
-    expect(byName.lines[0]).toEqual({ id: 'calm-notes.r1', action: 'approve', status: 'approved', version: 2, approvals: ['alice'], requiredApprovals: 1 });
-    const byToken = await run(['drafts', 'reject', 'acme-ops-agent.r1', '--comment', 'not an agent', '--data', data, '--json'], { THREATDRAFT_REVIEWER_TOKEN: tokens['bob'] });
-    expect(byToken.lines[0]).toMatchObject({ status: 'rejected' });
-    const store = new FileStore({ root: data });
-    const audit = (await store.audit.list()).filter((e) => e.subject.endsWith('.r1'));
-    await store.close();
+    const byEnv = await run(['drafts', 'approve', 'calm-notes.r1', '--comment', 'ok', '--data', data, '--json'], { THREATDRAFT_REVIEWER_TOKEN: tokens['alice'] });
+    expect(byEnv.lines[0]).toEqual({ id: 'calm-notes.r1', action: 'approve', status: 'approved', version: 2, approvals: ['alice'], requiredApprovals: 1 });
+    const tokenFile = join(data, 'bob.token');
+    writeFileSync(tokenFile, `${tokens['bob']}\n`, { mode: 0o600 });
+    // --token-file wins over the environment: the entry names bob, not alice.
+    const byFile = await run(['drafts', 'reject', 'acme-ops-agent.r1', '--comment', 'not an agent', '--token-file', tokenFile, '--data', data, '--json'], {
+      THREATDRAFT_REVIEWER_TOKEN: tokens['alice'],
+    });
+    expect(byFile.lines[0]).toMatchObject({ status: 'rejected' });
+    const audit = await auditOf(data);
     expect(audit).toEqual([
       { at: expect.any(String), actor: 'alice', action: 'approve', subject: 'calm-notes.r1', detail: expect.objectContaining({ comment: 'ok', via: 'cli', version: 2 }) },
       { at: expect.any(String), actor: 'bob', action: 'reject', subject: 'acme-ops-agent.r1', detail: expect.objectContaining({ comment: 'not an agent', via: 'cli' }) },
     ]);
   });
 
-  it('refuses an unknown reviewer, a bad token, a missing identity or a missing reject comment (exit 2), changing nothing', async () => {
+  it('reads the token from stdin with --token-file -', async () => {
+    const { data, tokens } = await seeded();
+    const io = captureIo({ stdin: `${tokens['bob']}\n` });
+    expect(await main(['drafts', 'request-changes', 'calm-notes.r1', '--comment', 'L3 is wrong', '--token-file', '-', '--data', data, '--json'], io)).toBe(0);
+    expect(JSON.parse(io.out())).toMatchObject({ status: 'changes-requested' });
+    expect((await auditOf(data)).map((e) => [e.actor, e.action])).toEqual([['bob', 'request-changes']]);
+  });
+
+  it.each([
+    ['no token at all', [], {}, 'THREATDRAFT_REVIEWER_TOKEN'],
+    ['an empty THREATDRAFT_REVIEWER_TOKEN', [], { THREATDRAFT_REVIEWER_TOKEN: '  ' }, 'THREATDRAFT_REVIEWER_TOKEN'],
+    ['an unknown token', [], { THREATDRAFT_REVIEWER_TOKEN: 'tdr_wrong-wrong-wrong-wrong' }, 'not a known reviewer token'],
+    ['a missing token file', ['--token-file', '/nonexistent/threatdraft.token'], {}, 'Cannot read --token-file /nonexistent/threatdraft.token: ENOENT'],
+    ['--as NAME, which no longer authenticates', ['--as', 'alice'], {}, '`--as` was removed'],
+  ])('refuses an approval with %s: exit 2, a clear message, nothing changed', async (_label, extra, env, message) => {
     const { data } = await seeded();
-    expect((await run(['drafts', 'approve', 'calm-notes.r1', '--as', 'mallory', '--data', data])).code).toBe(2);
-    expect((await run(['drafts', 'approve', 'calm-notes.r1', '--data', data], { THREATDRAFT_REVIEWER_TOKEN: 'tdr_wrong-wrong-wrong' })).code).toBe(2);
-    const anonymous = await run(['drafts', 'approve', 'calm-notes.r1', '--data', data]);
-    expect([anonymous.code, anonymous.err]).toEqual([2, expect.stringContaining('--as NAME')]);
-    const noComment = await run(['drafts', 'reject', 'calm-notes.r1', '--as', 'alice', '--data', data]);
+    const refused = await run(['drafts', 'approve', 'calm-notes.r1', ...extra, '--data', data], env);
+    expect([refused.code, refused.out]).toEqual([2, '']);
+    expect(refused.err).toContain(message);
+    const shown = await run(['drafts', 'show', 'calm-notes.r1', '--data', data, '--json']);
+    expect(shown.lines[0]).toMatchObject({ draft: { status: 'draft', version: 1, reviews: [] }, audit: [] });
+  });
+
+  it('refuses an empty token file and the token of a removed reviewer (exit 2), changing nothing', async () => {
+    const { data, tokens } = await seeded();
+    const empty = join(data, 'empty.token');
+    writeFileSync(empty, '\n');
+    const fromEmpty = await run(['drafts', 'reject', 'calm-notes.r1', '--comment', 'no', '--token-file', empty, '--data', data]);
+    expect([fromEmpty.code, fromEmpty.err]).toEqual([2, expect.stringContaining('is empty')]);
+    expect((await run(['reviewers', 'remove', 'bob', '--data', data])).code).toBe(0);
+    const removed = await run(['drafts', 'reject', 'calm-notes.r1', '--comment', 'no', '--data', data], { THREATDRAFT_REVIEWER_TOKEN: tokens['bob'] });
+    expect([removed.code, removed.err]).toEqual([2, expect.stringContaining('not a known reviewer token')]);
+    expect((await auditOf(data)).filter((e) => e.subject === 'calm-notes.r1')).toEqual([]);
+  });
+
+  it('refuses a reject without a comment (exit 2), changing nothing', async () => {
+    const { data, tokens } = await seeded();
+    const noComment = await run(['drafts', 'reject', 'calm-notes.r1', '--data', data], { THREATDRAFT_REVIEWER_TOKEN: tokens['alice'] });
     expect([noComment.code, noComment.err]).toEqual([2, expect.stringContaining('`comment`')]);
     const shown = await run(['drafts', 'show', 'calm-notes.r1', '--data', data, '--json']);
     expect(shown.lines[0]).toMatchObject({ draft: { status: 'draft', version: 1 }, audit: [] });
   });
 
-  it('applies the two-person rule with --two-person or THREATDRAFT_TWO_PERSON', async () => {
-    const { data } = await seeded();
-    const first = await run(['drafts', 'approve', 'acme-ops-agent.r1', '--as', 'alice', '--data', data, '--json'], { THREATDRAFT_TWO_PERSON: '1' });
+  it('needs two different reviewers\' tokens under the two-person rule: one token twice is refused', async () => {
+    const { data, tokens } = await seeded();
+    const alice = { THREATDRAFT_REVIEWER_TOKEN: tokens['alice'] };
+    const first = await run(['drafts', 'approve', 'acme-ops-agent.r1', '--data', data, '--json'], { ...alice, THREATDRAFT_TWO_PERSON: '1' });
     expect(first.lines[0]).toMatchObject({ status: 'draft', approvals: ['alice'], requiredApprovals: 2 });
-    const again = await run(['drafts', 'approve', 'acme-ops-agent.r1', '--as', 'alice', '--two-person', '--data', data, '--json']);
+    const again = await run(['drafts', 'approve', 'acme-ops-agent.r1', '--two-person', '--data', data, '--json'], alice);
     expect(again.code).toBe(1);
     expect(again.err).toContain('different reviewer');
-    const second = await run(['drafts', 'approve', 'acme-ops-agent.r1', '--as', 'bob', '--two-person', '--data', data, '--json']);
+    // Without a token, naming another reviewer gets nowhere.
+    const impersonated = await run(['drafts', 'approve', 'acme-ops-agent.r1', '--as', 'bob', '--two-person', '--data', data, '--json']);
+    expect(impersonated.code).toBe(2);
+    expect((await run(['drafts', 'show', 'acme-ops-agent.r1', '--data', data, '--json'])).lines[0]).toMatchObject({ draft: { status: 'draft' }, approvals: ['alice'] });
+    const second = await run(['drafts', 'approve', 'acme-ops-agent.r1', '--two-person', '--data', data, '--json'], { THREATDRAFT_REVIEWER_TOKEN: tokens['bob'] });
     expect(second.lines[0]).toMatchObject({ status: 'approved', approvals: ['alice', 'bob'] });
+    expect((await auditOf(data)).map((e) => [e.actor, e.action, e.detail?.['status']])).toEqual([
+      ['alice', 'approve', 'draft'],
+      ['bob', 'approve', 'approved'],
+    ]);
   });
 
-  it('reports a conflict when --version is stale', async () => {
-    const { data } = await seeded();
-    const stale = await run(['drafts', 'approve', 'calm-notes.r1', '--as', 'alice', '--expect-version', '7', '--data', data]);
+  it('documents token authentication in --help and no longer offers --as', async () => {
+    const io = captureIo();
+    expect(await main(['drafts', 'approve', '--help'], io)).toBe(0);
+    expect(io.out()).toContain('--token-file <FILE>');
+    expect(io.out()).toContain('THREATDRAFT_REVIEWER_TOKEN');
+    expect(io.out()).not.toContain('--as');
+  });
+
+  it('reports a conflict when --expect-version is stale, changing nothing', async () => {
+    const { data, tokens } = await seeded();
+    const stale = await run(['drafts', 'approve', 'calm-notes.r1', '--expect-version', '7', '--data', data], { THREATDRAFT_REVIEWER_TOKEN: tokens['alice'] });
     expect([stale.code, stale.err]).toEqual([1, expect.stringContaining('changed by someone else')]);
+    expect(await auditOf(data)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 /** `threatdraft drafts list|show|approve|reject|request-changes`: the review actions from scripts. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { DefineCommand } from './types.js';
 
 const DATA_HELP = 'file store root (default ./.threatdraft, or THREATDRAFT_DATA); REDIS_URL selects Redis';
@@ -9,12 +9,22 @@ function decision(drafts: Command, name: 'approve' | 'reject' | 'request-changes
     .command(name)
     .description(description)
     .argument('<ID>', 'draft id, <listingId>.r<revision>')
-    .option('--as <NAME>', 'act as this reviewer (or set THREATDRAFT_REVIEWER_TOKEN to a personal token)')
+    .option('--token-file <FILE>', 'read your personal reviewer token from FILE (- for stdin); default: THREATDRAFT_REVIEWER_TOKEN')
+    // Kept hidden only to explain its removal: naming a reviewer without their token is not authentication.
+    .addOption(new Option('--as <NAME>').hideHelp())
     .option('--comment <TEXT>', name === 'approve' ? 'optional comment' : 'why (required)')
     .option('--expect-version <N>', 'fail with a conflict unless the draft is still at this version')
     .option('--two-person', 'require two distinct approvers for High and Critical (or THREATDRAFT_TWO_PERSON=1)')
     .option('--data <DIR>', DATA_HELP)
     .option('--json', 'print the result as one JSON line')
+    .addHelpText(
+      'after',
+      `
+You act as the reviewer whose personal token you give (from \`threatdraft reviewers add NAME\`), never on argv:
+  THREATDRAFT_REVIEWER_TOKEN="$(cat ~/.config/threatdraft/token)" threatdraft drafts ${name} ID${name === 'approve' ? '' : ' --comment "why"'}
+  threatdraft drafts ${name} ID --token-file ~/.config/threatdraft/token${name === 'approve' ? '' : ' --comment "why"'}
+A missing or unknown token exits 2 and changes nothing.`,
+    )
     .action(async (id: string, options: Record<string, string | boolean | undefined>) => {
       const { draftsDecide } = await import('../../review/commands.js');
       await draftsDecide(name, id, options as never, io);

@@ -6,7 +6,8 @@ export const definePublish: DefineCommand = (program, { io }) => {
     .command('publish')
     .description('Publish approved drafts and write the static site (HTML, JSON with schema, Markdown).')
     .requiredOption('--out <DIR>', 'site directory (replaced as a whole; must be empty or an earlier site)')
-    .option('--as <NAME>', 'name recorded as publisher in the audit log', 'publisher')
+    // Not an approval: publish only releases revisions reviewers already approved, so a name suffices.
+    .option('--as <NAME>', 'name recorded as publisher in the audit log (not authenticated)', 'publisher')
     .option('--data <DIR>', 'file store root (default ./.threatdraft, or THREATDRAFT_DATA); REDIS_URL selects Redis')
     .option('--json', 'print the summary as one JSON line')
     .addHelpText('after', '\nSummary: { outDir, published: [id], superseded: [id], agents, files }')
