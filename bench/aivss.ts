@@ -1,4 +1,7 @@
-/** AIVSS scoring throughput on one core: numeric C, and CVSS vectors (parsed vectors cached). */
+/**
+ * AIVSS scoring throughput on one core: numeric C, and CVSS vectors (parsed vectors cached).
+ * Rates are per CPU-second of this process, so other work on the machine does not skew them.
+ */
 import { LISTING_FACTOR_KEYS } from '../schemas/factors.js';
 import { computeAivss, type AivssInput } from '../src/aivss/index.js';
 import type { BenchResult } from './types.js';
@@ -24,14 +27,17 @@ function inputs(count: number, vectors: boolean): AivssInput[] {
   return list;
 }
 
+/** Scores per CPU-second of this process over about `ms` of work. */
 function rate(list: readonly AivssInput[], ms: number): number {
   let done = 0;
+  const before = process.cpuUsage();
   const started = performance.now();
   while (performance.now() - started < ms) {
     for (const input of list) computeAivss(input);
     done += list.length;
   }
-  return done / ((performance.now() - started) / 1000);
+  const used = process.cpuUsage(before);
+  return done / ((used.user + used.system) / 1e6);
 }
 
 export async function bench(): Promise<BenchResult[]> {
@@ -42,7 +48,7 @@ export async function bench(): Promise<BenchResult[]> {
   const numericRate = rate(numeric, 1500);
   const vectorRate = rate(vectors, 1500);
   return [
-    { name: 'aivss: scores/s, numeric C', value: Math.round(numericRate), unit: 'scores/s', target: '>= 200,000', ok: numericRate >= 200_000 },
-    { name: 'aivss: scores/s, CVSS vectors (cached parse)', value: Math.round(vectorRate), unit: 'scores/s' },
+    { name: 'aivss: scores per CPU-second, numeric C', value: Math.round(numericRate), unit: 'scores/s', target: '>= 200,000', ok: numericRate >= 200_000 },
+    { name: 'aivss: scores per CPU-second, CVSS vectors (cached parse)', value: Math.round(vectorRate), unit: 'scores/s' },
   ];
 }

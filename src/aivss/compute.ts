@@ -69,17 +69,23 @@ export function validateFactors(factors: unknown, field = 'factors'): { keySet: 
     bad(field, `expected an object of ten factor values, got ${describe(factors)}`);
   }
   const keys = Object.keys(factors);
-  const listingCount = keys.filter((key) => LISTING_KEY_SET.has(key) && !V08_KEY_SET.has(key)).length;
-  const v08Count = keys.filter((key) => V08_KEY_SET.has(key) && !LISTING_KEY_SET.has(key)).length;
+  let listingCount = 0;
+  let v08Count = 0;
+  for (const key of keys) {
+    const listing = LISTING_KEY_SET.has(key);
+    const v08 = V08_KEY_SET.has(key);
+    if (listing && !v08) listingCount += 1;
+    else if (v08 && !listing) v08Count += 1;
+  }
   if (listingCount > 0 && v08Count > 0) {
     bad(field, 'mixed key sets: use either the ten listing keys (autonomyOfAction, …) or the ten v0.8 keys (autonomy, tools, …)');
   }
   const keySet = v08Count > 0 ? 'v0.8' : 'listing';
   const expected: readonly string[] = keySet === 'v0.8' ? V08_FACTOR_KEYS : LISTING_FACTOR_KEYS;
   const known = keySet === 'v0.8' ? V08_KEY_SET : LISTING_KEY_SET;
-  const unknown = keys.filter((key) => !known.has(key));
-  if (unknown.length > 0) {
-    bad(`${field}.${unknown[0]}`, `unknown factor key; expected exactly these ten: ${expected.join(', ')}`);
+  const unknown = keys.find((key) => !known.has(key));
+  if (unknown !== undefined) {
+    bad(`${field}.${unknown}`, `unknown factor key; expected exactly these ten: ${expected.join(', ')}`);
   }
   if (keys.length !== 10) {
     const missing = expected.filter((key) => !keys.includes(key));

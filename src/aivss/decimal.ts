@@ -12,6 +12,10 @@ export interface Dec {
 const POW10: bigint[] = [];
 for (let index = 0; index <= 40; index += 1) POW10.push(10n ** BigInt(index));
 
+/** 10^0 … 10^22, every one an exact double. */
+const POW10_NUMBER: number[] = Array.from({ length: 23 }, (_, exponent) => 10 ** exponent);
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+
 function pow10(exponent: number): bigint {
   return POW10[exponent] ?? 10n ** BigInt(exponent);
 }
@@ -85,6 +89,8 @@ export function roundHalfUp(a: Dec, places: number): Dec {
 /** The nearest double to the exact value (for output only; never fed back into arithmetic). */
 export function toNumber(a: Dec): number {
   if (a.scale === 0) return Number(a.units);
+  // Both operands are exact doubles here, and IEEE division rounds correctly: the nearest double.
+  if (a.scale <= 22 && a.units <= MAX_EXACT && a.units >= -MAX_EXACT) return Number(a.units) / POW10_NUMBER[a.scale]!;
   const negative = a.units < 0n;
   const magnitude = (negative ? -a.units : a.units).toString().padStart(a.scale + 1, '0');
   const text = `${magnitude.slice(0, magnitude.length - a.scale)}.${magnitude.slice(magnitude.length - a.scale)}`;

@@ -61,7 +61,7 @@ describe('threatdraft score', () => {
     ['nine keys', { cvss: 5, factors: Object.fromEntries(LISTING_FACTOR_KEYS.slice(0, 9).map((key) => [key, 0])) }, /expected 10 factors, got 9; missing opacityAndReflexivity/],
     ['eleven keys', { cvss: 5, factors: { ...factors, bonus: 0 } }, /`factors\.bonus`: unknown factor key/],
     ['mixed key sets', { cvss: 5, factors: { ...factors, autonomy: 0 } }, /mixed key sets/],
-    ['an unknown formula', { cvss: 5, factors, formula: 'v1.0' }, /`formula`.*expected one of "v0\.8"\|"v0\.8-floor"\|"v0\.5"|`formula`/],
+    ['an unknown formula', { cvss: 5, factors, formula: 'v1.0' }, /`formula`: Invalid option: expected one of "v0\.8"\|"v0\.8-floor"\|"v0\.5"/],
     ['thm out of range', { cvss: 5, factors, thm: 1.6 }, /`thm`: expected attacked, poc, unreported or a number in \(0, 1\.5\], got 1\.6/],
     ['mf out of range', { cvss: 5, factors, mf: 0 }, /`mf`: expected none, partial, strong or a number in \(0, 1\], got 0/],
     ['an unknown field', { cvss: 5, factors, extra: true }, /extra/],
