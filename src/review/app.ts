@@ -230,7 +230,14 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
     app.post(`/drafts/:id/${action}`, guard, async (c) => {
       const id = c.req.param('id');
       const form = await c.req.parseBody();
-      const options = { comment: formString(form['comment']), version: Number(formString(form['version'])) || undefined };
+      // A decision in the UI is about the version the page showed: without it the server could
+      // record an approval of text the reviewer never saw.
+      const version = Number(formString(form['version']));
+      if (!Number.isInteger(version) || version < 1) {
+        const message = 'Invalid `version`: the form must carry the version of the draft you reviewed; reload the page and decide again.';
+        return renderDraft(c, id, { kind: 'error', message, field: 'version' }, null, 400);
+      }
+      const options = { comment: formString(form['comment']), version };
       try {
         if (action === 'approve') await service.approve(id, actor(c), options, 'web');
         else if (action === 'reject') await service.reject(id, actor(c), options, 'web');
@@ -239,7 +246,11 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
       } catch (error) {
         const status = statusFor(error);
         if (status === 500 || status === 404) throw error;
-        return renderDraft(c, id, { kind: 'error', message: errorBody(error).error.message }, null, status);
+        const message =
+          error instanceof ConflictError && error.code === 'E_CONFLICT'
+            ? `Nothing recorded: the draft changed after you opened it. Review the current version below and decide again. (${error.message})`
+            : errorBody(error).error.message;
+        return renderDraft(c, id, { kind: 'error', message }, null, status);
       }
     });
   }

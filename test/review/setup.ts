@@ -57,3 +57,44 @@ export async function signIn(app: Fixture['app'], token: string): Promise<{ cook
   const csrf = /name="csrf-token" content="([^"]+)"/.exec(await page.text())?.[1] ?? '';
   return { cookie, csrf, setCookie };
 }
+
+const HIGH_VECTOR = 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:L/VA:N/SC:N/SI:N/SA:N';
+const warning = (code: 'prompt-injection' | 'ungrounded-evidence', where: string | null = null) => ({ code, message: `${code} found`, where });
+
+/**
+ * Adds three drafts to the fixture's two, so every filter has something to keep and drop:
+ *
+ * | id                | status            | score | band     | warnings | updated    |
+ * |-------------------|-------------------|-------|----------|----------|------------|
+ * | acme-ops-agent.r1 | draft             | 9.6   | Critical | 0        | 2025-01-02 |
+ * | calm-notes.r1     | draft             | 5.4   | Medium   | 0        | 2025-01-02 |
+ * | noisy-agent.r1    | changes-requested | 8.4   | High     | 2        | 2025-01-09 |
+ * | quiet-agent.r1    | rejected          | 1.0   | Low      | 0        | 2025-01-05 |
+ * | live-agent.r1     | published         | 5.4   | Medium   | 1        | 2025-01-07 |
+ */
+export async function seedQueue(store: MemoryStore): Promise<void> {
+  const checks = (warnings: ReturnType<typeof warning>[]) => ({ grounding: [], groundingRate: 1, injection: { suspected: false, matches: [] }, warnings });
+  const zero = createAssessment({ cvss: { vector: LOW_VECTOR, rationale: 'Local only.' } });
+  for (const factor of Object.values(zero.factors)) factor.value = 0;
+  await store.drafts.save(
+    createDraft({
+      listingId: 'noisy-agent',
+      status: 'changes-requested',
+      assessment: createAssessment({ cvss: { vector: HIGH_VECTOR, rationale: 'Network, low impact.' } }),
+      checks: checks([warning('prompt-injection'), warning('ungrounded-evidence', 'factors.dynamicToolUse')]),
+      updatedAt: '2025-01-09T00:00:00.000Z',
+    }),
+    null,
+  );
+  await store.drafts.save(createDraft({ listingId: 'quiet-agent', status: 'rejected', assessment: zero, updatedAt: '2025-01-05T00:00:00.000Z' }), null);
+  await store.drafts.save(
+    createDraft({
+      listingId: 'live-agent',
+      status: 'published',
+      assessment: createAssessment({ cvss: { vector: LOW_VECTOR, rationale: 'Local only.' } }),
+      checks: checks([warning('prompt-injection')]),
+      updatedAt: '2025-01-07T00:00:00.000Z',
+    }),
+    null,
+  );
+}

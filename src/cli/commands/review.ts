@@ -16,7 +16,8 @@ export const defineReview: DefineCommand = (program, { io }) => {
       'after',
       `
 API:  GET /api/drafts  GET /api/drafts/:id  PATCH /api/drafts/:id (JSON with "version")
-      POST /api/drafts/:id/approve|reject|request-changes  (JSON { "comment": "…" })
+      POST /api/drafts/:id/approve|reject|request-changes  (JSON { "comment": "…", "version": N })
+        "version" is optional; when given, a draft changed since answers 409 and nothing is recorded.
       Authorization: Bearer <token>, or the browser session cookie plus X-CSRF-Token.`,
     )
     .action(async (options: { host: string; port: string; twoPerson?: boolean; queues?: string; queuePrefix?: string; data?: string; json?: boolean }) => {
