@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { bearer, setup, signIn } from './setup.js';
+import { computeAivss } from '../../src/aivss/index.js';
+import { LISTING_FACTOR_KEYS } from '../../schemas/factors.js';
+import { bearer, seedQueue, setup, signIn } from './setup.js';
 
 const json = (body: unknown): RequestInit => ({ body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
 
@@ -24,6 +26,43 @@ describe('review JSON API', () => {
     expect(((await bySource.json()) as { drafts: Array<{ id: string }> }).drafts.map((d) => d.id)).toEqual(['acme-ops-agent.r1']);
     const bad = await app.request('/api/drafts?severity=Huge', { headers: bearer(tokens.alice) });
     expect(bad.status).toBe(400);
+  });
+
+  it.each([
+    ['status=draft', ['acme-ops-agent.r1', 'calm-notes.r1']],
+    ['status=changes-requested', ['noisy-agent.r1']],
+    ['status=approved', []],
+    ['warnings=yes', ['noisy-agent.r1', 'live-agent.r1']],
+    ['warnings=no', ['acme-ops-agent.r1', 'calm-notes.r1', 'quiet-agent.r1']],
+    ['status=published&warnings=yes', ['live-agent.r1']],
+    ['sort=date', ['noisy-agent.r1', 'live-agent.r1', 'quiet-agent.r1', 'acme-ops-agent.r1', 'calm-notes.r1']],
+    ['sort=date&warnings=no', ['quiet-agent.r1', 'acme-ops-agent.r1', 'calm-notes.r1']],
+    ['', ['acme-ops-agent.r1', 'noisy-agent.r1', 'calm-notes.r1', 'live-agent.r1', 'quiet-agent.r1']],
+  ])('selects the queue with ?%s', async (query, ids) => {
+    const { app, tokens, store } = await setup();
+    await seedQueue(store);
+    const response = await app.request(`/api/drafts?${query}`, { headers: bearer(tokens.alice) });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { drafts: Array<{ id: string }> }).drafts.map((d) => d.id)).toEqual(ids);
+  });
+
+  it('counts drafts per status, per severity and with warnings over the whole queue, whatever the filter', async () => {
+    const { app, tokens, store } = await setup();
+    await seedQueue(store);
+    const counts = {
+      total: 5,
+      status: { draft: 2, 'changes-requested': 1, approved: 0, rejected: 1, published: 1, superseded: 0 },
+      severity: { None: 0, Low: 1, Medium: 2, High: 1, Critical: 1 },
+      withWarnings: 2,
+    };
+    for (const query of ['', '?status=rejected&warnings=yes']) {
+      const response = await app.request(`/api/drafts${query}`, { headers: bearer(tokens.alice) });
+      expect(((await response.json()) as { counts: unknown }).counts).toEqual(counts);
+    }
+    for (const bad of ['status=done', 'warnings=maybe', 'sort=name']) {
+      const response = await app.request(`/api/drafts?${bad}`, { headers: bearer(tokens.alice) });
+      expect([response.status, ((await response.json()) as { error: { field: string } }).error.field]).toEqual([400, bad.split('=')[0]]);
+    }
   });
 
   it('shows one draft with its listing and audit trail, and 404 for an unknown id', async () => {
@@ -52,6 +91,72 @@ describe('review JSON API', () => {
     expect(audit).toEqual([
       expect.objectContaining({ actor: 'alice', action: 'edit', at: expect.stringMatching(/^2025-03-01T12:00:/), detail: expect.objectContaining({ via: 'api', version: 2 }) }),
     ]);
+  });
+
+  it('edits layers (text, certainty, threats), exploit maturity and mitigation, rescoring with the AIVSS module', async () => {
+    const { app, tokens, store } = await setup();
+    const before = (await store.drafts.get('acme-ops-agent.r1'))!;
+    expect([before.assessment.layers[0]!.certain, before.assessment.layers[1]!.certain]).toEqual([false, true]);
+    const response = await app.request('/api/drafts/acme-ops-agent.r1', {
+      method: 'PATCH',
+      headers: { ...bearer(tokens.alice), 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        version: 1,
+        layers: [
+          { layer: 1, certain: true, text: '  The listing names GPT-4o as its model.  ', threats: ['model jailbreak', ' ', ' prompt injection '] },
+          { layer: 2, certain: false },
+        ],
+        exploitMaturity: { value: 'attacked', rationale: 'Seen in the wild.' },
+        mitigation: { value: 'partial', rationale: 'An allow-list of shell commands.' },
+        comment: 'L1 is known',
+      }),
+    });
+    expect(response.status).toBe(200);
+    const saved = (await store.drafts.get('acme-ops-agent.r1'))!;
+    expect(saved.assessment.layers.slice(0, 2)).toEqual([
+      { ...before.assessment.layers[0]!, certain: true, text: 'The listing names GPT-4o as its model.', threats: ['model jailbreak', 'prompt injection'] },
+      { ...before.assessment.layers[1]!, certain: false },
+    ]);
+    expect(saved.assessment.layers.slice(2)).toEqual(before.assessment.layers.slice(2));
+    expect([saved.assessment.exploitMaturity, saved.assessment.mitigation]).toEqual([
+      { value: 'attacked', rationale: 'Seen in the wild.' },
+      { value: 'partial', rationale: 'An allow-list of shell commands.' },
+    ]);
+    const expected = computeAivss({
+      formula: 'v0.8',
+      cvss: before.assessment.cvss.vector,
+      factors: Object.fromEntries(LISTING_FACTOR_KEYS.map((key) => [key, before.assessment.factors[key].value])),
+      thm: 'attacked',
+      mf: 'partial',
+    });
+    expect(saved.score).toEqual(expected);
+    expect([saved.score.thm, saved.score.mf]).toEqual([1, 0.83]);
+    expect(saved.score.score).not.toBe(before.score.score);
+    const audit = await store.audit.list({ subject: 'acme-ops-agent.r1' });
+    expect(audit).toEqual([
+      expect.objectContaining({
+        actor: 'alice',
+        action: 'edit',
+        detail: expect.objectContaining({
+          comment: 'L1 is known',
+          scoreBefore: before.score.score,
+          scoreAfter: expected.score,
+          fields: ['score.score', 'exploitMaturity.value', 'mitigation.value', 'layers.1.certain', 'layers.1.threats', 'layers.1.text', 'layers.2.certain'],
+        }),
+      }),
+    ]);
+  });
+
+  it.each([
+    [{ version: 1, layers: [{ layer: 8, certain: true }] }, 'layers.0.layer'],
+    [{ version: 1, layers: [{ layer: 1, certain: 'yes' }] }, 'layers.0.certain'],
+    [{ version: 1, layers: [{ layer: 1, threats: 'injection' }] }, 'layers.0.threats'],
+    [{ version: 1, mitigation: { value: 'total' } }, 'mitigation.value'],
+  ])('refuses a bad layer or mitigation edit %j with 400 naming %s', async (body, field) => {
+    const { app, tokens, store } = await setup();
+    const response = await app.request('/api/drafts/acme-ops-agent.r1', { method: 'PATCH', ...json(body), headers: { ...bearer(tokens.alice), 'Content-Type': 'application/json' } });
+    expect([response.status, ((await response.json()) as { error: { field: string } }).error.field]).toEqual([400, field]);
+    expect((await store.drafts.get('acme-ops-agent.r1'))!.version).toBe(1);
   });
 
   it.each([
@@ -98,6 +203,47 @@ describe('review JSON API', () => {
     expect(await store.audit.list({ subject: 'calm-notes.r1' })).toEqual([
       { at: expect.stringMatching(/^2025-03-01T12:00:\d\d\.000Z$/), actor: 'bob', action: 'approve', subject: 'calm-notes.r1', detail: expect.objectContaining({ comment: 'fine', via: 'api', approvals: 1, required: 1, status: 'approved' }) },
     ]);
+  });
+
+  it('approves only the version given, when one is given: a stale version is 409 and records nothing', async () => {
+    const { app, tokens, store } = await setup();
+    const edit = await app.request('/api/drafts/calm-notes.r1', {
+      method: 'PATCH',
+      headers: { ...bearer(tokens.alice), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ version: 1, summary: 'Alice changed the summary after Bob read it.' }),
+    });
+    expect(edit.status).toBe(200);
+    const stale = await app.request('/api/drafts/calm-notes.r1/approve', { method: 'POST', ...json({ comment: 'read v1', version: 1 }), headers: { ...bearer(tokens.bob), 'Content-Type': 'application/json' } });
+    expect(stale.status).toBe(409);
+    expect(((await stale.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'E_CONFLICT', message: expect.stringContaining('it is now version 2') });
+    const stored = (await store.drafts.get('calm-notes.r1'))!;
+    expect([stored.status, stored.version, stored.reviews.map((r) => r.action)]).toEqual(['draft', 2, ['edit']]);
+    expect((await store.audit.list({ subject: 'calm-notes.r1' })).map((e) => e.action)).toEqual(['edit']);
+    for (const bad of [0, 1.5, '2']) {
+      const response = await app.request('/api/drafts/calm-notes.r1/approve', { method: 'POST', ...json({ version: bad }), headers: { ...bearer(tokens.bob), 'Content-Type': 'application/json' } });
+      expect([response.status, ((await response.json()) as { error: { field: string } }).error.field]).toEqual([400, 'version']);
+    }
+    const current = await app.request('/api/drafts/calm-notes.r1/approve', { method: 'POST', ...json({ comment: 'read v2', version: 2 }), headers: { ...bearer(tokens.bob), 'Content-Type': 'application/json' } });
+    expect(current.status).toBe(200);
+    expect(await store.audit.list({ subject: 'calm-notes.r1' })).toEqual([
+      expect.objectContaining({ action: 'edit' }),
+      expect.objectContaining({ actor: 'bob', action: 'approve', detail: expect.objectContaining({ comment: 'read v2', version: 3, via: 'api' }) }),
+    ]);
+  });
+
+  it('still approves with only { comment }, as the CLI contract has it', async () => {
+    const { app, tokens, store } = await setup();
+    const response = await app.request('/api/drafts/calm-notes.r1/approve', { method: 'POST', ...json({ comment: 'ok' }), headers: { ...bearer(tokens.bob), 'Content-Type': 'application/json' } });
+    expect(response.status).toBe(200);
+    expect((await store.drafts.get('calm-notes.r1'))!.status).toBe('approved');
+  });
+
+  it.each(['reject', 'request-changes'])('refuses to %s a stale version (409), changing nothing', async (action) => {
+    const { app, tokens, store } = await setup();
+    const response = await app.request(`/api/drafts/calm-notes.r1/${action}`, { method: 'POST', ...json({ comment: 'no', version: 4 }), headers: { ...bearer(tokens.bob), 'Content-Type': 'application/json' } });
+    expect(response.status).toBe(409);
+    expect((await store.drafts.get('calm-notes.r1'))!.status).toBe('draft');
+    expect(await store.audit.list({ subject: 'calm-notes.r1' })).toEqual([]);
   });
 
   it('rejects and requests changes only with a comment', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../src/review/app.js';
 import { ReviewService } from '../../src/review/service.js';
+import { createAssessment } from '../factories/draft.js';
 import { bearer, setup, signIn } from './setup.js';
 
 const form = (fields: Record<string, string>): { body: string; 'Content-Type': string } => ({
@@ -44,6 +45,47 @@ describe('review auth and CSRF', () => {
     expect(viaForm.status).toBe(403);
     expect((await store.drafts.get('calm-notes.r1'))!.status).toBe('draft');
     expect((await store.audit.list({ subject: 'calm-notes.r1' })).length).toBe(0);
+  });
+
+  it.each([
+    ['PATCH', '/api/drafts/calm-notes.r1', 'json', { version: 1, summary: 'Forged summary.' }],
+    ['POST', '/drafts/calm-notes.r1/edit', 'form', { version: '1', summary: 'Forged summary.' }],
+    ['POST', '/api/drafts/calm-notes.r1/reject', 'json', { comment: 'forged', version: 1 }],
+    ['POST', '/drafts/calm-notes.r1/reject', 'form', { comment: 'forged', version: '1' }],
+    ['POST', '/api/drafts/calm-notes.r1/request-changes', 'json', { comment: 'forged', version: 1 }],
+    ['POST', '/drafts/calm-notes.r1/request-changes', 'form', { comment: 'forged', version: '1' }],
+    ['POST', '/api/drafts/calm-notes.r1/approve', 'json', { comment: 'forged', version: 1 }],
+  ])('refuses a session %s %s (%s) without or with a wrong CSRF token (403), changing nothing', async (method, path, kind, fields) => {
+    const { app, tokens, store } = await setup();
+    const { cookie, csrf } = await signIn(app, tokens.alice);
+    const body = kind === 'json' ? JSON.stringify(fields) : new URLSearchParams(fields as Record<string, string>).toString();
+    const type = kind === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';
+    for (const forged of [{}, { 'X-CSRF-Token': 'guess' }, { 'X-CSRF-Token': `${csrf}x` }]) {
+      const response = await app.request(path, { method, headers: { Cookie: cookie, 'Content-Type': type, ...forged }, body });
+      expect(response.status).toBe(403);
+    }
+    if (kind === 'form') {
+      const wrongField = new URLSearchParams({ ...(fields as Record<string, string>), _csrf: 'guess' }).toString();
+      expect((await app.request(path, { method, headers: { Cookie: cookie, 'Content-Type': type }, body: wrongField })).status).toBe(403);
+    }
+    expect((await store.drafts.get('calm-notes.r1'))!).toMatchObject({ status: 'draft', version: 1, reviews: [], assessment: { summary: createAssessment().summary } });
+    expect(await store.audit.list({ subject: 'calm-notes.r1' })).toEqual([]);
+    // The same request with the session's token goes through, so the 403 was the CSRF check.
+    const headers = { Cookie: cookie, 'Content-Type': type, 'X-CSRF-Token': csrf };
+    expect((await app.request(path, { method, headers, body })).status).toBe(kind === 'json' ? 200 : 303);
+  });
+
+  it('refuses a sign-out without the CSRF token (403): the session stays signed in', async () => {
+    const { app, tokens, store } = await setup();
+    const { cookie, csrf } = await signIn(app, tokens.alice);
+    for (const headers of [{ Cookie: cookie }, { Cookie: cookie, 'X-CSRF-Token': 'guess' }]) {
+      expect((await app.request('/logout', { method: 'POST', headers })).status).toBe(403);
+    }
+    const forgedForm = await app.request('/logout', { method: 'POST', headers: { Cookie: cookie, 'Content-Type': 'application/x-www-form-urlencoded' }, body: '_csrf=guess' });
+    expect(forgedForm.status).toBe(403);
+    expect((await app.request('/api/drafts', { headers: { Cookie: cookie } })).status).toBe(200);
+    expect((await store.audit.list()).map((e) => e.action).filter((a) => a.startsWith('sign'))).toEqual(['sign-in']);
+    expect((await app.request('/logout', { method: 'POST', headers: { Cookie: cookie, 'X-CSRF-Token': csrf } })).status).toBe(303);
   });
 
   it('binds the CSRF token to its session: another session’s token is refused', async () => {
