@@ -11,11 +11,11 @@ import { ThreatdraftError, TransientError, toError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { discover } from './discover.js';
 import { computeContentHash, extractListing } from './extract.js';
-import type { Conditional, Fetcher } from './fetcher.js';
+import { FETCH_CACHE_NAMESPACE, StoreFailure, readCacheEntry, storeCall, validators, withoutUndefined } from './fetch-cache.js';
+import type { Fetcher } from './fetcher.js';
 import { normalizeUrl } from './url.js';
 
-/** The cache namespace of conditional-GET validators, keyed by normalised URL. */
-export const FETCH_CACHE_NAMESPACE = 'fetch';
+export { FETCH_CACHE_NAMESPACE } from './fetch-cache.js';
 
 /** Where GitHub READMEs are fetched from. @default https://raw.githubusercontent.com */
 export const DEFAULT_RAW_BASE = 'https://raw.githubusercontent.com';
@@ -62,9 +62,12 @@ export interface CrawlSummary {
   /** Every failure, index pages (`stage: 'discover'`) included; these do not count in `failed`. */
   failures: CrawlFailure[];
   listings: Array<{ id: string; url: string; title: string }>;
-  /** Index pages and sitemaps fetched by discovery. */
+  /** Index pages and sitemaps requested by discovery (304s included). */
   pagesVisited: number;
-  /** Body bytes transferred for listing pages and READMEs (0 on a recrawl of unchanged pages). */
+  /**
+   * Body bytes transferred for index pages, sitemaps, listing pages and READMEs: 0 on a recrawl of
+   * an unchanged directory. robots.txt is not counted (the fetcher reads it once per host).
+   */
   bytes: number;
 }
 
@@ -103,7 +106,7 @@ export async function crawlSource(source: SourceConfig, options: CrawlOptions): 
   const rawBase = (options.rawBase ?? DEFAULT_RAW_BASE).replace(/\/+$/, '');
   const readmeMaxChars = options.readmeMaxChars ?? DEFAULT_README_MAX_CHARS;
 
-  const discovered = await discover(source, fetcher, { signal, limit: options.limit });
+  const discovered = await discover(source, fetcher, { signal, limit: options.limit, cache: store.cache });
   const summary: CrawlSummary = {
     found: discovered.urls.length,
     fetched: 0,
@@ -113,7 +116,7 @@ export async function crawlSource(source: SourceConfig, options: CrawlOptions): 
     failures: discovered.errors.map((error) => ({ ...error, stage: 'discover' as const })),
     listings: [],
     pagesVisited: discovered.pagesVisited,
-    bytes: 0,
+    bytes: discovered.bytes,
   };
   options.onProgress?.({ phase: 'discovered', total: summary.found, pagesVisited: summary.pagesVisited });
 
@@ -177,47 +180,13 @@ interface ListingContext {
   maxTokens: number | undefined;
 }
 
-/** Wraps a store error so the crawl stops instead of counting it against one URL. */
-class StoreFailure extends Error {
-  override readonly cause: Error;
-  constructor(cause: unknown) {
-    const error = toError(cause);
-    super(error.message);
-    this.cause = error;
-  }
-}
-
-async function storeCall<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (thrown) {
-    throw new StoreFailure(thrown);
-  }
-}
-
-async function readCache<T>(store: Store, schema: z.ZodType<T>, key: string): Promise<T | undefined> {
-  const raw = await storeCall(() => store.cache.get(FETCH_CACHE_NAMESPACE, key));
-  // A cache entry of the wrong shape (older version, hand edit) is a miss, not an error.
-  const parsed = schema.safeParse(raw);
-  return parsed.success ? parsed.data : undefined;
-}
-
-function validators(entry: { etag?: string | undefined; lastModified?: string | undefined } | undefined): Conditional | undefined {
-  if (entry === undefined || (entry.etag === undefined && entry.lastModified === undefined)) return undefined;
-  return { etag: entry.etag, lastModified: entry.lastModified };
-}
-
-function withoutUndefined<T extends Record<string, unknown>>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
-
 /** Fetches, extracts, enriches and stores one listing. Throws the fetch error on failure. */
 async function crawlListing(
   url: string,
   context: ListingContext,
 ): Promise<{ outcome: 'fetched' | 'unchanged'; listing: Listing; bytes: number }> {
   const { fetcher, store, signal, source } = context;
-  const cached = await readCache(store, pageCacheSchema, url);
+  const cached = await readCacheEntry(store.cache, pageCacheSchema, url);
   let bytes = 0;
 
   let result = await fetcher.fetch(url, { signal, accept: 'page', conditional: validators(cached) });
@@ -292,7 +261,7 @@ async function enrichRepo(
     return { repo: { url: repoUrl, readme: null, error: 'E_REPO_HOST: README enrichment supports GitHub repositories only', truncated: false }, bytes: 0, notModified: false };
   }
   const key = normalizeUrl(readmeUrl);
-  const cached = previous === undefined ? undefined : await readCache(context.store, readmeCacheSchema, key);
+  const cached = previous === undefined ? undefined : await readCacheEntry(context.store.cache, readmeCacheSchema, key);
   try {
     const result = await context.fetcher.fetch(readmeUrl, { signal: context.signal, accept: 'text', conditional: validators(cached) });
     if (result.notModified) return { repo: previous, bytes: 0, notModified: true };
@@ -324,7 +293,7 @@ async function refreshRepo(stored: Listing, context: ListingContext): Promise<{ 
   if (previous === undefined) return { listing: null, bytes: 0 };
   if (previous.error !== null) {
     const readmeUrl = readmeUrlFor(previous.url, context.rawBase);
-    const cached = readmeUrl === undefined ? undefined : await readCache(context.store, readmeCacheSchema, normalizeUrl(readmeUrl));
+    const cached = readmeUrl === undefined ? undefined : await readCacheEntry(context.store.cache, readmeCacheSchema, normalizeUrl(readmeUrl));
     if (cached?.retry !== true) return { listing: null, bytes: 0 };
   }
   const enrichment = await enrichRepo(stored, context, previous.error === null ? previous : undefined);

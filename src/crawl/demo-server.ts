@@ -55,7 +55,16 @@ export interface DemoServer {
   readonly requests: number;
   /** Requests served so far, by path (query string removed). */
   readonly requestsByPath: ReadonlyMap<string, number>;
+  /** Every response so far, in order: path (query removed), status and body bytes sent (0 for a 304 or HEAD). */
+  readonly responses: ReadonlyArray<ServedResponse>;
   close(): Promise<void>;
+}
+
+/** One response a loopback directory sent. */
+export interface ServedResponse {
+  path: string;
+  status: number;
+  bytes: number;
 }
 
 /** Locates the package root (the folder holding package.json) from this module, in src/ or dist/src/. */
@@ -107,11 +116,13 @@ interface Started {
   server: Server;
   origin: string;
   counts: Map<string, number>;
+  responses: ServedResponse[];
   total: () => number;
 }
 
 async function listen(resolver: Resolver, options: DemoServerOptions): Promise<Started> {
   const counts = new Map<string, number>();
+  const responses: ServedResponse[] = [];
   let total = 0;
   let origin = '';
   // Bodies are rendered once per path; ETags are their hashes.
@@ -121,6 +132,7 @@ async function listen(resolver: Resolver, options: DemoServerOptions): Promise<S
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     counts.set(path, (counts.get(path) ?? 0) + 1);
     if (request.method !== 'GET' && request.method !== 'HEAD') {
+      responses.push({ path, status: 405, bytes: 'method not allowed\n'.length });
       response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
       return;
     }
@@ -136,16 +148,20 @@ async function listen(resolver: Resolver, options: DemoServerOptions): Promise<S
       rendered.set(path, entry);
     }
     if (entry === null) {
+      // Node sends no body for HEAD whatever end() is given.
+      responses.push({ path, status: 404, bytes: request.method === 'HEAD' ? 0 : 'not found\n'.length });
       response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
       return;
     }
     const lastModified = entry.resource.lastModified.toUTCString();
     const headers = { etag: entry.etag, 'last-modified': lastModified, 'cache-control': 'no-cache' };
     if (notModified(request, entry.etag, entry.resource.lastModified)) {
+      responses.push({ path, status: 304, bytes: 0 });
       response.writeHead(304, headers).end();
       return;
     }
     const body = Buffer.from(entry.resource.body, 'utf8');
+    responses.push({ path, status: 200, bytes: request.method === 'HEAD' ? 0 : body.length });
     response.writeHead(200, { ...headers, 'content-type': entry.resource.contentType, 'content-length': body.length });
     response.end(request.method === 'HEAD' ? undefined : body);
   });
@@ -158,7 +174,7 @@ async function listen(resolver: Resolver, options: DemoServerOptions): Promise<S
   });
   const address = server.address() as AddressInfo;
   origin = `http://127.0.0.1:${address.port}`;
-  return { server, origin, counts, total: () => total };
+  return { server, origin, counts, responses, total: () => total };
 }
 
 function notModified(request: IncomingMessage, etag: string, lastModified: Date): boolean {
@@ -191,6 +207,7 @@ function toDemoServer(started: Started, sourceConfig: SourceConfig): DemoServer 
       return started.total();
     },
     requestsByPath: started.counts,
+    responses: started.responses,
     close: () => closeServer(started.server),
   };
 }

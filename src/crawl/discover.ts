@@ -1,11 +1,15 @@
 /**
  * Discovery: which listing URLs a directory holds. The parsing helpers are pure (HTML or XML
  * string + base URL in, absolute normalised http(s) URLs out); `discover` is the I/O driver that
- * walks start pages, pagination and sitemaps through the `Fetcher` port.
+ * walks start pages, pagination and sitemaps through the `Fetcher` port, with conditional GETs
+ * against the fetch cache so an unchanged page is answered 304 and its cached links reused.
  */
 import { load } from 'cheerio';
+import { z } from 'zod';
 import type { SourceConfig } from '../../schemas/source.js';
 import { ThreatdraftError, toError } from '../errors.js';
+import type { CacheRepo } from '../store/store.js';
+import { FETCH_CACHE_NAMESPACE, StoreFailure, readCacheEntry, storeCall, validators, withoutUndefined } from './fetch-cache.js';
 import type { Fetcher } from './fetcher.js';
 import { resolveHttpUrl } from './url.js';
 
@@ -132,14 +136,107 @@ export interface DiscoverOptions {
   signal?: AbortSignal | undefined;
   /** At most this many listing URLs (combined with the source's `maxListings`, the smaller wins). */
   limit?: number | undefined;
+  /**
+   * The store's cache: index pages and sitemaps are fetched with conditional GETs against the
+   * validators and parsed links kept here (namespace `fetch`). Without it every page is fetched in full.
+   */
+  cache?: CacheRepo | undefined;
 }
 
 export interface DiscoverResult {
   /** Listing URLs, normalised and de-duplicated, in discovery order. */
   urls: string[];
-  /** Index pages and sitemap documents fetched. */
+  /** Index pages and sitemap documents requested (304s included). */
   pagesVisited: number;
+  /** Index pages and sitemap documents answered 304 and served from the cache. */
+  pagesUnchanged: number;
+  /** Body bytes transferred for index pages and sitemaps (0 when every one answered 304). */
+  bytes: number;
   errors: DiscoverError[];
+}
+
+/**
+ * Bumped when parsing changes what a page yields (URL normalisation, link rules), so entries
+ * written by an older parser are refetched in full instead of answering a 304 with stale links.
+ */
+const DISCOVERY_CACHE_VERSION = 1;
+
+const cachedPageSchema = z.object({
+  v: z.literal(DISCOVERY_CACHE_VERSION),
+  etag: z.string().optional(),
+  lastModified: z.string().optional(),
+  /** The URL the links were resolved against (after redirects); a 304 landing elsewhere is not trusted. */
+  finalUrl: z.string(),
+});
+type CachedPage = z.infer<typeof cachedPageSchema>;
+
+const indexPayloadSchema = z.object({
+  /** The selectors the links were parsed with; a source edited since then refetches in full. */
+  listingLinks: z.string(),
+  nextPage: z.string().nullable(),
+  listings: z.array(z.string()),
+  next: z.string().nullable(),
+});
+type IndexPayload = z.infer<typeof indexPayloadSchema>;
+
+const sitemapPayloadSchema = z.object({
+  document: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('index'), sitemaps: z.array(z.string()) }),
+    z.object({ kind: z.literal('urlset'), urls: z.array(z.string()) }),
+    z.object({ kind: z.literal('unknown') }),
+  ]),
+});
+type SitemapPayload = z.infer<typeof sitemapPayloadSchema>;
+
+const indexCacheSchema = cachedPageSchema.extend(indexPayloadSchema.shape);
+const sitemapCacheSchema = cachedPageSchema.extend(sitemapPayloadSchema.shape);
+
+/** The fetch-cache key of an index page or sitemap (listing pages are keyed by their bare URL). */
+export function discoveryCacheKey(kind: 'index' | 'sitemap', url: string): string {
+  return `${kind} ${url}`;
+}
+
+interface CacheSlot<P> {
+  repo: CacheRepo;
+  key: string;
+  schema: z.ZodType<CachedPage & P>;
+  /** Whether a cached entry still answers for the current source (same selectors). */
+  fits: (entry: CachedPage & P) => boolean;
+}
+
+/**
+ * Fetches one discovery document with a conditional GET and returns its parse: the cached one on
+ * a 304 that landed where that parse came from, else the body's (and the cache is updated).
+ * A store error surfaces as `StoreFailure`; fetch errors are thrown as they are.
+ */
+async function fetchParsed<P extends Record<string, unknown>>(
+  fetcher: Fetcher,
+  request: { url: string; accept: 'page' | 'xml'; signal: AbortSignal | undefined },
+  slot: CacheSlot<P> | undefined,
+  parse: (body: string, finalUrl: string) => P,
+): Promise<{ parsed: P; finalUrl: string; bytes: number; notModified: boolean }> {
+  const { url, accept, signal } = request;
+  const found = slot === undefined ? undefined : await readCacheEntry(slot.repo, slot.schema, slot.key);
+  const entry = found !== undefined && slot?.fits(found) === true ? found : undefined;
+  let result = await fetcher.fetch(url, { signal, accept, conditional: validators(entry) });
+  let bytes = result.bytes;
+  if (result.notModified) {
+    if (entry !== undefined && entry.finalUrl === result.finalUrl) return { parsed: entry, finalUrl: result.finalUrl, bytes, notModified: true };
+    // A 304 the cache cannot answer (it landed elsewhere, or came unasked): fetch the body.
+    result = await fetcher.fetch(url, { signal, accept });
+    bytes += result.bytes;
+  }
+  const parsed = parse(result.body, result.finalUrl);
+  if (slot !== undefined) {
+    if (result.etag !== undefined || result.lastModified !== undefined) {
+      const value = withoutUndefined({ v: DISCOVERY_CACHE_VERSION, etag: result.etag, lastModified: result.lastModified, finalUrl: result.finalUrl, ...parsed });
+      await storeCall(() => slot.repo.set(FETCH_CACHE_NAMESPACE, slot.key, value));
+    } else if (found !== undefined) {
+      // The page stopped sending validators: the old ones would only add a useless conditional header.
+      await storeCall(() => slot.repo.delete(FETCH_CACHE_NAMESPACE, slot.key));
+    }
+  }
+  return { parsed, finalUrl: result.finalUrl, bytes, notModified: false };
 }
 
 /** The listing cap for a crawl: the smaller of `--limit` and the source's `maxListings`. */
@@ -150,14 +247,18 @@ export function listingCap(source: Pick<SourceConfig, 'maxListings'>, limit: num
 /**
  * Walks a directory: each start page and its pagination (cycle-safe, at most `maxPages` index
  * pages), then the sitemap and its nested indexes when the source names one, until the listing
- * cap is reached. Pages that fail are recorded in `errors`; discovery itself only throws when aborted.
+ * cap is reached. With `options.cache`, every page is a conditional GET and a 304 reuses the
+ * links cached with it. Pages that fail are recorded in `errors`.
+ * @throws the abort reason when `signal` aborts; the store's error when the cache fails.
  */
 export async function discover(source: SourceConfig, fetcher: Fetcher, options: DiscoverOptions = {}): Promise<DiscoverResult> {
-  const { signal } = options;
+  const { signal, cache } = options;
   const cap = listingCap(source, options.limit);
   const found = new Set<string>();
   const errors: DiscoverError[] = [];
   let pagesVisited = 0;
+  let pagesUnchanged = 0;
+  let bytes = 0;
 
   const add = (urls: readonly string[]): void => {
     for (const url of urls) {
@@ -170,8 +271,20 @@ export async function discover(source: SourceConfig, fetcher: Fetcher, options: 
     const error = toError(thrown);
     errors.push({ url, code: error instanceof ThreatdraftError ? error.code : 'E_DISCOVER', reason: error.message });
   };
+  /** Rethrows what must stop discovery (an abort, a failing store); anything else is recorded against the page. */
+  const recordOrThrow = (url: string, thrown: unknown): void => {
+    if (thrown instanceof StoreFailure) throw thrown.cause;
+    if (signal?.aborted === true) throw thrown;
+    record(url, thrown);
+  };
+  const counted = <T extends { bytes: number; notModified: boolean }>(fetched: T): T => {
+    bytes += fetched.bytes;
+    if (fetched.notModified) pagesUnchanged += 1;
+    return fetched;
+  };
 
   // Index pages and pagination.
+  const selectors = { listingLinks: source.listingLinks, nextPage: source.nextPage ?? null };
   const visited = new Set<string>();
   let indexPages = 0;
   for (const start of source.start) {
@@ -183,22 +296,36 @@ export async function discover(source: SourceConfig, fetcher: Fetcher, options: 
       visited.add(pageUrl);
       indexPages += 1;
       pagesVisited += 1;
-      let body: string;
+      let page: IndexPayload;
       let finalUrl: string;
       try {
-        const result = await fetcher.fetch(pageUrl, { signal, accept: 'page' });
-        body = result.body;
-        finalUrl = result.finalUrl;
+        const fetched = counted(
+          await fetchParsed<IndexPayload>(
+            fetcher,
+            { url: pageUrl, accept: 'page', signal },
+            cache === undefined
+              ? undefined
+              : {
+                  repo: cache,
+                  key: discoveryCacheKey('index', pageUrl),
+                  schema: indexCacheSchema,
+                  fits: (entry) => entry.listingLinks === selectors.listingLinks && entry.nextPage === selectors.nextPage,
+                },
+            // Relative links resolve against the exact URL the page landed on: normalising it first
+            // would strip a trailing slash and resolve `href="alpha"` on `/dir/` to `/alpha`.
+            (body, landedUrl) => ({ ...selectors, ...parseIndexPage(body, landedUrl, { listingLinks: selectors.listingLinks, nextPage: source.nextPage }) }),
+          ),
+        );
+        page = fetched.parsed;
+        finalUrl = fetched.finalUrl;
       } catch (thrown) {
-        if (signal?.aborted === true) throw thrown;
-        record(pageUrl, thrown);
+        recordOrThrow(pageUrl, thrown);
         break;
       }
       // A redirect to a page seen before is the same cycle under another name.
       const landed = resolveHttpUrl(finalUrl, pageUrl) ?? pageUrl;
       if (landed !== pageUrl && visited.has(landed)) break;
       visited.add(landed);
-      const page = parseIndexPage(body, landed, { listingLinks: source.listingLinks, nextPage: source.nextPage });
       add(page.listings);
       next = page.next;
     }
@@ -217,11 +344,17 @@ export async function discover(source: SourceConfig, fetcher: Fetcher, options: 
       pagesVisited += 1;
       let document: SitemapDocument;
       try {
-        const result = await fetcher.fetch(url, { signal, accept: 'xml' });
-        document = parseSitemap(result.body, result.finalUrl);
+        const fetched = counted(
+          await fetchParsed<SitemapPayload>(
+            fetcher,
+            { url, accept: 'xml', signal },
+            cache === undefined ? undefined : { repo: cache, key: discoveryCacheKey('sitemap', url), schema: sitemapCacheSchema, fits: () => true },
+            (body, finalUrl) => ({ document: parseSitemap(body, finalUrl) }),
+          ),
+        );
+        document = fetched.parsed.document;
       } catch (thrown) {
-        if (signal?.aborted === true) throw thrown;
-        record(url, thrown);
+        recordOrThrow(url, thrown);
         continue;
       }
       if (document.kind === 'urlset') add(document.urls);
@@ -238,5 +371,5 @@ export async function discover(source: SourceConfig, fetcher: Fetcher, options: 
     }
   }
 
-  return { urls: [...found], pagesVisited, errors };
+  return { urls: [...found], pagesVisited, pagesUnchanged, bytes, errors };
 }

@@ -106,8 +106,16 @@ describe('threatdraft crawl against the demo directory', () => {
       await store.close();
     }
 
+    const before = demo.responses.length;
     const second = lastJsonLine((await crawl(['--source', source, '--json', '--data', data, '--raw-base', `${demo.origin}/raw`])).out);
     expect(second).toMatchObject({ found: summary.found, fetched: 0, unchanged: summary.fetched, skipped: summary.skipped });
+    // A new process transfers one body, robots.txt (read once per host per run); index pages,
+    // pagination, the sitemap, listings and READMEs are all answered 304 from the file store's fetch cache.
+    const recrawl = demo.responses.slice(before);
+    expect(recrawl.filter((response) => response.status !== 304).map(({ path, status }) => ({ path, status }))).toEqual([{ path: '/robots.txt', status: 200 }]);
+    expect(recrawl.filter((response) => response.status === 304).map((response) => response.path)).toEqual(
+      expect.arrayContaining(['/', '/page-2.html', '/page-3.html', '/sitemap.xml', ...summary.listings.map((listing) => new URL(listing.url).pathname)]),
+    );
   });
 
   it('honours --limit', async () => {

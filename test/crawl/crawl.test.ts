@@ -10,7 +10,7 @@ import { UndiciFetcher } from '../../src/crawl/undici-fetcher.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { Store } from '../../src/store/store.js';
 
-type Route = { status?: number; type?: string; body: string };
+type Route = { status?: number; type?: string; body: string; headers?: Record<string, string> };
 type Logged = { path: string; status: number; bytes: number };
 
 /**
@@ -31,7 +31,9 @@ async function startDirectory() {
       return;
     }
     log.push({ path, status, bytes: Buffer.byteLength(route.body) });
-    response.writeHead(status, { 'content-type': route.type ?? 'text/html; charset=utf-8', ...(status === 200 ? { etag } : {}) }).end(route.body);
+    response
+      .writeHead(status, { 'content-type': route.type ?? 'text/html; charset=utf-8', ...(status === 200 ? { etag } : {}), ...route.headers })
+      .end(route.body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -148,24 +150,127 @@ describe('crawlSource', () => {
     expect(alpha?.repo).toEqual({ url: 'https://github.com/acme/alpha', readme: 'x'.repeat(10), error: null, truncated: true });
   });
 
-  it('recrawls unchanged pages with conditional GETs: all unchanged, no body bytes transferred', async () => {
+  it('recrawls unchanged pages with conditional GETs: the index page and every listing answer 304, no body bytes', async () => {
     await crawl();
     site.log.length = 0;
     const second = await crawl();
-    expect(second).toMatchObject({ found: 5, fetched: 0, unchanged: 3, skipped: 1, failed: 1, bytes: 0 });
+    expect(second).toMatchObject({ found: 5, fetched: 0, unchanged: 3, skipped: 1, failed: 1, bytes: 0, pagesVisited: 1 });
     expect(second.listings.map((listing) => listing.title)).toEqual(['Alpha', 'Beta', 'Gamma']);
-    const listingResponses = site.log.filter((entry) => entry.path.startsWith('/agents/') || entry.path.startsWith('/raw/'));
-    // Only the failing page (which never had a body to cache) is requested in full again.
-    expect(listingResponses.filter((entry) => entry.status !== 304)).toEqual([
+    // Every response of the recrawl, index page included: only the page failing with 500 (which
+    // never had a body to cache) sends anything, and that is its error text, twice (two attempts).
+    expect(site.log.filter((entry) => entry.status !== 304)).toEqual([
       { path: '/agents/broken', status: 500, bytes: 'internal error'.length },
       { path: '/agents/broken', status: 500, bytes: 'internal error'.length },
     ]);
-    expect(listingResponses.filter((entry) => entry.status === 304).map((entry) => entry.path).sort()).toEqual([
+    expect(site.log.filter((entry) => entry.status === 304).map((entry) => entry.path).sort()).toEqual([
+      '/agents',
       '/agents/alpha',
       '/agents/beta',
       '/agents/gamma',
       '/raw/acme/alpha/HEAD/README.md',
     ]);
+  });
+
+  it('recrawls paginated index pages, a sitemap index and its sitemaps with 304s alone, still finding every listing', async () => {
+    site.routes.set('/agents', {
+      body: `<a class="listing" href="/agents/alpha">a</a><a rel="next" href="/agents?page=2">next</a>`,
+    });
+    site.routes.set('/agents?page=2', { body: `<a class="listing" href="/agents/beta">b</a><a rel="next" href="/agents">back to the start</a>` });
+    site.routes.set('/sitemap-index.xml', {
+      type: 'application/xml',
+      body: `<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>${url('/sitemap-1.xml')}</loc></sitemap></sitemapindex>`,
+    });
+    site.routes.set('/sitemap-1.xml', {
+      type: 'text/xml',
+      body: `<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>${url('/agents/gamma')}</loc></url></urlset>`,
+    });
+    const overrides = { nextPage: 'a[rel=next]', sitemap: url('/sitemap-index.xml') };
+    const first = await crawl(overrides);
+    expect(first).toMatchObject({ found: 3, fetched: 3, pagesVisited: 4 });
+    expect(first.bytes).toBeGreaterThan(0);
+
+    site.log.length = 0;
+    const second = await crawl(overrides);
+    expect(second).toMatchObject({ found: 3, fetched: 0, unchanged: 3, failed: 0, pagesVisited: 4, bytes: 0 });
+    expect(second.listings).toEqual(first.listings);
+    expect(site.log.map((entry) => [entry.path, entry.status, entry.bytes]).sort()).toEqual(
+      [
+        ['/agents', 304, 0],
+        ['/agents?page=2', 304, 0],
+        ['/sitemap-index.xml', 304, 0],
+        ['/sitemap-1.xml', 304, 0],
+        ['/agents/alpha', 304, 0],
+        ['/agents/beta', 304, 0],
+        ['/agents/gamma', 304, 0],
+        ['/raw/acme/alpha/HEAD/README.md', 304, 0],
+      ].sort(),
+    );
+  });
+
+  it('sends only robots.txt in full to a fresh fetcher (a new process) recrawling an unchanged directory', async () => {
+    site.routes.set('/agents', { body: ['/agents/alpha', '/agents/gamma'].map((path) => `<a class="listing" href="${path}">${path}</a>`).join('') });
+    await crawl();
+    await fetcher.close();
+    // What the next `threatdraft crawl` process does: same store, a new fetcher with an empty robots cache.
+    fetcher = new UndiciFetcher({ allowPrivateNetwork: true, politeness: { concurrency: 4, intervalMs: 0 }, maxAttempts: 1 });
+    site.log.length = 0;
+    const second = await crawl();
+    expect(second).toMatchObject({ found: 2, fetched: 0, unchanged: 2, bytes: 0 });
+    expect(site.log.filter((entry) => entry.status !== 304)).toEqual([
+      { path: '/robots.txt', status: 200, bytes: 'User-agent: *\nDisallow: /private/\n'.length },
+    ]);
+  });
+
+  it('finds the new links of an index page that changed', async () => {
+    await crawl();
+    site.routes.set('/agents', { body: '<a class="listing" href="/agents/gamma">g</a><a class="listing" href="/agents/delta">d</a>' });
+    site.routes.set('/agents/delta', listingPage('Delta', 'Delta drives a browser.'));
+    site.log.length = 0;
+    const second = await crawl();
+    expect(second).toMatchObject({ found: 2, fetched: 1, unchanged: 1 });
+    expect(second.listings.map((listing) => listing.title)).toEqual(['Delta', 'Gamma']);
+    expect(site.log.find((entry) => entry.path === '/agents')).toMatchObject({ status: 200 });
+  });
+
+  it('refetches an index page in full when the source selectors changed, instead of reusing links parsed with the old ones', async () => {
+    site.routes.set('/agents', {
+      body: '<a class="listing" href="/agents/alpha">a</a><a class="featured" href="/agents/gamma">g</a>',
+    });
+    expect(await crawl()).toMatchObject({ found: 1 });
+    site.log.length = 0;
+    const second = await crawl({ listingLinks: 'a.featured' });
+    expect(second).toMatchObject({ found: 1, fetched: 1 });
+    expect(second.listings.map((listing) => listing.title)).toEqual(['Gamma']);
+    expect(site.log.find((entry) => entry.path === '/agents')).toMatchObject({ status: 200 });
+  });
+
+  it('refetches an index page whose 304 came from a different redirect target than the cached links', async () => {
+    // Same bytes (so the same ETag) behind two URLs; links are relative, so they depend on where the page landed.
+    const body = '<a class="listing" href="alpha">a</a>';
+    site.routes.set('/v1/alpha', listingPage('Alpha', 'Alpha books travel.'));
+    site.routes.set('/v2/alpha', listingPage('Alpha two', 'Alpha moved.'));
+    site.routes.set('/v1/', { body });
+    site.routes.set('/v2/', { body });
+    site.routes.set('/agents', { status: 302, body: '', headers: { location: '/v1/' } });
+    const first = await crawl();
+    expect(first.listings.map((listing) => listing.url)).toEqual([url('/v1/alpha')]);
+    site.routes.set('/agents', { status: 302, body: '', headers: { location: '/v2/' } });
+    site.log.length = 0;
+    const second = await crawl();
+    expect(second.listings.map((listing) => listing.url)).toEqual([url('/v2/alpha')]);
+    expect(site.log.filter((entry) => entry.path === '/v2/').map((entry) => entry.status)).toEqual([304, 200]);
+  });
+
+  it('stops with the store error when the fetch cache fails during discovery', async () => {
+    const broken: Store = {
+      ...store,
+      kind: store.kind,
+      stats: () => store.stats(),
+      close: () => store.close(),
+      cache: { ...store.cache, get: async () => Promise.reject(new Error('cache unreadable')) },
+    };
+    await expect(crawlSource(source(), { fetcher, store: broken, rawBase: `${site.origin}/raw` })).rejects.toThrow('cache unreadable');
+    expect(site.log.some((entry) => entry.path === '/agents')).toBe(false);
   });
 
   it('stores a listing again when its page changes, and only that one', async () => {
@@ -286,8 +391,17 @@ describe('crawlSource against the demo directory', () => {
     const patchpilot = await store.listings.get(first.listings.find((listing) => listing.title === 'PatchPilot')?.id as string);
     expect(patchpilot?.repo).toMatchObject({ url: 'https://github.com/patchpilot/patchpilot', readme: null, error: expect.stringMatching(/^E_HTTP_4XX/) });
 
+    const before = demo.responses.length;
     const second = await run();
     expect(second).toMatchObject({ found: first.found, fetched: 0, unchanged: first.fetched, skipped: 1, failed: 0, bytes: 0 });
     expect(second.listings).toEqual(first.listings);
+    // No body at all: index pages, pagination, the sitemap, listings and READMEs all answer 304
+    // (robots.txt is cached by this fetcher; PatchPilot's missing README is not asked for again).
+    const recrawl = demo.responses.slice(before);
+    expect(recrawl.filter((response) => response.status !== 304)).toEqual([]);
+    expect(recrawl.reduce((sum, response) => sum + response.bytes, 0)).toBe(0);
+    const paths = new Set(recrawl.map((response) => response.path));
+    for (const path of ['/', '/page-2.html', '/page-3.html', '/sitemap.xml']) expect(paths).toContain(path);
+    expect([...paths].filter((path) => path.startsWith('/agents/'))).toHaveLength(first.fetched);
   });
 });

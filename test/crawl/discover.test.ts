@@ -133,7 +133,7 @@ describe('listingCap', () => {
 
 // ---- The driver, against a real loopback server. ----
 
-type Route = { status?: number; type?: string; body: string };
+type Route = { status?: number; type?: string; body: string; location?: string };
 
 /** A loopback server serving a fixed route table; records every path requested. */
 async function startSite(routes: (origin: string) => Record<string, Route>): Promise<{ origin: string; requests: string[]; close(): Promise<void> }> {
@@ -147,7 +147,9 @@ async function startSite(routes: (origin: string) => Record<string, Route>): Pro
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
       return;
     }
-    response.writeHead(route.status ?? 200, { 'content-type': route.type ?? 'text/html; charset=utf-8' }).end(route.body);
+    response
+      .writeHead(route.status ?? 200, { 'content-type': route.type ?? 'text/html; charset=utf-8', ...(route.location === undefined ? {} : { location: route.location }) })
+      .end(route.body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -190,6 +192,9 @@ describe('discover', () => {
         Array.from({ length: 10 }, (_, index) => [`/long/${index}`, indexPage([`/l/${index}`], `/long/${index + 1}`)]),
       ),
       '/broken': { status: 500, body: 'down' },
+      // A directory URL: the normalised start URL redirects to it, and its links are relative.
+      '/dir': { status: 301, body: '', location: '/dir/' },
+      '/dir/': indexPage(['alpha', './beta', '../gamma']),
       '/sitemap.xml': {
         type: 'application/xml',
         body: `<sitemapindex><sitemap><loc>${origin}/sitemaps/a.xml</loc></sitemap><sitemap><loc>/sitemaps/nested.xml</loc></sitemap><sitemap><loc>/sitemaps/missing.xml</loc></sitemap></sitemapindex>`,
@@ -221,9 +226,17 @@ describe('discover', () => {
     expect(result).toEqual({
       urls: ['/a/1', '/a/2', '/a/3', '/a/4'].map((path) => `${site.origin}${path}`),
       pagesVisited: 3,
+      pagesUnchanged: 0,
+      bytes: expect.any(Number),
       errors: [],
     });
+    expect(result.bytes).toBeGreaterThan(0);
     expect(pagesRequested()).toEqual(['/page/1', '/page/2', '/page/3']);
+  });
+
+  it('resolves relative links against the exact URL a redirect landed on, trailing slash included', async () => {
+    const result = await discover(source(site.origin, { start: [`${site.origin}/dir/`], nextPage: undefined }), fetcher);
+    expect(result.urls).toEqual(['/dir/alpha', '/dir/beta', '/gamma'].map((path) => `${site.origin}${path}`));
   });
 
   it('stops paginating at maxPages', async () => {
