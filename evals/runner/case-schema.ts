@@ -62,8 +62,6 @@ export interface EvalCase {
   expected: Expected;
   /** A recorded model answer for offline replay, when present. */
   modelResponse: unknown;
-  /** sha256 of the listing file: with assessor, model and prompt it keys the result cache. */
-  listingHash: string;
   /** sha256 of the recorded model response (null without one): a replay's input too. */
   responseHash: string | null;
 }

@@ -43,7 +43,6 @@ export async function loadCase(dir: string): Promise<EvalCase> {
     html,
     expected: parsed.data,
     modelResponse,
-    listingHash: createHash('sha256').update(html).digest('hex'),
     responseHash: responseText === null ? null : createHash('sha256').update(responseText).digest('hex'),
   };
 }

@@ -1,6 +1,6 @@
 /**
- * Runs an assessor over the eval cases, reusing cached results for cases whose inputs (listing,
- * assessor version, model, prompt) are unchanged, and measures the result against expectations
+ * Runs an assessor over the eval cases, reusing cached results for cases whose inputs (extracted
+ * listing, assessor version, rules version, model, prompt, recording) are unchanged, and measures the result against expectations
  * and the stored baseline.
  */
 import { createHash } from 'node:crypto';
@@ -9,6 +9,7 @@ import type { Assessment } from '../../schemas/assessment.js';
 import type { Checks, Provenance } from '../../schemas/draft.js';
 import type { Listing } from '../../schemas/listing.js';
 import type { Score } from '../../schemas/score.js';
+import { RULES_VERSION } from '../../src/assess/rules/assess.js';
 import { extractListing } from '../../src/crawl/extract.js';
 import type { CacheRepo } from '../../src/store/store.js';
 import { compareWithBaseline, summariseCase, summariseOverall, type Baseline, type CaseSummary, type Change, type Comparison } from './baseline.js';
@@ -61,14 +62,20 @@ export function listingForCase(evalCase: EvalCase): Listing {
   return extractListing(evalCase.html, { url: evalCase.expected.url, sourceId: 'eval', fetchedAt: EVAL_FETCHED_AT });
 }
 
-function cacheKey(evalCase: EvalCase, identity: EvalIdentity): string {
+/**
+ * What a cached result depends on: the extracted listing (so a change in extraction counts, not
+ * only one in the HTML), the assessor and its version, model, prompt and recording, and the rules
+ * version, which covers the checks and scoring code every assessor's result goes through and the
+ * hints the model assessor is given.
+ */
+function cacheKey(listing: Listing, evalCase: EvalCase, identity: EvalIdentity): string {
   return createHash('sha256')
     .update(
       JSON.stringify([
-        evalCase.listingHash,
-        evalCase.expected.url,
+        createHash('sha256').update(JSON.stringify(listing)).digest('hex'),
         identity.assessor,
         identity.assessorVersion,
+        RULES_VERSION,
         identity.model,
         identity.promptHash,
         // A replayed recording is an input of the model assessor's result.
@@ -114,11 +121,12 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   let assessed = 0;
   let reused = 0;
   for (const evalCase of cases) {
-    const key = cacheKey(evalCase, identity);
+    const listing = listingForCase(evalCase);
+    const key = cacheKey(listing, evalCase, identity);
     let outcome = options.noCache === true ? null : await cache.get<CaseOutcome>(CACHE_NAMESPACE, key);
     const wasReused = outcome !== null;
     if (outcome === null) {
-      outcome = await options.assess(listingForCase(evalCase), evalCase);
+      outcome = await options.assess(listing, evalCase);
       await cache.set(CACHE_NAMESPACE, key, outcome);
       await options.onAssessed?.(evalCase, outcome);
       assessed += 1;

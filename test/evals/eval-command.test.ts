@@ -6,7 +6,7 @@ import { baselineSchema } from '../../evals/runner/baseline.js';
 import { loadCases } from '../../evals/runner/load.js';
 import { runEval, type CaseOutcome } from '../../evals/runner/run.js';
 import { assessListing } from '../../src/assess/assess.js';
-import { createRulesAssessor } from '../../src/assess/rules/assess.js';
+import { createRulesAssessor, DEFAULT_RULES } from '../../src/assess/rules/assess.js';
 import { SIGNALS } from '../../src/assess/rules/signals.js';
 import { main } from '../../src/cli/main.js';
 import { startFakeOpenAI } from '../../src/fake-openai/server.js';
@@ -80,10 +80,14 @@ describe('threatdraft eval with the rules assessor', () => {
     const rerun = await runEval({ cases, identity, assess, cache: store.cache, baseline: null });
     expect(calls).toBe(3);
     expect(rerun).toMatchObject({ assessed: 0, reused: 3 });
-    const changed = cases.map((item) => (item.id === 'hw-pentest-agent' ? { ...item, listingHash: 'changed', html: `${item.html}<p>Now also keeps persistent memory.</p>` } : item));
+    const changed = cases.map((item) => (item.id === 'hw-pentest-agent' ? { ...item, html: item.html.replace('</main>', '<p>Now also keeps persistent memory.</p></main>') } : item));
     const third = await runEval({ cases: changed, identity, assess, cache: store.cache, baseline: null });
     expect(calls).toBe(4);
     expect(third.results.filter((result) => !result.reused).map((result) => result.id)).toEqual(['hw-pentest-agent']);
+    // A new rules version (a changed table) reruns every case: cached results are keyed by it.
+    const worse = createRulesAssessor({ base: { ...DEFAULT_RULES.base, autonomyOfAction: 0.3 } });
+    const fourth = await runEval({ cases, identity: { ...identity, assessorVersion: worse.version }, assess, cache: store.cache, baseline: null });
+    expect(fourth).toMatchObject({ assessed: 3, reused: 0 });
   });
 
   it('fails the gate when a rule is made deliberately worse', async () => {
@@ -93,10 +97,11 @@ describe('threatdraft eval with the rules assessor', () => {
     const worse = SIGNALS.map((signal) =>
       signal.factors.dynamicToolUse === undefined ? signal : { ...signal, factors: { ...signal.factors, dynamicToolUse: 0 } },
     );
-    const assessor = createRulesAssessor(worse);
+    const assessor = createRulesAssessor({ signals: worse });
+    expect(assessor.version).not.toBe(createRulesAssessor().version);
     const run = await runEval({
       cases,
-      identity: { assessor: 'rules', assessorVersion: 'deliberately-worse', model: null, promptId: null, promptHash: null },
+      identity: { assessor: 'rules', assessorVersion: assessor.version, model: null, promptId: null, promptHash: null },
       assess: (listing) => assessListing(listing, { assessor, now: () => new Date(0) }),
       cache: createMemoryStore().cache,
       baseline: { file: BASELINE, value: baseline },

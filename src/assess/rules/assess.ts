@@ -17,39 +17,59 @@ import type { Assessor, AssessOutcome } from '../assessor.js';
 import { UNCERTAIN_PREFIX } from '../checks.js';
 import { buildCvss } from './cvss.js';
 import { candidateSentences, matchSignals, type FiredSignal } from './match.js';
-import { BREADTH, CAPABILITY_FACTORS, FACTOR_BASE, SIGNALS, type Signal } from './signals.js';
+import { RULES_CODE_FINGERPRINT } from './code-version.js';
+import { DEFAULT_THREATS, LAYER_GAPS } from './layer-texts.js';
+import { BREADTH, CAPABILITY_FACTORS, FACTOR_BASE, SIGNALS, type Breadth, type Signal } from './signals.js';
 
-/** Changes whenever the signal table or the mapping changes (it keys caches and eval baselines). */
-export const RULES_VERSION = `rules-1.${createHash('sha256')
-  .update(
-    JSON.stringify(
-      { signals: SIGNALS, base: FACTOR_BASE },
-      (_key, value: unknown) => (value instanceof RegExp ? `/${value.source}/${value.flags}` : value),
-    ),
-  )
-  .digest('hex')
-  .slice(0, 12)}`;
+/** Everything data-like the rules assessor's output depends on; code is covered by RULES_CODE_FINGERPRINT. */
+export interface RulesTable {
+  signals: readonly Signal[];
+  /** Where each factor starts before any signal. */
+  base: Readonly<Record<ListingFactorKey, number>>;
+  breadth: Breadth;
+  /** Factors whose positive deltas make a signal count towards the breadth uplift. */
+  capabilityFactors: readonly ListingFactorKey[];
+  layerGaps: Readonly<Record<LayerNumber, string>>;
+  defaultThreats: Readonly<Record<LayerNumber, readonly string[]>>;
+}
 
-/** What a layer says when the listing is silent about it (after the "Not certain" prefix). */
-const LAYER_GAPS: Readonly<Record<LayerNumber, string>> = {
-  1: 'the listing does not say which foundation model it runs on, how that model is aligned or which input filters sit in front of it; model-level threats depend on that choice.',
-  2: 'the listing does not describe what data it stores, retrieves or trains on, or how long it keeps it; data-operation threats depend on those pipelines.',
-  3: 'the listing does not describe an agent framework, tool-calling orchestration or how actions are authorised; framework-level threats depend on how it is wired.',
-  4: 'hosting, sandboxing, network exposure and secret handling are not specified; they depend on the deploying environment.',
-  5: 'the listing does not mention runtime evaluation, logging, guardrails or monitoring that would catch misuse or drift.',
-  6: 'there is no mention of access control, compliance certifications or data-protection commitments.',
-  7: 'the listing does not place it in a wider ecosystem of agents, plugins or marketplaces, so ecosystem-level threats are not established.',
+/** The committed rule set. */
+export const DEFAULT_RULES: RulesTable = {
+  signals: SIGNALS,
+  base: FACTOR_BASE,
+  breadth: BREADTH,
+  capabilityFactors: CAPABILITY_FACTORS,
+  layerGaps: LAYER_GAPS,
+  defaultThreats: DEFAULT_THREATS,
 };
 
-const DEFAULT_THREATS: Readonly<Record<LayerNumber, readonly string[]>> = {
-  1: ['prompt injection', 'jailbreak', 'hallucinated or toxic output'],
-  2: ['data poisoning', 'data exfiltration'],
-  3: ['tool misuse', 'API abuse', 'input validation flaws'],
-  4: ['credential exposure', 'host compromise', 'supply-chain compromise'],
-  5: ['no observability', 'malicious actions unnoticed', 'silent data exfiltration', 'no content moderation'],
-  6: ['unclear access control'],
-  7: ['untrusted third-party components'],
-};
+/**
+ * The version of a rule set: a hash over every table in it and the committed fingerprint of the
+ * code around them, so any change to what the assessor outputs changes the version (it keys the
+ * pipeline's incremental reruns, the model-response cache and the eval result cache).
+ */
+export function rulesVersion(table: RulesTable): string {
+  const tables = JSON.stringify(
+    {
+      signals: table.signals,
+      base: table.base,
+      breadth: table.breadth,
+      capabilityFactors: table.capabilityFactors,
+      layerGaps: table.layerGaps,
+      defaultThreats: table.defaultThreats,
+    },
+    (_key, value: unknown) => (value instanceof RegExp ? `/${value.source}/${value.flags}` : value),
+  );
+  const digest = createHash('sha256').update(tables).update('\0').update(RULES_CODE_FINGERPRINT).digest('hex');
+  return `rules-2.${digest.slice(0, 12)}`;
+}
+
+/** The version of the committed rule set. */
+export const RULES_VERSION = rulesVersion(DEFAULT_RULES);
+
+function withDefaults(table: Partial<RulesTable>): RulesTable {
+  return { ...DEFAULT_RULES, ...table };
+}
 
 /** Rounds to the 0.05 grid the schema requires, clamped to [0, 1]. */
 export function toStep(value: number): number {
@@ -66,12 +86,12 @@ function unique<T>(values: readonly T[]): T[] {
 }
 
 /** The capability signals that count towards the breadth uplift. */
-export function capabilitySignals(fired: readonly FiredSignal[]): FiredSignal[] {
-  return fired.filter(({ signal }) => CAPABILITY_FACTORS.some((key) => (signal.factors[key] ?? 0) > 0));
+export function capabilitySignals(fired: readonly FiredSignal[], capabilityFactors: readonly ListingFactorKey[] = CAPABILITY_FACTORS): FiredSignal[] {
+  return fired.filter(({ signal }) => capabilityFactors.some((key) => (signal.factors[key] ?? 0) > 0));
 }
 
-function factorFor(key: ListingFactorKey, fired: readonly FiredSignal[], breadth: number): FactorAssessment {
-  const base = FACTOR_BASE[key];
+function factorFor(key: ListingFactorKey, fired: readonly FiredSignal[], breadth: number, table: RulesTable): FactorAssessment {
+  const base = table.base[key];
   const raised: { signal: Signal; delta: number; quotes: string[] }[] = [];
   const lowered: { signal: Signal; delta: number; quotes: string[] }[] = [];
   for (const { signal, quotes } of fired) {
@@ -82,8 +102,8 @@ function factorFor(key: ListingFactorKey, fired: readonly FiredSignal[], breadth
   // Positive deltas combine as a probabilistic OR: several weak signals saturate instead of adding past 1.
   const up = 1 - raised.reduce((keep, { delta }) => keep * (1 - delta), 1);
   const down = lowered.reduce((sum, { delta }) => sum + delta, 0);
-  const extra = Math.max(0, Math.min(BREADTH.cap, breadth) - BREADTH.after);
-  const uplift = extra * BREADTH.perSignal[key];
+  const extra = Math.max(0, Math.min(table.breadth.cap, breadth) - table.breadth.after);
+  const uplift = extra * table.breadth.perSignal[key];
   const value = toStep(base + up + down + uplift);
   const name = LISTING_FACTORS[key];
   let rationale: string;
@@ -117,12 +137,12 @@ function listWords(values: readonly string[]): string {
   return `${values.slice(0, -1).join(', ')} and ${values[values.length - 1]!}`;
 }
 
-function layerFor(layer: LayerNumber, name: string, fired: readonly FiredSignal[]): LayerAssessment {
+function layerFor(layer: LayerNumber, name: string, fired: readonly FiredSignal[], table: RulesTable): LayerAssessment {
   const grounding = fired.filter(({ signal }) => signal.grounds.includes(layer));
   const noting = fired.filter(({ signal }) => signal.notes[layer] !== undefined);
   const certain = grounding.length > 0;
   const threats = unique(fired.flatMap(({ signal }) => signal.threats[layer] ?? []));
-  const finalThreats = (threats.length > 0 ? threats : DEFAULT_THREATS[layer]).slice(0, 8);
+  const finalThreats = (threats.length > 0 ? threats : table.defaultThreats[layer]).slice(0, 8);
   const sources = certain ? unique([...grounding, ...noting]) : noting;
   const evidence = unique(sources.flatMap(({ quotes }) => quotes)).slice(0, 8);
   const title = MAESTRO_LAYERS[layer];
@@ -141,7 +161,7 @@ function layerFor(layer: LayerNumber, name: string, fired: readonly FiredSignal[
       .slice(0, 3)
       .map(({ signal }) => signal.notes[layer] ?? signal.label);
     text =
-      `${UNCERTAIN_PREFIX}${capitalise(LAYER_GAPS[layer])}` +
+      `${UNCERTAIN_PREFIX}${capitalise(table.layerGaps[layer])}` +
       (said.length > 0 ? ` What the listing does say: ${said.join('; ')}.` : '') +
       ` Plausible threats for ${name} here, if deployed without further controls: ${listWords(finalThreats)}.`;
   }
@@ -173,9 +193,9 @@ function summaryFor(listing: Listing, factors: Record<ListingFactorKey, FactorAs
  * Public proof-of-concept attacks (direct and indirect prompt injection, tool and memory poisoning)
  * exist for every LLM-driven or tool-using agent; a listing alone cannot show attacks in the wild.
  */
-function maturityFor(fired: readonly FiredSignal[]): Assessment['exploitMaturity'] {
+function maturityFor(fired: readonly FiredSignal[], table: RulesTable): Assessment['exploitMaturity'] {
   const known = fired.filter(({ signal }) => signal.poc === true).map(({ signal }) => signal.id);
-  const agentic = capabilitySignals(fired)
+  const agentic = capabilitySignals(fired, table.capabilityFactors)
     .map(({ signal }) => signal.id)
     .filter((id) => !known.includes(id));
   if (known.length + agentic.length === 0) {
@@ -209,19 +229,20 @@ function mitigationFor(fired: readonly FiredSignal[]): Assessment['mitigation'] 
   return { value, rationale: rationale.slice(0, 1200) };
 }
 
-/** Assesses one listing with the signal table (pure, synchronous, deterministic). */
-export function assessWithRules(listing: Listing, table: readonly Signal[] = SIGNALS): Assessment {
-  const fired = matchSignals(candidateSentences(listing), table);
-  const breadth = capabilitySignals(fired).length;
-  const factors = Object.fromEntries(LISTING_FACTOR_KEYS.map((key) => [key, factorFor(key, fired, breadth)])) as Record<
+/** Assesses one listing with a rule set, the committed one by default (pure, synchronous, deterministic). */
+export function assessWithRules(listing: Listing, overrides: Partial<RulesTable> = {}): Assessment {
+  const table = withDefaults(overrides);
+  const fired = matchSignals(candidateSentences(listing), table.signals);
+  const breadth = capabilitySignals(fired, table.capabilityFactors).length;
+  const factors = Object.fromEntries(LISTING_FACTOR_KEYS.map((key) => [key, factorFor(key, fired, breadth, table)])) as Record<
     ListingFactorKey,
     FactorAssessment
   >;
   const name = listing.title.trim() || 'the agent';
-  const layers = LAYER_NUMBERS.map((layer) => layerFor(layer, name, fired));
+  const layers = LAYER_NUMBERS.map((layer) => layerFor(layer, name, fired, table));
   const cvss = buildCvss(fired);
 
-  const exploitMaturity = maturityFor(fired);
+  const exploitMaturity = maturityFor(fired, table);
   const mitigation = mitigationFor(fired);
 
   const uncertain = layers.filter((layer) => !layer.certain).length;
@@ -235,11 +256,15 @@ export function assessWithRules(listing: Listing, table: readonly Signal[] = SIG
   };
 }
 
-/** The offline, deterministic assessor behind `--assessor rules` (the default). */
-export function createRulesAssessor(table: readonly Signal[] = SIGNALS): Assessor {
+/**
+ * The offline, deterministic assessor behind `--assessor rules` (the default). Overrides replace
+ * parts of the committed rule set (experiments, tests); the version is that of the resulting set.
+ */
+export function createRulesAssessor(overrides: Partial<RulesTable> = {}): Assessor {
+  const table = withDefaults(overrides);
   return {
     id: 'rules',
-    version: RULES_VERSION,
+    version: rulesVersion(table),
     assess(listing: Listing): Promise<AssessOutcome> {
       return Promise.resolve({
         assessment: assessWithRules(listing, table),

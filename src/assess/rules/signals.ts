@@ -732,7 +732,13 @@ export const CAPABILITY_FACTORS: readonly ListingFactorKey[] = [
  * Listings that describe many distinct capabilities are broadly capable agents, which the
  * reference directory scores higher on every factor than any single capability explains.
  */
-export const BREADTH: { after: number; cap: number; perSignal: Readonly<Record<ListingFactorKey, number>> } = {
+export interface Breadth {
+  after: number;
+  cap: number;
+  perSignal: Readonly<Record<ListingFactorKey, number>>;
+}
+
+export const BREADTH: Readonly<Breadth> = {
   after: 1,
   cap: 6,
   perSignal: {

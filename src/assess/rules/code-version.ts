@@ -1,0 +1,28 @@
+/**
+ * The code half of RULES_VERSION. The data tables (signals, baselines, breadth, layer texts) are
+ * hashed at run time; the code that turns them into a scored draft cannot be, without reading source
+ * files in a pure module. So the source of that code carries a committed fingerprint instead:
+ * test/assess/rules-version.test.ts recomputes it (comments and formatting ignored) and fails,
+ * printing the new value, until RULES_CODE_FINGERPRINT is updated. Updating it changes
+ * RULES_VERSION, which re-keys the pipeline's incremental reruns, the model-response cache (the
+ * rules values are the model's hints) and the eval result cache.
+ */
+
+/** The files whose code decides what the rules assessor, its checks and its score produce. */
+export const RULES_CODE_FILES: readonly string[] = [
+  'schemas/factors.ts',
+  'schemas/score.ts',
+  'src/aivss/compute.ts',
+  'src/aivss/cvss.ts',
+  'src/aivss/decimal.ts',
+  'src/aivss/float.ts',
+  'src/aivss/index.ts',
+  'src/assess/assess.ts',
+  'src/assess/checks.ts',
+  'src/assess/rules/assess.ts',
+  'src/assess/rules/cvss.ts',
+  'src/assess/rules/match.ts',
+];
+
+/** sha256 of RULES_CODE_FILES without comments (see test/assess/rules-version.test.ts). */
+export const RULES_CODE_FINGERPRINT = '09d0d6ad49e747d7de81012334675856519ebcb03fca2aca5c06a1ba92b768fa';

@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RULES, createRulesAssessor, RULES_VERSION, rulesVersion, type RulesTable } from '../../src/assess/rules/assess.js';
+import { RULES_CODE_FILES, RULES_CODE_FINGERPRINT } from '../../src/assess/rules/code-version.js';
+import { DEFAULT_THREATS, LAYER_GAPS } from '../../src/assess/rules/layer-texts.js';
+import { BREADTH, CAPABILITY_FACTORS, FACTOR_BASE, SIGNALS } from '../../src/assess/rules/signals.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** The code of a file as the compiler prints it without comments: edits to comments or layout do not count. */
+function codeOf(source: string, file: string): string {
+  const parsed = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  return ts.createPrinter({ removeComments: true, newLine: ts.NewLineKind.LineFeed }).printFile(parsed);
+}
+
+function fingerprint(read: (file: string) => string): string {
+  const hash = createHash('sha256');
+  for (const file of [...RULES_CODE_FILES].sort()) hash.update(file).update('\0').update(codeOf(read(file), file)).update('\0');
+  return hash.digest('hex');
+}
+
+const readSource = (file: string): string => readFileSync(join(ROOT, file), 'utf8');
+
+/** Modules hashed at run time by rulesVersion (data), or the fingerprint itself. */
+const HASHED = ['src/assess/rules/signals.ts', 'src/assess/rules/layer-texts.ts', 'src/assess/rules/code-version.ts'];
+/** Modules the fingerprinted code uses that do not shape an assessment, a check or a score. */
+const EXEMPT: Record<string, string> = {
+  'src/errors.ts': 'error classes',
+  'src/version.ts': 'the package version, recorded in provenance as threatdraftVersion',
+  'schemas/assessment.ts': 'validation of the output, not its values',
+};
+
+/** Relative modules a file imports for their values (type-only imports left out). */
+function valueImports(file: string): string[] {
+  const parsed = ts.createSourceFile(file, readSource(file), ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const out: string[] = [];
+  for (const statement of parsed.statements) {
+    let specifier: ts.Expression | undefined;
+    if (ts.isImportDeclaration(statement)) {
+      const clause = statement.importClause;
+      const typeOnly =
+        clause !== undefined &&
+        (clause.isTypeOnly ||
+          (clause.name === undefined &&
+            clause.namedBindings !== undefined &&
+            ts.isNamedImports(clause.namedBindings) &&
+            clause.namedBindings.elements.every((element) => element.isTypeOnly)));
+      if (!typeOnly) specifier = statement.moduleSpecifier;
+    } else if (ts.isExportDeclaration(statement) && !statement.isTypeOnly) specifier = statement.moduleSpecifier;
+    if (specifier !== undefined && ts.isStringLiteral(specifier) && specifier.text.startsWith('.')) {
+      out.push(normalize(join(dirname(file), specifier.text.replace(/\.js$/, '.ts'))).replace(/\\/g, '/'));
+    }
+  }
+  return out;
+}
+
+describe('RULES_VERSION', () => {
+  it('matches the committed fingerprint of the rules, checks and scoring code', () => {
+    const actual = fingerprint(readSource);
+    expect(
+      actual,
+      `The code behind the rules assessor changed (${RULES_CODE_FILES.join(', ')}). Its output may differ, so its version must change: ` +
+        `set RULES_CODE_FINGERPRINT in src/assess/rules/code-version.ts to '${actual}' ` +
+        '(this re-keys incremental reruns and the eval cache), then rerun the rules eval and update its baseline if the figures moved.',
+    ).toBe(RULES_CODE_FINGERPRINT);
+  });
+
+  it('fingerprints every module the rules, checks and scoring code depends on for values', () => {
+    const uncovered = RULES_CODE_FILES.flatMap((file) => valueImports(file).map((imported) => ({ file, imported }))).filter(
+      ({ imported }) => !RULES_CODE_FILES.includes(imported) && !HASHED.includes(imported) && !(imported in EXEMPT),
+    );
+    expect(uncovered, 'add these modules to RULES_CODE_FILES in src/assess/rules/code-version.ts (or hash them as data)').toEqual([]);
+  });
+
+  it('fingerprints code but not comments or layout', () => {
+    const file = 'src/assess/rules/cvss.ts';
+    const original = readSource(file);
+    const read = (edit: (source: string) => string) => (name: string) => (name === file ? edit(original) : readSource(name));
+    const base = fingerprint(readSource);
+    expect(fingerprint(read((source) => `// a new comment\n${source.replace(/\n/g, '\n\n')}`))).toBe(base);
+    expect(fingerprint(read((source) => source.replace("VC: 'L', VI: 'L'", "VC: 'H', VI: 'L'")))).not.toBe(base);
+    expect(fingerprint(read((source) => source.replace('AC:L', 'AC:H')))).not.toBe(base);
+  });
+
+  it('is the version of the committed rule set, and the default assessor reports it', () => {
+    expect(RULES_VERSION).toBe(rulesVersion(DEFAULT_RULES));
+    expect(createRulesAssessor().version).toBe(RULES_VERSION);
+    expect(createRulesAssessor({ ...DEFAULT_RULES }).version).toBe(RULES_VERSION);
+    expect(RULES_VERSION).toMatch(/^rules-2\.[0-9a-f]{12}$/);
+  });
+
+  const variants: [string, Partial<RulesTable>][] = [
+    ['a signal delta', { signals: SIGNALS.map((signal, index) => (index === 0 ? { ...signal, factors: { ...signal.factors, nonDeterminism: 0.2 } } : signal)) }],
+    ['a signal pattern', { signals: SIGNALS.map((signal, index) => (index === 0 ? { ...signal, patterns: [/\bLLM\b/i] } : signal)) }],
+    ['a factor baseline', { base: { ...FACTOR_BASE, autonomyOfAction: 0.15 } }],
+    ['a breadth value', { breadth: { ...BREADTH, perSignal: { ...BREADTH.perSignal, dynamicToolUse: 0.05 } } }],
+    ['the breadth cap', { breadth: { ...BREADTH, cap: 5 } }],
+    ['the capability factors', { capabilityFactors: CAPABILITY_FACTORS.slice(1) }],
+    ['a layer gap text', { layerGaps: { ...LAYER_GAPS, 4: 'hosting is not described.' } }],
+    ['a default threat', { defaultThreats: { ...DEFAULT_THREATS, 7: ['plugin marketplace abuse'] } }],
+  ];
+
+  it.each(variants)('changes with %s, and a custom-table assessor reports its own', (_name, overrides) => {
+    const assessor = createRulesAssessor(overrides);
+    expect(assessor.version).not.toBe(RULES_VERSION);
+    expect(assessor.version).toBe(rulesVersion({ ...DEFAULT_RULES, ...overrides }));
+    // The same custom table gives the same version (it is a content hash, not a counter).
+    expect(createRulesAssessor(structuredClone(overrides)).version).toBe(assessor.version);
+  });
+});
