@@ -30,6 +30,7 @@ export interface FakeRequestLogEntry {
   seq: number;
   method: string;
   path: string;
+  /** The HTTP status sent; -1 when the client gave up first (or a reset); 0 while still pending. */
   status: number;
   fault: FaultKind | null;
   model: string | null;
@@ -142,7 +143,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     log.push(entry);
 
     const send = (status: number, body: string, headers: Record<string, string> = {}): void => {
-      entry.status = status;
+      // -1: the client gave up (timed out or aborted) before the answer was ready.
+      entry.status = response.destroyed ? -1 : status;
       if (response.destroyed) return;
       response.writeHead(status, {
         'content-type': 'application/json',
@@ -160,8 +162,6 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       send(413, errorBody('Request body too large', 'invalid_request_error', null));
       return;
     }
-    if (!(await wait(latencyMs, response))) return;
-
     if (options.expectedApiKey !== undefined) {
       const presented = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
       if (presented !== options.expectedApiKey) {
@@ -230,6 +230,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     entry.temperature = temperature;
     entry.seed = seed;
     entry.messages = messages;
+    // After parsing, so the log says whose request it was even when the client gives up meanwhile.
+    if (!(await wait(latencyMs, response))) {
+      entry.status = -1;
+      return;
+    }
 
     const fault: Fault = schedule.next();
     entry.fault = fault.kind === 'none' ? null : fault.kind;
