@@ -1,21 +1,36 @@
 /**
  * Browser flows against a real review server and the published site, in Debian's Chromium
- * (never a downloaded browser): one launch for the file, screenshots kept in test-artifacts/.
+ * (never a downloaded browser): one launch for the file, screenshots kept in test-artifacts/ (see ./artifacts.ts).
  */
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Draft } from '../../schemas/draft.js';
+import { LISTING_FACTOR_KEYS, type ListingFactorKey } from '../../schemas/factors.js';
+import type { Score } from '../../schemas/score.js';
+import { computeAivss } from '../../src/aivss/index.js';
 import { publishSite } from '../../src/publish/publish.js';
 import { startReviewServer, type ReviewServer } from '../../src/review/server.js';
 import { createMemoryStore, type MemoryStore } from '../../src/store/memory-store.js';
 import { createAssessment, createDraft } from '../factories/draft.js';
 import { createListing } from '../factories/listing.js';
+import { ARTIFACTS_DIR } from './artifacts.js';
+import { closeServer, serveDir } from './serve-dir.js';
 
-const ARTIFACTS = join(process.cwd(), 'test-artifacts');
+/** The score the AIVSS module gives `draft` with some factor values (and the vector) replaced. */
+function scoreWith(draft: Draft, factors: Partial<Record<ListingFactorKey, number>>, vector = draft.assessment.cvss.vector): Score {
+  return computeAivss({
+    formula: draft.score.formula,
+    cvss: vector,
+    factors: Object.fromEntries(LISTING_FACTOR_KEYS.map((key) => [key, factors[key] ?? draft.assessment.factors[key].value])),
+    thm: draft.assessment.exploitMaturity.value,
+    mf: draft.assessment.mitigation.value,
+  });
+}
+
 const HOSTILE_TITLE = 'Evil Agent</title><script>alert("title")</script>';
 const HOSTILE_TEXT = [
   'Evil Agent helps with email. <script>alert("text")</script>',
@@ -33,24 +48,11 @@ function hostileAssessment(): ReturnType<typeof createAssessment> {
 let store: MemoryStore;
 let server: ReviewServer;
 let browser: Browser;
-let site: Server;
-let siteUrl: string;
+// Started by whichever test publishes first (tests run shuffled); serves outDir as it is on disk.
+let site: Server | undefined;
+let siteUrl = '';
 const tokens: Record<string, string> = {};
 const outDir = join(mkdtempSync(join(tmpdir(), 'td-browser-')), 'site');
-
-function serveDir(dir: string): Promise<Server> {
-  const types: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.json': 'application/json', '.md': 'text/markdown' };
-  const httpServer = createServer((request, response) => {
-    const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    try {
-      const body = readFileSync(join(dir, path.endsWith('/') ? `${path}index.html` : path));
-      response.writeHead(200, { 'Content-Type': types[extname(path)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      response.writeHead(404).end('not found');
-    }
-  });
-  return new Promise((resolve) => httpServer.listen(0, '127.0.0.1', () => resolve(httpServer)));
-}
 
 /** Fails the test on any dialog; records every request so a test can check none left the allowed set. */
 function watch(page: Page): { dialogs: string[]; requests: string[] } {
@@ -70,7 +72,7 @@ async function signIn(page: Page, token: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
   store = createMemoryStore();
   await store.listings.put(createListing());
   await store.listings.put(createListing({ id: 'evil-agent', title: HOSTILE_TITLE, url: 'javascript:alert("url")', text: HOSTILE_TEXT }));
@@ -100,7 +102,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
-  await new Promise<void>((resolve) => (site === undefined ? resolve() : site.close(() => resolve())));
+  await closeServer(site);
 });
 
 describe('review UI in a browser', () => {
@@ -111,16 +113,28 @@ describe('review UI in a browser', () => {
     const seen = watch(page);
     await signIn(page, tokens['alice']!);
     await expect(page.locator('table.queue tbody tr[data-id="acme-ops-agent.r1"]').count()).resolves.toBe(1);
-    await page.screenshot({ path: join(ARTIFACTS, 'review-queue.png'), fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'review-queue.png'), fullPage: true });
 
     await page.click('a[href="/drafts/acme-ops-agent.r1"]');
     const preview = page.locator('#preview-score');
-    const before = await preview.getAttribute('data-score');
+    const draft = (await store.drafts.get('acme-ops-agent.r1'))!;
+    await expect(preview.textContent()).resolves.toBe(`${draft.score.score.toFixed(1)} ${draft.score.severity}`);
+
+    // One factor alone: the preview shows what the AIVSS module computes for exactly that change.
+    const oneFactor = scoreWith(draft, { selfModification: 1 });
+    expect(oneFactor.score).not.toBe(draft.score.score);
     await page.fill('input[name="factors.selfModification.value"]', '1');
-    await page.fill('input[name="cvss.vector"]', 'CVSS:4.0/AV:L/AC:H/AT:P/PR:H/UI:A/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N');
-    await expect.poll(() => preview.getAttribute('data-score'), { timeout: 5000 }).not.toBe(before);
+    await expect.poll(() => preview.textContent(), { timeout: 5000 }).toBe(`${oneFactor.score.toFixed(1)} ${oneFactor.severity}`);
+    await expect(preview.getAttribute('data-score')).resolves.toBe(String(oneFactor.score));
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'review-draft.png'), fullPage: true });
+
+    // Then the exploit path too, on top of the factor.
+    const vector = 'CVSS:4.0/AV:L/AC:H/AT:P/PR:H/UI:A/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N';
+    const both = scoreWith(draft, { selfModification: 1 }, vector);
+    await page.fill('input[name="cvss.vector"]', vector);
+    await expect.poll(() => preview.textContent(), { timeout: 5000 }).toBe(`${both.score.toFixed(1)} ${both.severity}`);
     const previewed = await preview.getAttribute('data-score');
-    await page.screenshot({ path: join(ARTIFACTS, 'review-draft.png'), fullPage: true });
+    expect(previewed).toBe(String(both.score));
 
     await Promise.all([page.waitForURL(/done=saved/), page.click('#save')]);
     await expect(page.locator('.report [data-score]').textContent()).resolves.toBe(Number(previewed).toFixed(1));
@@ -130,14 +144,13 @@ describe('review UI in a browser', () => {
     await expect(page.locator('#status').textContent()).resolves.toBe('approved');
 
     await publishSite({ store, outDir, clock: () => new Date('2025-03-01T00:00:00.000Z') });
-    site = await serveDir(outDir);
-    siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    if (site === undefined) ({ server: site, url: siteUrl } = await serveDir(outDir));
     await page.goto(`${siteUrl}/index.html`);
     await page.click('a[href="agents/acme-ops-agent/index.html"]');
     await expect(page.locator('h1').textContent()).resolves.toBe('Acme Ops Agent — agentic threat model');
     await expect(page.locator('[data-score]').textContent()).resolves.toBe(Number(previewed).toFixed(1));
     await expect(page.locator('svg.radar').count()).resolves.toBe(1);
-    await page.screenshot({ path: join(ARTIFACTS, 'published-agent.png'), fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'published-agent.png'), fullPage: true });
     expect(seen.dialogs).toEqual([]);
     await context.close();
   });
@@ -181,13 +194,12 @@ describe('review UI in a browser', () => {
     await Promise.all([page.waitForURL(/done=approve/), page.click('form.action-approve button')]);
 
     await publishSite({ store, outDir, clock: () => new Date('2025-03-02T00:00:00.000Z') });
-    site ??= await serveDir(outDir);
-    siteUrl ??= `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    if (site === undefined) ({ server: site, url: siteUrl } = await serveDir(outDir));
     await page.goto(`${siteUrl}/index.html`);
     await page.goto(`${siteUrl}/agents/evil-agent/index.html`);
     await expect(page.locator('h1').textContent()).resolves.toContain('Evil Agent</title><script>');
     await expect(page.locator('a[href^="javascript:"], img, script').count()).resolves.toBe(0);
-    await page.screenshot({ path: join(ARTIFACTS, 'published-hostile.png'), fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'published-hostile.png'), fullPage: true });
 
     expect(seen.dialogs).toEqual([]);
     const allowed = [
