@@ -13,7 +13,7 @@ th{font-weight:600}td.num{font-variant-numeric:tabular-nums;white-space:nowrap}
 .layer h3{margin:.1rem 0;font-size:1rem}.uncertain-tag{font-weight:600;color:var(--muted)}
 .threats{font-size:.9em;color:var(--muted)}footer.report{border-top:1px solid var(--line);margin-top:2rem;padding-top:.75rem;font-size:.9em;color:var(--muted)}
 svg.radar{max-width:34rem;width:100%;height:auto;display:block;margin:.5rem auto}svg.radar .ring{fill:none;stroke:#d0d7de}
-svg.radar .axis{stroke:#d0d7de}svg.radar .shape{fill:rgba(10,91,211,.25);stroke:#0a5bd3;stroke-width:2}svg.radar text{font-size:11px;fill:#57606a}
+svg.radar .axis{stroke:#d0d7de}svg.radar .shape{fill:rgba(10,91,211,.25);stroke:#0a5bd3;stroke-width:2}svg.radar text{font-size:11px;fill:#57606a}svg.radar .point{fill:#0a5bd3}
 .filters{display:flex;flex-wrap:wrap;gap:.25rem .75rem;margin:.5rem 0}.filters input{position:absolute;opacity:0}
 .filters label{border:1px solid var(--line);border-radius:1rem;padding:.1rem .7rem;cursor:pointer}
 .filters input:focus-visible+label{outline:2px solid var(--accent)}

@@ -2,13 +2,15 @@ import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirS
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { load } from 'cheerio';
 import { z } from 'zod';
+import { LISTING_FACTOR_KEYS, LISTING_FACTORS } from '../../schemas/factors.js';
 import { publishedAgentSchema, publishedIndexSchema } from '../../schemas/published.js';
 import { publishSite } from '../../src/publish/publish.js';
 import { buildSite } from '../../src/publish/site.js';
 import { md } from '../../src/publish/render-markdown.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
-import { createAssessment, createDraft } from '../factories/draft.js';
+import { createAssessment, createDraft, LOW_VECTOR } from '../factories/draft.js';
 import { createListing } from '../factories/listing.js';
 
 const HOSTILE = 'Evil Agent</title><script>alert(1)</script><img src=x onerror=alert(2)>';
@@ -163,6 +165,83 @@ describe('publish', () => {
       const text = files.get(path)!.toString();
       expect(text.match(/Not certain from the listing —/g)?.length, path).toBe(uncertain);
     }
+  });
+
+  it('lists every current report in the index with agent, category, score, band and date, highest score first', () => {
+    const listings = new Map([
+      ['acme-ops-agent', createListing()],
+      ['calm-notes', createListing({ id: 'calm-notes', title: 'Calm Notes', fields: { capabilities: [], metadata: {}, repositories: [], category: 'writing' } })],
+      ['bare-model', createListing({ id: 'bare-model', title: 'Bare Model', fields: { capabilities: [], metadata: {}, repositories: [], category: null } })],
+    ]);
+    const published = (listingId: string, at: string, assessment = createAssessment(), revision = 1) =>
+      createDraft({ listingId, revision, status: 'published', assessment, reviews: [approve(at), { reviewer: 'p', action: 'publish', comment: null, at }] });
+    const low = createAssessment({ cvss: { vector: LOW_VECTOR, rationale: 'Local only.' } });
+    const zero = structuredClone(low);
+    for (const factor of Object.values(zero.factors)) factor.value = 0;
+    const drafts = [
+      published('calm-notes', '2025-02-03T09:00:00.000Z', low, 2),
+      // A superseded revision stays reachable under its versioned path but is no index row.
+      createDraft({ listingId: 'calm-notes', status: 'superseded', reviews: [approve('2025-01-01T00:00:00.000Z')] }),
+      published('acme-ops-agent', '2025-02-01T10:00:00.000Z'),
+      published('bare-model', '2025-02-05T00:00:00.000Z', zero),
+    ];
+    const $ = load(buildSite(drafts, listings).get('index.html')!);
+    expect($('table.agents thead th').toArray().map((th) => $(th).text())).toEqual(['Agent', 'Category', 'Score', 'Band', 'Published']);
+    const rows = $('table.agents tbody tr')
+      .toArray()
+      .map((row) => ({
+        band: $(row).attr('class'),
+        href: $(row).find('td a').attr('href'),
+        cells: $(row).find('td').toArray().map((td) => $(td).text()),
+      }));
+    expect(rows).toEqual([
+      { band: 'band-row-Critical', href: 'agents/acme-ops-agent/index.html', cells: ['Acme Ops Agent', 'devops', '9.6', 'Critical', '2025-02-01'] },
+      { band: 'band-row-Medium', href: 'agents/calm-notes/index.html', cells: ['Calm Notes', 'writing', '5.4', 'Medium', '2025-02-03'] },
+      { band: 'band-row-Low', href: 'agents/bare-model/index.html', cells: ['Bare Model', '—', '1.0', 'Low', '2025-02-05'] },
+    ]);
+    // The no-script filter: one radio and one label per band present, "All" checked first.
+    expect($('input.band-radio').toArray().map((input) => [$(input).attr('id'), $(input).attr('checked') !== undefined])).toEqual([
+      ['band-all', true],
+      ['band-Critical', false],
+      ['band-Medium', false],
+      ['band-Low', false],
+    ]);
+    expect($('.filters label').toArray().map((label) => [$(label).attr('for'), $(label).text()])).toEqual([
+      ['band-all', 'All (3)'],
+      ['band-Critical', 'Critical (1)'],
+      ['band-Medium', 'Medium (1)'],
+      ['band-Low', 'Low (1)'],
+    ]);
+    expect($('script').length).toBe(0);
+  });
+
+  it('draws the ten factors on the radar: a label and a point per factor, each at its value along its axis', () => {
+    const assessment = createAssessment();
+    // Distinct values, so a point drawn on the wrong axis cannot match by accident.
+    LISTING_FACTOR_KEYS.forEach((key, index) => (assessment.factors[key].value = [0.1, 0.95, 0, 0.3, 0.45, 0.5, 0.65, 0.8, 1, 0.25][index]!));
+    const draft = createDraft({ status: 'published', assessment, reviews: [approve('2025-02-01T10:00:00.000Z')] });
+    const listing = createListing();
+    const $ = load(buildSite([draft], new Map([[listing.id, listing]])).get('agents/acme-ops-agent/index.html')!);
+    const svg = $('svg.radar');
+    expect(svg.length).toBe(1);
+    expect(svg.find('text').toArray().map((node) => [$(node).attr('data-factor'), $(node).text()])).toEqual(LISTING_FACTOR_KEYS.map((key) => [key, LISTING_FACTORS[key]]));
+    const axes = svg.find('line.axis').toArray().map((node) => ['x1', 'y1', 'x2', 'y2'].map((a) => Number($(node).attr(a))));
+    const points = svg.find('circle.point').toArray();
+    const shape = (svg.find('polygon.shape').attr('points') ?? '').split(' ').map((pair) => pair.split(',').map(Number));
+    expect([axes.length, points.length, shape.length]).toEqual([10, 10, 10]);
+    LISTING_FACTOR_KEYS.forEach((key, index) => {
+      const value = draft.assessment.factors[key].value;
+      const point = $(points[index]!);
+      expect([point.attr('data-factor'), point.attr('data-value')]).toEqual([key, value.toFixed(2)]);
+      const [cx, cy, ax, ay] = axes[index]!;
+      const [px, py] = [Number(point.attr('cx')), Number(point.attr('cy'))];
+      const axisLength = Math.hypot(ax! - cx!, ay! - cy!);
+      // On this factor's axis (collinear, same direction) at value × the axis length.
+      expect(Math.hypot(px - cx!, py - cy!) / axisLength, key).toBeCloseTo(value, 2);
+      if (value > 0) expect(((px - cx!) * (ax! - cx!) + (py - cy!) * (ay! - cy!)) / (Math.hypot(px - cx!, py - cy!) * axisLength), key).toBeCloseTo(1, 3);
+      expect(shape[index], key).toEqual([px, py]);
+    });
+    expect(svg.attr('aria-label')).toBe(`Factor radar: ${LISTING_FACTOR_KEYS.map((key) => `${LISTING_FACTORS[key]} ${draft.assessment.factors[key].value.toFixed(2)}`).join(', ')}`);
   });
 
   it('refuses to replace a non-empty directory that is not a site, and keeps its files', async () => {
