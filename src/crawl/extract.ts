@@ -116,6 +116,15 @@ export function extractListing(html: string, options: ExtractOptions): Listing {
   return listing;
 }
 
+/**
+ * The readable main text of a page as the extractor finds it (main/article, the body without
+ * chrome, or Readability), before anything is added for grounding or cut by the token budget.
+ * `Listing.text` is this plus whatever of title, summary, capabilities and metadata it lacks.
+ */
+export function readableText(html: string): string {
+  return guard(() => mainText(safeLoad(html), html), '');
+}
+
 /** What {@link computeContentHash} hashes: everything that would change an assessment. */
 export interface ContentHashParts {
   title: string;

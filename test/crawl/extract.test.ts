@@ -12,6 +12,7 @@ import {
   extractListing,
   listingId,
   normalizeForMatch,
+  readableText,
 } from '../../src/crawl/extract.js';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'evals', 'reference-dev');
@@ -56,7 +57,7 @@ describe('extractListing on the 35 reference pages', () => {
   });
 
   it.each(references.map((reference) => [reference.slug, reference] as const))(
-    'finds the title, summary and every capability bullet of %s in the text',
+    'keeps the title, summary and every capability bullet of %s in the readable text itself',
     (slug, reference) => {
       const html = page(slug);
       const listing = extractListing(html, { ...BASE, url: `https://directory.example/agents/${slug}.html` });
@@ -66,17 +67,45 @@ describe('extractListing on the 35 reference pages', () => {
       const bullets = expectedBullets(html);
       expect(bullets.length).toBeGreaterThan(0);
       expect(listing.fields.capabilities).toEqual(bullets);
-      const text = normalizeForMatch(listing.text);
-      expect(text).toContain(normalizeForMatch(listing.title));
+      // The main text as extracted, before the grounding block that would add whatever it lacks:
+      // checking listing.text instead could never fail, since that block appends missing items.
+      const main = readableText(html);
+      const text = normalizeForMatch(main);
+      expect(text).toContain(normalizeForMatch(reference.name));
       expect(text).toContain(normalizeForMatch(listing.summary));
       for (const bullet of bullets) expect(text).toContain(normalizeForMatch(bullet));
       for (const [key, value] of Object.entries(listing.fields.metadata)) {
         expect(text).toContain(normalizeForMatch(`${key}: ${value}`));
       }
+      // So nothing had to be appended: the listing's text is exactly the readable text.
+      expect(listing.text).toBe(main);
       expect(listing.fields.metadata['Category']).toBe(listing.fields.category);
       expect(listing.truncated).toBe(false);
     },
   );
+});
+
+describe('readableText and the grounding block', () => {
+  it('leaves out page chrome; the listing text adds back only the capabilities the main text lacks, in a marked block', () => {
+    const html = `<html><body><header><h1>Relay Agent</h1></header>
+      <main><p>Relay Agent forwards support tickets between teams and drafts answers for human review before anything is sent.</p>
+      <p>It runs on the customer's own infrastructure and keeps an audit log of every drafted reply.</p></main>
+      <aside><h2>Capabilities</h2><ul><li>Reads the ticket queue</li><li>Sends email on approval</li></ul></aside>
+      <footer>© Directory</footer></body></html>`;
+    const main = readableText(html);
+    expect(main).toContain('Relay Agent forwards support tickets');
+    expect(main).not.toContain('Reads the ticket queue');
+    expect(main).not.toContain('© Directory');
+    const listing = extractListing(html, BASE);
+    expect(listing.fields.capabilities).toEqual(['Reads the ticket queue', 'Sends email on approval']);
+    // The title is already in the main text (the first sentence names it); the capabilities are not.
+    expect(listing.text).toBe(`${main}\n\nCapabilities:\n- Reads the ticket queue\n- Sends email on approval`);
+  });
+
+  it('never throws and returns an empty string for a page without text', () => {
+    expect(readableText('')).toBe('');
+    expect(readableText('<html><head><script>var a = 1;</script></head><body></body></html>')).toBe('');
+  });
 });
 
 describe('extractListing metadata', () => {
