@@ -293,7 +293,7 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
   app.get('/api/audit', async (c) => c.json({ entries: await service.auditLog(c.req.query('subject') || undefined) }));
 
   if (options.admin !== undefined) {
-    // bull-board's own API has no CSRF token: require a same-origin request for changes on top of SameSite=Strict.
+    // bull-board's own API sends no CSRF token: guardAdmin requires changes to be same-origin and preflighted.
     app.use('/admin/queues/*', guardAdmin);
     app.use('/admin/queues', guardAdmin);
     app.route('/admin/queues', options.admin);
@@ -312,12 +312,23 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
   });
   return app;
 
+  /**
+   * bull-board's UI sends no CSRF token, so a change through the session cookie must prove it comes
+   * from this origin, with two independent checks (see README.md): the browser's own Sec-Fetch-Site
+   * (or, from browsers without it, Origin) must say same-origin, which also refuses other ports of
+   * the same host where SameSite=Strict still sends the cookie; and the request must not be one a
+   * page could send cross-origin without a CORS preflight (a POST needs a JSON body), since this app
+   * never answers preflights. Bearer clients carry no ambient credential and skip both.
+   */
   async function guardAdmin(c: Context<Env>, next: () => Promise<void>): Promise<Response | void> {
     if (c.get('reviewer') === null) return c.req.method === 'GET' ? c.redirect('/login', 303) : c.text('Sign in first', 401);
     if (UNSAFE.has(c.req.method) && c.get('via') === 'session') {
-      const origin = c.req.header('origin');
       const site = c.req.header('sec-fetch-site');
-      if (!(site === 'same-origin' || (origin !== undefined && origin === new URL(c.req.url).origin))) return c.text('Cross-site request refused', 403);
+      const origin = c.req.header('origin');
+      const sameOrigin = site !== undefined ? site === 'same-origin' : origin !== undefined && origin === new URL(c.req.url).origin;
+      if (!sameOrigin) return c.text('Cross-origin request refused', 403);
+      const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+      if (c.req.method === 'POST' && type !== 'application/json') return c.text('Expected a JSON body', 403);
     }
     return next();
   }
