@@ -67,6 +67,50 @@ export function findInjections(text: string): string[] {
   return out;
 }
 
+/** A half-open range of offsets into a string. */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** A match's own leading context (a line start's markers, the end of a previous sentence), not part of the instruction. */
+const LEADING_CONTEXT = /^[\s#>*"'([.!?-]+/;
+
+/**
+ * Where instruction-like text occurs in one line of text: offsets into `text` itself, sorted, with
+ * overlapping matches merged. Patterns see whitespace collapsed, as `findInjections` does.
+ */
+export function injectionSpans(text: string): Span[] {
+  let collapsed = '';
+  const origin: number[] = [];
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index]!;
+    if (/\s/.test(char)) {
+      if (collapsed.endsWith(' ')) continue;
+      collapsed += ' ';
+    } else collapsed += char;
+    origin.push(index);
+  }
+  const spans: Span[] = [];
+  for (const pattern of GLOBAL_PATTERNS) {
+    pattern.lastIndex = 0;
+    for (const match of collapsed.matchAll(pattern)) {
+      const lead = LEADING_CONTEXT.exec(match[0])?.[0].length ?? 0;
+      const last = match.index + match[0].length - 1;
+      if (lead >= match[0].length) continue;
+      spans.push({ start: origin[match.index + lead]!, end: origin[last]! + 1 });
+    }
+  }
+  spans.sort((a, b) => a.start - b.start || a.end - b.end);
+  const merged: Span[] = [];
+  for (const span of spans) {
+    const previous = merged.at(-1);
+    if (previous !== undefined && span.start <= previous.end) previous.end = Math.max(previous.end, span.end);
+    else merged.push({ ...span });
+  }
+  return merged;
+}
+
 /** True when `text` carries instruction-like content. */
 export function hasInjection(text: string): boolean {
   return lines(text).some((line) => INJECTION_PATTERNS.some((pattern) => pattern.test(line)));

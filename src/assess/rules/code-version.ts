@@ -25,4 +25,4 @@ export const RULES_CODE_FILES: readonly string[] = [
 ];
 
 /** sha256 of RULES_CODE_FILES without comments (see test/assess/rules-version.test.ts). */
-export const RULES_CODE_FINGERPRINT = '09d0d6ad49e747d7de81012334675856519ebcb03fca2aca5c06a1ba92b768fa';
+export const RULES_CODE_FINGERPRINT = '53126bf14d164ab8b291c4c728775354e62bb93f202e49c5b4a042fea1455cd8';
