@@ -1,7 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, startPrivateRedis } from '../helpers/redis.js';
-import { exited, spawnWorkerProcess, waitFor } from '../queues/helpers.js';
+import { BullExecutor } from '../../queues/executor.js';
+import { loadEnv } from '../../src/config.js';
+import { startFakeOpenAI } from '../../src/fake-openai/server.js';
+import { storedRefs } from '../../src/pipeline/run.js';
+import { assessorFactory } from '../../src/pipeline/wiring.js';
+import { freePort, redisUrlForTests, startPrivateRedis } from '../helpers/redis.js';
+import { manyListings } from '../pipeline/helpers.js';
+import { exited, freshNamespace, spawnWorkerProcess, startWorkerProcess, waitFor } from '../queues/helpers.js';
 
 /** `threatdraft worker` as a real process, with its stderr captured. */
 const spawnWorker = (env: NodeJS.ProcessEnv) => spawnWorkerProcess(['--concurrency', '2'], { LOG_LEVEL: 'warn', ...env });
@@ -45,6 +51,39 @@ describe('threatdraft worker while Redis is unreachable', () => {
       expect(worker.stderr()).toContain('threatdraft worker: stopped');
     } finally {
       await redis.stop();
+    }
+  }, 60_000);
+});
+
+describe('threatdraft worker on SIGTERM with jobs in flight', () => {
+  it('stops taking jobs, lets the ones in flight finish and save their drafts, and exits 0', async () => {
+    const url = await redisUrlForTests();
+    const fake = await startFakeOpenAI({ latencyMs: 1500 });
+    const ns = freshNamespace(url);
+    const env = { REDIS_URL: url, OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'test-key', LOG_LEVEL: 'warn' };
+    const executor = new BullExecutor({ redisUrl: url, namespace: ns.namespace, store: ns.store, reconcileEveryMs: 200 });
+    let worker: { child: ChildProcess; stderr: () => string } | undefined;
+    try {
+      for (const listing of manyListings(6)) await ns.store.listings.put(listing);
+      const { profile } = await assessorFactory({ env: loadEnv(env) })('openai');
+      worker = await startWorkerProcess(['--concurrency', '3', '--namespace', ns.namespace], env);
+      const run = executor.assess(await storedRefs(ns.store), profile);
+      run.catch(() => undefined);
+      await waitFor(() => fake.requests() >= 3, 20_000, 'three model calls in flight');
+      worker.child.kill('SIGTERM');
+      expect(await exited(worker.child)).toBe(0);
+      expect(worker.stderr()).toContain('SIGTERM: finishing jobs in flight');
+      // The three calls in flight were answered and saved; no fourth was started.
+      expect(fake.requests()).toBe(3);
+      expect(fake.requestLog.every((entry) => entry.status === 200)).toBe(true);
+      const drafts = await ns.store.drafts.list();
+      expect(drafts.map((draft) => draft.listingId).sort()).toEqual(fake.requestLog.map((entry) => entry.listingId).sort());
+      expect(await executor.assessQueue.getJobCounts('completed', 'active', 'waiting')).toEqual({ completed: 3, active: 0, waiting: 3 });
+    } finally {
+      if (worker !== undefined && worker.child.exitCode === null) worker.child.kill('SIGKILL');
+      await executor.close();
+      await ns.cleanup();
+      await fake.close();
     }
   }, 60_000);
 });

@@ -18,6 +18,15 @@ afterEach(async () => {
   while (closers.length > 0) await closers.pop()!();
 });
 
+/** A ScriptedAssessor that records when each assessment started. */
+class TimedAssessor extends ScriptedAssessor {
+  readonly startedAt: number[] = [];
+  override async assess(listing: Parameters<ScriptedAssessor['assess']>[0]) {
+    this.startedAt.push(Date.now());
+    return super.assess(listing);
+  }
+}
+
 async function setup(assessor: ScriptedAssessor, options: { concurrency?: number } = {}) {
   const ns = freshNamespace(url);
   closers.push(ns.cleanup);
@@ -102,5 +111,61 @@ describe('BullExecutor with in-process workers', () => {
     const rerun = await runPipeline({ executor, store, profile });
     expect(rerun).toMatchObject({ assessed: 0, unchanged: 3, failed: 2 });
     expect(assessor.callsById.get('agent-0001')).toBe(6);
+  });
+
+  it('caps assess jobs started per second across all workers with the rate limit', async () => {
+    const ns = freshNamespace(url);
+    closers.push(ns.cleanup);
+    const policy = { attempts: 3, backoffMs: 10, maxDelayMs: 50 };
+    const assessors = [new TimedAssessor(), new TimedAssessor()];
+    const profile = profileOf(assessors[0]!);
+    for (const assessor of assessors) {
+      const workers = await startWorkers({
+        redisUrl: url,
+        namespace: ns.namespace,
+        store: ns.store,
+        assessorFor: async () => ({ assessor, profile }),
+        fetcherFor: async () => {
+          throw new Error('no crawling in this test');
+        },
+        concurrency: 16,
+        policy,
+        rateLimit: { max: 4, durationMs: 500 },
+      });
+      closers.push(() => workers.close());
+    }
+    const executor = new BullExecutor({ redisUrl: url, namespace: ns.namespace, store: ns.store, policy, reconcileEveryMs: 200 });
+    closers.push(() => executor.close());
+    for (const listing of manyListings(16)) await ns.store.listings.put(listing);
+    const summary = await runPipeline({ executor, store: ns.store, profile });
+    expect(summary).toMatchObject({ assessed: 16, failed: 0 });
+
+    const starts = assessors.flatMap((assessor) => assessor.startedAt).sort((a, b) => a - b);
+    expect(starts).toHaveLength(16);
+    // Both workers took jobs, and together they kept to 4 per 500 ms: 16 jobs span at least three
+    // more windows after the first, and no 500 ms ever saw more than two windows' worth.
+    expect(assessors.every((assessor) => assessor.startedAt.length > 0)).toBe(true);
+    expect(starts.at(-1)! - starts[0]!).toBeGreaterThanOrEqual(3 * 500 * 0.9);
+    for (const start of starts) expect(starts.filter((other) => other >= start && other < start + 500).length).toBeLessThanOrEqual(8);
+    expect(starts.filter((other) => other < starts[0]! + 250).length).toBeLessThanOrEqual(4);
+  });
+
+  it('close() stops taking jobs and lets the jobs in flight finish and save their drafts (graceful shutdown)', async () => {
+    const assessor = new ScriptedAssessor({ delayMs: 1200 });
+    const { store, executor, profile, workers } = await setup(assessor, { concurrency: 3 });
+    const listings = manyListings(6);
+    for (const listing of listings) await store.listings.put(listing);
+    const run = executor.assess(
+      listings.map((listing) => ({ id: listing.id, contentHash: listing.contentHash })),
+      profile,
+    );
+    run.catch(() => undefined);
+    while (assessor.inFlight < 3) await new Promise((resolve) => setTimeout(resolve, 10));
+    await workers.close();
+    // The three in flight finished and were saved; nothing else was started.
+    expect(assessor.calls).toBe(3);
+    expect(assessor.inFlight).toBe(0);
+    expect((await store.drafts.list()).length).toBe(3);
+    expect((await executor.assessQueue.getJobCounts('completed', 'active', 'waiting'))).toEqual({ completed: 3, active: 0, waiting: 3 });
   });
 });
