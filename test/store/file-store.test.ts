@@ -252,6 +252,47 @@ describe('file store on disk', () => {
     expect(stored?.reviews.filter((review) => review.reviewer === 'right')).toHaveLength(perChild);
   });
 
+  it('leaves no partial file when a writing process is killed with SIGKILL mid-write', async () => {
+    await store.drafts.save(makeDraft(), null);
+    await store.listings.put(makeListing({ id: 'seed' }));
+    const child = spawn(process.execPath, ['--import', 'tsx', childScript, root, 'churn'], { cwd: projectRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const exit = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    while (!stdout.includes('ready\n')) {
+      if (child.exitCode !== null) throw new Error(`churn child exited early: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    child.stdin.end('go\n');
+    // Let it write for a while, then kill it at an arbitrary point mid-loop.
+    while ((stdout.match(/acked draft/g) ?? []).length < 40) {
+      if (child.exitCode !== null) throw new Error(`churn child exited early: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    child.kill('SIGKILL');
+    expect(await exit).toBe('SIGKILL');
+    const acked = (kind: string): number => Math.max(0, ...[...stdout.matchAll(new RegExp(`acked ${kind} (\\d+)`, 'g'))].map((match) => Number(match[1])));
+
+    // A fresh reader sees complete records only: every write acknowledged is there, at most one
+    // more (the write in flight when the kill came) may have landed, and nothing is torn.
+    const reader = new FileStore({ root });
+    const draft = await reader.drafts.get('demo.agent-one.r1');
+    expect(draft?.version).toBeGreaterThanOrEqual(acked('draft'));
+    expect(draft?.version).toBeLessThanOrEqual(acked('draft') + 1);
+    expect(draft?.reviews).toHaveLength((draft?.version ?? 0) - 1);
+    const listingIds = await reader.listings.ids();
+    for (const id of listingIds) expect((await reader.listings.get(id))?.id).toBe(id);
+    const entries = await reader.audit.list();
+    expect(entries.length).toBeGreaterThanOrEqual(acked('audit'));
+    expect(entries.length).toBeLessThanOrEqual(acked('audit') + 1);
+    expect((await reader.stats()).drafts.draft).toBe(1);
+    // And the store takes writes again.
+    await reader.drafts.save({ ...draft!, status: 'approved' }, draft!.version);
+    await reader.close();
+  });
+
   it('rejects a conflict across instances without touching the file', async () => {
     const other = new FileStore({ root });
     const base = await store.drafts.save(makeDraft(), null);
