@@ -118,6 +118,43 @@ describe('threatdraft crawl against the demo directory', () => {
     );
   });
 
+  it('on a TTY, draws a progress bar on stderr and prints the summary as a table', async () => {
+    const io = captureIo({ tty: true });
+    // The helper makes stdout a TTY; the progress bar goes to stderr, so that is a terminal too.
+    Object.assign(io.stderr, { isTTY: true, columns: 120 });
+    const data = join(dir, 'data-demo-tty');
+    const code = await main(['crawl', '--source', source, '--data', data, '--raw-base', `${demo.origin}/raw`], io);
+    expect(code).toBe(0);
+    const out = io.out();
+    // No JSON on a TTY: a two-column table, the counts of the crawl.
+    expect(out).not.toMatch(/^\{/m);
+    const rows = Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .map((line) => /^(\S.*?)\s{2,}(\S+)$/.exec(line))
+        .filter((match): match is RegExpExecArray => match !== null)
+        .map((match) => [match[1], match[2]]),
+    );
+    const store = createFileStore({ root: data });
+    const stored = await store.listings.ids().finally(() => store.close());
+    expect(rows).toEqual({
+      source: 'demo',
+      found: String(stored.length + 1),
+      fetched: String(stored.length),
+      unchanged: '0',
+      'skipped (robots)': '1',
+      failed: '0',
+    });
+    // The bar: started once discovery knew the total, and finished at total/total.
+    const err = io.err();
+    const total = stored.length + 1;
+    expect(err).toMatch(new RegExp(`crawl \\[░+\\] 0/${total} listings \\| .* \\| 4 index pages`));
+    expect(err).toMatch(new RegExp(`crawl \\[█+\\] ${total}/${total} listings \\| .* \\| (fetched|skipped)`));
+    // The cursor, hidden while drawing, is shown again at the end.
+    expect(err.lastIndexOf('\u001b[?25h')).toBeGreaterThan(err.lastIndexOf('\u001b[?25l'));
+  });
+
   it('honours --limit', async () => {
     const result = await crawl(['--source', source, '--json', '--limit', '2', '--data', join(dir, 'data-demo-limit'), '--raw-base', `${demo.origin}/raw`]);
     expect(result.code).toBe(0);

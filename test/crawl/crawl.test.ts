@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import { UndiciFetcher } from '../../src/crawl/undici-fetcher.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import type { Store } from '../../src/store/store.js';
 
-type Route = { status?: number; type?: string; body: string; headers?: Record<string, string> };
+type Route = { status?: number; type?: string; body: string | Buffer; headers?: Record<string, string> };
 type Logged = { path: string; status: number; bytes: number };
 
 /**
@@ -40,7 +41,7 @@ async function startDirectory() {
   return { origin, routes, log, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-function listingPage(title: string, body: string, repo?: string): Route {
+function listingPage(title: string, body: string, repo?: string): Route & { body: string } {
   return {
     body: `<!doctype html><html><head><title>${title}</title><meta name="description" content="${title} is an agent."></head>
 <body><main><h1>${title}</h1><p>${body}</p>${repo === undefined ? '' : `<p>Source: <a href="${repo}">${repo}</a></p>`}</main></body></html>`,
@@ -303,6 +304,63 @@ describe('crawlSource', () => {
     expect(after?.repo?.readme).toBe('# Alpha\n\nNow with code execution.\n');
     expect(after?.contentHash).not.toBe(before?.contentHash);
     expect(site.log.filter((entry) => entry.path === '/agents/alpha').map((entry) => entry.status)).toEqual([200, 304]);
+  });
+
+  it('crawls an XHTML listing (application/xhtml+xml, charset in the XML declaration) into a clean listing', async () => {
+    site.routes.set('/agents', { body: '<a class="listing" href="/agents/cafe.xhtml">café</a>' });
+    site.routes.set('/agents/cafe.xhtml', {
+      type: 'application/xhtml+xml',
+      body: readFileSync(new URL('../fixtures/crawl/xhtml-latin1.xhtml', import.meta.url)),
+    });
+    const summary = await crawl();
+    expect(summary).toMatchObject({ found: 1, fetched: 1, failed: 0, failures: [] });
+    const listing = await store.listings.get(summary.listings[0]?.id as string);
+    expect(listing).toMatchObject({
+      title: 'Agent Café',
+      summary: 'Agent Café réserve des tables et gère les commandes du café de façon autonome.',
+      fields: { capabilities: ['Réservations dans le calendrier', 'Paiements par carte via le terminal'], category: 'assistant de café' },
+    });
+    expect(listing?.text).toContain('Agent Café réserve des tables, gère les commandes et envoie des reçus par courriel.');
+    expect(listing?.text).not.toMatch(/<\?xml|DOCTYPE|xmlns/);
+  });
+
+  it('extracts malformed, truncated HTML served over HTTP cleanly', async () => {
+    site.routes.set('/agents', { body: '<a class="listing" href="/agents/broken-markup">x</a>' });
+    site.routes.set('/agents/broken-markup', {
+      // Unclosed and misnested tags, stray end tags, unquoted attributes, a NUL byte, and the
+      // document cut off in the middle of a tag (as a server that died mid-write would leave it).
+      body: [
+        '<!doctype html><html><head><title>Night Ops Agent — Dir</title>',
+        '<meta name=description content="Night Ops Agent files tickets and restarts services when alerts fire at night.">',
+        '<body><div><main><h1>Night Ops Agent</h1>',
+        '<p>Night Ops Agent files tickets <b>and <i>restarts services</b></i> when alerts fire.\u0000',
+        '<p>It keeps a log of every action</span></div> for the morning shift.',
+        '<h2>Capabilities</h2><ul><li>Opens Jira tickets<li>Restarts services over SSH<li>Pages the on-call engineer</ul></div></div>',
+        '<table><tr><td>Category<td>ops agent</table>',
+        '<p>Source code lives at <a href=https://github.com/nightops/agent class=repo>nightops/agent</a> and',
+        '<p>the rest of this page was cut off mid-<a href="https://example.com/x" cla',
+      ].join('\n'),
+    });
+    const summary = await crawl();
+    expect(summary).toMatchObject({ found: 1, fetched: 1, failed: 0, failures: [] });
+    const listing = await store.listings.get(summary.listings[0]?.id as string);
+    expect(listingSchema.safeParse(listing).success).toBe(true);
+    expect(listing).toMatchObject({
+      title: 'Night Ops Agent',
+      summary: 'Night Ops Agent files tickets and restarts services when alerts fire at night.',
+      fields: {
+        capabilities: ['Opens Jira tickets', 'Restarts services over SSH', 'Pages the on-call engineer'],
+        category: 'ops agent',
+        repositories: ['https://github.com/nightops/agent'],
+      },
+    });
+    expect(listing?.text).toContain('Night Ops Agent files tickets and restarts services when alerts fire.');
+    // The stray </div> closes <main> and the paragraph, as in a browser: the sentence is split, not lost.
+    expect(listing?.text).toMatch(/It keeps a log of every action\s+for the morning shift\./);
+    expect(listing?.text).toContain('- Restarts services over SSH');
+    // No markup, no NUL, nothing of the tag the page was cut off in.
+    expect(listing?.text).not.toMatch(/[<>]|cla$|href=/);
+    expect(listing?.text.includes('\u0000')).toBe(false);
   });
 
   it('stops at --limit and at maxListings, whichever is smaller', async () => {

@@ -267,6 +267,32 @@ describe('timeouts and size', () => {
     expect(performance.now() - started).toBeLessThan(3000);
   });
 
+  it('times out the connect phase of a host that never answers, and retries it as transient', async () => {
+    // The address never arrives: undici's connect deadline runs from socket creation, through the
+    // (guarded) lookup, to the TCP handshake. An injected resolver makes the hang deterministic
+    // offline, where a blackholed IP would depend on the network it runs on.
+    let lookups = 0;
+    fetcher = publicFetcher({
+      timeouts: { connectMs: 150, headersMs: 10_000 },
+      maxAttempts: 2,
+      resolve: async () => {
+        lookups += 1;
+        return new Promise<never>(() => undefined);
+      },
+    });
+    const started = performance.now();
+    const error = await failure(fetcher.fetch('http://blackhole.test/agents/1'));
+    const elapsedMs = performance.now() - started;
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error).toMatchObject({ code: 'E_TIMEOUT', context: { url: 'http://blackhole.test/agents/1', attempts: 2 } });
+    expect(error.message).toContain('UND_ERR_CONNECT_TIMEOUT');
+    expect(lookups).toBe(2);
+    expect(sleeps).toHaveLength(1);
+    expect(elapsedMs).toBeGreaterThanOrEqual(2 * 150 - 20);
+    expect(elapsedMs).toBeLessThan(5_000);
+    expect(server.connections()).toBe(0);
+  });
+
   it('times out a server that never sends headers', async () => {
     server.route('/silent', () => undefined);
     fetcher = publicFetcher({ timeouts: { headersMs: 200 }, maxAttempts: 1 });
@@ -316,6 +342,46 @@ describe('timeouts and size', () => {
     });
     fetcher = publicFetcher({ maxBodyBytes: 1024 });
     expect(await failure(fetcher.fetch(at('/declared')))).toMatchObject({ code: 'E_TOO_LARGE' });
+  });
+});
+
+describe('per-host politeness', () => {
+  // 1 is enforced by the politeness queue alone (the connection pool allows 2 per origin).
+  it.each([1, 3])('never has more than %i request(s) in flight to one host, while another host has its own limit', async (limit) => {
+    const other = await startLoopbackServer();
+    try {
+      const track = (target: LoopbackServer) => {
+        const state = { inFlight: 0, peak: 0 };
+        target.route('/slow', (_req, res) => {
+          state.inFlight += 1;
+          state.peak = Math.max(state.peak, state.inFlight);
+          setTimeout(() => {
+            state.inFlight -= 1;
+            res.writeHead(200, { 'content-type': 'text/html' }).end('ok');
+          }, 40);
+        });
+        return state;
+      };
+      const first = track(server);
+      const second = track(other);
+      fetcher = publicFetcher({
+        politeness: { concurrency: limit, intervalMs: 0 },
+        trustedAddresses: [`127.0.0.1:${server.port}`, `127.0.0.1:${other.port}`],
+      });
+      const f = fetcher;
+      const results = await Promise.all([
+        ...Array.from({ length: 12 }, (_, i) => f.fetch(at(`/slow?n=${i}`))),
+        ...Array.from({ length: 12 }, (_, i) => f.fetch(`http://public.test:${other.port}/slow?n=${i}`)),
+      ]);
+      expect(results.every((result) => result.body === 'ok')).toBe(true);
+      // The limit is reached (so the test would see a breach) and never exceeded, per host.
+      expect(first.peak).toBe(limit);
+      expect(second.peak).toBe(limit);
+      expect(server.requests.filter((entry) => entry.path.startsWith('/slow?'))).toHaveLength(12);
+      expect(other.requests.filter((entry) => entry.path.startsWith('/slow?'))).toHaveLength(12);
+    } finally {
+      await other.close();
+    }
   });
 });
 
@@ -384,6 +450,18 @@ describe('content types and charsets', () => {
     fetcher = publicFetcher();
     expect((await fetcher.fetch(at('/readme.md'))).body).toBe('# Agent');
     expect((await fetcher.fetch(at('/notes.txt'))).body).toBe('plain');
+  });
+
+  it('accepts application/xhtml+xml and decodes it by its XML declaration', async () => {
+    server.route('/agent.xhtml', page(fixture('xhtml-latin1.xhtml'), 'application/xhtml+xml'));
+    fetcher = publicFetcher();
+    const result = await fetcher.fetch(at('/agent.xhtml'));
+    expect(result).toMatchObject({ status: 200, contentType: 'application/xhtml+xml' });
+    expect(result.body).toContain('<h1>Agent Café</h1>');
+    expect(result.body).toContain('envoie des reçus par courriel');
+    expect(server.requests[0]?.headers.accept).toContain('application/xhtml+xml');
+    // Only pages take XHTML; READMEs ('text') do not.
+    expect(await failure(fetcher.fetch(at('/agent.xhtml'), { accept: 'text' }))).toMatchObject({ code: 'E_CONTENT_TYPE' });
   });
 
   it('takes XML only in xml mode', async () => {
