@@ -4,7 +4,8 @@
  * - local executor throughput (ideal 80 listings/s);
  * - BullMQ with one `threatdraft worker` process (ideal 80/s) and with two (ideal 160/s: ≥ 1.8×);
  * - an unchanged rerun of 2,000 listings against the first run's time (≤ 10%);
- * - peak RSS of a child process running 10,000 listings through the local executor (< 400 MB).
+ * - peak RSS of a child process running 10,000 listings through the local executor and the openai
+ *   assessor against the fake model (< 400 MB).
  * Needs `npm run build` (workers run `node bin/threatdraft.js worker`) and a Redis (REDIS_URL,
  * else 127.0.0.1:6379).
  */
@@ -142,23 +143,27 @@ async function bullThroughput(url: string, env: NodeJS.ProcessEnv, workers: numb
   }
 }
 
-/** Child mode: 10,000 listings through the local executor on a file store; prints peak RSS in bytes. */
-async function rssChild(root: string, count: number): Promise<void> {
+/**
+ * Child mode: `count` listings through the local executor and the openai assessor (against the
+ * fake model at `baseUrl`) on a file store, as a bulk run does; prints peak RSS in bytes.
+ */
+async function rssChild(root: string, count: number, baseUrl: string): Promise<void> {
   const store = createFileStore({ root, fsync: false });
   await seed(store, count, 'rss');
-  const assessor = createRulesAssessor();
+  const env = loadEnv({ OPENAI_BASE_URL: baseUrl, OPENAI_API_KEY: 'bench-key', LOG_LEVEL: 'silent' });
+  const { assessor, profile } = await assessorFactory({ env, cache: store.cache })('openai');
   const executor = new LocalExecutor({ store, assessor, modelConcurrency: CONCURRENCY });
-  const summary = await runPipeline({ executor, store, profile: profileOf(assessor) });
+  const summary = await runPipeline({ executor, store, profile });
   await store.close();
   process.stdout.write(`${JSON.stringify({ assessed: summary.assessed, failed: summary.failed, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
 }
 
-async function rssInChild(count: number): Promise<{ maxRssBytes: number; assessed: number }> {
+async function rssInChild(count: number, baseUrl: string): Promise<{ maxRssBytes: number; assessed: number }> {
   const root = mkdtempSync(join(tmpdir(), 'threatdraft-bench-rss-'));
   const self = fileURLToPath(import.meta.url);
   const args = self.endsWith('.ts') ? ['--import', 'tsx', self] : [self];
   try {
-    const child = spawn(process.execPath, [...args, '--rss-child', root, String(count)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...args, '--rss-child', root, String(count), baseUrl], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -286,10 +291,17 @@ export async function bench(): Promise<BenchResult[]> {
       }
     }
 
-    const rss = await rssInChild(10_000);
+    // Peak memory of a bulk run, the model answering at once so it is quick.
+    const quick = await startFakeModelProcess(0);
+    let rss: { maxRssBytes: number; assessed: number };
+    try {
+      rss = await rssInChild(10_000, quick.baseUrl);
+    } finally {
+      await quick.close();
+    }
     const mb = rss.maxRssBytes / (1024 * 1024);
     results.push({
-      name: `pipeline peak RSS, 10,000 listings, local executor (child, ${rss.assessed} assessed)`,
+      name: `pipeline peak RSS, 10,000 listings, local executor, openai assessor vs fake (child, ${rss.assessed} assessed)`,
       value: Math.round(mb),
       unit: 'MB',
       target: '< 400',
@@ -301,6 +313,6 @@ export async function bench(): Promise<BenchResult[]> {
   return results;
 }
 
-if (process.argv[2] === '--rss-child' && process.argv[3] !== undefined) {
-  await rssChild(process.argv[3], Number(process.argv[4] ?? 10_000));
+if (process.argv[2] === '--rss-child' && process.argv[3] !== undefined && process.argv[5] !== undefined) {
+  await rssChild(process.argv[3], Number(process.argv[4] ?? 10_000), process.argv[5]);
 }
