@@ -123,6 +123,22 @@ describe('startDemoServer', () => {
     expect(server.requests).toBe(before + 1);
     expect(server.requestsByPath.get('/about.html')).toBeGreaterThanOrEqual(1);
   });
+
+  it('logs each response with its status and the body bytes it sent', async () => {
+    const before = server.responses.length;
+    const first = await get(`${server.origin}/about.html?x=1`);
+    const body = Buffer.from(await first.arrayBuffer());
+    await (await get(`${server.origin}/about.html`, { 'if-none-match': first.headers.get('etag') ?? '' })).text();
+    await (await get(`${server.origin}/missing.html`)).text();
+    await (await fetch(`${server.origin}/about.html`, { method: 'HEAD' })).text();
+    expect(server.responses.slice(before)).toEqual([
+      { path: '/about.html', status: 200, bytes: body.length },
+      { path: '/about.html', status: 304, bytes: 0 },
+      { path: '/missing.html', status: 404, bytes: 'not found\n'.length },
+      { path: '/about.html', status: 200, bytes: 0 },
+    ]);
+    expect(body.length).toBeGreaterThan(0);
+  });
 });
 
 describe('demo listing pages', () => {
