@@ -38,6 +38,12 @@ export interface ReviewAppOptions {
   sessions?: SessionStore;
   /** Mounts extra routes (the bull-board dashboard) under `/admin/queues`, behind sign-in. */
   admin?: Hono | undefined;
+  /**
+   * Host names (lowercase, no port; IPv6 in brackets) the app answers to; any other Host header gets
+   * 403 before anything else runs, so a DNS-rebinding page cannot talk to a loopback server.
+   * @default undefined (no check)
+   */
+  allowedHosts?: readonly string[] | undefined;
   /** Where unexpected (500) errors are logged. @default stderr as JSON */
   logError?: ((error: Error, context: { method: string; path: string }) => void) | undefined;
 }
@@ -65,6 +71,13 @@ function errorBody(error: unknown): { error: { code: string; message: string; fi
 
 const formString = (value: unknown): string => (typeof value === 'string' ? value : '');
 
+/** The host name of a Host header, lowercased and without its port; null when absent or malformed. */
+export function hostnameOf(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  const match = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::\d{1,5})?$/i.exec(header.trim());
+  return match?.[1] === undefined ? null : match[1].toLowerCase();
+}
+
 /** Builds the review app. */
 export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
   const { service } = options;
@@ -81,6 +94,17 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
     c.header('Cross-Origin-Opener-Policy', 'same-origin');
     if (!c.req.path.startsWith('/static/') && !admin) c.header('Cache-Control', 'no-store');
   });
+  if (options.allowedHosts !== undefined) {
+    const allowed = new Set(options.allowedHosts.map((name) => name.toLowerCase()));
+    app.use('*', async (c, next) => {
+      const host = hostnameOf(c.req.header('host'));
+      if (host === null || !allowed.has(host)) {
+        const message = 'Unexpected Host header: this server answers only to the names it was started for (see --allowed-host)';
+        return c.req.path.startsWith('/api/') ? c.json({ error: { code: 'E_HOST', message } }, 403) : c.text(message, 403);
+      }
+      return next();
+    });
+  }
   app.use('*', bodyLimit({ maxSize: 512 * 1024, onError: (c) => c.json({ error: { code: 'E_TOO_LARGE', message: 'Request body too large' } }, 413) }));
 
   // Who is asking: a Bearer token (API clients) or the session cookie (browsers).

@@ -200,6 +200,7 @@ export interface ReviewCommandOptions extends StoreOptions {
   port: string;
   queues?: string | undefined;
   queuePrefix?: string | undefined;
+  allowedHost?: string | undefined;
 }
 
 /** `threatdraft review`: serves until SIGINT or SIGTERM, then closes the server and the store. */
@@ -212,6 +213,12 @@ export async function runReview(options: ReviewCommandOptions, io: Io): Promise<
   const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL, namespace: env.THREATDRAFT_NAMESPACE });
   const { startReviewServer } = await import('./server.js');
   const queueNames = options.queues?.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const allowedHosts = options.allowedHost?.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  for (const name of allowedHosts ?? []) {
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/.test(name)) {
+      throw new InputError('E_USAGE', `Expected \`--allowed-host\` to be host names without ports, got ${JSON.stringify(name)}`, { option: 'allowed-host' });
+    }
+  }
   let server;
   try {
     server = await startReviewServer({
@@ -221,6 +228,7 @@ export async function runReview(options: ReviewCommandOptions, io: Io): Promise<
       twoPerson: twoPersonFrom(options.twoPerson, io.env),
       redisUrl: env.REDIS_URL,
       queueNames,
+      allowedHosts,
       // The queues of this namespace unless told otherwise, so the dashboard shows what `run` enqueued.
       queuePrefix: options.queuePrefix ?? prefixesFor(env.THREATDRAFT_NAMESPACE).queue,
       logLevel: env.LOG_LEVEL,

@@ -18,6 +18,12 @@ export interface ReviewServerOptions {
   redisUrl?: string | undefined;
   queueNames?: readonly string[] | undefined;
   queuePrefix?: string | undefined;
+  /**
+   * Extra Host header names to answer to (a reverse proxy's name). On a loopback address the server
+   * always answers to 127.0.0.1, localhost and [::1] and refuses other names (DNS rebinding); on
+   * another address the check applies only when names are given here.
+   */
+  allowedHosts?: readonly string[] | undefined;
   /** pino level for unexpected errors on stderr. @default 'warn' */
   logLevel?: string | undefined;
 }
@@ -44,12 +50,13 @@ export async function startReviewServer(options: ReviewServerOptions): Promise<R
   }
   const { createLogger } = await import('../log.js');
   const logger = createLogger(options.logLevel ?? 'warn', 'threatdraft-review');
+  const host = options.host ?? '127.0.0.1';
   const app = createReviewApp({
     service,
+    allowedHosts: allowedHostsFor(host, options.allowedHosts),
     admin: dashboard?.app,
     logError: (error, context) => logger.error({ ...context, err: { name: error.name, message: error.message, stack: error.stack } }, 'unexpected error'),
   });
-  const host = options.host ?? '127.0.0.1';
   const server = await new Promise<ServerType>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 4173 }, () => resolve(started));
     started.once('error', reject);
@@ -67,4 +74,14 @@ export async function startReviewServer(options: ReviewServerOptions): Promise<R
       await dashboard?.close();
     },
   };
+}
+
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
+/** The Host names a server bound to `host` answers to; undefined means no check. */
+export function allowedHostsFor(host: string, extra: readonly string[] | undefined): string[] | undefined {
+  const loopback = host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  const names = [...(extra ?? [])];
+  if (loopback) return [...new Set([...LOOPBACK_NAMES, host.includes(':') ? `[${host}]` : host, ...names])];
+  return names.length > 0 ? [...new Set([host.includes(':') ? `[${host}]` : host, ...names])] : undefined;
 }

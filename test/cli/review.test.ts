@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +20,42 @@ describe('threatdraft review', () => {
     expect((await fetch(`${info.url}/api/drafts`)).status).toBe(401);
     process.emit('SIGTERM');
     expect(await running).toBe(0);
+  });
+
+  it('refuses requests whose Host is not its own (DNS rebinding), and accepts the names it was given', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'td-review-cli-'));
+    const io = captureIo();
+    const running = main(['review', '--port', '0', '--data', data, '--json', '--allowed-host', 'review.internal'], io);
+    const deadline = Date.now() + 10_000;
+    while (!io.out().includes('\n') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    const { url } = JSON.parse(io.out()) as { url: string };
+    const port = new URL(url).port;
+    const statusWithHost = (host: string, path: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path, headers: { Host: host } }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      expect(await statusWithHost(`attacker.example:${port}`, '/login')).toBe(403);
+      expect(await statusWithHost('attacker.example', '/api/drafts')).toBe(403);
+      expect(await statusWithHost(`127.0.0.1:${port}`, '/login')).toBe(200);
+      expect(await statusWithHost(`localhost:${port}`, '/login')).toBe(200);
+      expect(await statusWithHost(`[::1]:${port}`, '/login')).toBe(200);
+      expect(await statusWithHost(`REVIEW.internal:${port}`, '/login')).toBe(200);
+    } finally {
+      process.emit('SIGTERM');
+      expect(await running).toBe(0);
+    }
+  });
+
+  it('exits 2 on a bad --allowed-host', async () => {
+    const io = captureIo();
+    expect(await main(['review', '--port', '0', '--allowed-host', 'evil.example:80', '--data', mkdtempSync(join(tmpdir(), 'td-review-cli-'))], io)).toBe(2);
+    expect(io.err()).toContain('`--allowed-host`');
   });
 
   it('exits 2 on a bad port', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CONTENT_SECURITY_POLICY } from '../../src/review/app.js';
+import { CONTENT_SECURITY_POLICY, hostnameOf } from '../../src/review/app.js';
+import { allowedHostsFor } from '../../src/review/server.js';
 import { ReviewService } from '../../src/review/service.js';
 import { createAssessment } from '../factories/draft.js';
 import { bearer, setup, signIn } from './setup.js';
@@ -204,5 +205,26 @@ describe('two-person rule', () => {
     const bobApproves = await app.request('/api/drafts/acme-ops-agent.r1/approve', { method: 'POST', headers: bearer(tokens.bob) });
     expect(await bobApproves.json()).toMatchObject({ draft: { status: 'draft' }, approvals: ['bob'] });
     expect((await store.drafts.get('acme-ops-agent.r1'))!.status).toBe('draft');
+  });
+});
+
+describe('Host header guard', () => {
+  it.each([
+    ['127.0.0.1:4173', '127.0.0.1'],
+    ['LOCALHOST', 'localhost'],
+    ['[::1]:4173', '[::1]'],
+    ['review.internal:443', 'review.internal'],
+    ['a:b:c', null],
+    ['', null],
+    [undefined, null],
+  ])('reads the host name of %j as %j', (header, name) => {
+    expect(hostnameOf(header)).toBe(name);
+  });
+
+  it('answers only to loopback names on a loopback bind, and checks nothing elsewhere unless names are given', () => {
+    expect(allowedHostsFor('127.0.0.1', undefined)).toEqual(['127.0.0.1', 'localhost', '[::1]']);
+    expect(allowedHostsFor('::1', ['review.internal'])).toEqual(['127.0.0.1', 'localhost', '[::1]', 'review.internal']);
+    expect(allowedHostsFor('0.0.0.0', undefined)).toBeUndefined();
+    expect(allowedHostsFor('10.0.0.5', ['review.internal'])).toEqual(['10.0.0.5', 'review.internal']);
   });
 });

@@ -7,6 +7,7 @@ export const defineReview: DefineCommand = (program, { io }) => {
     .description('Serve the review web UI and its JSON API (sign in with a personal reviewer token).')
     .option('--host <HOST>', 'address to bind', '127.0.0.1')
     .option('--port <N>', 'port (0 picks a free one)', '4173')
+    .option('--allowed-host <NAMES>', 'comma-separated Host names to answer to besides 127.0.0.1, localhost and [::1] (a reverse proxy\'s name); others get 403')
     .option('--two-person', 'require two distinct approvers for High and Critical (or THREATDRAFT_TWO_PERSON=1)')
     .option('--queues <NAMES>', 'comma-separated BullMQ queue names for /admin/queues (default: the pipeline queues)')
     .option('--queue-prefix <PREFIX>', 'BullMQ key prefix for /admin/queues (default <THREATDRAFT_NAMESPACE>:q, i.e. threatdraft:q)')
@@ -20,7 +21,7 @@ API:  GET /api/drafts  GET /api/drafts/:id  PATCH /api/drafts/:id (JSON with "ve
         "version" is optional; when given, a draft changed since answers 409 and nothing is recorded.
       Authorization: Bearer <token>, or the browser session cookie plus X-CSRF-Token.`,
     )
-    .action(async (options: { host: string; port: string; twoPerson?: boolean; queues?: string; queuePrefix?: string; data?: string; json?: boolean }) => {
+    .action(async (options: { host: string; port: string; allowedHost?: string; twoPerson?: boolean; queues?: string; queuePrefix?: string; data?: string; json?: boolean }) => {
       const { runReview } = await import('../../review/commands.js');
       await runReview(options, io);
     });
