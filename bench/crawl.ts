@@ -2,7 +2,8 @@
  * Crawl throughput and memory: a synthetic directory on loopback (served by this process), crawled
  * with politeness off (16 in flight, no interval) into a file store in a temp dir by a child
  * process, so each size's peak RSS is measured on its own. 1,000 and 5,000 listings show whether
- * memory stays flat as the directory grows.
+ * memory stays flat as the directory grows. A second child then recrawls the unchanged directory
+ * into the same store: every index page, sitemap and listing should answer 304, no body but robots.txt.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,7 +25,10 @@ interface ChildRequest {
 interface ChildReport {
   found: number;
   fetched: number;
+  unchanged: number;
   failed: number;
+  /** Body bytes of index pages, sitemaps and listings (robots.txt not counted). */
+  bytes: number;
   wallMs: number;
   peakRssMb: number;
   baselineRssMb: number;
@@ -47,7 +51,9 @@ async function runChild(request: ChildRequest): Promise<ChildReport> {
     return {
       found: summary.found,
       fetched: summary.fetched,
+      unchanged: summary.unchanged,
       failed: summary.failed,
+      bytes: summary.bytes,
       wallMs: performance.now() - started,
       // maxRSS is in KiB on Linux: the peak over the whole child, start-up included.
       peakRssMb: process.resourceUsage().maxRSS / 1024,
@@ -60,28 +66,37 @@ async function runChild(request: ChildRequest): Promise<ChildReport> {
   }
 }
 
-async function measure(listings: number): Promise<ChildReport> {
+function runInChild(request: ChildRequest): Promise<ChildReport> {
+  const child = fork(fileURLToPath(import.meta.url), [], {
+    execArgv: process.execArgv,
+    env: { ...process.env, [CHILD_FLAG]: '1' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise<ChildReport>((resolve, reject) => {
+    let report: ChildReport | undefined;
+    child.once('message', (message) => {
+      const typed = message as { ok: true; report: ChildReport } | { ok: false; error: string };
+      if (typed.ok) report = typed.report;
+      else reject(new Error(`crawl bench child failed: ${typed.error}`));
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => (report === undefined ? reject(new Error(`crawl bench child exited with ${String(code)}`)) : resolve(report)));
+    child.send(request);
+  });
+}
+
+/** A crawl, then a recrawl by a new process into the same store; `bodies` counts recrawl responses that sent one. */
+async function measure(listings: number): Promise<{ crawl: ChildReport; recrawl: ChildReport; bodies: number }> {
   const { startSyntheticDirectory } = await import('../src/crawl/demo-server.js');
   const server = await startSyntheticDirectory({ listings, perPage: 50 });
   const dataDir = mkdtempSync(join(tmpdir(), 'td-bench-crawl-'));
   try {
     const source: SourceConfig = { ...server.sourceConfig, politeness: { concurrency: 16, intervalMs: 0 } };
-    const child = fork(fileURLToPath(import.meta.url), [], {
-      execArgv: process.execArgv,
-      env: { ...process.env, [CHILD_FLAG]: '1' },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    return await new Promise<ChildReport>((resolve, reject) => {
-      let report: ChildReport | undefined;
-      child.once('message', (message) => {
-        const typed = message as { ok: true; report: ChildReport } | { ok: false; error: string };
-        if (typed.ok) report = typed.report;
-        else reject(new Error(`crawl bench child failed: ${typed.error}`));
-      });
-      child.once('error', reject);
-      child.once('exit', (code) => (report === undefined ? reject(new Error(`crawl bench child exited with ${String(code)}`)) : resolve(report)));
-      child.send({ source, dataDir } satisfies ChildRequest);
-    });
+    const crawl = await runInChild({ source, dataDir });
+    const before = server.responses.length;
+    const recrawl = await runInChild({ source, dataDir });
+    const bodies = server.responses.slice(before).filter((response) => response.bytes > 0).length;
+    return { crawl, recrawl, bodies };
   } finally {
     await server.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -93,7 +108,7 @@ export async function bench(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   const reports = new Map<number, ChildReport>();
   for (const size of SIZES) {
-    const report = await measure(size);
+    const { crawl: report, recrawl, bodies } = await measure(size);
     if (report.fetched !== size || report.failed !== 0) {
       throw new Error(`crawl bench: expected ${size} listings fetched, got ${report.fetched} (${report.failed} failed)`);
     }
@@ -109,6 +124,19 @@ export async function bench(): Promise<BenchResult[]> {
         unit: 'MB',
         target: `< ${RSS_TARGET_MB} MB`,
         ok: report.peakRssMb < RSS_TARGET_MB,
+      },
+      {
+        name: `recrawl ${size.toLocaleString('en')} unchanged listings (new process, same store)`,
+        value: Math.round(size / (recrawl.wallMs / 1000)),
+        unit: 'listings/s',
+      },
+      {
+        name: `recrawl ${size.toLocaleString('en')} unchanged listings: responses with a body`,
+        value: bodies,
+        unit: 'responses',
+        // robots.txt, read afresh by each new process; everything else answers 304.
+        target: '1 (robots.txt), 0 body bytes counted',
+        ok: bodies === 1 && recrawl.bytes === 0 && recrawl.unchanged === size && recrawl.fetched === 0,
       },
     );
   }
