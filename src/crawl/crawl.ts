@@ -11,7 +11,7 @@ import { ThreatdraftError, TransientError, toError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { discover } from './discover.js';
 import { computeContentHash, extractListing } from './extract.js';
-import { FETCH_CACHE_NAMESPACE, StoreFailure, readCacheEntry, storeCall, validators, withoutUndefined } from './fetch-cache.js';
+import { FETCH_CACHE_NAMESPACE, StoreFailure, readCacheEntry, storeCall, unaskedNotModified, validators, withoutUndefined } from './fetch-cache.js';
 import type { Fetcher } from './fetcher.js';
 import { normalizeUrl } from './url.js';
 
@@ -189,8 +189,10 @@ async function crawlListing(
   const cached = await readCacheEntry(store.cache, pageCacheSchema, url);
   let bytes = 0;
 
-  let result = await fetcher.fetch(url, { signal, accept: 'page', conditional: validators(cached) });
+  const conditional = validators(cached);
+  let result = await fetcher.fetch(url, { signal, accept: 'page', conditional });
   bytes += result.bytes;
+  if (result.notModified && conditional === undefined) throw unaskedNotModified(url);
   if (result.notModified && cached !== undefined) {
     const stored = await storeCall(() => store.listings.get(cached.listingId));
     if (stored !== null) {
@@ -204,6 +206,7 @@ async function crawlListing(
     // The validators outlived the listing (store pruned): fetch the body again.
     result = await fetcher.fetch(url, { signal, accept: 'page' });
     bytes += result.bytes;
+    if (result.notModified) throw unaskedNotModified(url);
   }
 
   const fetchedAt = context.now().toISOString();
@@ -263,7 +266,9 @@ async function enrichRepo(
   const key = normalizeUrl(readmeUrl);
   const cached = previous === undefined ? undefined : await readCacheEntry(context.store.cache, readmeCacheSchema, key);
   try {
-    const result = await context.fetcher.fetch(readmeUrl, { signal: context.signal, accept: 'text', conditional: validators(cached) });
+    const conditional = validators(cached);
+    const result = await context.fetcher.fetch(readmeUrl, { signal: context.signal, accept: 'text', conditional });
+    if (result.notModified && conditional === undefined) throw unaskedNotModified(readmeUrl);
     if (result.notModified) return { repo: previous, bytes: 0, notModified: true };
     await storeCall(() =>
       context.store.cache.set(FETCH_CACHE_NAMESPACE, key, withoutUndefined({ etag: result.etag, lastModified: result.lastModified })),

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { SourceConfig } from '../../schemas/source.js';
 import { ThreatdraftError, toError } from '../errors.js';
 import type { CacheRepo } from '../store/store.js';
-import { FETCH_CACHE_NAMESPACE, StoreFailure, readCacheEntry, storeCall, validators, withoutUndefined } from './fetch-cache.js';
+import { FETCH_CACHE_NAMESPACE, StoreFailure, readCacheEntry, storeCall, unaskedNotModified, validators, withoutUndefined } from './fetch-cache.js';
 import type { Fetcher } from './fetcher.js';
 import { resolveHttpUrl } from './url.js';
 
@@ -218,13 +218,16 @@ async function fetchParsed<P extends Record<string, unknown>>(
   const { url, accept, signal } = request;
   const found = slot === undefined ? undefined : await readCacheEntry(slot.repo, slot.schema, slot.key);
   const entry = found !== undefined && slot?.fits(found) === true ? found : undefined;
-  let result = await fetcher.fetch(url, { signal, accept, conditional: validators(entry) });
+  const conditional = validators(entry);
+  let result = await fetcher.fetch(url, { signal, accept, conditional });
   let bytes = result.bytes;
   if (result.notModified) {
     if (entry !== undefined && entry.finalUrl === result.finalUrl) return { parsed: entry, finalUrl: result.finalUrl, bytes, notModified: true };
-    // A 304 the cache cannot answer (it landed elsewhere, or came unasked): fetch the body.
+    if (conditional === undefined) throw unaskedNotModified(url);
+    // It landed on another URL than the cached links came from: fetch the body.
     result = await fetcher.fetch(url, { signal, accept });
     bytes += result.bytes;
+    if (result.notModified) throw unaskedNotModified(url);
   }
   const parsed = parse(result.body, result.finalUrl);
   if (slot !== undefined) {

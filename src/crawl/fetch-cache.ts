@@ -4,7 +4,7 @@
  * answer a 304 without the body (a listing id and hash, or the links an index page held).
  */
 import type { z } from 'zod';
-import { toError } from '../errors.js';
+import { PermanentError, toError } from '../errors.js';
 import type { CacheRepo } from '../store/store.js';
 import type { Conditional } from './fetcher.js';
 
@@ -47,4 +47,9 @@ export function validators(entry: { etag?: string | undefined; lastModified?: st
 /** A copy without undefined properties (cache values are JSON; `exactOptionalPropertyTypes` wants them absent). */
 export function withoutUndefined<T extends Record<string, unknown>>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** A 304 to a GET sent without validators: no body, and nothing cached to stand for it. */
+export function unaskedNotModified(url: string): PermanentError {
+  return new PermanentError('E_HTTP_304', `${url} answered 304 Not Modified to a request without validators`, { url, status: 304 });
 }

@@ -262,6 +262,25 @@ describe('crawlSource', () => {
     expect(site.log.filter((entry) => entry.path === '/v2/').map((entry) => entry.status)).toEqual([304, 200]);
   });
 
+  it('reports an index page that answers 304 to a request without validators, and caches nothing for it', async () => {
+    site.routes.set('/agents', { status: 304, body: '' });
+    const summary = await crawl();
+    expect(summary).toMatchObject({ found: 0, failures: [{ url: url('/agents'), code: 'E_HTTP_304', stage: 'discover', reason: expect.stringContaining('304') }] });
+    expect(site.log.filter((entry) => entry.path === '/agents')).toHaveLength(1);
+    expect(await store.cache.get('fetch', `index ${url('/agents')}`)).toBeNull();
+  });
+
+  it('fails a listing, and records a README error, when either answers 304 to a request without validators', async () => {
+    site.routes.set('/agents', { body: '<a class="listing" href="/agents/alpha">a</a><a class="listing" href="/agents/gamma">g</a>' });
+    site.routes.set('/agents/gamma', { status: 304, body: '' });
+    site.routes.set('/raw/acme/alpha/HEAD/README.md', { status: 304, body: '' });
+    const summary = await crawl();
+    expect(summary).toMatchObject({ found: 2, fetched: 1, failed: 1 });
+    expect(summary.failures).toEqual([{ url: url('/agents/gamma'), code: 'E_HTTP_304', reason: expect.stringContaining('without validators'), stage: 'listing' }]);
+    const alpha = await store.listings.get(summary.listings[0]?.id as string);
+    expect(alpha?.repo).toMatchObject({ readme: null, error: expect.stringMatching(/^E_HTTP_304: /) });
+  });
+
   it('stops with the store error when the fetch cache fails during discovery', async () => {
     const broken: Store = {
       ...store,
