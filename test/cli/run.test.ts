@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoHint, exitOnSignals, untilAborted } from '../../src/cli/commands/run.js';
+import { demoHint, exitOnSignals, selfInvocation, untilAborted } from '../../src/cli/commands/run.js';
 import { main } from '../../src/cli/main.js';
 import { startDemoServer, type DemoServer } from '../../src/crawl/demo-server.js';
 import { captureIo } from '../helpers/io.js';
@@ -185,5 +185,22 @@ describe('exitOnSignals', () => {
     controller.abort(new Error('stopped'));
     await expect(waiting).rejects.toThrow('stopped');
     await expect(untilAborted(Promise.resolve('done'), new AbortController().signal)).resolves.toBe('done');
+  });
+});
+
+describe('selfInvocation', () => {
+  it.each([
+    ['/work/app/bin/threatdraft.js', '/work/app', 'npx threatdraft'],
+    ['/work/app/bin/threatdraft.js', '/tmp/elsewhere', 'node ../../work/app/bin/threatdraft.js'],
+    ['/opt/my apps/td/bin/threatdraft.js', '/opt', 'node "my apps/td/bin/threatdraft.js"'],
+    ['/usr/local/bin/threatdraft', '/home/me', 'threatdraft'],
+    [undefined, '/home/me', 'threatdraft'],
+  ])('tells a user who ran %s from %s to run %s', (script, cwd, expected) => {
+    expect(selfInvocation(script, cwd)).toBe(expected);
+  });
+
+  it('puts that invocation into every command of the hint', () => {
+    const hint = demoHint({ queue: { kind: 'local' }, redisUrlEnv: undefined, namespace: 'threatdraft', dataDir: './.threatdraft', where: '/x', cli: 'npx threatdraft' });
+    expect(hint.match(/npx threatdraft (reviewers add|review|drafts list)/g)).toHaveLength(3);
   });
 });

@@ -3,6 +3,7 @@
  * [--concurrency N] [--data DIR] [--json]`: the whole pipeline (crawl, assess, draft), locally or
  * on BullMQ workers. Heavy modules load only when the command runs.
  */
+import { dirname, relative, resolve } from 'node:path';
 import { DEFAULT_NAMESPACE, NAMESPACE_PATTERN, NAMESPACE_RULE } from '../../../schemas/namespace.js';
 import { InputError, ThreatdraftError } from '../../errors.js';
 import { hasRedisCredentials, safeRedisUrl } from '../../store/redis-url.js';
@@ -236,7 +237,7 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
     progress?.stop();
     progress = undefined;
 
-    const where = queue.kind === 'bullmq' ? `Redis at ${safeRedisUrl(queue.url)} (namespace ${namespace})` : resolvePath(dataDir);
+    const where = queue.kind === 'bullmq' ? `Redis at ${safeRedisUrl(queue.url)} (namespace ${namespace})` : resolve(dataDir);
     if (humanOutput(io, options.json)) {
       io.stdout.write(
         `${table([
@@ -255,7 +256,7 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
       writeJsonLine(io, summary);
     }
     if (options.demo === true) {
-      const hint = demoHint({ queue, redisUrlEnv: env.REDIS_URL, namespace, dataDir, where });
+      const hint = demoHint({ queue, redisUrlEnv: env.REDIS_URL, namespace, dataDir, where, cli: selfInvocation(process.argv[1], process.cwd()) });
       (humanOutput(io, options.json) ? io.stdout : io.stderr).write(`\n${hint}\n`);
     }
     return summary.failed > 0 ? 1 : 0;
@@ -277,8 +278,11 @@ export function demoHint(options: {
   namespace: string;
   dataDir: string;
   where: string;
+  /** How to invoke threatdraft from here. @default 'threatdraft' */
+  cli?: string;
 }): string {
   const { queue } = options;
+  const cli = options.cli ?? 'threatdraft';
   let before = '';
   let after = '';
   if (queue.kind === 'local') {
@@ -294,14 +298,21 @@ export function demoHint(options: {
   }
   return [
     `Drafts are in ${options.where}.`,
-    `Review them: ${before}threatdraft reviewers add YOUR-NAME${after}   (prints your token once)`,
-    `             ${before}threatdraft review${after}   (serves the review UI on loopback; open the URL it prints)`,
-    `List them:   ${before}threatdraft drafts list${after}`,
+    `Review them: ${before}${cli} reviewers add YOUR-NAME${after}   (prints your token once)`,
+    `             ${before}${cli} review${after}   (serves the review UI on loopback; open the URL it prints)`,
+    `List them:   ${before}${cli} drafts list${after}`,
   ].join('\n');
 }
 
-function resolvePath(dir: string): string {
-  return dir.startsWith('/') ? dir : `${process.cwd()}/${dir.replace(/^\.\//, '')}`;
+/**
+ * How the user can run threatdraft again from `cwd`, judged from the script this process runs:
+ * `npx threatdraft` in the package root (after `npm ci && npm start`), `node <path>/bin/threatdraft.js`
+ * elsewhere, and the bare name when it runs from a link on PATH.
+ */
+export function selfInvocation(script: string | undefined, cwd: string): string {
+  if (script === undefined || !/(^|[/\\])bin[/\\]threatdraft\.js$/.test(script)) return 'threatdraft';
+  const root = dirname(dirname(script));
+  if (resolve(root) === resolve(cwd)) return 'npx threatdraft';
+  const path = relative(cwd, script);
+  return `node ${path.includes(' ') ? JSON.stringify(path) : path}`;
 }
-
-
