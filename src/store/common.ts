@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { DRAFT_STATUSES, draftId, draftSchema, type Draft, type DraftStatus } from '../../schemas/draft.js';
 import { listingSchema, type Listing } from '../../schemas/listing.js';
 import { ConflictError, ExtractionError, InputError } from '../errors.js';
-import type { AuditEntry, DraftFilter, Reviewer } from './store.js';
+import type { AuditEntry, DraftFilter, Reviewer, ReviewPolicy } from './store.js';
 
 /** The audit entry shape, checked on append and on read. */
 export const auditEntrySchema = z.object({
@@ -23,6 +23,13 @@ export const reviewerSchema = z.object({
   name: z.string().min(1).max(128),
   tokenHash: z.string().regex(/^[a-f0-9]{64}$/, { message: 'expected a hex sha256' }),
   createdAt: z.string().min(1),
+});
+
+/** The review policy record (`policy.json`, Redis key `policy`). */
+export const reviewPolicySchema = z.object({
+  twoPerson: z.boolean(),
+  setBy: z.string().min(1).max(128),
+  at: z.iso.datetime({ offset: true }),
 });
 
 /** Listing ids and draft listing ids become file names and key parts: the listing id rule applies. */
@@ -166,6 +173,11 @@ function stripUndefinedDetail(entry: z.infer<typeof auditEntrySchema>): AuditEnt
 /** Validates a reviewer record. */
 export function checkReviewer(reviewer: Reviewer, where: string): Reviewer {
   return parseRecord(reviewerSchema, reviewer, 'Reviewer', where);
+}
+
+/** Validates a review policy (on set and on read); `where` names the file or key. */
+export function checkPolicy(policy: ReviewPolicy, where: string): ReviewPolicy {
+  return parseRecord(reviewPolicySchema, policy, 'Review policy', where);
 }
 
 /** The conflict raised when a reviewer name or token hash is taken. */

@@ -4,7 +4,7 @@
  * append-only JSONL audit log. Every file read is validated and a bad one is named in the error.
  *
  * Layout: `listings/<id>.json`, `drafts/<listingId>/r<revision>.json`, `reviewers.json`,
- * `audit.jsonl`, `cache/<namespace>/<sha256(key)>.json`.
+ * `policy.json`, `audit.jsonl`, `cache/<namespace>/<sha256(key)>.json`.
  */
 import { mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -17,6 +17,7 @@ import {
   checkDraft,
   checkListing,
   checkNamespace,
+  checkPolicy,
   checkReviewer,
   compareDraftIds,
   emptyStatusCounts,
@@ -29,6 +30,7 @@ import {
   parseRecord,
   reviewerSchema,
   reviewerTaken,
+  reviewPolicySchema,
 } from './common.js';
 import { errnoCode, FileLocks, isTempName, readFileOrNull, sweepTempFile, writeFileAtomic, type LockOptions } from './fs-atomic.js';
 import type {
@@ -38,6 +40,7 @@ import type {
   DraftFilter,
   DraftRepo,
   ListingRepo,
+  PolicyRepo,
   Reviewer,
   ReviewerRepo,
   Store,
@@ -100,6 +103,7 @@ export class FileStore implements Store {
   readonly audit: AuditLog;
   readonly cache: CacheRepo;
   readonly reviewers: ReviewerRepo;
+  readonly policy: PolicyRepo;
 
   #fsync: boolean;
   #tempMaxAgeMs: number;
@@ -123,6 +127,7 @@ export class FileStore implements Store {
     this.audit = this.#auditLog();
     this.cache = this.#cacheRepo();
     this.reviewers = this.#reviewerRepo();
+    this.policy = this.#policyRepo();
   }
 
   #path(...parts: string[]): string {
@@ -429,6 +434,23 @@ export class FileStore implements Store {
         }),
       findByTokenHash: async (tokenHash) =>
         (await this.#readReviewers()).find((reviewer) => reviewer.tokenHash === tokenHash) ?? null,
+    };
+  }
+
+  // ---- policy ----
+
+  #policyRepo(): PolicyRepo {
+    const path = this.#path('policy.json');
+    return {
+      get: async () => {
+        const value = await this.#readJson(path);
+        return value === null ? null : parseRecord(reviewPolicySchema, value, 'Review policy', path);
+      },
+      set: async (policy) => {
+        const checked = checkPolicy(policy, 'policy to set');
+        // One small file replaced whole: readers in other processes see the old or the new policy.
+        await writeFileAtomic(path, `${JSON.stringify(checked, null, 2)}\n`, { fsync: this.#fsync });
+      },
     };
   }
 

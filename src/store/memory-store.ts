@@ -10,6 +10,7 @@ import {
   checkDraft,
   checkListing,
   checkNamespace,
+  checkPolicy,
   checkReviewer,
   compareDraftIds,
   emptyStatusCounts,
@@ -25,8 +26,10 @@ import type {
   DraftFilter,
   DraftRepo,
   ListingRepo,
+  PolicyRepo,
   Reviewer,
   ReviewerRepo,
+  ReviewPolicy,
   Store,
   StoreStats,
 } from './store.js';
@@ -41,12 +44,14 @@ export class MemoryStore implements Store {
   readonly audit: AuditLog;
   readonly cache: CacheRepo;
   readonly reviewers: ReviewerRepo;
+  readonly policy: PolicyRepo;
 
   #listings = new Map<string, Listing>();
   #drafts = new Map<string, Draft>();
   #audit: AuditEntry[] = [];
   #cache = new Map<string, string>();
   #reviewers = new Map<string, Reviewer>();
+  #policy: ReviewPolicy | null = null;
 
   constructor() {
     const listings = this.#listings;
@@ -150,6 +155,13 @@ export class MemoryStore implements Store {
       async findByTokenHash(tokenHash) {
         for (const reviewer of reviewers.values()) if (reviewer.tokenHash === tokenHash) return copy(reviewer);
         return null;
+      },
+    };
+
+    this.policy = {
+      get: async () => (this.#policy === null ? null : copy(this.#policy)),
+      set: async (policy) => {
+        this.#policy = copy(checkPolicy(policy, 'memory policy'));
       },
     };
   }

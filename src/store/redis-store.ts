@@ -7,7 +7,7 @@
  * id→contentHash; `draft:<id>` hash {json, version, status}, `drafts:all` set,
  * `drafts:by-listing:<listingId>` zset scored by revision, `drafts:status:<status>` sets;
  * `audit` stream; `cache:<namespace>:<sha256(key)>` JSON; `reviewers` hash name→JSON,
- * `reviewer-tokens` hash tokenHash→name.
+ * `reviewer-tokens` hash tokenHash→name; `policy` JSON.
  */
 import { Redis } from 'ioredis';
 import { DRAFT_STATUSES, draftSchema, type Draft } from '../../schemas/draft.js';
@@ -20,6 +20,7 @@ import {
   checkDraft,
   checkListing,
   checkNamespace,
+  checkPolicy,
   checkReviewer,
   compareDraftIds,
   emptyStatusCounts,
@@ -37,8 +38,10 @@ import type {
   DraftFilter,
   DraftRepo,
   ListingRepo,
+  PolicyRepo,
   Reviewer,
   ReviewerRepo,
+  ReviewPolicy,
   Store,
   StoreStats,
 } from './store.js';
@@ -109,6 +112,7 @@ export class RedisStore implements Store {
   readonly audit: AuditLog;
   readonly cache: CacheRepo;
   readonly reviewers: ReviewerRepo;
+  readonly policy: PolicyRepo;
 
   #redis: Redis;
   #url: string;
@@ -133,6 +137,7 @@ export class RedisStore implements Store {
     this.audit = this.#auditLog();
     this.cache = this.#cacheRepo();
     this.reviewers = this.#reviewerRepo();
+    this.policy = this.#policyRepo();
   }
 
   #key(...parts: string[]): string {
@@ -365,6 +370,26 @@ export class RedisStore implements Store {
           if (name === null) return null;
           const json = await this.#redis.hget(reviewersKey, name);
           return json === null ? null : this.#parseReviewer(json, name);
+        }),
+    };
+  }
+
+  // ---- policy ----
+
+  #policyRepo(): PolicyRepo {
+    const key = this.#key('policy');
+    return {
+      get: () =>
+        this.#run('policy.get', async () => {
+          const json = await this.#redis.get(key);
+          if (json === null) return null;
+          const where = `Redis key ${key}`;
+          return checkPolicy(parseJsonText(json, where) as ReviewPolicy, where);
+        }),
+      set: (policy) =>
+        this.#run('policy.set', async () => {
+          const checked = checkPolicy(policy, 'policy to set');
+          await this.#redis.set(key, JSON.stringify(checked));
         }),
     };
   }

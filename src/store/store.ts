@@ -79,6 +79,29 @@ export interface ReviewerRepo {
   findByTokenHash(tokenHash: string): Promise<Reviewer | null>;
 }
 
+/**
+ * The review policy of a store: settings that belong to the data, not to whoever runs a command,
+ * so every process that opens the store applies them.
+ */
+export interface ReviewPolicy {
+  /** Two distinct approvers for High and Critical drafts. */
+  twoPerson: boolean;
+  /** Who set it (the OS account that ran `reviewers policy`). */
+  setBy: string;
+  /** When it was set (ISO 8601). */
+  at: string;
+}
+
+export interface PolicyRepo {
+  /** The stored policy, or null when none was ever set (the defaults apply). */
+  get(): Promise<ReviewPolicy | null>;
+  /**
+   * Replaces the stored policy as a whole (last writer wins); readers see the old or the new one.
+   * @throws ExtractionError naming the field when the policy is invalid; nothing is stored.
+   */
+  set(policy: ReviewPolicy): Promise<void>;
+}
+
 /** Counts for `threatdraft status`. */
 export interface StoreStats {
   listings: number;
@@ -95,6 +118,7 @@ export interface Store {
   readonly audit: AuditLog;
   readonly cache: CacheRepo;
   readonly reviewers: ReviewerRepo;
+  readonly policy: PolicyRepo;
   /** Counts of listings, drafts per status, reviewers and audit entries. */
   stats(): Promise<StoreStats>;
   close(): Promise<void>;

@@ -4,14 +4,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { draftId } from '../../schemas/draft.js';
 import { ConflictError, ExtractionError, InputError } from '../../src/errors.js';
-import type { Store } from '../../src/store/store.js';
+import type { ReviewPolicy, Store } from '../../src/store/store.js';
 import { makeAuditEntry, makeDraft, makeListing, makeReviewer, sha256 } from './records.js';
 
-/** Runs the shared contract against fresh stores from `makeStore`; `cleanup` runs after each close. */
+/**
+ * Runs the shared contract against fresh stores from `makeStore`; `cleanup` runs after each close.
+ * `reopen` opens a second instance on the same data (same root or prefix); stores that keep data in
+ * one process only (memory) have none, and the cross-instance cases are left out for them.
+ */
 export function runStoreContract(
   name: string,
   makeStore: () => Promise<Store> | Store,
-  options: { cleanup?: (store: Store) => Promise<void> } = {},
+  options: { cleanup?: (store: Store) => Promise<void>; reopen?: (store: Store) => Promise<Store> | Store } = {},
 ): void {
   describe(`${name} store contract`, () => {
     let store: Store;
@@ -266,6 +270,61 @@ export function runStoreContract(
         await expect(store.reviewers.add({ ...makeReviewer('eve'), tokenHash: 'plain-token' })).rejects.toThrow(/tokenHash/);
         expect(await store.reviewers.list()).toEqual([]);
       });
+    });
+
+    describe('policy', () => {
+      const policy = (overrides: Partial<ReviewPolicy> = {}): ReviewPolicy => ({
+        twoPerson: true,
+        setBy: 'root',
+        at: '2025-03-01T12:00:00.000Z',
+        ...overrides,
+      });
+
+      it('gives null until a policy is set, then what was set; a later set replaces it', async () => {
+        expect(await store.policy.get()).toBeNull();
+        await store.policy.set(policy());
+        expect(await store.policy.get()).toEqual(policy());
+        await store.policy.set(policy({ twoPerson: false, setBy: 'ops', at: '2025-03-02T08:30:00.000Z' }));
+        expect(await store.policy.get()).toEqual({ twoPerson: false, setBy: 'ops', at: '2025-03-02T08:30:00.000Z' });
+      });
+
+      it('hands out copies: changing a returned policy does not change the stored one', async () => {
+        await store.policy.set(policy());
+        const got = await store.policy.get();
+        got!.twoPerson = false;
+        expect(await store.policy.get()).toEqual(policy());
+      });
+
+      it.each([
+        ['twoPerson', { twoPerson: 'yes' }],
+        ['setBy', { setBy: '' }],
+        ['at', { at: 'yesterday' }],
+      ])('rejects a policy with a bad `%s`, naming it, and stores nothing', async (field, overrides) => {
+        const bad = { ...policy(), ...overrides } as unknown as ReviewPolicy;
+        const error = await store.policy.set(bad).catch((caught: unknown) => caught);
+        expect(error).toBeInstanceOf(ExtractionError);
+        expect((error as Error).message).toContain(`\`${field}\``);
+        expect(await store.policy.get()).toBeNull();
+        await store.policy.set(policy());
+        await expect(store.policy.set(bad)).rejects.toBeInstanceOf(ExtractionError);
+        expect(await store.policy.get()).toEqual(policy());
+      });
+
+      if (options.reopen !== undefined) {
+        const reopen = options.reopen;
+        it('is seen at once by a second instance on the same data, in both directions', async () => {
+          const other = await reopen(store);
+          try {
+            expect(await other.policy.get()).toBeNull();
+            await store.policy.set(policy());
+            expect(await other.policy.get()).toEqual(policy());
+            await other.policy.set(policy({ twoPerson: false, setBy: 'other' }));
+            expect(await store.policy.get()).toEqual(policy({ twoPerson: false, setBy: 'other' }));
+          } finally {
+            await other.close();
+          }
+        });
+      }
     });
 
     describe('stats', () => {

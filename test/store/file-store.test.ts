@@ -24,6 +24,7 @@ function tempRoot(): string {
 
 runStoreContract('file', () => new FileStore({ root: tempRoot() }), {
   cleanup: async (store) => rmSync((store as FileStore).root, { recursive: true, force: true }),
+  reopen: (store) => new FileStore({ root: (store as FileStore).root }),
 });
 
 /** Runs cas-child processes, releases them together once all are ready, and collects their JSON outcome. */
@@ -77,7 +78,9 @@ describe('file store on disk', () => {
     await store.reviewers.add(makeReviewer('alice'));
     await store.audit.append(makeAuditEntry());
     await store.cache.set('fetch', 'https://x.example/', { ok: true });
-    expect((await readdir(root)).sort()).toEqual(['audit.jsonl', 'cache', 'drafts', 'listings', 'reviewers.json']);
+    await store.policy.set({ twoPerson: true, setBy: 'root', at: '2025-03-01T12:00:00.000Z' });
+    expect((await readdir(root)).sort()).toEqual(['audit.jsonl', 'cache', 'drafts', 'listings', 'policy.json', 'reviewers.json']);
+    expect(JSON.parse(await readFile(join(root, 'policy.json'), 'utf8'))).toEqual({ twoPerson: true, setBy: 'root', at: '2025-03-01T12:00:00.000Z' });
     expect(await readdir(join(root, 'listings'))).toEqual(['a.json']);
     expect(await readdir(join(root, 'drafts', 'a'))).toEqual(['r2.json']);
     expect(await readdir(join(root, 'cache', 'fetch'))).toEqual([expect.stringMatching(/^[a-f0-9]{64}\.json$/)]);
@@ -125,6 +128,22 @@ describe('file store on disk', () => {
     expect(error).toBeInstanceOf(ExtractionError);
     expect((error as Error).message).toContain(path);
     expect((error as Error).message).toContain('contentHash');
+  });
+
+  it('names policy.json when it is truncated or breaks its schema, instead of reading it as unset', async () => {
+    const path = join(root, 'policy.json');
+    await writeFile(path, '{"twoPerson": tr');
+    const truncated = await store.policy.get().catch((caught: unknown) => caught);
+    expect(truncated).toBeInstanceOf(ExtractionError);
+    expect((truncated as Error).message).toContain(`Corrupt JSON in ${path}`);
+    await writeFile(path, JSON.stringify({ twoPerson: 'on', setBy: 'root', at: '2025-03-01T12:00:00.000Z' }));
+    const invalid = await store.policy.get().catch((caught: unknown) => caught);
+    expect(invalid).toBeInstanceOf(ExtractionError);
+    expect((invalid as Error).message).toContain(path);
+    expect((invalid as Error).message).toContain('`twoPerson`');
+    // Setting a policy replaces a corrupt file whole.
+    await store.policy.set({ twoPerson: false, setBy: 'root', at: '2025-03-01T12:00:00.000Z' });
+    expect(await store.policy.get()).toMatchObject({ twoPerson: false });
   });
 
   it('names the file and line of a corrupt audit entry', async () => {
@@ -287,6 +306,10 @@ describe('file store on disk', () => {
     const entries = await reader.audit.list();
     expect(entries.length).toBeGreaterThanOrEqual(acked('audit'));
     expect(entries.length).toBeLessThanOrEqual(acked('audit') + 1);
+    const policy = await reader.policy.get();
+    const policyN = Number(/^churn-(\d+)$/.exec(policy?.setBy ?? '')?.[1]);
+    expect(policyN).toBeGreaterThanOrEqual(acked('policy'));
+    expect(policyN).toBeLessThanOrEqual(acked('policy') + 1);
     expect((await reader.stats()).drafts.draft).toBe(1);
     // And the store takes writes again.
     await reader.drafts.save({ ...draft!, status: 'approved' }, draft!.version);

@@ -15,6 +15,7 @@ runStoreContract('redis', () => new RedisStore({ url, prefix: freshPrefix() }), 
   cleanup: async (store) => {
     await deleteKeysWithPrefix(url, (store as RedisStore).prefix);
   },
+  reopen: (store) => new RedisStore({ url, prefix: (store as RedisStore).prefix }),
 });
 
 describe('redis store specifics', () => {
@@ -39,11 +40,13 @@ describe('redis store specifics', () => {
     await store.audit.append(makeAuditEntry());
     await store.cache.set('fetch', 'k', 1);
     await store.reviewers.add(makeReviewer('alice'));
+    await store.policy.set({ twoPerson: true, setBy: 'root', at: '2025-03-01T12:00:00.000Z' });
     const raw = new Redis(url);
     try {
       const keys = await raw.keys(`${store.prefix}*`);
-      expect(keys.length).toBeGreaterThanOrEqual(8);
+      expect(keys.length).toBeGreaterThanOrEqual(9);
       expect(await raw.type(`${store.prefix}audit`)).toBe('stream');
+      expect(JSON.parse((await raw.get(`${store.prefix}policy`)) ?? 'null')).toEqual({ twoPerson: true, setBy: 'root', at: '2025-03-01T12:00:00.000Z' });
       expect(await deleteKeysWithPrefix(url, store.prefix)).toBe(keys.length);
       expect(await raw.keys(`${store.prefix}*`)).toEqual([]);
     } finally {
@@ -84,6 +87,25 @@ describe('redis store specifics', () => {
     expect(error).toBeInstanceOf(ExtractionError);
     expect((error as Error).message).toContain(`${store.prefix}draft:${saved.id}`);
     await expect(store.drafts.list()).rejects.toBeInstanceOf(ExtractionError);
+  });
+
+  it('names the policy key when the stored policy is corrupt or breaks its schema', async () => {
+    const store = open();
+    const key = `${store.prefix}policy`;
+    const raw = new Redis(url);
+    try {
+      await raw.set(key, '{"twoPerson": tr');
+      const truncated = await store.policy.get().catch((caught: unknown) => caught);
+      expect(truncated).toBeInstanceOf(ExtractionError);
+      expect((truncated as Error).message).toContain(`Corrupt JSON in Redis key ${key}`);
+      await raw.set(key, JSON.stringify({ twoPerson: true, setBy: '', at: '2025-03-01T12:00:00.000Z' }));
+      const invalid = await store.policy.get().catch((caught: unknown) => caught);
+      expect(invalid).toBeInstanceOf(ExtractionError);
+      expect((invalid as Error).message).toContain(key);
+      expect((invalid as Error).message).toContain('`setBy`');
+    } finally {
+      raw.disconnect();
+    }
   });
 
   it('reads the audit stream past one page in order', async () => {
@@ -144,7 +166,7 @@ describe('redis store durability with AOF', () => {
     expect(await pingRedis(server.port)).toBe(false);
   });
 
-  it('keeps drafts, audit and reviewers across a graceful restart and a crash', async () => {
+  it('keeps drafts, audit, reviewers and the policy across a graceful restart and a crash', async () => {
     const prefix = freshPrefix();
     let store = new RedisStore({ url: server.url, prefix });
     const first = await store.drafts.save(makeDraft(), null);
@@ -160,6 +182,7 @@ describe('redis store durability with AOF', () => {
     expect((await store.drafts.list({ status: ['approved'] })).map((draft) => draft.id)).toEqual([first.id]);
     // Written right before a SIGKILL: with appendfsync always an acknowledged write survives.
     await store.drafts.save(makeDraft({ listingId: 'third' }), null);
+    await store.policy.set({ twoPerson: true, setBy: 'root', at: '2025-03-01T12:00:00.000Z' });
     await store.close();
 
     await server.crash();
@@ -169,6 +192,7 @@ describe('redis store durability with AOF', () => {
       expect((await store.drafts.list()).map((draft) => draft.id)).toEqual([first.id, 'other.r1', 'third.r1']);
       expect(await store.audit.list()).toHaveLength(1);
       expect((await store.reviewers.list()).map((reviewer) => reviewer.name)).toEqual(['alice']);
+      expect(await store.policy.get()).toEqual({ twoPerson: true, setBy: 'root', at: '2025-03-01T12:00:00.000Z' });
       expect((await store.stats()).drafts.approved).toBe(1);
     } finally {
       await store.close();
