@@ -296,6 +296,7 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
       diff: view.diff,
       approvals: view.approvals,
       requiredApprovals: view.requiredApprovals,
+      twoPerson: view.twoPerson.inForce,
       audit: view.audit,
     });
   });

@@ -3,6 +3,7 @@
  * command definitions). They open the store, call the ReviewService and print JSON lines or text.
  */
 import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import type { Draft } from '../../schemas/draft.js';
 import { stripUncertainPrefix, UNCERTAIN_PREFIX } from '../assess/checks.js';
 import { LISTING_FACTOR_KEYS, LISTING_FACTORS } from '../../schemas/factors.js';
@@ -12,7 +13,7 @@ import { InputError } from '../errors.js';
 import { openStore, prefixesFor } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { queueQuerySchema } from './queue.js';
-import { ReviewService } from './service.js';
+import { requiredApprovals, ReviewService, type TwoPersonRule } from './service.js';
 
 /** Options every review command shares. */
 export interface StoreOptions {
@@ -21,7 +22,10 @@ export interface StoreOptions {
   twoPerson?: boolean | undefined;
 }
 
-/** True when `--two-person` is given or THREATDRAFT_TWO_PERSON is 1/true/yes. */
+/**
+ * True when `--two-person` is given or THREATDRAFT_TWO_PERSON is 1/true/yes: this process adds the
+ * rule on top of the store's policy (it cannot lift a policy that is on).
+ */
 export function twoPersonFrom(flag: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
   return flag === true || /^(1|true|yes|on)$/i.test(env['THREATDRAFT_TWO_PERSON'] ?? '');
 }
@@ -43,6 +47,61 @@ export async function reviewersAdd(name: string, options: StoreOptions, io: Io):
   if (humanOutput(io, options.json)) {
     io.stdout.write(`Added reviewer ${created.name}. Personal token (shown only now, store it safely):\n${created.token}\n`);
   } else writeJsonLine(io, created);
+}
+
+/** Options of `reviewers policy`. */
+export interface PolicyOptions {
+  data?: string | undefined;
+  json?: boolean | undefined;
+  /** `on` or `off`; absent prints the policy. */
+  twoPerson?: string | undefined;
+}
+
+/**
+ * The OS account running this command, recorded as who set the policy (os.userInfo reads the
+ * account of the process's user id, not $USER); 'cli' when the system has no name for it.
+ */
+export function osUserName(): string {
+  try {
+    const name = userInfo().username.trim();
+    return name === '' ? 'cli' : name.slice(0, 128);
+  } catch {
+    return 'cli';
+  }
+}
+
+/**
+ * `reviewers policy [--two-person on|off]`: prints the store's review policy, or sets it for every
+ * process that uses the store, with an audit entry. Whoever can write the store can set it.
+ * @throws InputError (exit 2) for a value other than on or off, before the store is opened.
+ */
+export async function reviewersPolicy(options: PolicyOptions, io: Io): Promise<void> {
+  let wanted: boolean | undefined;
+  if (options.twoPerson !== undefined) {
+    if (options.twoPerson !== 'on' && options.twoPerson !== 'off') {
+      throw new InputError('E_USAGE', `Expected \`--two-person\` to be on or off, got ${JSON.stringify(options.twoPerson)}`, { option: 'two-person' });
+    }
+    wanted = options.twoPerson === 'on';
+  }
+  const onOff = (value: boolean): string => (value ? 'on' : 'off');
+  if (wanted === undefined) {
+    const policy = await withService({ data: options.data }, io, (service) => service.store.policy.get());
+    if (humanOutput(io, options.json)) {
+      io.stdout.write(
+        policy === null
+          ? 'Two-person rule: off (the default; no policy was ever set in this store)\n'
+          : `Two-person rule: ${onOff(policy.twoPerson)} (set by ${policy.setBy} at ${policy.at})\n`,
+      );
+    } else writeJsonLine(io, policy ?? { twoPerson: false, setBy: null, at: null });
+    return;
+  }
+  const twoPerson = wanted;
+  const { policy, before } = await withService({ data: options.data }, io, (service) => service.setTwoPersonPolicy(twoPerson, osUserName()));
+  if (humanOutput(io, options.json)) {
+    io.stdout.write(
+      `Two-person rule: ${onOff(policy.twoPerson)} for every process using this store (was ${before === null ? 'off, never set' : onOff(before)}; set by ${policy.setBy})\n`,
+    );
+  } else writeJsonLine(io, { ...policy, before });
 }
 
 /** `reviewers list`. */
@@ -92,11 +151,23 @@ function describeDraft(draft: Draft, title: string): string {
   ].join('\n');
 }
 
+/** One line saying whether the two-person rule is in force and why. */
+export function describeRule(rule: TwoPersonRule): string {
+  if (!rule.inForce) return 'Two-person rule: off';
+  const why = [
+    ...(rule.policy?.twoPerson === true ? [`store policy, set by ${rule.policy.setBy} at ${rule.policy.at}`] : []),
+    ...(rule.flag ? ['--two-person or THREATDRAFT_TWO_PERSON in this process'] : []),
+  ];
+  return `Two-person rule: on (${why.join('; ')}): High and Critical drafts need two distinct approvers`;
+}
+
 /** `drafts show ID`. */
 export async function draftsShow(id: string, options: StoreOptions, io: Io): Promise<void> {
   const view = await withService(options, io, (service) => service.show(id));
   if (humanOutput(io, options.json)) {
-    io.stdout.write(`${describeDraft(view.draft, view.listing?.title ?? view.draft.listingId)}\nApprovals: ${view.approvals.length} of ${view.requiredApprovals}\n`);
+    io.stdout.write(
+      `${describeDraft(view.draft, view.listing?.title ?? view.draft.listingId)}\nApprovals: ${view.approvals.length} of ${view.requiredApprovals}\n${describeRule(view.twoPerson)}\n`,
+    );
     return;
   }
   writeJsonLine(io, {
@@ -104,6 +175,7 @@ export async function draftsShow(id: string, options: StoreOptions, io: Io): Pro
     listing: view.listing === null ? null : { id: view.listing.id, title: view.listing.title, url: view.listing.url },
     approvals: view.approvals,
     requiredApprovals: view.requiredApprovals,
+    twoPerson: view.twoPerson.inForce,
     diff: view.diff,
     audit: view.audit,
   });
@@ -146,7 +218,8 @@ export async function draftsDecide(action: 'approve' | 'reject' | 'request-chang
     if (action === 'approve') return service.approve(id, reviewer.name, decision, 'cli');
     const draft =
       action === 'reject' ? await service.reject(id, reviewer.name, decision, 'cli') : await service.requestChanges(id, reviewer.name, decision, 'cli');
-    return { draft, approvals: [] as string[], requiredApprovals: service.requiredApprovals(draft) };
+    const rule = await service.twoPersonRule();
+    return { draft, approvals: [] as string[], requiredApprovals: requiredApprovals(draft, rule.inForce), twoPerson: rule.inForce };
   });
   const summary = {
     id: result.draft.id,
@@ -155,6 +228,7 @@ export async function draftsDecide(action: 'approve' | 'reject' | 'request-chang
     version: result.draft.version,
     approvals: result.approvals,
     requiredApprovals: result.requiredApprovals,
+    twoPerson: result.twoPerson,
   };
   if (humanOutput(io, options.json)) {
     const pending = action === 'approve' && result.draft.status !== 'approved';
@@ -241,8 +315,17 @@ export async function runReview(options: ReviewCommandOptions, io: Io): Promise<
     }
     throw error;
   }
-  const info = { url: server.url, twoPerson: server.service.twoPerson, store: store.kind, queues: env.REDIS_URL === undefined ? null : `${server.url}/admin/queues` };
-  if (humanOutput(io, options.json)) io.stdout.write(`Review UI at ${server.url}/ (Ctrl-C to stop)\n`);
+  // A snapshot at start-up: each decision reads the store's policy again, so a later change applies at once.
+  let rule: TwoPersonRule;
+  try {
+    rule = await server.service.twoPersonRule();
+  } catch (error) {
+    await server.close();
+    await store.close();
+    throw error;
+  }
+  const info = { url: server.url, twoPerson: rule.inForce, store: store.kind, queues: env.REDIS_URL === undefined ? null : `${server.url}/admin/queues` };
+  if (humanOutput(io, options.json)) io.stdout.write(`Review UI at ${server.url}/ (Ctrl-C to stop)\n${describeRule(rule)}\n`);
   else writeJsonLine(io, info);
   await new Promise<void>((resolve) => {
     const stop = (): void => {

@@ -12,7 +12,7 @@ export interface ReviewServerOptions {
   host?: string;
   /** 0 picks a free port. @default 4173 */
   port?: number;
-  /** @default false */
+  /** Adds the two-person rule for this server on top of the store's policy (never lifts it). @default false */
   twoPerson?: boolean;
   /** When set, the bull-board dashboard at /admin/queues. */
   redisUrl?: string | undefined;

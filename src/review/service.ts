@@ -1,15 +1,17 @@
 /**
  * The review service: every reviewer action (edit, approve, reject, request changes) with its
  * rules (states, compare-and-set, the two-person rule) and its audit entry. The web UI, the JSON
- * API and the `drafts` CLI all call this one module, so they behave the same.
+ * API and the `drafts` CLI all call this one module, so they behave the same. The two-person rule
+ * is the store's policy (read afresh for every decision, so a change by another process applies at
+ * once) or this process's flag, which can only make it stricter.
  */
 import { z } from 'zod';
 import type { Draft, ReviewAction } from '../../schemas/draft.js';
 import type { Listing } from '../../schemas/listing.js';
 import type { Score } from '../../schemas/score.js';
-import { ConflictError, InputError } from '../errors.js';
+import { ConflictError, ExtractionError, InputError } from '../errors.js';
 import { parseDraftId } from '../store/common.js';
-import type { AuditEntry, Reviewer, Store } from '../store/store.js';
+import type { AuditEntry, Reviewer, ReviewPolicy, Store } from '../store/store.js';
 import { diffDrafts, type DiffEntry } from './diff.js';
 import { parseOrFieldError, previewEdit, editRequestSchema, type EditPatch } from './edit.js';
 import { currentApprovals, selectQueue, toQueueItem, type QueueCounts, type QueueItem, type QueueQuery } from './queue.js';
@@ -23,11 +25,28 @@ export type Channel = 'web' | 'api' | 'cli';
 
 export interface ReviewServiceOptions {
   store: Store;
-  /** Requires two distinct approvers for High and Critical drafts. @default false */
+  /**
+   * Requires two distinct approvers for High and Critical drafts in this process even when the
+   * store's policy does not (`--two-person`); it can only add to the policy, never lift it.
+   * @default false
+   */
   twoPerson?: boolean;
   /** @default () => new Date() */
   clock?: () => Date;
 }
+
+/** Whether the two-person rule is in force for decisions made now, and where it comes from. */
+export interface TwoPersonRule {
+  /** The rule applies: the store's policy or this process's flag turns it on. */
+  inForce: boolean;
+  /** This process was started with `--two-person` (or THREATDRAFT_TWO_PERSON=1). */
+  flag: boolean;
+  /** The store's policy; null when none was ever set (off). */
+  policy: ReviewPolicy | null;
+}
+
+/** The subject of the policy's audit entries. */
+export const POLICY_SUBJECT = 'policy:two-person';
 
 /** Everything the draft page and `drafts show` display. */
 export interface DraftView {
@@ -38,6 +57,8 @@ export interface DraftView {
   diff: DiffEntry[];
   approvals: string[];
   requiredApprovals: number;
+  /** The two-person rule as it stood when the view was read. */
+  twoPerson: TwoPersonRule;
   audit: AuditEntry[];
 }
 
@@ -46,6 +67,8 @@ export interface ApproveResult {
   draft: Draft;
   approvals: string[];
   requiredApprovals: number;
+  /** Whether the two-person rule was in force for this decision. */
+  twoPerson: boolean;
 }
 
 const reviewerNameSchema = z
@@ -58,12 +81,13 @@ const EDITABLE: ReadonlySet<Draft['status']> = new Set(['draft', 'changes-reques
 
 export class ReviewService {
   readonly store: Store;
-  readonly twoPerson: boolean;
+  /** This process's `--two-person` flag alone; {@link twoPersonRule} is what decisions apply. */
+  readonly twoPersonFlag: boolean;
   #clock: () => Date;
 
   constructor(options: ReviewServiceOptions) {
     this.store = options.store;
-    this.twoPerson = options.twoPerson ?? false;
+    this.twoPersonFlag = options.twoPerson ?? false;
     this.#clock = options.clock ?? (() => new Date());
   }
 
@@ -108,6 +132,42 @@ export class ReviewService {
     await this.store.audit.append({ at: this.#now(), actor, action: 'reviewer-remove', subject: `reviewer:${name}` });
   }
 
+  /**
+   * The two-person rule in force now: the store's policy, read afresh (one small file or one Redis
+   * GET), or this process's flag.
+   * @throws ExtractionError when the stored policy is corrupt: decisions stop rather than guess.
+   */
+  async twoPersonRule(): Promise<TwoPersonRule> {
+    const policy = await this.store.policy.get();
+    return { inForce: this.twoPersonFlag || policy?.twoPerson === true, flag: this.twoPersonFlag, policy };
+  }
+
+  /**
+   * Sets the store's two-person policy and records it in the audit log (`action: 'policy'`).
+   * A corrupt stored policy is replaced, and the audit entry says so.
+   * @throws ExtractionError when `setBy` is not a valid name.
+   */
+  async setTwoPersonPolicy(twoPerson: boolean, setBy: string): Promise<{ policy: ReviewPolicy; before: boolean | null }> {
+    let before: boolean | null = null;
+    let replacedCorrupt: string | undefined;
+    try {
+      before = (await this.store.policy.get())?.twoPerson ?? null;
+    } catch (error) {
+      if (!(error instanceof ExtractionError)) throw error;
+      replacedCorrupt = error.message;
+    }
+    const policy: ReviewPolicy = { twoPerson, setBy, at: this.#now() };
+    await this.store.policy.set(policy);
+    await this.store.audit.append({
+      at: policy.at,
+      actor: setBy,
+      action: 'policy',
+      subject: POLICY_SUBJECT,
+      detail: { twoPerson, before, ...(replacedCorrupt === undefined ? {} : { replacedCorrupt }) },
+    });
+    return { policy, before };
+  }
+
   /** Records a sign-in or sign-out. */
   async recordSession(actor: string, action: 'sign-in' | 'sign-out'): Promise<void> {
     await this.store.audit.append({ at: this.#now(), actor, action, subject: `reviewer:${actor}` });
@@ -134,10 +194,11 @@ export class ReviewService {
   /** The draft with its listing, last published revision, diff, approvals and audit trail. */
   async show(id: string): Promise<DraftView> {
     const draft = await this.get(id);
-    const [listing, revisions, audit] = await Promise.all([
+    const [listing, revisions, audit, twoPerson] = await Promise.all([
       this.store.listings.get(draft.listingId),
       this.store.drafts.list({ listingId: draft.listingId, status: ['published', 'superseded'] }),
       this.store.audit.list({ subject: draft.id }),
+      this.twoPersonRule(),
     ]);
     const others = revisions.filter((revision) => revision.id !== draft.id);
     const published =
@@ -148,20 +209,15 @@ export class ReviewService {
       published,
       diff: published === null ? [] : diffDrafts(published, draft),
       approvals: currentApprovals(draft),
-      requiredApprovals: this.requiredApprovals(draft),
+      requiredApprovals: requiredApprovals(draft, twoPerson.inForce),
+      twoPerson,
       audit,
     };
   }
 
-  /**
-   * Approvals this draft needs: two distinct reviewers for High or Critical under the two-person
-   * rule. The rule sticks to a draft once it holds a pending approval: a draft still in `draft`
-   * with an approval recorded got it under the rule (one approval alone would have approved it),
-   * so a reviewer who runs without the flag cannot complete it alone.
-   */
-  requiredApprovals(draft: Pick<Draft, 'score' | 'status' | 'reviews'>): number {
-    if (this.twoPerson && (draft.score.severity === 'High' || draft.score.severity === 'Critical')) return 2;
-    return draft.status === 'draft' && currentApprovals(draft).length > 0 ? 2 : 1;
+  /** Approvals this draft needs now, under the rule in force (see {@link requiredApprovals}). */
+  async requiredApprovals(draft: Pick<Draft, 'score' | 'status' | 'reviews'>): Promise<number> {
+    return requiredApprovals(draft, (await this.twoPersonRule()).inForce);
   }
 
   /** The score an edit would give, without saving. @throws InputError naming the field. */
@@ -214,7 +270,8 @@ export class ReviewService {
     this.#expectVersion(draft, version);
     this.#expectStatus(draft, EDITABLE, 'approved');
     const approvals = currentApprovals(draft);
-    const required = this.requiredApprovals(draft);
+    const twoPerson = (await this.twoPersonRule()).inForce;
+    const required = requiredApprovals(draft, twoPerson);
     if (approvals.includes(actor)) {
       throw new ConflictError(
         'E_SECOND_APPROVER',
@@ -229,8 +286,8 @@ export class ReviewService {
       { ...draft, status, reviews: [...draft.reviews, review(actor, 'approve', comment, at)], updatedAt: at },
       draft.version,
     );
-    await this.#audit(at, actor, 'approve', saved, channel, { comment, approvals: nextApprovals.length, required, status });
-    return { draft: saved, approvals: nextApprovals, requiredApprovals: required };
+    await this.#audit(at, actor, 'approve', saved, channel, { comment, approvals: nextApprovals.length, required, status, twoPerson });
+    return { draft: saved, approvals: nextApprovals, requiredApprovals: required, twoPerson };
   }
 
   /** Rejects with a comment. @throws InputError without a comment; ConflictError on a stale version or wrong state. */
@@ -289,6 +346,17 @@ export class ReviewService {
   async #audit(at: string, actor: string, action: string, draft: Draft, channel: Channel, detail: Record<string, unknown>): Promise<void> {
     await this.store.audit.append({ at, actor, action, subject: draft.id, detail: { ...detail, version: draft.version, via: channel } });
   }
+}
+
+/**
+ * Approvals a draft needs: two distinct reviewers for High or Critical while the two-person rule is
+ * in force. The rule also sticks to a draft once it holds a pending approval: a draft still in
+ * `draft` with an approval recorded got it under the rule (one approval alone would have approved
+ * it), so nobody completes it alone after the rule is lifted or from a process without it.
+ */
+export function requiredApprovals(draft: Pick<Draft, 'score' | 'status' | 'reviews'>, twoPerson: boolean): number {
+  if (twoPerson && (draft.score.severity === 'High' || draft.score.severity === 'Critical')) return 2;
+  return draft.status === 'draft' && currentApprovals(draft).length > 0 ? 2 : 1;
 }
 
 /** Options of approve, reject and request-changes. */

@@ -148,9 +148,31 @@ function actionForms(view: DraftView, viewer: Viewer): HtmlEscapedString {
 <p>Approvals: <strong id="approvals">${String(view.approvals.length)} of ${String(view.requiredApprovals)}</strong>${
     view.approvals.length > 0 ? h` (${view.approvals.join(', ')})` : ''
   }${view.requiredApprovals > 1 ? h` — the two-person rule applies to ${draft.score.severity} drafts` : ''}</p>
+${twoPersonNote(view)}
 ${open ? form('approve', 'Approve', false) : ''}${open || draft.status === 'approved' ? form('request-changes', 'Request changes', true) : ''}${
     open || draft.status === 'approved' ? form('reject', 'Reject', true) : ''
   }</section>`;
+}
+
+/** Says whether the two-person rule is in force for this decision, and where it comes from. */
+function twoPersonNote(view: DraftView): HtmlEscapedString {
+  const { twoPerson, draft } = view;
+  if (!twoPerson.inForce) {
+    return view.requiredApprovals > 1
+      ? h`<p class="two-person" id="two-person">Two-person rule: off now, but this draft holds an approval given under it, so a second, distinct reviewer must approve.</p>`
+      : h`<p class="two-person muted" id="two-person">Two-person rule: off.</p>`;
+  }
+  const policy = twoPerson.policy?.twoPerson === true ? twoPerson.policy : null;
+  const why = join(
+    [
+      ...(policy === null ? [] : [h`the store's policy (set by ${policy.setBy} at ${policy.at})`]),
+      ...(twoPerson.flag ? [h`this server's <code>--two-person</code>`] : []),
+    ].map((part, index) => (index === 0 ? part : h` and ${part}`)),
+  );
+  const severe = draft.score.severity === 'High' || draft.score.severity === 'Critical';
+  return h`<p class="two-person" id="two-person"><strong>Two-person rule in force</strong> (${why}): High and Critical drafts need two distinct approvers${
+    severe ? '' : h`; this ${draft.score.severity} draft needs one`
+  }.</p>`;
 }
 
 function auditTable(entries: readonly AuditEntry[]): HtmlEscapedString {

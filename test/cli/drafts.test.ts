@@ -76,7 +76,7 @@ describe('threatdraft drafts', () => {
   it('approves with THREATDRAFT_REVIEWER_TOKEN or --token-file and writes the same audit entries as the API', async () => {
     const { data, tokens } = await seeded();
     const byEnv = await run(['drafts', 'approve', 'calm-notes.r1', '--comment', 'ok', '--data', data, '--json'], { THREATDRAFT_REVIEWER_TOKEN: tokens['alice'] });
-    expect(byEnv.lines[0]).toEqual({ id: 'calm-notes.r1', action: 'approve', status: 'approved', version: 2, approvals: ['alice'], requiredApprovals: 1 });
+    expect(byEnv.lines[0]).toEqual({ id: 'calm-notes.r1', action: 'approve', status: 'approved', version: 2, approvals: ['alice'], requiredApprovals: 1, twoPerson: false });
     const tokenFile = join(data, 'bob.token');
     writeFileSync(tokenFile, `${tokens['bob']}\n`, { mode: 0o600 });
     // --token-file wins over the environment: the entry names bob, not alice.
@@ -152,6 +152,54 @@ describe('threatdraft drafts', () => {
       ['alice', 'approve', 'draft'],
       ['bob', 'approve', 'approved'],
     ]);
+  });
+
+  it('applies the store\'s two-person policy to approvals run without any flag', async () => {
+    const { data, tokens } = await seeded();
+    const policy = await run(['reviewers', 'policy', '--two-person', 'on', '--data', data, '--json']);
+    expect([policy.code, policy.lines[0]]).toEqual([0, expect.objectContaining({ twoPerson: true, before: null })]);
+
+    // Neither --two-person nor THREATDRAFT_TWO_PERSON: the store's policy alone holds the draft.
+    const first = await run(['drafts', 'approve', 'acme-ops-agent.r1', '--data', data, '--json'], { THREATDRAFT_REVIEWER_TOKEN: tokens['alice'] });
+    expect([first.code, first.lines[0]]).toEqual([
+      0,
+      { id: 'acme-ops-agent.r1', action: 'approve', status: 'draft', version: 2, approvals: ['alice'], requiredApprovals: 2, twoPerson: true },
+    ]);
+    const again = await run(['drafts', 'approve', 'acme-ops-agent.r1', '--data', data, '--json'], { THREATDRAFT_REVIEWER_TOKEN: tokens['alice'] });
+    expect([again.code, again.err]).toEqual([1, expect.stringContaining('different reviewer')]);
+    const shown = await run(['drafts', 'show', 'acme-ops-agent.r1', '--data', data, '--json']);
+    expect(shown.lines[0]).toMatchObject({ draft: { status: 'draft' }, approvals: ['alice'], requiredApprovals: 2, twoPerson: true });
+    const tty = captureIo({ tty: true });
+    expect(await main(['drafts', 'show', 'acme-ops-agent.r1', '--data', data], tty)).toBe(0);
+    expect(tty.out()).toContain('Approvals: 1 of 2\nTwo-person rule: on (store policy, set by ');
+
+    // A Medium draft still needs one approval.
+    const medium = await run(['drafts', 'approve', 'calm-notes.r1', '--data', data, '--json'], { THREATDRAFT_REVIEWER_TOKEN: tokens['alice'] });
+    expect(medium.lines[0]).toMatchObject({ status: 'approved', requiredApprovals: 1, twoPerson: true });
+
+    const second = await run(['drafts', 'approve', 'acme-ops-agent.r1', '--data', data, '--json'], { THREATDRAFT_REVIEWER_TOKEN: tokens['bob'] });
+    expect(second.lines[0]).toMatchObject({ status: 'approved', approvals: ['alice', 'bob'], requiredApprovals: 2 });
+    const store = new FileStore({ root: data });
+    try {
+      const entries = (await store.audit.list()).filter((entry) => entry.action === 'policy' || entry.subject === 'acme-ops-agent.r1');
+      expect(entries.map((entry) => [entry.action, entry.subject, entry.actor === 'alice' || entry.actor === 'bob' ? entry.actor : 'os-user', entry.detail?.['status'] ?? entry.detail?.['twoPerson']])).toEqual([
+        ['policy', 'policy:two-person', 'os-user', true],
+        ['approve', 'acme-ops-agent.r1', 'alice', 'draft'],
+        ['approve', 'acme-ops-agent.r1', 'bob', 'approved'],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('lets --two-person add the rule when the policy is off, and THREATDRAFT_TWO_PERSON=0 not lift a policy that is on', async () => {
+    const { data, tokens } = await seeded();
+    expect((await run(['reviewers', 'policy', '--two-person', 'off', '--data', data])).code).toBe(0);
+    const strict = await run(['drafts', 'show', 'acme-ops-agent.r1', '--two-person', '--data', data, '--json']);
+    expect(strict.lines[0]).toMatchObject({ requiredApprovals: 2, twoPerson: true });
+    expect((await run(['reviewers', 'policy', '--two-person', 'on', '--data', data])).code).toBe(0);
+    const lax = await run(['drafts', 'approve', 'acme-ops-agent.r1', '--data', data, '--json'], { THREATDRAFT_REVIEWER_TOKEN: tokens['alice'], THREATDRAFT_TWO_PERSON: '0' });
+    expect(lax.lines[0]).toMatchObject({ status: 'draft', requiredApprovals: 2, twoPerson: true });
   });
 
   it('documents token authentication in --help and no longer offers --as', async () => {

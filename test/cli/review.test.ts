@@ -22,6 +22,21 @@ describe('threatdraft review', () => {
     expect(await running).toBe(0);
   });
 
+  it('reports the two-person rule in force from the store\'s policy when started without --two-person', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'td-review-cli-'));
+    expect(await main(['reviewers', 'policy', '--two-person', 'on', '--data', data], captureIo())).toBe(0);
+    const io = captureIo();
+    const running = main(['review', '--port', '0', '--data', data, '--json'], io);
+    const deadline = Date.now() + 10_000;
+    while (!io.out().includes('\n') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    try {
+      expect(JSON.parse(io.out())).toMatchObject({ store: 'file', twoPerson: true });
+    } finally {
+      process.emit('SIGTERM');
+      expect(await running).toBe(0);
+    }
+  });
+
   it('refuses requests whose Host is not its own (DNS rebinding), and accepts the names it was given', async () => {
     const data = mkdtempSync(join(tmpdir(), 'td-review-cli-'));
     const io = captureIo();

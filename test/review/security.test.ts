@@ -185,7 +185,7 @@ describe('two-person rule', () => {
     expect((await store.drafts.get('acme-ops-agent.r1'))!.status).toBe('draft');
     const bob = await lax.approve('acme-ops-agent.r1', 'bob', {}, 'cli');
     expect(bob).toMatchObject({ draft: { status: 'approved' }, approvals: ['alice', 'bob'], requiredApprovals: 2 });
-    expect(service.twoPerson).toBe(true);
+    expect(service.twoPersonFlag).toBe(true);
   });
 
   it('lets one approval suffice for a Medium draft', async () => {

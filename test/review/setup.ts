@@ -58,7 +58,8 @@ export async function signIn(app: Fixture['app'], token: string): Promise<{ cook
   return { cookie, csrf, setCookie };
 }
 
-const HIGH_VECTOR = 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:L/VA:N/SC:N/SI:N/SA:N';
+/** A network vector with low impact: with the default factors the draft scores High (8.4). */
+export const HIGH_VECTOR = 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:L/VA:N/SC:N/SI:N/SA:N';
 const warning = (code: 'prompt-injection' | 'ungrounded-evidence', where: string | null = null) => ({ code, message: `${code} found`, where });
 
 /**

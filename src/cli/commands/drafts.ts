@@ -14,7 +14,7 @@ function decision(drafts: Command, name: 'approve' | 'reject' | 'request-changes
     .addOption(new Option('--as <NAME>').hideHelp())
     .option('--comment <TEXT>', name === 'approve' ? 'optional comment' : 'why (required)')
     .option('--expect-version <N>', 'fail with a conflict unless the draft is still at this version')
-    .option('--two-person', 'require two distinct approvers for High and Critical (or THREATDRAFT_TWO_PERSON=1)')
+    .option('--two-person', "require two distinct approvers for High and Critical even if the store's policy is off (or THREATDRAFT_TWO_PERSON=1); it cannot lift the policy")
     .option('--data <DIR>', DATA_HELP)
     .option('--json', 'print the result as one JSON line')
     .addHelpText(
@@ -23,7 +23,12 @@ function decision(drafts: Command, name: 'approve' | 'reject' | 'request-changes
 You act as the reviewer whose personal token you give (from \`threatdraft reviewers add NAME\`), never on argv:
   THREATDRAFT_REVIEWER_TOKEN="$(cat ~/.config/threatdraft/token)" threatdraft drafts ${name} ID${name === 'approve' ? '' : ' --comment "why"'}
   threatdraft drafts ${name} ID --token-file ~/.config/threatdraft/token${name === 'approve' ? '' : ' --comment "why"'}
-A missing or unknown token exits 2 and changes nothing.`,
+A missing or unknown token exits 2 and changes nothing.${
+        name === 'approve'
+          ? `
+The two-person rule applies when the store's policy is on (\`threatdraft reviewers policy\`) or --two-person is given.`
+          : ''
+      }`,
     )
     .action(async (id: string, options: Record<string, string | boolean | undefined>) => {
       const { draftsDecide } = await import('../../review/commands.js');
@@ -50,7 +55,7 @@ export const defineDrafts: DefineCommand = (program, { io }) => {
     .command('show')
     .description('Show one draft with approvals, diff against the published revision and audit trail.')
     .argument('<ID>')
-    .option('--two-person', 'count approvals under the two-person rule (or THREATDRAFT_TWO_PERSON=1)')
+    .option('--two-person', "count approvals under the two-person rule even if the store's policy is off (or THREATDRAFT_TWO_PERSON=1)")
     .option('--data <DIR>', DATA_HELP)
     .option('--json', 'print as one JSON line')
     .action(async (id: string, options: Record<string, string | boolean | undefined>) => {
