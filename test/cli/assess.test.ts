@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -13,6 +14,7 @@ import { listingSchema } from '../../schemas/listing.js';
 import { scoreSchema } from '../../schemas/score.js';
 import type { Io } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
+import { startFakeOpenAI } from '../../src/fake-openai/server.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const GOOD = join(ROOT, 'evals/cases/ref-openhands/listing.html');
@@ -131,8 +133,13 @@ describe('threatdraft assess', () => {
     const listing = listingSchema.parse(result.lines[0]?.['listing']);
     expect(listing.url).toBe(`${base}/agents/openhands`);
     expect(listing.title).toBe('OpenHands');
-    expect(result.lines[1]).toMatchObject({ input: closedUrl });
+    // The fetcher asks robots.txt first; an unreachable host cannot answer it and is treated as disallowed.
+    expect(result.lines[1]).toEqual({
+      input: closedUrl,
+      error: { code: 'E_ROBOTS', message: expect.stringMatching(new RegExp(`^${closedUrl}: cannot fetch \\(robots\\.txt .* unreachable`)) as unknown },
+    });
     expect(result.stderr).toContain(`${closedUrl}: cannot fetch`);
+    expect(result.stderr).toMatch(/unreachable\): host treated as disallowed\) \[E_ROBOTS\]/);
   }, 30_000);
 
   it('refuses --assessor openai without a key or base URL, before reading any input', async () => {
@@ -159,6 +166,19 @@ describe('threatdraft assess', () => {
   });
 });
 
+/** Runs the built CLI in a child process: logs go to the real stderr (fd 2), which an in-process run cannot capture. */
+function spawnCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/threatdraft.js'), ...args], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
 describe('threatdraft assess (spawned)', () => {
   const bin = join(ROOT, 'bin/threatdraft.js');
   beforeAll(() => {
@@ -167,6 +187,43 @@ describe('threatdraft assess (spawned)', () => {
       spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
     }
   }, 180_000);
+
+  it('assesses with --assessor openai against the fake server, retrying a 500, and never shows the API key', async () => {
+    const key = `sk-test-${randomUUID().replace(/-/g, '')}`;
+    const server = await startFakeOpenAI({ expectedApiKey: key, echoApiKeyInErrors: true, faults: { sequence: ['server-error'] } });
+    try {
+      const env = { OPENAI_BASE_URL: server.baseUrl, OPENAI_API_KEY: key, THREATDRAFT_MODEL: 'gpt-4o-mini', LOG_LEVEL: 'debug' };
+      const result = await spawnCli(['assess', GOOD, '--assessor', 'openai', '--json'], env);
+      expect(result.stderr).not.toMatch(/"level":5\d/);
+      expect(result.code).toBe(0);
+      const lines = result.stdout.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines).toHaveLength(2);
+      expect(assessmentSchema.safeParse(lines[0]?.['assessment']).success).toBe(true);
+      const provenance = provenanceSchema.parse(lines[0]?.['provenance']);
+      expect(provenance).toMatchObject({ assessor: 'openai', model: 'gpt-4o-mini', promptId: 'assess-listing', cached: false });
+      expect(provenance.tokensIn).toBeGreaterThan(0);
+      expect(lines[1]).toEqual({ inputs: 1, assessed: 1, failed: 0 });
+      // One 500, then the answer: two HTTP attempts, and the retry was logged on stderr.
+      expect(server.requests()).toBe(2);
+      expect(result.stderr).toContain('model request failed; retrying');
+      // The rules values went into the prompt as hints, as the CLI always sends them.
+      expect(server.requestLog.at(-1)?.messages.find((message) => message.role === 'user')?.content).toContain('Hints from a deterministic rules engine');
+      for (const text of [result.stdout, result.stderr]) expect(text).not.toContain(key);
+      expect(result.stdout).not.toContain(key.slice(3));
+
+      // A wrong key: the endpoint echoes the key it got in its 401 message; nothing of it may be printed.
+      const wrong = `sk-wrong-${randomUUID().replace(/-/g, '')}`;
+      const refused = await spawnCli(['assess', GOOD, '--assessor', 'openai', '--json'], { ...env, OPENAI_API_KEY: wrong });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('[E_MODEL_AUTH]');
+      for (const text of [refused.stdout, refused.stderr]) {
+        expect(text).not.toContain(wrong);
+        expect(text).not.toContain(wrong.slice(3));
+      }
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 
   it('exits 2 with the good input assessed and the missing one named', () => {
     const missing = join(dir, 'nope.html');

@@ -10,7 +10,7 @@ export const defineAssess: DefineCommand = (program, context) => {
     .option('--formula <formula>', 'AIVSS formula: v0.8, v0.8-floor or v0.5', 'v0.8')
     .option('--allow-private-network', 'let URL inputs reach loopback and private addresses (intranet listings)')
     .option('--json', 'print one JSON line per input, then a summary line')
-    .option('--data <DIR>', 'accepted like every command; assess needs no store and writes nothing')
+    .option('--data <DIR>', 'accepted like every command; assess needs no store, writes nothing and keeps no model-response cache')
     .addHelpText(
       'after',
       `
