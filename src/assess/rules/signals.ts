@@ -1,7 +1,9 @@
 /**
  * The rules assessor's signal table: data, not code, so a reviewer can see why a factor got its value.
  *
- * Each signal is generic capability language (never the name of a product or listing). When one of
+ * Each signal is generic capability language (never the name of a product or listing, and no
+ * pattern, alternative or option that fires on exactly one reference listing and on no other listing
+ * the project holds: test/assess/calibration.test.ts checks both). When one of
  * its patterns matches a sentence of the listing that does not negate it ("No tools, …", "rather
  * than LLMs"), the signal fires with that sentence as its exact quote and:
  * - moves each factor in `factors` by its delta (positive deltas combine as a probabilistic OR,
@@ -58,8 +60,6 @@ export interface Signal {
   poc?: boolean;
 }
 
-const i = 'i';
-
 /** The signal table. Order is the order rationales list them in. */
 export const SIGNALS: readonly Signal[] = [
   // ── Foundation model and generation ────────────────────────────────────────────────────────
@@ -67,8 +67,8 @@ export const SIGNALS: readonly Signal[] = [
     id: 'llm-backed',
     label: 'relies on large language models',
     patterns: [
-      new RegExp(String.raw`\bLLMs?\b|\blanguage models?\b|\bfoundation models?\b|\bcommercial (?:LLMs?|models)\b`, i),
-      new RegExp(String.raw`\bAI (?:tutor|assistant|agents?|features|chatbot|platform)\b|\bchatbot\b|\bgenerative\b`, i),
+      /\bLLMs?\b|\b(?:large )?language models?\b|\bfoundation models?\b|\bgenerative\b/i,
+      /\bAI[- ](?:powered|driven|based)\b|\bAI (?:[\w-]+ )?(?:assistant|agents?|chatbot|tutor|platform|features?|copilot)\b|\bchatbot\b/i,
     ],
     factors: { nonDeterminism: 0.15, opacityAndReflexivity: 0.1, contextualAwareness: 0.05 },
     grounds: [],
@@ -80,13 +80,11 @@ export const SIGNALS: readonly Signal[] = [
     id: 'named-model-basis',
     label: 'names the model it is built on',
     patterns: [
-      /\b[Bb]uilt on (?:[A-Z][\w'-]*)(?: [A-Z][\w'-]*)*/,
-      /\b[Ww]raps [A-Z][\w'-]*(?:['’]s)?(?: [A-Z][\w'-]*)* (?:classifier )?model\b/,
-      /\b[Rr]uns [A-Z][\w-]* [A-Z][\w-]* locally\b/,
-      /\b[Uu]ses (?:[A-Z][\w-]*, )+(?:[A-Z][\w-]* )?and [A-Z][\w-]*(?: [A-Z][\w-]*)* models\b/,
+      /\b(?:[Bb]uilt on|[Pp]owered by|[Bb]ased on) [A-Z][\w'’.-]*/,
+      /\b(?:[Ww]raps|[Uu]ses|[Cc]alls) (?:[A-Z][\w'’.-]*(?: |, | and | or ))+(?:[\w-]+ )?models?\b/,
+      /\b[Rr]uns [A-Z][\w.-]*(?: [A-Z0-9][\w.-]*)* locally\b/,
+      /\b(?:[Ii]ncludes|[Oo]ffers) (?:[\w-]+,? )*(?:and |or )?[\w-]+ models? such as [A-Z]/,
       /\btext-to-image (?:foundation )?models?\b/i,
-      /\bincludes (?:\w+, )*\w+ and \w+ models such as\b/i,
-      /\breasoning foundation model\b/i,
     ],
     factors: { opacityAndReflexivity: 0.05 },
     grounds: [1],
@@ -97,8 +95,8 @@ export const SIGNALS: readonly Signal[] = [
     id: 'generative-media',
     label: 'generates images, video or voice',
     patterns: [
-      /\bimage generat\w*|\bimage (?:generator|editing|editor)\b|\btext-to-image\b/i,
-      /\bvideo, image and voice models\b|\bvoice cloning\b|\bdeepfakes?\b|\bgenerative models?\b/i,
+      /\bimage generat\w*|\bimage (?:generator|editing|editor)\b|\btext-to-image\b|\bimage-to-image\b/i,
+      /\bvoice models?\b|\bvideo generat\w*|\bvoice cloning\b|\bdeepfakes?\b|\bgenerative models?\b/i,
     ],
     factors: { nonDeterminism: 0.25, opacityAndReflexivity: 0.25 },
     grounds: [],
@@ -109,16 +107,16 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'reasoning-model',
     label: 'is a reasoning model',
-    patterns: [/\breasoning (?:foundation )?model\b|\bmixture-of-experts\b|\bchain-of-thought\b/i],
+    patterns: [/\breasoning (?:foundation )?models?\b|\bmixture[- ]of[- ]experts\b|\bchain[- ]of[- ]thought\b/i],
     factors: { goalDrivenPlanning: 0.5, nonDeterminism: 0.25, opacityAndReflexivity: 0.35, contextualAwareness: 0.25 },
-    grounds: [],
+    grounds: [1],
     notes: { 1: 'it is itself a large reasoning model whose behaviour depends on how it is integrated downstream' },
     threats: { 1: ['jailbreaks', 'fine-tuning alignment drift'] },
   },
   {
     id: 'component',
     label: 'is a component others integrate (model weights, library, protocol)',
-    patterns: [/\bfoundation model\b|\bopen[- ]weights?\b|\bmodel weights\b|\bSDK\b|\blibrary\b|\bprotocol for\b|\bframework for\b|\b(?:skill|plugin) (?:from|for)\b/i],
+    patterns: [/\bfoundation model\b|\bopen[- ]weights?\b|\bmodel weights\b|\bSDK\b|\blibrary\b|\b(?:protocol|framework|toolkit) for\b|\b(?:skill|plugin) (?:for|from)\b/i],
     factors: {},
     grounds: [],
     notes: { 7: 'it reaches users through whoever integrates it' },
@@ -128,7 +126,10 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'deterministic-processing',
     label: 'processes deterministically, without a language model',
-    patterns: [/\bdeterministic\b|\brather than LLMs?\b|\bcomputer-vision\b|\binpainting\b/i],
+    patterns: [
+      /\bdeterministic\b|\brule-based\b|\bcomputer[- ]vision\b/i,
+      /\b(?:rather than|instead of|without) (?:\w+ )?(?:LLMs?|language models?)\b/i,
+    ],
     factors: { nonDeterminism: -0.35, opacityAndReflexivity: -0.1 },
     grounds: [],
     notes: { 1: 'its processing is described as deterministic rather than generative' },
@@ -138,8 +139,8 @@ export const SIGNALS: readonly Signal[] = [
     id: 'pass-through-gateway',
     label: 'routes requests to other models or servers without a model of its own',
     patterns: [
-      /\b(?:API )?gateway\b|\bproxy\b|\baggregates?\b/i,
-      /\b(?:hosts|bundle|bundles) no models?\b|\bno native foundation model\b|\bserves external LLM clients\b/i,
+      /\b(?:gateway|proxy)\b|\baggregates?\b/i,
+      /\bhosts no (?:\w+ )?models?\b/i,
     ],
     absence: true,
     factors: { nonDeterminism: -0.3, opacityAndReflexivity: -0.2, dynamicToolUse: 0.1 },
@@ -150,7 +151,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'classifier',
     label: 'is a narrow classifier',
-    patterns: [/\bclassifier\b|\bnarrow defensive purpose\b/i],
+    patterns: [/\bclassifiers?\b/i],
     factors: { nonDeterminism: -0.25, opacityAndReflexivity: -0.15 },
     grounds: [1],
     notes: { 1: 'it wraps a classifier model, so evasion of that classifier is the main model-level risk' },
@@ -159,7 +160,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'local-only-processing',
     label: 'processes data locally only',
-    patterns: [/\b(?:processed|runs?) [\w ]{0,30}(?:in (?:the )?browser|locally)\b[\w ]{0,20}\b(?:memory only|only)\b|\bin browser memory only\b/i],
+    patterns: [/\b(?:processed|runs?) [\w ]{0,30}(?:in (?:the )?browser|locally|on[- ]device)\b[\w ]{0,20}\bonly\b|\b(?:entirely|fully) (?:on[- ]device|locally|offline|in the browser)\b|\bnothing (?:is uploaded|leaves)\b/i],
     absence: true,
     factors: { nonDeterminism: -0.15, opacityAndReflexivity: -0.15, contextualAwareness: -0.1 },
     grounds: [2],
@@ -170,7 +171,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'analytics-only',
     label: 'is an analytics or alerting tool',
-    patterns: [/\banalytics (?:and alerting )?tool\b|\bpattern analysis\b|\blow autonomy\b|\bmostly read-only\b/i],
+    patterns: [/\banalytics (?:and alerting )?tool\b|\b(?:pattern|trend) analysis\b|\blow autonomy\b|\bmostly read-only\b/i],
     absence: true,
     factors: { nonDeterminism: -0.3, opacityAndReflexivity: -0.2, autonomyOfAction: -0.1 },
     grounds: [],
@@ -193,8 +194,8 @@ export const SIGNALS: readonly Signal[] = [
     label: 'executes code or shell commands',
     patterns: [
       /\bruns? (?:bash |shell |build |test |build and test )*commands\b/i,
-      /\bexecutes? (?:[\w-]+ ){0,2}(?:code|commands|actions|scripts|modules)\b|\bexecutes agent actions\b/i,
-      /\bcode nodes\b|\bwrites and runs\b|\bcode execution\b/i,
+      /\bexecutes? (?:[\w-]+ ){0,2}(?:code|commands|actions|scripts|modules)\b|\bcode (?:nodes|steps|execution)\b/i,
+      /\b(?:writes|generates) and (?:runs|executes)\b/i,
     ],
     factors: { autonomyOfAction: 0.35, dynamicToolUse: 0.45, selfModification: 0.1, goalDrivenPlanning: 0.1, contextualAwareness: 0.1 },
     grounds: [3],
@@ -245,7 +246,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'modifies-files',
     label: 'writes or modifies files and code',
-    patterns: [/\bwrites? (?:reports to )?files\b|\breads and writes files\b|\bedits files\b|\bmodif(?:y|ies) code\b|\bgenerates and modifies\b/i],
+    patterns: [/\bwrites? (?:reports to )?files\b|\breads and writes files\b|\bedits files\b|\b(?:generates|writes) and modifies\b|\bmodif(?:y|ies) (?:code|files)\b/i],
     factors: { autonomyOfAction: 0.2, dynamicToolUse: 0.15, selfModification: 0.05, contextualAwareness: 0.1 },
     grounds: [],
     notes: { 3: 'it writes to files on the host', 2: 'it reads and writes project files' },
@@ -256,8 +257,8 @@ export const SIGNALS: readonly Signal[] = [
     id: 'mutates-infrastructure',
     label: 'changes live infrastructure or security controls',
     patterns: [
-      /\bmutates?\b|\bapplies and (?:deletes|rolls back)\b|\bdeletes? (?:\w+ )?(?:manifests|resources)\b|\bscales? deployments\b|\brestarts? (?:pods|services)\b/i,
-      /\bact on security tooling\b|\bfirewalls?\b|\bblock or approve\b|\bmerge gate\b|\bpre-merge gate\b/i,
+      /\bmutates?\b|\bapplies and (?:deletes|rolls back)\b|\b(?:applies|deletes?) (?:\w+ )?(?:manifests|resources)\b|\bscales? deployments\b|\brestarts? (?:pods|services)\b/i,
+      /\bfirewalls?\b|\bisolates? hosts?\b|\bblock(?:s|ing)? or approv\w+|\bmerge gate\b/i,
     ],
     factors: { autonomyOfAction: 0.4, dynamicToolUse: 0.2, contextualAwareness: 0.15, goalDrivenPlanning: 0.1 },
     grounds: [3],
@@ -270,8 +271,8 @@ export const SIGNALS: readonly Signal[] = [
     id: 'external-communication',
     label: 'sends messages or places calls for the user',
     patterns: [
-      /\bsends? (?:email|emails|messages|buy\/sell alerts|alerts)\b|\breads and sends\b|\bplaces calls\b|\bphone calls\b/i,
-      /\bschedules appointments\b|\bmanages calendar\b|\bemail delivery\b|\bnavigates IVR\b/i,
+      /\bsends? (?:[\w/-]+ ){0,3}(?:emails?|messages|alerts|SMS|invitations|campaigns)\b|\breads and sends\b|\bphone calls\b|\bplaces (?:outbound )?calls\b/i,
+      /\b(?:schedules|books) (?:\w+ )?appointments\b|\bmanages? (?:\w+ )?calendar\b|\bemail delivery\b|\bIVR\b/i,
     ],
     factors: { autonomyOfAction: 0.3, dynamicToolUse: 0.2, goalDrivenPlanning: 0.15, dynamicIdentity: 0.1, contextualAwareness: 0.1 },
     grounds: [],
@@ -283,7 +284,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'financial-actions',
     label: 'mirrors trades or handles funds',
-    patterns: [/\bcopy trading\b|\bstrategy mirroring\b|\bexchange credentials\b|\bfund movement\b|\bplaces? (?:buy and sell |buy or sell )?orders\b|\bcompletes? checkout\b|\bpays? with\b|\b(?:credit|payment) card\b/i],
+    patterns: [/\bcopy[- ]trad\w*|\bstrategy mirroring\b|\bexchange (?:credentials|API keys)\b|\bfund movement\b|\bplaces? (?:buy and sell |buy or sell )?orders\b|\bcompletes? checkout\b|\bpays? with\b|\b(?:credit|payment) card\b/i],
     factors: { autonomyOfAction: 0.35, goalDrivenPlanning: 0.2, dynamicToolUse: 0.15, contextualAwareness: 0.1 },
     grounds: [3],
     notes: { 3: 'it can act on financial accounts (copy trading)' },
@@ -293,7 +294,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'human-in-the-loop',
     label: 'keeps a human in the loop',
-    patterns: [/\bhuman-in-the-loop\b|\bhuman handoff\b|\bhuman review\b|\breactive assistant\b/i],
+    patterns: [/\bhuman[- ]in[- ]the[- ]loop\b|\bhuman (?:handoff|review|approval)\b|\breactive\b/i],
     factors: { autonomyOfAction: -0.05 },
     grounds: [],
     notes: { 5: 'a human can take over the conversation' },
@@ -304,7 +305,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'read-only',
     label: 'is read-only',
-    patterns: [/\bread-only\b|\bdoes not deploy or execute\b|\bno execution capability\b/i],
+    patterns: [/\bread-only\b|\bdoes not execute\b|\bno execution\b/i],
     absence: true,
     factors: { autonomyOfAction: -0.1, dynamicToolUse: -0.1 },
     grounds: [],
@@ -316,7 +317,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'multi-step-planning',
     label: 'plans multi-step work towards goals',
-    patterns: [/\bplans? multi-step\b|\bmulti-step\b|\bautonomous plan\b|\bworking through backlogs\b/i],
+    patterns: [/\bplans? (?:\w+ )?multi-step\b|\bmulti-step\b|\bautonomous plan\b|\bplanning loop\b|\b(?:decomposes|breaks) (?:\w+ ){0,2}(?:goals?|tasks?)\b|\bbacklogs?\b/i],
     factors: { goalDrivenPlanning: 0.45, autonomyOfAction: 0.15, nonDeterminism: 0.05 },
     grounds: [],
     notes: { 3: 'it decomposes goals into multi-step plans' },
@@ -325,7 +326,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'web-research',
     label: 'searches and reads the web',
-    patterns: [/\bweb searches\b|\breads external pages\b|\bweb search\b|\bresearch (?:agent|skill|reports)\b/i],
+    patterns: [/\bweb searche?s?\b|\breads (?:external|web) pages\b|\bresearch (?:agent|skill|reports?)\b|\bsearches the web\b/i],
     factors: { goalDrivenPlanning: 0.45, dynamicToolUse: 0.35, contextualAwareness: 0.2, autonomyOfAction: 0.35, nonDeterminism: 0.15 },
     grounds: [2, 3],
     notes: {
@@ -340,7 +341,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'workflows',
     label: 'runs workflows or orchestrates work',
-    patterns: [/\bworkflows?\b|\bautoflows\b|\bturns? goals into\b|\borchestrat\w+|\broutes (?:tasks|and enriches)\b/i],
+    patterns: [/\bworkflows?\b|\bturns? goals into\b|\borchestrat\w+|\broutes (?:and \w+ )?(?:\w+ )?(?:tasks|tickets)\b/i],
     factors: { goalDrivenPlanning: 0.3, autonomyOfAction: 0.2, dynamicToolUse: 0.1 },
     grounds: [],
     notes: { 3: 'it chains steps into workflows' },
@@ -349,7 +350,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'diagnosis',
     label: 'diagnoses and fixes errors',
-    patterns: [/\bdiagnos\w+|\bdebugg\w+|\brecovering from errors\b|\bresolves errors\b|\berror recovery\b/i],
+    patterns: [/\bdiagnos\w+|\bdebug\w*|\b(?:recover\w*|resolv\w+) (?:from )?(?:errors|bugs|failures)\b|\berror recovery\b/i],
     factors: { goalDrivenPlanning: 0.3, autonomyOfAction: 0.1, dynamicToolUse: 0.1, contextualAwareness: 0.15, selfModification: 0.15 },
     grounds: [],
     notes: { 3: 'it iterates on failures until they are fixed' },
@@ -358,7 +359,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'code-review',
     label: 'reviews code',
-    patterns: [/\breview(?:s|ing)? code\b|\bpull-request review\b|\bcode review\b|\breviewer\b/i],
+    patterns: [/\breview(?:s|ing)? (?:the )?code\b|\b(?:pull[- ]request|PR|code) review\w*|\breviewer\b/i],
     factors: { goalDrivenPlanning: 0.15, contextualAwareness: 0.2, autonomyOfAction: 0.05 },
     grounds: [],
     notes: { 1: 'code under review is attacker-controllable input to the model' },
@@ -369,7 +370,7 @@ export const SIGNALS: readonly Signal[] = [
     id: 'tool-integrations',
     label: 'integrates with external tools and services',
     patterns: [
-      /\bintegrat(?:es|ed|ions?)\b|\bconnects? (?:via|to)\b|\bconnected to\b|\bwebhooks?\b/i,
+      /\bintegrat(?:es|ed|ions?)\b|\bconnects? (?:via|to|with)\b|\bconnected to\b|\bwebhooks?\b/i,
       /\btools\b(?! such)|\btool access\b|\bAPI access\b/i,
     ],
     factors: { dynamicToolUse: 0.2, contextualAwareness: 0.05 },
@@ -381,7 +382,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'many-integrations',
     label: 'has a large catalogue of integrations',
-    patterns: [/\b\d{2,}\+? integrations\b|\bmany integrations\b/i],
+    patterns: [/\b\d{2,}\+? (?:integrations|connectors)\b|\bmany integrations\b/i],
     factors: { dynamicToolUse: 0.35, dynamicIdentity: 0.1 },
     grounds: [],
     notes: { 7: 'it connects to a large catalogue of third-party services' },
@@ -401,7 +402,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'skill-or-plugin',
     label: 'is a skill or plugin loaded into an agent framework',
-    patterns: [/\bskills?\b|\bplugin\b|\bframework\b|\bLangChain\b|\bPython interface\b|\bmeta-protocol\b|\bsubagents?\b/i],
+    patterns: [/\bskills?\b|\bplugins?\b|\bframework\b|\bLangChain\b|\bPython (?:interface|SDK)\b|\bsubagents?\b/i],
     factors: { contextualAwareness: 0.1, goalDrivenPlanning: 0.05 },
     grounds: [3],
     notes: { 3: 'it runs inside an agent framework (skill, plugin or framework code)' },
@@ -410,7 +411,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'no-tools',
     label: 'states it has no tools, planning or framework',
-    patterns: [/\bno (?:execution capability or )?tool(?:s| access)\b|\bno tools, planning\b|\bno native agent framework\b|\bno planning or autonomous\b/i],
+    patterns: [/\bno (?:execution capability or )?tool(?:s| access| calling)\b|\bno (?:native )?agent framework\b|\bno planning\b/i],
     absence: true,
     factors: { autonomyOfAction: -0.05, dynamicToolUse: -0.05, goalDrivenPlanning: -0.05 },
     grounds: [],
@@ -422,8 +423,8 @@ export const SIGNALS: readonly Signal[] = [
     id: 'stores-user-data',
     label: 'keeps user data or history between sessions',
     patterns: [
-      /\bstores? (?:chat logs|conversation|user)\b|\bchat logs\b|\bconversation history\b|\bsession history\b|\bhistor(?:y|ies)\b/i,
-      /\bkeeps? [\w ]{0,30}(?:profiles|registry|history)\b|\bstudent profiles\b|\bperformance data\b|\bstate\b/i,
+      /\bstores? (?:chat logs|conversations?)\b|\bchat logs\b|\bconversation history\b|\bsession history\b|\bhistor(?:y|ies)\b/i,
+      /\bkeeps? [\w ]{0,30}(?:profiles|history|records)\b|\b(?:student|candidate|customer) profiles\b|\bperformance data\b|\bstate\b/i,
     ],
     factors: { persistentMemory: 0.3, contextualAwareness: 0.1 },
     grounds: [],
@@ -444,7 +445,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'learns-from-data',
     label: 'learns from user data (fine-tuning, self-learning)',
-    patterns: [/\blearns? from\b|\bself-learning\b|\bfine-tun\w+|\breinforcement learning\b|\bRL fine-tuning\b/i],
+    patterns: [/\blearns? (?:\w+ ){0,3}from\b|\bself-learning\b|\bfine-tun\w+|\breinforcement learning\b|\bRL\b/i],
     factors: { selfModification: 0.4, persistentMemory: 0.4, contextualAwareness: 0.15, opacityAndReflexivity: 0.1 },
     grounds: [2],
     notes: { 2: 'it learns from customer data, so its behaviour drifts with what it is fed', 1: 'continual training on customer data can reprogram the model' },
@@ -453,7 +454,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'retrieval',
     label: 'retrieves from a knowledge base (RAG)',
-    patterns: [/\bvector databases?\b|\bRAG\b|\bknowledge-base\b|\bknowledge base\b|\bdatabase of\b|\bretrieval-focused\b|\bpolicy documents\b|\bretrieves\b/i],
+    patterns: [/\bvector (?:databases?|stores?)\b|\bRAG\b|\bknowledge[- ]base\b|\bdatabase of\b|\bretriev\w+|\b(?:policy|company) documents\b/i],
     factors: { persistentMemory: 0.15, contextualAwareness: 0.15 },
     grounds: [2],
     notes: { 2: 'it answers from a retrieval store or knowledge base' },
@@ -463,8 +464,8 @@ export const SIGNALS: readonly Signal[] = [
     id: 'sensitive-data',
     label: 'handles personal, health or otherwise sensitive data',
     patterns: [
-      /\bPII\b|\bpersonal data\b|\bprotected health information\b|\bPHI\b|\bhealthcare\b|\bsensitive\b/i,
-      /\bcustomer(?:'s|’s)? data\b|\bcustomer lists\b|\bstudent\w*\b|\bminors\b|\byoung students\b/i,
+      /\bPII\b|\bpersonal (?:data|information)\b|\bprotected health information\b|\bPHI\b|\bhealth ?care\b|\bsensitive\b/i,
+      /\bcustomer(?:'s|’s)? (?:data|lists)\b|\bstudents?\b|\bminors\b/i,
     ],
     factors: { contextualAwareness: 0.15, persistentMemory: 0.1 },
     grounds: [],
@@ -476,8 +477,8 @@ export const SIGNALS: readonly Signal[] = [
     id: 'workspace-context',
     label: 'reads the user’s workspace, repository or systems',
     patterns: [
-      /\brepository (?:context|access)\b|\bcodebase\b|\blocal workspace\b|\bsource code\b|\bcluster (?:logs|configs)\b|\bPR diffs\b/i,
-      /\bingests?\b|\breads? [\w ]{0,20}(?:files|logs|configs|events)\b|\bprocesses test logs\b|\bcurated context\b/i,
+      /\brepository (?:context|access)\b|\bcodebase\b|\blocal workspace\b|\bsource code\b|\bcluster (?:logs|configs)\b|\b(?:PR|pull-request) diffs\b/i,
+      /\bingests?\b|\breads? [\w ]{0,20}(?:files|logs|configs|events|metrics)\b|\bprocesses (?:\w+ )?(?:logs|output)\b/i,
     ],
     factors: { contextualAwareness: 0.25, dynamicToolUse: 0.05 },
     grounds: [],
@@ -498,7 +499,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'real-time-data',
     label: 'works on live, real-time data',
-    patterns: [/\breal[- ]time\b|\blive (?:blockchain|data|clusters?)\b/i],
+    patterns: [/\breal[- ]time\b|\blive (?:blockchain|data|market)\b/i],
     factors: { contextualAwareness: 0.2 },
     grounds: [],
     notes: { 2: 'it consumes live data feeds' },
@@ -529,7 +530,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'inherited-permissions',
     label: 'acts with inherited permissions or roles',
-    patterns: [/\binherits?\b[\w ]{0,40}\bpermissions\b|\bRBAC\b|\bprivileges\b|\bon behalf of\b|\bprior authorizations?\b|\bcluster-admin\b|\bservice account\b/i],
+    patterns: [/\binherits?\b[\w ]{0,40}\b(?:permissions|credentials)\b|\bRBAC\b|\bprivileges\b|\bon behalf of\b|\bcluster-admin\b|\bservice account\b/i],
     factors: { dynamicIdentity: 0.35 },
     grounds: [],
     notes: { 6: 'it acts with permissions inherited from the user or host' },
@@ -538,7 +539,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'decentralized-identity',
     label: 'manages agent identities',
-    patterns: [/\bdecentralized identity\b|\bDIDs?\b|\bagent identit\w+\b/i],
+    patterns: [/\bdecentralized identit\w+|\bDIDs?\b|\bagent identit\w+/i],
     factors: { dynamicIdentity: 0.7 },
     grounds: [],
     notes: { 6: 'agents present and verify their own identities' },
@@ -549,8 +550,8 @@ export const SIGNALS: readonly Signal[] = [
     id: 'multi-agent',
     label: 'coordinates several agents',
     patterns: [
-      /\bmulti-agent\b|\bswarm\b|\bagent-to-agent\b|\bsubagents?\b|\bacross multiple (?:models and )?agents\b/i,
-      /\bmultiple subagents\b|\bspawns?\b[\w ]{0,20}\bagents?\b|\bagents publish\b|\bA2A\b|\bagent2agent\b|\bthird-party agents\b|\bagent registr(?:y|ies)\b|\bworker agents\b/i,
+      /\bmulti-agent\b|\bswarm\b|\bagent-to-agent\b|\bsubagents?\b|\b(?:across|between) (?:\w+ ){0,3}agents\b/i,
+      /\bspawns?\b[\w ]{0,20}\bagents?\b|\bagents (?:publish|delegate|exchange)\b|\bA2A\b|\bagent2agent\b|\bthird-party agents\b|\bagent registr(?:y|ies)\b|\bworker agents\b/i,
     ],
     factors: { multiAgentInteractions: 0.6, autonomyOfAction: 0.1, goalDrivenPlanning: 0.1, dynamicIdentity: 0.05 },
     grounds: [3],
@@ -561,7 +562,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'agent-protocol',
     label: 'is an agent-to-agent protocol',
-    patterns: [/\bprotocol for agent\b|\bagent communication\b|\bcapability descriptions\b|\bprotocol negotiation\b/i],
+    patterns: [/\bprotocol for agent\w*|\bagent (?:communication|discovery)\b|\bcapability descriptions\b|\bprotocol negotiation\b/i],
     factors: { multiAgentInteractions: 0.6, dynamicToolUse: 0.25, dynamicIdentity: 0.15 },
     grounds: [3],
     notes: { 3: 'agents negotiate protocols and capabilities with each other', 7: 'it is a shared protocol for an open agent ecosystem' },
@@ -571,7 +572,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'downstream-routing',
     label: 'routes work to downstream servers or agents',
-    patterns: [/\bdownstream (?:MCP )?servers\b|\bmany MCP servers\b|\broutes (?:tool calls|tasks)\b|\bto (?:other )?agents\b/i],
+    patterns: [/\bdownstream (?:MCP )?servers\b|\bmany MCP servers\b|\brout(?:es|ing) tool calls\b|\bto (?:other )?agents\b/i],
     factors: { multiAgentInteractions: 0.4, dynamicIdentity: 0.15, dynamicToolUse: 0.1 },
     grounds: [],
     notes: { 3: 'it forwards requests to downstream services it does not control' },
@@ -581,7 +582,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'model-routing',
     label: 'routes prompts to downstream model providers',
-    patterns: [/\broutes (?:prompts|requests) to\b|\bdownstream model APIs\b|\bseveral LLM providers\b/i],
+    patterns: [/\broutes (?:prompts|requests) to\b|\bdownstream model APIs\b|\b(?:several|multiple|many) (?:\w+ )?providers\b/i],
     factors: { dynamicToolUse: 0.1, dynamicIdentity: 0.1, multiAgentInteractions: 0.05 },
     grounds: [],
     notes: { 3: 'it forwards prompts to model providers it does not control' },
@@ -590,7 +591,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'orchestration',
     label: 'orchestrates models or agents',
-    patterns: [/\bAI orchestration\b|\bcentral orchestrator\b|\borchestrates\b/i],
+    patterns: [/\bAI orchestration\b|\borchestrator\b|\borchestrates\b/i],
     factors: { multiAgentInteractions: 0.3, goalDrivenPlanning: 0.1 },
     grounds: [],
     notes: { 3: 'it orchestrates several models or agents', 7: 'it depends on the agents and models it orchestrates' },
@@ -638,7 +639,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'runtime-hosts',
     label: 'runs on named infrastructure (containers, VMs, static hosting)',
-    patterns: [/\bdocker\b|\bcontainers?\b|\bVMs\b|\bphysical machines\b|\bself-hosted\b|\bstatic web hosting\b|\bCDN\b/i],
+    patterns: [/\bdocker\b|\bcontainers?\b|\bVMs?\b|\bphysical machines\b|\bself-hosted\b|\bstatic (?:web )?hosting\b|\bCDN\b/i],
     factors: { contextualAwareness: 0.05 },
     grounds: [4],
     notes: { 4: 'the listing names where it runs' },
@@ -667,7 +668,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'unauthenticated-access',
     label: 'is open without accounts or limits',
-    patterns: [/\bno account\b|\bno authentication\b|\bno usage limits\b/i],
+    patterns: [/\bno (?:account|authentication)\b|\bno usage limits?\b/i],
     absence: true,
     factors: { nonDeterminism: 0.05 },
     grounds: [],
@@ -678,7 +679,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'guardrails',
     label: 'has guardrails or review checks on inputs and outputs',
-    patterns: [/\bguardrails?\b|\bdetecting injection\b|\bcounter-review\b|\btags the skill as safe\b|\bcontent filter\w*|\bmoderation\b/i],
+    patterns: [/\bguardrails?\b|\bdetect(?:s|ing)? (?:prompt )?injection\b|\bjailbreaks?\b|\bcontent filter\w*|\bmoderation\b/i],
     factors: {},
     grounds: [5],
     notes: { 5: 'the listing describes guardrails or review checks' },
@@ -688,7 +689,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'monitoring',
     label: 'has monitoring, metrics or audit logs',
-    patterns: [/\banalytics dashboard\b|\btracking metrics\b|\bfreshness checks\b|\bmonitor(?:ing|s)?\b|\baudit log\w*|\btrace viewer\b|\blogs? each\b/i],
+    patterns: [/\banalytics dashboard\b|\btracking metrics\b|\bmonitor(?:ing|s)?\b|\baudit log\w*|\btrace viewer\b|\blogs? each\b/i],
     factors: {},
     grounds: [5],
     notes: { 5: 'the listing describes some monitoring or logging (it detects misuse after the fact; it does not prevent it)' },
