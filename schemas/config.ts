@@ -56,6 +56,14 @@ export const envSchema = z.object({
   THREATDRAFT_MODEL_TIMEOUT_MS: positiveInt(60_000),
   /** Price overrides for cost accounting, merged over the built-in table. */
   THREATDRAFT_PRICES: pricesJson,
+  /** `1`: this process requires two approvers for High and Critical, on top of the store's policy. */
+  THREATDRAFT_TWO_PERSON: z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim().toLowerCase() : value),
+    z
+      .enum(['', '1', 'true', 'yes', 'on', '0', 'false', 'no', 'off'], { message: 'expected 1, true, yes or on (or 0, false, no, off)' })
+      .optional()
+      .transform((value) => value === '1' || value === 'true' || value === 'yes' || value === 'on'),
+  ),
   /** pino level for logs on stderr. @default warn */
   LOG_LEVEL: z.preprocess(
     (value) => (value === '' || value === undefined ? 'warn' : value),

@@ -25,3 +25,21 @@ describe('loadEnv', () => {
     expect(() => loadEnv(env)).toThrow(message);
   });
 });
+
+describe('THREATDRAFT_TWO_PERSON', () => {
+  it.each([
+    [undefined, false],
+    ['', false],
+    ['1', true],
+    ['ON', true],
+    ['yes', true],
+    ['0', false],
+    ['off', false],
+  ])('reads %j as %s', (value, expected) => {
+    expect(loadEnv(value === undefined ? {} : { THREATDRAFT_TWO_PERSON: value }).THREATDRAFT_TWO_PERSON).toBe(expected);
+  });
+
+  it('refuses a value it cannot read instead of silently leaving the rule off', () => {
+    expect(() => loadEnv({ THREATDRAFT_TWO_PERSON: 'enabled' })).toThrow(/`THREATDRAFT_TWO_PERSON`: expected 1, true, yes or on/);
+  });
+});

@@ -9,6 +9,7 @@ import { stripUncertainPrefix, UNCERTAIN_PREFIX } from '../assess/checks.js';
 import { LISTING_FACTOR_KEYS, LISTING_FACTORS } from '../../schemas/factors.js';
 import { humanOutput, readAll, table, writeJsonLine, type Io } from '../cli/io.js';
 import { loadEnv } from '../config.js';
+import type { Env } from '../../schemas/config.js';
 import { InputError } from '../errors.js';
 import { openStore, prefixesFor } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
@@ -26,8 +27,8 @@ export interface StoreOptions {
  * True when `--two-person` is given or THREATDRAFT_TWO_PERSON is 1/true/yes: this process adds the
  * rule on top of the store's policy (it cannot lift a policy that is on).
  */
-export function twoPersonFrom(flag: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
-  return flag === true || /^(1|true|yes|on)$/i.test(env['THREATDRAFT_TWO_PERSON'] ?? '');
+export function twoPersonFrom(flag: boolean | undefined, env: Pick<Env, 'THREATDRAFT_TWO_PERSON'>): boolean {
+  return flag === true || env.THREATDRAFT_TWO_PERSON;
 }
 
 /** Opens the store the command's flags and environment select, runs `body`, closes it. */
@@ -35,7 +36,7 @@ export async function withService<T>(options: StoreOptions, io: Io, body: (servi
   const env = loadEnv(io.env);
   const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL, namespace: env.THREATDRAFT_NAMESPACE });
   try {
-    return await body(new ReviewService({ store, twoPerson: twoPersonFrom(options.twoPerson, io.env) }), store);
+    return await body(new ReviewService({ store, twoPerson: twoPersonFrom(options.twoPerson, env) }), store);
   } finally {
     await store.close();
   }
@@ -299,7 +300,7 @@ export async function runReview(options: ReviewCommandOptions, io: Io): Promise<
       store,
       host: options.host,
       port,
-      twoPerson: twoPersonFrom(options.twoPerson, io.env),
+      twoPerson: twoPersonFrom(options.twoPerson, env),
       redisUrl: env.REDIS_URL,
       queueNames,
       allowedHosts,
