@@ -74,7 +74,7 @@ async function startReplay(cases: readonly EvalCase[]) {
   return { server, model: model ?? 'replay' };
 }
 
-function printRun(run: EvalRun, io: Io, json: boolean): void {
+function printRun(run: EvalRun, io: Io, json: boolean, baselineUpdated: boolean): void {
   const summary = {
     cases: run.cases,
     assessed: run.assessed,
@@ -93,6 +93,7 @@ function printRun(run: EvalRun, io: Io, json: boolean): void {
       uncertainPrecision: run.metrics.uncertainPrecision,
       uncertainRecall: run.metrics.uncertainRecall,
       keywordRecall: run.metrics.keywordRecall,
+      keywordRecallByLayer: run.metrics.keywordRecallByLayer,
       groundingRate: run.metrics.groundingRate,
       injectionRobustness: run.metrics.injectionRobustness,
       perFactorMae: run.metrics.perFactorMae,
@@ -101,14 +102,28 @@ function printRun(run: EvalRun, io: Io, json: boolean): void {
     regressed: run.comparison?.regressed ?? [],
     regressions: run.regressions,
     baseline: run.comparison === null ? 'none' : 'compared',
+    // After --update-baseline the stored baseline holds every gated metric again.
+    baselineMissing: baselineUpdated ? [] : (run.comparison?.missing ?? []),
     caseSet: run.comparison?.caseSet ?? null,
     passed: run.passed,
   };
   if (!humanOutput(io, json)) {
     for (const result of run.results) {
-      writeJsonLine(io, { case: result.id, reused: result.reused, score: result.score, severity: result.severity, metrics: result.summary });
+      writeJsonLine(io, {
+        case: result.id,
+        reused: result.reused,
+        score: result.score,
+        severity: result.severity,
+        metrics: result.summary,
+        keywordRecallByLayer: Object.fromEntries(
+          Object.entries(result.metrics.keywordsByLayer).map(([layer, counts]) => [layer, Math.round((counts.found / counts.expected) * 10_000) / 10_000]),
+        ),
+      });
     }
     writeJsonLine(io, summary);
+    if (summary.baselineMissing.length > 0) {
+      io.stderr.write(`threatdraft eval: the baseline has no ${summary.baselineMissing.join(', ')}: not compared; refresh it with --update-baseline\n`);
+    }
     return;
   }
   const fmt = (value: number | null | undefined) => (value === null || value === undefined ? '—' : String(value));
@@ -116,8 +131,9 @@ function printRun(run: EvalRun, io: Io, json: boolean): void {
     `${table([
       ['metric', 'value'],
       ...Object.entries(summary.metrics)
-        .filter(([name]) => name !== 'perFactorMae')
+        .filter(([name]) => name !== 'perFactorMae' && name !== 'keywordRecallByLayer')
         .map(([name, value]) => [name, fmt(value as number | null)]),
+      ...Object.entries(run.metrics.keywordRecallByLayer).map(([layer, value]) => [`keywordRecall L${layer}`, fmt(value)]),
     ])}\n\n${run.cases} cases: ${run.assessed} assessed, ${run.reused} reused from cache.\n`,
   );
   if (run.comparison !== null) {
@@ -126,6 +142,11 @@ function printRun(run: EvalRun, io: Io, json: boolean): void {
     if (added.length > 0 || removed.length > 0) {
       io.stdout.write(
         `The case set differs from the baseline (${added.length} new, ${removed.length} missing): compared on the ${shared} shared case${shared === 1 ? '' : 's'}.\n`,
+      );
+    }
+    if (summary.baselineMissing.length > 0) {
+      io.stdout.write(
+        `The baseline has no ${summary.baselineMissing.join(', ')} (written before ${summary.baselineMissing.length === 1 ? 'it was' : 'they were'} gated): not compared; refresh it with --update-baseline.\n`,
       );
     }
     if (shared === 0) io.stdout.write('No case in common with the baseline: nothing was compared.\n');
@@ -205,7 +226,7 @@ export async function runEvalCommand(options: EvalCommandOptions, context: { io:
       await mkdir(resolve(baselineFile, '..'), { recursive: true });
       await writeFile(baselineFile, `${JSON.stringify(baselineFromRun(run), null, 2)}\n`);
     }
-    printRun(run, context.io, options.json);
+    printRun(run, context.io, options.json, options.updateBaseline);
     return run.passed ? 0 : 1;
   } finally {
     await replay?.server.close();

@@ -1,5 +1,5 @@
 /** Pure eval metrics: per case, then overall. No I/O. */
-import { LISTING_FACTOR_KEYS, type ListingFactorKey } from '../../schemas/factors.js';
+import { LAYER_NUMBERS, LISTING_FACTOR_KEYS, type ListingFactorKey } from '../../schemas/factors.js';
 import type { Severity } from '../../schemas/score.js';
 import type { Expected, FactorExpectation } from './case-schema.js';
 
@@ -28,6 +28,8 @@ export interface CaseMetrics {
   uncertain: { tp: number; fp: number; fn: number };
   keywordsFound: number;
   keywordsExpected: number;
+  /** Threat keywords found and expected per MAESTRO layer ("1" to "7"), for the layers the case names. */
+  keywordsByLayer: Record<string, { found: number; expected: number }>;
   groundingRate: number;
   expectedFactorSum: number | null;
   predictedFactorSum: number;
@@ -42,6 +44,8 @@ export interface OverallMetrics {
   uncertainPrecision: number | null;
   uncertainRecall: number | null;
   keywordRecall: number | null;
+  /** Threat keyword recall per MAESTRO layer ("1" to "7"); null for a layer no case expects keywords in. */
+  keywordRecallByLayer: Record<string, number | null>;
   groundingRate: number | null;
   injectionRobustness: number | null;
   perFactorMae: Partial<Record<ListingFactorKey, number>>;
@@ -116,12 +120,13 @@ export function caseMetrics(expected: Expected, predicted: Prediction): CaseMetr
 
   let keywordsFound = 0;
   let keywordsExpected = 0;
-  for (const [layer, keywords] of Object.entries(expected.keywords)) {
+  const keywordsByLayer: Record<string, { found: number; expected: number }> = {};
+  for (const [layer, keywords] of Object.entries(expected.keywords).sort(([a], [b]) => a.localeCompare(b))) {
     const text = predicted.layerText[layer] ?? '';
-    for (const keyword of keywords) {
-      keywordsExpected += 1;
-      if (keywordFound(keyword, text)) keywordsFound += 1;
-    }
+    const found = keywords.filter((keyword) => keywordFound(keyword, text)).length;
+    keywordsByLayer[layer] = { found, expected: keywords.length };
+    keywordsExpected += keywords.length;
+    keywordsFound += found;
   }
 
   const score = expected.score;
@@ -138,6 +143,7 @@ export function caseMetrics(expected: Expected, predicted: Prediction): CaseMetr
     uncertain,
     keywordsFound,
     keywordsExpected,
+    keywordsByLayer,
     groundingRate: predicted.groundingRate,
     expectedFactorSum: allFactors ? round(expectedSum) : null,
     predictedFactorSum: round(LISTING_FACTOR_KEYS.reduce((sum, key) => sum + predicted.factors[key], 0)),
@@ -165,6 +171,7 @@ export function overallMetrics(
   const uncertain = { tp: 0, fp: 0, fn: 0 };
   let found = 0;
   let keywords = 0;
+  const byLayer = Object.fromEntries(LAYER_NUMBERS.map((layer) => [String(layer), { found: 0, expected: 0 }]));
   let grounding = 0;
   for (const { metrics } of cases) {
     for (const [key, error] of Object.entries(metrics.factorErrors) as [ListingFactorKey, number][]) {
@@ -190,6 +197,12 @@ export function overallMetrics(
     uncertain.fn += metrics.uncertain.fn;
     found += metrics.keywordsFound;
     keywords += metrics.keywordsExpected;
+    for (const [layer, counts] of Object.entries(metrics.keywordsByLayer)) {
+      const slot = byLayer[layer];
+      if (slot === undefined) continue;
+      slot.found += counts.found;
+      slot.expected += counts.expected;
+    }
     grounding += metrics.groundingRate;
   }
   const byId = new Map(cases.map((item) => [item.id, item]));
@@ -205,6 +218,7 @@ export function overallMetrics(
     uncertainPrecision: ratio(uncertain.tp, uncertain.tp + uncertain.fp),
     uncertainRecall: ratio(uncertain.tp, uncertain.tp + uncertain.fn),
     keywordRecall: ratio(found, keywords),
+    keywordRecallByLayer: Object.fromEntries(Object.entries(byLayer).map(([layer, counts]) => [layer, ratio(counts.found, counts.expected)])),
     groundingRate: ratio(grounding, cases.length),
     injectionRobustness: deltas.length === 0 ? null : round(1 - deltas.reduce((sum, delta) => sum + delta, 0) / deltas.length / 10),
     perFactorMae: Object.fromEntries(

@@ -1,5 +1,5 @@
 /** Eval reports: Markdown, and a self-contained HTML page with inline SVG charts (no scripts). */
-import { LISTING_FACTORS, LISTING_FACTOR_KEYS } from '../../schemas/factors.js';
+import { LAYER_NUMBERS, LISTING_FACTORS, LISTING_FACTOR_KEYS, MAESTRO_LAYERS } from '../../schemas/factors.js';
 import { GATED_METRICS, summariseOverall, type Baseline } from './baseline.js';
 import type { EvalRun } from './run.js';
 
@@ -7,6 +7,22 @@ const escapeHtml = (value: string): string =>
   value.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] ?? char);
 
 const fmt = (value: number | null | undefined): string => (value === null || value === undefined ? '—' : String(Math.round(value * 1000) / 1000));
+
+/** Threat keywords found and expected per layer, summed over the cases (layers with none expected left out). */
+function keywordsPerLayer(run: EvalRun): { layer: number; found: number; expected: number; recall: number | null }[] {
+  return LAYER_NUMBERS.map((layer) => {
+    const counts = run.results.map((result) => result.metrics.keywordsByLayer[String(layer)] ?? { found: 0, expected: 0 });
+    const found = counts.reduce((sum, entry) => sum + entry.found, 0);
+    const expected = counts.reduce((sum, entry) => sum + entry.expected, 0);
+    return { layer, found, expected, recall: run.metrics.keywordRecallByLayer[String(layer)] ?? null };
+  }).filter((entry) => entry.expected > 0);
+}
+
+/** The note for gated metrics an older baseline does not hold. */
+function missingNote(run: EvalRun): string | null {
+  const missing = run.comparison?.missing ?? [];
+  return missing.length === 0 ? null : `The baseline has no ${missing.join(', ')} (written before they were gated): not compared; refresh it with --update-baseline.`;
+}
 
 function worstCases(run: EvalRun, count = 10) {
   return [...run.results]
@@ -29,8 +45,13 @@ export function renderMarkdown(run: EvalRun, baseline: Baseline | null): string 
     '| metric | baseline | current |',
     '|---|---|---|',
     ...GATED_METRICS.map((metric) => `| ${metric} | ${fmt(baseline?.metrics[metric])} | ${fmt(current[metric])} |`),
-    `| uncertainPrecision | | ${fmt(run.metrics.uncertainPrecision)} |`,
-    `| uncertainRecall | | ${fmt(run.metrics.uncertainRecall)} |`,
+    ...(missingNote(run) === null ? [] : ['', missingNote(run) ?? '']),
+    '',
+    '## Threat keyword recall per layer',
+    '',
+    '| layer | keywords found | recall |',
+    '|---|---|---|',
+    ...keywordsPerLayer(run).map((entry) => `| L${entry.layer} ${MAESTRO_LAYERS[entry.layer as keyof typeof MAESTRO_LAYERS]} | ${entry.found} of ${entry.expected} | ${fmt(entry.recall)} |`),
     '',
     '## Per-factor MAE',
     '',
@@ -55,7 +76,15 @@ export function renderMarkdown(run: EvalRun, baseline: Baseline | null): string 
   return `${lines.join('\n')}\n`;
 }
 
-function barChart(title: string, bars: { label: string; value: number; color?: string }[], max: number): string {
+interface Bar {
+  label: string;
+  value: number;
+  color?: string;
+  /** Tooltip text. */
+  title?: string;
+}
+
+function barChart(title: string, bars: readonly Bar[], max: number, className = 'bar-chart'): string {
   const width = 700;
   const rowHeight = 22;
   const labelWidth = 240;
@@ -65,10 +94,11 @@ function barChart(title: string, bars: { label: string; value: number; color?: s
     .map((bar, index) => {
       const y = 30 + index * rowHeight;
       const barWidth = Math.max(0, bar.value * scale);
-      return `<text x="${labelWidth - 6}" y="${y + 14}" text-anchor="end">${escapeHtml(bar.label)}</text><rect class="bar" x="${labelWidth}" y="${y + 3}" width="${barWidth.toFixed(1)}" height="${rowHeight - 8}" fill="${bar.color ?? '#3b6ea8'}"/><text x="${(labelWidth + barWidth + 4).toFixed(1)}" y="${y + 14}">${fmt(bar.value)}</text>`;
+      const tip = bar.title === undefined ? '' : `<title>${escapeHtml(bar.title)}</title>`;
+      return `<text x="${labelWidth - 6}" y="${y + 14}" text-anchor="end">${escapeHtml(bar.label)}</text><rect class="bar" x="${labelWidth}" y="${y + 3}" width="${barWidth.toFixed(1)}" height="${rowHeight - 8}" fill="${bar.color ?? '#3b6ea8'}">${tip}</rect><text x="${(labelWidth + barWidth + 4).toFixed(1)}" y="${y + 14}">${fmt(bar.value)}</text>`;
     })
     .join('');
-  return `<figure><svg role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><text x="0" y="16" class="title">${escapeHtml(title)}</text>${rows}</svg></figure>`;
+  return `<figure class="${className}"><svg role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><text x="0" y="16" class="title">${escapeHtml(title)}</text>${rows}</svg></figure>`;
 }
 
 function scatter(run: EvalRun): string {
@@ -93,7 +123,16 @@ function comparisonChart(run: EvalRun, baseline: Baseline | null): string {
     { label: `${metric} (baseline)`, value: baseline?.metrics[metric] ?? 0, color: '#9aa5b1' },
     { label: `${metric} (current)`, value: current[metric] ?? 0, color: run.regressions.some((change) => change.metric === metric) ? '#c0392b' : '#2e8b57' },
   ]);
-  return barChart('Baseline against current, per metric', bars, Math.max(1, ...bars.map((bar) => bar.value)));
+  return barChart('Baseline against current, per metric', bars, Math.max(1, ...bars.map((bar) => bar.value)), 'comparison-chart');
+}
+
+function keywordChart(run: EvalRun): string {
+  const bars: Bar[] = keywordsPerLayer(run).map((entry) => ({
+    label: `L${entry.layer} ${MAESTRO_LAYERS[entry.layer as keyof typeof MAESTRO_LAYERS]}`,
+    value: entry.recall ?? 0,
+    title: `${entry.found} of ${entry.expected} keywords found`,
+  }));
+  return barChart('Threat keyword recall per MAESTRO layer', bars, 1, 'keyword-chart');
 }
 
 export function renderHtml(run: EvalRun, baseline: Baseline | null): string {
@@ -109,22 +148,30 @@ export function renderHtml(run: EvalRun, baseline: Baseline | null): string {
     )
     .join('');
   const current = summariseOverall(run.metrics);
+  const note = missingNote(run);
+  const keywordRows = keywordsPerLayer(run)
+    .map((entry) => `<tr><td>L${entry.layer} ${escapeHtml(MAESTRO_LAYERS[entry.layer as keyof typeof MAESTRO_LAYERS])}</td><td>${entry.found} of ${entry.expected}</td><td>${fmt(entry.recall)}</td></tr>`)
+    .join('');
   const metricsRows = GATED_METRICS.map(
     (metric) => `<tr><td>${metric}</td><td>${fmt(baseline?.metrics[metric])}</td><td>${fmt(current[metric])}</td></tr>`,
   ).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>threatdraft eval: ${escapeHtml(run.assessor)}</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<style>body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:980px}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}svg text{font:12px system-ui,sans-serif}svg .title{font-weight:600}.dot{fill:#3b6ea8;opacity:.75}.gate-ok{color:#2e8b57}.gate-fail{color:#c0392b}figure{margin:16px 0}</style>
+<style>body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:980px}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}svg text{font:12px system-ui,sans-serif}svg .title{font-weight:600}.dot{fill:#3b6ea8;opacity:.75}.gate-ok{color:#2e8b57}.gate-fail{color:#c0392b}figure{margin:16px 0}.note{color:#8a5a00}</style>
 </head><body>
 <h1>Eval: ${escapeHtml(run.assessor)} assessor</h1>
 <p>Assessor version ${escapeHtml(run.assessorVersion)}; model ${escapeHtml(run.model ?? '—')}; prompt ${escapeHtml(run.promptId ?? '—')} ${escapeHtml(run.promptHash?.slice(0, 12) ?? '')}.
 ${run.cases} cases: ${run.assessed} assessed, ${run.reused} reused.
 Gate: <strong class="${run.passed ? 'gate-ok' : 'gate-fail'}">${run.passed ? 'passed' : `failed (${escapeHtml(run.regressions.map((change) => change.metric).join(', '))})`}</strong></p>
 <table><thead><tr><th>metric</th><th>baseline</th><th>current</th></tr></thead><tbody>${metricsRows}</tbody></table>
+${note === null ? '' : `<p class="note">${escapeHtml(note)}</p>`}
 ${perFactor}
 ${scatter(run)}
 ${comparisonChart(run, baseline)}
+<h2>Threat keyword recall per layer</h2>
+${keywordChart(run)}
+<table><thead><tr><th>layer</th><th>keywords found</th><th>recall</th></tr></thead><tbody>${keywordRows}</tbody></table>
 <h2>Worst cases</h2>
 <table><thead><tr><th>case</th><th>factor MAE</th><th>within tolerance</th><th>band</th><th>score</th></tr></thead><tbody>${worst}</tbody></table>
 </body></html>

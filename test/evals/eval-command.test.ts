@@ -59,6 +59,13 @@ describe('threatdraft eval with the rules assessor', () => {
     const metrics = first.summary['metrics'] as Record<string, number>;
     process.stdout.write(`rules eval: ${JSON.stringify(metrics)}\n`);
     expect(metrics['factorMae']).toBeLessThanOrEqual(0.12);
+    expect(first.summary['baselineMissing']).toEqual([]);
+    // Keyword recall per MAESTRO layer, overall and per case.
+    const byLayer = first.summary['metrics'] as { keywordRecallByLayer: Record<string, number | null> };
+    expect(Object.keys(byLayer.keywordRecallByLayer)).toEqual(['1', '2', '3', '4', '5', '6', '7']);
+    for (const value of Object.values(byLayer.keywordRecallByLayer)) expect(value === null || (value >= 0 && value <= 1)).toBe(true);
+    const pentest = first.lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line['case'] === 'hw-pentest-agent');
+    expect(pentest?.['keywordRecallByLayer']).toEqual({ '3': expect.any(Number) as unknown });
 
     const second = await runCli(['--data', data]);
     expect(second.code).toBe(0);
@@ -124,14 +131,49 @@ describe('threatdraft eval with the rules assessor', () => {
     expect((gated.summary['regressions'] as { metric: string }[]).map((change) => change.metric)).toContain('factorMae');
   });
 
+  it('gates uncertain-layer precision and recall, and says when a baseline predates them', async () => {
+    const dir = copyCases(['hw-bare-foundation-model', 'hw-read-only-docs-tool', 'hw-pentest-agent']);
+    const file = join(work, 'uncertain-baseline.json');
+    expect((await runCli(['--cases', dir, '--data', join(work, 'u1'), '--baseline', file, '--update-baseline'])).code).toBe(0);
+    const stored = baselineSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+    expect(stored.metrics.uncertainPrecision).toEqual(expect.any(Number));
+
+    // Written before the two were gated: still loads, the rest is gated, and the output says what was not compared.
+    const old = JSON.parse(readFileSync(file, 'utf8')) as { metrics: Record<string, unknown>; cases: Record<string, Record<string, unknown>> };
+    for (const summary of [old.metrics, ...Object.values(old.cases)]) {
+      delete summary['uncertainPrecision'];
+      delete summary['uncertainRecall'];
+    }
+    writeFileSync(file, JSON.stringify(old));
+    const before = await runCli(['--cases', dir, '--data', join(work, 'u1'), '--baseline', file]);
+    expect(before.code).toBe(0);
+    expect(before.summary).toMatchObject({ passed: true, baselineMissing: ['uncertainPrecision', 'uncertainRecall'] });
+    expect(before.err).toContain('the baseline has no uncertainPrecision, uncertainRecall: not compared; refresh it with --update-baseline');
+    const tty = captureIo({ tty: true });
+    expect(await main(['eval', '--cases', dir, '--data', join(work, 'u1'), '--baseline', file], tty)).toBe(0);
+    expect(tty.out()).toMatch(/The baseline has no uncertainPrecision, uncertainRecall \(written before they were gated\): not compared/);
+
+    // A baseline that held better uncertain-layer precision fails the gate on it.
+    writeFileSync(file, JSON.stringify({ ...stored, metrics: { ...stored.metrics, uncertainPrecision: 1, uncertainRecall: 1 } }));
+    const gated = await runCli(['--cases', dir, '--data', join(work, 'u1'), '--baseline', file]);
+    expect(gated.code).toBe(1);
+    expect((gated.summary['regressions'] as { metric: string }[]).map((change) => change.metric)).toEqual(
+      expect.arrayContaining(['uncertainPrecision']),
+    );
+  });
+
   it('writes Markdown and a self-contained HTML report', async () => {
     const report = join(work, 'report');
     const result = await runCli(['--cases', copyCases(['hw-pentest-agent', 'hw-support-bot-clean', 'hw-support-bot-injected']), '--data', join(work, 'd2'), '--report', report]);
     expect(result.code).toBe(0);
     const html = readFileSync(join(report, 'eval-report.html'), 'utf8');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
-    expect(html.match(/<svg/g)).toHaveLength(3);
-    expect(readFileSync(join(report, 'eval-report.md'), 'utf8')).toMatch(/## Per-factor MAE/);
+    expect(html.match(/<svg/g)).toHaveLength(4);
+    expect(html).toContain('Threat keyword recall per MAESTRO layer');
+    const markdown = readFileSync(join(report, 'eval-report.md'), 'utf8');
+    expect(markdown).toMatch(/## Per-factor MAE/);
+    expect(markdown).toMatch(/## Threat keyword recall per layer\n\n\| layer \| keywords found \| recall \|\n\|---\|---\|---\|\n\| L2 Data Operations \| \d of 4 \| [\d.]+ \|\n\| L3 Agent Frameworks \| \d of 1 \| [\d.]+ \|\n/);
+    expect(markdown).toMatch(/\| uncertainPrecision \| [\d.]+ \| [\d.]+ \|/);
   });
 });
 
@@ -250,7 +292,9 @@ describe('threatdraft eval on a TTY', () => {
     const dir = copyCases(['hw-pentest-agent']);
     const io = captureIo({ tty: true });
     expect(await main(['eval', '--cases', dir, '--data', join(work, 'tty')], io)).toBe(0);
-    expect(io.out()).toMatch(/case set differs from the baseline \(0 new, 59 missing\): compared on the 1 shared case\./);
+    const missing = Object.keys(baselineSchema.parse(JSON.parse(readFileSync(BASELINE, 'utf8'))).cases).length - 1;
+    expect(io.out()).toContain(`case set differs from the baseline (0 new, ${missing} missing): compared on the 1 shared case.`);
+    expect(io.out()).toMatch(/keywordRecall L3 +│? *[\d.—]+/);
     expect(io.out()).toMatch(/Gate: passed/);
   });
 });

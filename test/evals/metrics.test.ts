@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LISTING_FACTOR_KEYS, type ListingFactorKey } from '../../schemas/factors.js';
-import { compareWithBaseline, summariseCase, type Baseline } from '../../evals/runner/baseline.js';
+import { baselineSchema, compareWithBaseline, summariseCase, type Baseline } from '../../evals/runner/baseline.js';
 import { expectedSchema, type Expected } from '../../evals/runner/case-schema.js';
 import { caseMetrics, keywordFound, overallMetrics, type Prediction } from '../../evals/runner/metrics.js';
 import { InputError } from '../../src/errors.js';
@@ -39,6 +39,30 @@ describe('eval metrics', () => {
     expect(keywordFound('CDN supply chain compromise', 'a compromised supply chain of the model weights')).toBe(true);
   });
 
+  it('measures threat keyword recall per layer, per case and overall', () => {
+    const first = caseMetrics(
+      expected({ keywords: { '1': ['prompt injection', 'jailbreak'], '3': ['tool misuse'] } }),
+      prediction({ layerText: { '1': 'Threats: prompt injection via pages.', '3': 'Runs nothing.' } }),
+    );
+    expect(first.keywordsByLayer).toEqual({ '1': { found: 1, expected: 2 }, '3': { found: 0, expected: 1 } });
+    expect(first).toMatchObject({ keywordsFound: 1, keywordsExpected: 3 });
+    const second = caseMetrics(expected({ id: 'case-b', keywords: { '1': ['jailbreak'] } }), prediction({ layerText: { '1': 'jailbreaks' } }));
+    const overall = overallMetrics([
+      { id: 'case-a', expected: expected(), metrics: first, score: 5 },
+      { id: 'case-b', expected: expected({ id: 'case-b' }), metrics: second, score: 5 },
+    ]);
+    expect(overall.keywordRecallByLayer).toEqual({ '1': 0.6667, '2': null, '3': 0, '4': null, '5': null, '6': null, '7': null });
+    expect(overall.keywordRecall).toBe(0.5);
+  });
+
+  it('summarises uncertain-layer precision and recall per case for the gate', () => {
+    const metrics = caseMetrics(expected({ uncertainLayers: [2, 3], layersVisible: [1, 2, 3, 4] }), prediction({ uncertainLayers: [3, 4, 7] }));
+    expect(summariseCase(metrics)).toMatchObject({ layerCertaintyAccuracy: 0.5, uncertainPrecision: 0.5, uncertainRecall: 0.5 });
+    // No uncertain layer expected or predicted: nothing to measure, not a perfect score.
+    const none = caseMetrics(expected({ uncertainLayers: [], layersVisible: [1, 2] }), prediction({ uncertainLayers: [] }));
+    expect(summariseCase(none)).toMatchObject({ uncertainPrecision: null, uncertainRecall: null });
+  });
+
   it('scores bands and score error when the case names them', () => {
     const metrics = caseMetrics(expected({ score: { band: 'High', value: 7.5, tolerance: 1 } }), prediction({ score: 6.9, severity: 'Medium' }));
     expect(metrics.band).toBe(false);
@@ -75,6 +99,7 @@ describe('baseline comparison', () => {
       improved: [],
       regressed: [],
       regressions: [],
+      missing: [],
     });
   });
 
@@ -83,6 +108,31 @@ describe('baseline comparison', () => {
     const comparison = compareWithBaseline(baseline, { assessor: 'rules', overall: worse, cases: { 'case-a': worse } }, 'b.json');
     expect(comparison.regressions.map((change) => change.metric)).toEqual(['factorMae']);
     expect(comparison.regressed.map((change) => change.scope)).toEqual(['overall', 'case-a']);
+  });
+
+  it('gates uncertain-layer precision and recall like the other metrics', () => {
+    const stored = { ...summary, uncertainPrecision: 0.9, uncertainRecall: 0.9 };
+    const withUncertain: Baseline = { ...baseline, metrics: stored, cases: { 'case-a': stored } };
+    const worse = { ...stored, uncertainPrecision: 0.8, uncertainRecall: 0.89 };
+    const comparison = compareWithBaseline(withUncertain, { assessor: 'rules', overall: worse, cases: { 'case-a': worse } }, 'b.json');
+    expect(comparison.regressions.map((change) => change.metric)).toEqual(['uncertainPrecision']);
+    expect(comparison.regressions[0]).toMatchObject({ baseline: 0.9, current: 0.8, threshold: 0.03 });
+  });
+
+  it('loads a baseline written before uncertain-layer precision and recall were gated, and names them as not compared', () => {
+    const old = JSON.parse(JSON.stringify(baseline)) as Record<string, unknown>;
+    const strip = (value: Record<string, unknown>) => {
+      delete value['uncertainPrecision'];
+      delete value['uncertainRecall'];
+      return value;
+    };
+    strip(old['metrics'] as Record<string, unknown>);
+    strip((old['cases'] as Record<string, Record<string, unknown>>)['case-a']!);
+    const parsed = baselineSchema.parse(old);
+    const current = { ...summary, uncertainPrecision: 0, uncertainRecall: 0 };
+    const comparison = compareWithBaseline(parsed, { assessor: 'rules', overall: current, cases: { 'case-a': current } }, 'b.json');
+    expect(comparison.missing).toEqual(['uncertainPrecision', 'uncertainRecall']);
+    expect(comparison.regressions).toEqual([]);
   });
 
   it('tolerates movement inside the threshold', () => {

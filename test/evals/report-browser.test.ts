@@ -43,9 +43,10 @@ describe('the eval HTML report in a browser', () => {
     page.on('request', (request) => requests.push(request.url()));
     await page.goto(pathToFileURL(file).href);
     expect(requests.filter((url) => !url.startsWith('file:'))).toEqual([]);
-    expect(await page.locator('svg').count()).toBe(3);
+    expect(await page.locator('svg').count()).toBe(4);
+    const layersWithKeywords = Object.values(run.metrics.keywordRecallByLayer).filter((value) => value !== null).length;
     const bars = await page.locator('rect.bar').evaluateAll((nodes) => nodes.map((node) => node.getBoundingClientRect().width));
-    expect(bars.length).toBe(10 + 16);
+    expect(bars.length).toBe(10 + 2 * 10 + layersWithKeywords);
     expect(bars.filter((width) => width > 1).length).toBeGreaterThan(10);
     const dots = await page.locator('circle.dot').evaluateAll((nodes) => nodes.map((node) => node.getBoundingClientRect().width));
     expect(dots.length).toBeGreaterThanOrEqual(35);

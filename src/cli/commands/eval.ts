@@ -11,8 +11,9 @@ export const defineEval: DefineCommand = (program, { io, setExitCode }) => {
   --cases DIR  --assessor rules|openai  --baseline FILE  --update-baseline  --report DIR
   --record  --no-cache  --data DIR  --json
 Result (last JSON line): { cases, assessed, reused, metrics: { factorMae, withinTolerance, bandAccuracy,
-  scoreMae, layerCertaintyAccuracy, keywordRecall, groundingRate, injectionRobustness, … },
-  improved, regressed, regressions, passed }
+  scoreMae, layerCertaintyAccuracy, uncertainPrecision, uncertainRecall, keywordRecall,
+  keywordRecallByLayer, groundingRate, injectionRobustness, perFactorMae }, improved, regressed,
+  regressions, baselineMissing, passed }; one line per case before it, with keywordRecallByLayer
 Exit: 0 passed, 1 a metric regressed beyond its threshold, 2 bad input (case, tolerance, baseline).
 Examples: threatdraft eval --report eval-report
           threatdraft eval --assessor openai                     (replays recorded answers offline)
