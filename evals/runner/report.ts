@@ -76,26 +76,34 @@ export function renderMarkdown(run: EvalRun, baseline: Baseline | null): string 
   return `${lines.join('\n')}\n`;
 }
 
+/** A bar; `value: null` draws no bar and prints "—" (no figure, e.g. no baseline). */
 interface Bar {
   label: string;
-  value: number;
+  value: number | null;
   color?: string;
   /** Tooltip text. */
   title?: string;
 }
 
-function barChart(title: string, bars: readonly Bar[], max: number, className = 'bar-chart'): string {
+/** A label cut to fit its column (about 6.5 px a character at 12 px); the whole one is in the table or tooltip. */
+function fitLabel(label: string, labelWidth: number): string {
+  const room = Math.floor((labelWidth - 10) / 6.5);
+  return label.length <= room ? label : `${label.slice(0, room - 1)}…`;
+}
+
+function barChart(title: string, bars: readonly Bar[], max: number, className = 'bar-chart', labelWidth = 240): string {
   const width = 700;
   const rowHeight = 22;
-  const labelWidth = 240;
   const height = bars.length * rowHeight + 40;
   const scale = (width - labelWidth - 60) / (max || 1);
   const rows = bars
     .map((bar, index) => {
       const y = 30 + index * rowHeight;
+      const label = `<text x="${labelWidth - 6}" y="${y + 14}" text-anchor="end">${escapeHtml(fitLabel(bar.label, labelWidth))}</text>`;
+      if (bar.value === null) return `${label}<text class="none" x="${labelWidth + 4}" y="${y + 14}">—</text>`;
       const barWidth = Math.max(0, bar.value * scale);
       const tip = bar.title === undefined ? '' : `<title>${escapeHtml(bar.title)}</title>`;
-      return `<text x="${labelWidth - 6}" y="${y + 14}" text-anchor="end">${escapeHtml(bar.label)}</text><rect class="bar" x="${labelWidth}" y="${y + 3}" width="${barWidth.toFixed(1)}" height="${rowHeight - 8}" fill="${bar.color ?? '#3b6ea8'}">${tip}</rect><text x="${(labelWidth + barWidth + 4).toFixed(1)}" y="${y + 14}">${fmt(bar.value)}</text>`;
+      return `${label}<rect class="bar" x="${labelWidth}" y="${y + 3}" width="${barWidth.toFixed(1)}" height="${rowHeight - 8}" fill="${bar.color ?? '#3b6ea8'}">${tip}</rect><text x="${(labelWidth + barWidth + 4).toFixed(1)}" y="${y + 14}">${fmt(bar.value)}</text>`;
     })
     .join('');
   return `<figure class="${className}"><svg role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><text x="0" y="16" class="title">${escapeHtml(title)}</text>${rows}</svg></figure>`;
@@ -119,26 +127,40 @@ function scatter(run: EvalRun): string {
 
 function comparisonChart(run: EvalRun, baseline: Baseline | null): string {
   const current = summariseOverall(run.metrics);
-  const bars = GATED_METRICS.flatMap((metric) => [
-    { label: `${metric} (baseline)`, value: baseline?.metrics[metric] ?? 0, color: '#9aa5b1' },
-    { label: `${metric} (current)`, value: current[metric] ?? 0, color: run.regressions.some((change) => change.metric === metric) ? '#c0392b' : '#2e8b57' },
+  const bars: Bar[] = GATED_METRICS.flatMap((metric) => [
+    // No baseline, or one written before the metric was gated: no bar, not a zero.
+    { label: `${metric} (baseline)`, value: baseline?.metrics[metric] ?? null, color: '#9aa5b1' },
+    { label: `${metric} (current)`, value: current[metric] ?? null, color: run.regressions.some((change) => change.metric === metric) ? '#c0392b' : '#2e8b57' },
   ]);
-  return barChart('Baseline against current, per metric', bars, Math.max(1, ...bars.map((bar) => bar.value)), 'comparison-chart');
+  const max = Math.max(1, ...bars.map((bar) => bar.value ?? 0));
+  return barChart(baseline === null ? 'Baseline (none yet) against current, per metric' : 'Baseline against current, per metric', bars, max, 'comparison-chart');
 }
 
 function keywordChart(run: EvalRun): string {
   const bars: Bar[] = keywordsPerLayer(run).map((entry) => ({
     label: `L${entry.layer} ${MAESTRO_LAYERS[entry.layer as keyof typeof MAESTRO_LAYERS]}`,
-    value: entry.recall ?? 0,
+    value: entry.recall,
     title: `${entry.found} of ${entry.expected} keywords found`,
   }));
   return barChart('Threat keyword recall per MAESTRO layer', bars, 1, 'keyword-chart');
 }
 
+function worstChart(run: EvalRun): string {
+  const worst = worstCases(run);
+  const bars: Bar[] = worst.map((result) => ({
+    label: result.id,
+    value: result.metrics.factorMae,
+    // Red when the AIVSS band is also missed.
+    color: result.metrics.band === false ? '#c0392b' : '#d68910',
+    title: `${result.id}: factor MAE ${fmt(result.metrics.factorMae)}, within tolerance ${fmt(result.metrics.withinTolerance)}, score ${result.score} ${result.severity}`,
+  }));
+  return barChart('Worst cases by factor MAE (red: band missed too)', bars, Math.max(0.25, ...worst.map((result) => result.metrics.factorMae ?? 0)), 'worst-chart', 320);
+}
+
 export function renderHtml(run: EvalRun, baseline: Baseline | null): string {
   const perFactor = barChart(
     'Mean absolute error per factor',
-    LISTING_FACTOR_KEYS.map((key) => ({ label: LISTING_FACTORS[key], value: run.metrics.perFactorMae[key] ?? 0 })),
+    LISTING_FACTOR_KEYS.map((key) => ({ label: LISTING_FACTORS[key], value: run.metrics.perFactorMae[key] ?? null })),
     Math.max(0.25, ...LISTING_FACTOR_KEYS.map((key) => run.metrics.perFactorMae[key] ?? 0)),
   );
   const worst = worstCases(run)
@@ -158,7 +180,7 @@ export function renderHtml(run: EvalRun, baseline: Baseline | null): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>threatdraft eval: ${escapeHtml(run.assessor)}</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<style>body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:980px}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}svg text{font:12px system-ui,sans-serif}svg .title{font-weight:600}.dot{fill:#3b6ea8;opacity:.75}.gate-ok{color:#2e8b57}.gate-fail{color:#c0392b}figure{margin:16px 0}.note{color:#8a5a00}</style>
+<style>body{font:14px system-ui,sans-serif;margin:24px;color:#222;max-width:980px}table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}svg text{font:12px system-ui,sans-serif}svg .title{font-weight:600}.dot{fill:#3b6ea8;opacity:.75}.gate-ok{color:#2e8b57}.gate-fail{color:#c0392b}figure{margin:16px 0}svg .none{fill:#777}.note{color:#8a5a00}</style>
 </head><body>
 <h1>Eval: ${escapeHtml(run.assessor)} assessor</h1>
 <p>Assessor version ${escapeHtml(run.assessorVersion)}; model ${escapeHtml(run.model ?? '—')}; prompt ${escapeHtml(run.promptId ?? '—')} ${escapeHtml(run.promptHash?.slice(0, 12) ?? '')}.
@@ -173,6 +195,7 @@ ${comparisonChart(run, baseline)}
 ${keywordChart(run)}
 <table><thead><tr><th>layer</th><th>keywords found</th><th>recall</th></tr></thead><tbody>${keywordRows}</tbody></table>
 <h2>Worst cases</h2>
+${worstChart(run)}
 <table><thead><tr><th>case</th><th>factor MAE</th><th>within tolerance</th><th>band</th><th>score</th></tr></thead><tbody>${worst}</tbody></table>
 </body></html>
 `;

@@ -168,8 +168,14 @@ describe('threatdraft eval with the rules assessor', () => {
     expect(result.code).toBe(0);
     const html = readFileSync(join(report, 'eval-report.html'), 'utf8');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
-    expect(html.match(/<svg/g)).toHaveLength(4);
+    expect(html.match(/<svg/g)).toHaveLength(5);
     expect(html).toContain('Threat keyword recall per MAESTRO layer');
+    expect(html).toContain('Worst cases by factor MAE');
+    // Compared with the committed baseline: every metric's baseline bar is drawn; a current figure
+    // these cases cannot have (no case states a score value) shows "—" instead of a zero bar.
+    const comparison = /<figure class="comparison-chart">.*?<\/figure>/s.exec(html)?.[0] ?? '';
+    expect(comparison.match(/\(baseline\)<\/text><rect class="bar"/g)).toHaveLength(10);
+    expect(comparison).toContain('scoreMae (current)</text><text class="none" x="244" y="');
     const markdown = readFileSync(join(report, 'eval-report.md'), 'utf8');
     expect(markdown).toMatch(/## Per-factor MAE/);
     expect(markdown).toMatch(/## Threat keyword recall per layer\n\n\| layer \| keywords found \| recall \|\n\|---\|---\|---\|\n\| L2 Data Operations \| \d of 4 \| [\d.]+ \|\n\| L3 Agent Frameworks \| \d of 1 \| [\d.]+ \|\n/);

@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { baselineSchema } from '../../evals/runner/baseline.js';
 import { loadCases } from '../../evals/runner/load.js';
 import { renderHtml } from '../../evals/runner/report.js';
 import { runEval } from '../../evals/runner/run.js';
@@ -24,7 +25,7 @@ beforeAll(async () => {
 afterAll(async () => browser?.close());
 
 describe('the eval HTML report in a browser', () => {
-  it('opens with no external request and renders its three charts', async () => {
+  it('opens with no external request and renders its five charts, with no baseline bars when there is no baseline', async () => {
     const cases = await loadCases(join(ROOT, 'evals', 'cases'));
     const assessor = createRulesAssessor();
     const run = await runEval({
@@ -43,16 +44,48 @@ describe('the eval HTML report in a browser', () => {
     page.on('request', (request) => requests.push(request.url()));
     await page.goto(pathToFileURL(file).href);
     expect(requests.filter((url) => !url.startsWith('file:'))).toEqual([]);
-    expect(await page.locator('svg').count()).toBe(4);
+    expect(await page.locator('svg').count()).toBe(5);
+    const widths = (selector: string) => page.locator(selector).evaluateAll((nodes) => nodes.map((node) => node.getBoundingClientRect().width));
+
+    const perFactor = await widths('figure.bar-chart rect.bar');
+    expect(perFactor).toHaveLength(10);
+    expect(perFactor.filter((width) => width > 1).length).toBeGreaterThan(5);
+
+    // No baseline: the ten baseline rows show "—" and draw nothing; the ten current rows draw bars.
+    expect(await widths('figure.comparison-chart rect.bar')).toHaveLength(10);
+    expect(await page.locator('figure.comparison-chart text.none').allTextContents()).toEqual(Array.from({ length: 10 }, () => '—'));
+    expect(await page.locator('figure.comparison-chart svg').getAttribute('aria-label')).toBe('Baseline (none yet) against current, per metric');
+
     const layersWithKeywords = Object.values(run.metrics.keywordRecallByLayer).filter((value) => value !== null).length;
-    const bars = await page.locator('rect.bar').evaluateAll((nodes) => nodes.map((node) => node.getBoundingClientRect().width));
-    expect(bars.length).toBe(10 + 2 * 10 + layersWithKeywords);
-    expect(bars.filter((width) => width > 1).length).toBeGreaterThan(10);
-    const dots = await page.locator('circle.dot').evaluateAll((nodes) => nodes.map((node) => node.getBoundingClientRect().width));
+    const keywordBars = await widths('figure.keyword-chart rect.bar');
+    expect(keywordBars).toHaveLength(layersWithKeywords);
+    expect(keywordBars.every((width) => width > 1)).toBe(true);
+
+    // The worst cases: one bar each, longest first, named as in the table below the chart.
+    const worstBars = await widths('figure.worst-chart rect.bar');
+    expect(worstBars).toHaveLength(10);
+    expect(worstBars.every((width) => width > 1)).toBe(true);
+    expect([...worstBars].sort((a, b) => b - a)).toEqual(worstBars);
+    const worstLabels = await page.locator('figure.worst-chart text[text-anchor="end"]').allTextContents();
+    const tableIds = await page.locator('h2:has-text("Worst cases") ~ table tbody tr td:first-child').allTextContents();
+    expect(worstLabels).toHaveLength(tableIds.length);
+    // Long ids are cut to fit the label column (the tooltip has the whole one).
+    worstLabels.forEach((label, index) => expect(tableIds[index]?.startsWith(label.replace(/…$/, ''))).toBe(true));
+
+    const dots = await widths('circle.dot');
     expect(dots.length).toBeGreaterThanOrEqual(35);
     expect(dots.every((width) => width > 0)).toBe(true);
     mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: join(ARTIFACTS, 'eval-report.png'), fullPage: true });
+    const screenshot = join(ARTIFACTS, 'eval-report.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    expect(statSync(screenshot).size).toBeGreaterThan(10_000);
+
+    // With the committed baseline: its bars are drawn too.
+    const baseline = baselineSchema.parse(JSON.parse(readFileSync(join(ROOT, 'evals', 'baselines', 'rules.json'), 'utf8')));
+    writeFileSync(file, renderHtml(run, baseline));
+    await page.goto(pathToFileURL(file).href);
+    expect(await widths('figure.comparison-chart rect.bar')).toHaveLength(20);
+    expect(await page.locator('figure.comparison-chart text.none').count()).toBe(0);
     await page.close();
   });
 });
