@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { ASSESSMENT_SCHEMA_VERSION, assessmentSchema, type Assessment } from '../../schemas/assessment.js';
 import { LISTING_FACTORS, LISTING_FACTOR_KEYS } from '../../schemas/factors.js';
 import type { Listing } from '../../schemas/listing.js';
+import { startDeadline } from '../abort.js';
 import { ConfigError, PermanentError, TransientError, type ErrorContext } from '../errors.js';
 import type { CacheRepo } from '../store/store.js';
 import type { AssessOutcome, Assessor } from './assessor.js';
@@ -196,10 +197,14 @@ export function createOpenAIAssessor(options: OpenAIAssessorOptions): Assessor {
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
 
-  const version = `openai-${ADAPTER_VERSION}/${prompt.id}.v${prompt.version}/${prompt.hash.slice(0, 12)}`;
+  // The rules' hints are part of what the model is asked, so their version is part of ours: a
+  // changed rule set reassesses (the model-response cache is keyed on it too).
+  const version = `openai-${ADAPTER_VERSION}/${prompt.id}.v${prompt.version}/${prompt.hash.slice(0, 12)}${
+    hintsAssessor ? `+hints:${hintsAssessor.id}@${hintsAssessor.version}` : ''
+  }`;
 
   /** Translates anything one request threw into a TransientError or PermanentError, once. */
-  const translate = (thrown: unknown, context: ErrorContext, signal: AbortSignal | undefined, deadline: AbortSignal): Error => {
+  const translate = (thrown: unknown, context: ErrorContext, signal: AbortSignal | undefined, timedOut: boolean): Error => {
     if (thrown instanceof TransientError || thrown instanceof PermanentError) return thrown;
     const sanitizedCause = (error: unknown): Error => {
       const copy = new Error(redact(error instanceof Error ? error.message : String(error)));
@@ -209,7 +214,7 @@ export function createOpenAIAssessor(options: OpenAIAssessorOptions): Assessor {
     const cause = sanitizedCause(thrown);
     const detail = redact(thrown instanceof Error ? thrown.message : String(thrown)).slice(0, 300);
     if (signal?.aborted) return new TransientError('E_ABORTED', 'Model request aborted by the caller', context, { cause });
-    if (thrown instanceof OpenAI.APIConnectionTimeoutError || (thrown instanceof OpenAI.APIUserAbortError && deadline.aborted)) {
+    if (thrown instanceof OpenAI.APIConnectionTimeoutError || (thrown instanceof OpenAI.APIUserAbortError && timedOut)) {
       return new TransientError('E_MODEL_TIMEOUT', `Model request timed out after ${timeoutMs} ms`, context, { cause });
     }
     if (thrown instanceof OpenAI.APIConnectionError) {
@@ -270,12 +275,11 @@ export function createOpenAIAssessor(options: OpenAIAssessorOptions): Assessor {
     signal: AbortSignal | undefined,
   ): Promise<{ content: string | null; tokensIn: number; tokensOut: number }> => {
     // A deadline of our own, a little after the SDK's, also covers a body that stalls after the headers.
-    const deadline = AbortSignal.timeout(timeoutMs + 1_000);
-    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    const deadline = startDeadline(signal, timeoutMs + 1_000);
     try {
       const completion = await client.chat.completions.create(
         { model, messages, temperature: 0, seed, response_format: responseFormat },
-        { signal: combined, timeout: timeoutMs, maxRetries: 0 },
+        { signal: deadline.signal, timeout: timeoutMs, maxRetries: 0 },
       );
       const choice = completion.choices[0];
       const tokensIn = completion.usage?.prompt_tokens ?? 0;
@@ -292,7 +296,9 @@ export function createOpenAIAssessor(options: OpenAIAssessorOptions): Assessor {
       }
       return { content: choice.message.content, tokensIn, tokensOut };
     } catch (thrown) {
-      throw translate(thrown, context, signal, deadline);
+      throw translate(thrown, context, signal, deadline.timedOut());
+    } finally {
+      deadline.dispose();
     }
   };
 
