@@ -4,7 +4,7 @@ import { dirname, join, normalize } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULES, createRulesAssessor, RULES_VERSION, rulesVersion, type RulesTable } from '../../src/assess/rules/assess.js';
-import { RULES_CODE_FILES, RULES_CODE_FINGERPRINT } from '../../src/assess/rules/code-version.js';
+import { RULES_CODE_FILES, RULES_CODE_FINGERPRINT, RULES_CODE_LIBRARIES } from '../../src/assess/rules/code-version.js';
 import { DEFAULT_THREATS, LAYER_GAPS } from '../../src/assess/rules/layer-texts.js';
 import { BREADTH, CAPABILITY_FACTORS, FACTOR_BASE, SIGNALS } from '../../src/assess/rules/signals.js';
 
@@ -16,9 +16,18 @@ function codeOf(source: string, file: string): string {
   return ts.createPrinter({ removeComments: true, newLine: ts.NewLineKind.LineFeed }).printFile(parsed);
 }
 
-function fingerprint(read: (file: string) => string): string {
+/** The version package-lock.json installs for a library (what `npm ci` puts in node_modules). */
+function lockedVersion(name: string): string {
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> };
+  const version = lock.packages[`node_modules/${name}`]?.version;
+  if (version === undefined) throw new Error(`${name} is not in package-lock.json`);
+  return version;
+}
+
+function fingerprint(read: (file: string) => string, libraryVersion: (name: string) => string = lockedVersion): string {
   const hash = createHash('sha256');
   for (const file of [...RULES_CODE_FILES].sort()) hash.update(file).update('\0').update(codeOf(read(file), file)).update('\0');
+  for (const name of [...RULES_CODE_LIBRARIES].sort()) hash.update(`${name}@${libraryVersion(name)}`).update('\0');
   return hash.digest('hex');
 }
 
@@ -32,6 +41,29 @@ const EXEMPT: Record<string, string> = {
   'src/version.ts': 'the package version, recorded in provenance as threatdraftVersion',
   'schemas/assessment.ts': 'validation of the output, not its values',
 };
+
+/** Libraries the fingerprinted code imports that do not shape an assessment, a check or a score. */
+const EXEMPT_LIBRARIES: Record<string, string> = {
+  zod: 'validation, not values',
+};
+
+/** Package names a file imports for values (node: built-ins left out). */
+function bareImports(file: string): string[] {
+  const parsed = ts.createSourceFile(file, readSource(file), ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const out: string[] = [];
+  for (const statement of parsed.statements) {
+    if (!ts.isImportDeclaration(statement) || statement.importClause?.isTypeOnly === true) continue;
+    const specifier = statement.moduleSpecifier;
+    if (!ts.isStringLiteral(specifier) || specifier.text.startsWith('.') || specifier.text.startsWith('node:')) continue;
+    out.push(specifier.text.startsWith('@') ? specifier.text.split('/').slice(0, 2).join('/') : (specifier.text.split('/')[0] ?? specifier.text));
+  }
+  return out;
+}
+
+/** The version actually installed in node_modules. */
+function installedVersion(name: string): string {
+  return (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 /** Relative modules a file imports for their values (type-only imports left out). */
 function valueImports(file: string): string[] {
@@ -73,6 +105,15 @@ describe('RULES_VERSION', () => {
       ({ imported }) => !RULES_CODE_FILES.includes(imported) && !HASHED.includes(imported) && !(imported in EXEMPT),
     );
     expect(uncovered, 'add these modules to RULES_CODE_FILES in src/assess/rules/code-version.ts (or hash them as data)').toEqual([]);
+  });
+
+  it('fingerprints the locked version of every library the scoring code relies on for values', () => {
+    const base = fingerprint(readSource);
+    expect(fingerprint(readSource, (name) => (name === 'ae-cvss-calculator' ? '1.0.14' : lockedVersion(name)))).not.toBe(base);
+    // Bare imports of the fingerprinted code are either fingerprinted libraries or listed as not shaping values.
+    const bare = RULES_CODE_FILES.flatMap((file) => bareImports(file));
+    expect(bare.filter((name) => !RULES_CODE_LIBRARIES.includes(name) && !(name in EXEMPT_LIBRARIES))).toEqual([]);
+    expect(installedVersion('ae-cvss-calculator')).toBe(lockedVersion('ae-cvss-calculator'));
   });
 
   it('fingerprints code but not comments or layout', () => {

@@ -24,5 +24,12 @@ export const RULES_CODE_FILES: readonly string[] = [
   'src/assess/rules/match.ts',
 ];
 
-/** sha256 of RULES_CODE_FILES without comments (see test/assess/rules-version.test.ts). */
-export const RULES_CODE_FINGERPRINT = '53126bf14d164ab8b291c4c728775354e62bb93f202e49c5b4a042fea1455cd8';
+/**
+ * Libraries whose results the fingerprinted code passes on (the CVSS v4.0 base score): their
+ * installed versions, from package-lock.json, are part of the fingerprint, so an upgrade that could
+ * move a score changes RULES_VERSION too.
+ */
+export const RULES_CODE_LIBRARIES: readonly string[] = ['ae-cvss-calculator'];
+
+/** sha256 of RULES_CODE_FILES without comments and of RULES_CODE_LIBRARIES' locked versions (see test/assess/rules-version.test.ts). */
+export const RULES_CODE_FINGERPRINT = '8e53e756e3c6327c602a1e4a7c5053fa1728f50d3c2246f270bb74caace973ab';
