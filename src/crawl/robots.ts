@@ -25,12 +25,23 @@ export type RobotsStatus = 'parsed' | 'allow-all' | 'disallow-all';
 export class RobotsTxt {
   readonly origin: string;
   readonly status: RobotsStatus;
+  /**
+   * Why robots.txt was unavailable when `status` is disallow-all: `HTTP 503`, or the network error
+   * (`ECONNREFUSED`, `E_TIMEOUT`, …) when the host could not be reached at all. Null otherwise.
+   */
+  readonly unavailable: { reason: string; unreachable: boolean } | null;
   readonly #rules: RobotRules | undefined;
 
-  private constructor(origin: string, status: RobotsStatus, rules: RobotRules | undefined) {
+  private constructor(
+    origin: string,
+    status: RobotsStatus,
+    rules: RobotRules | undefined,
+    unavailable: { reason: string; unreachable: boolean } | null = null,
+  ) {
     this.origin = origin;
     this.status = status;
     this.#rules = rules;
+    this.unavailable = unavailable;
   }
 
   /** Builds the rules from robots.txt text served for `url`'s origin (pure). */
@@ -43,9 +54,9 @@ export class RobotsTxt {
     return new RobotsTxt(originOf(url), 'allow-all', undefined);
   }
 
-  /** Rules that refuse everything (robots.txt unreachable: 5xx or network failure). */
-  static disallowAll(url: string): RobotsTxt {
-    return new RobotsTxt(originOf(url), 'disallow-all', undefined);
+  /** Rules that refuse everything (robots.txt unreachable: 5xx or network failure), saying why. */
+  static disallowAll(url: string, unavailable: { reason: string; unreachable: boolean } = { reason: 'unavailable', unreachable: false }): RobotsTxt {
+    return new RobotsTxt(originOf(url), 'disallow-all', undefined, unavailable);
   }
 
   /** Whether our user agent may fetch `url` (a URL of another origin is not ours to judge: true). */
@@ -141,13 +152,34 @@ export class RobotsCache {
       response = await this.#fetch(robotsUrlFor(url), signal);
     } catch (error) {
       if (signal?.aborted === true || this.#rethrow(error)) throw error;
-      return RobotsTxt.disallowAll(url);
+      // A status that stayed 5xx or 429 through the retries: the host answers, robots.txt does not.
+      const status = (error as { context?: { status?: unknown } } | null)?.context?.status;
+      if (typeof status === 'number') return RobotsTxt.disallowAll(url, { reason: `HTTP ${status}`, unreachable: false });
+      return RobotsTxt.disallowAll(url, { reason: networkReason(error), unreachable: true });
     }
     if (response.status >= 200 && response.status < 300) return RobotsTxt.from(url, response.body);
     // 429 is an overloaded server, not a missing file: treat it like 5xx.
-    if (response.status === 429) return RobotsTxt.disallowAll(url);
+    if (response.status === 429) return RobotsTxt.disallowAll(url, { reason: 'HTTP 429', unreachable: false });
     // A redirect chain that did not end (3xx) and any 4xx mean "unavailable": no restrictions.
     if (response.status >= 300 && response.status < 500) return RobotsTxt.allowAll(url);
-    return RobotsTxt.disallowAll(url);
+    return RobotsTxt.disallowAll(url, { reason: `HTTP ${response.status}`, unreachable: false });
   }
+}
+
+/**
+ * A short, secret-free name for a network failure: the system's code (ECONNREFUSED, ENOTFOUND, …)
+ * found along the `cause` chain, else our own code (E_TIMEOUT, …), else its first words.
+ */
+function networkReason(error: unknown): string {
+  let own: string | null = null;
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current !== null && current !== undefined; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== '') {
+      if (!code.startsWith('E_')) return code;
+      own ??= code;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return own ?? (error instanceof Error ? error.message : String(error)).slice(0, 80);
 }

@@ -234,10 +234,17 @@ export class UndiciFetcher implements Fetcher {
       if (this.#settings.robots) {
         const rules = await this.#robots.find(current.href, signal);
         if (!rules.isAllowed(current.href)) {
+          if (rules.unavailable?.unreachable === true) {
+            // The host did not answer at all: say so, rather than blame robots.txt.
+            throw new TransientError('E_UNREACHABLE', `Cannot reach ${rules.origin} (${rules.unavailable.reason})`, {
+              url: current.href,
+              reason: rules.unavailable.reason,
+            });
+          }
           throw new PermanentError(
             'E_ROBOTS',
             rules.status === 'disallow-all'
-              ? `robots.txt of ${rules.origin} could not be fetched (5xx or unreachable): host treated as disallowed`
+              ? `robots.txt of ${rules.origin} could not be fetched (${rules.unavailable?.reason ?? 'unavailable'}): host treated as disallowed`
               : `robots.txt of ${rules.origin} disallows ${current.href} for ${ROBOTS_USER_AGENT}`,
             { url: current.href, robots: rules.status },
           );

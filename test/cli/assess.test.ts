@@ -133,13 +133,13 @@ describe('threatdraft assess', () => {
     const listing = listingSchema.parse(result.lines[0]?.['listing']);
     expect(listing.url).toBe(`${base}/agents/openhands`);
     expect(listing.title).toBe('OpenHands');
-    // The fetcher asks robots.txt first; an unreachable host cannot answer it and is treated as disallowed.
+    // robots.txt is asked first; a host that does not answer it at all is named unreachable, with the reason.
     expect(result.lines[1]).toEqual({
       input: closedUrl,
-      error: { code: 'E_ROBOTS', message: expect.stringMatching(new RegExp(`^${closedUrl}: cannot fetch \\(robots\\.txt .* unreachable`)) as unknown },
+      error: { code: 'E_UNREACHABLE', message: expect.stringMatching(new RegExp(`^${closedUrl}: cannot fetch \\(Cannot reach http://127\\.0\\.0\\.1:\\d+ \\(ECONNREFUSED\\)\\)`)) as unknown },
     });
     expect(result.stderr).toContain(`${closedUrl}: cannot fetch`);
-    expect(result.stderr).toMatch(/unreachable\): host treated as disallowed\) \[E_ROBOTS\]/);
+    expect(result.stderr).toMatch(/\(ECONNREFUSED\)\) \[E_UNREACHABLE\]/);
   }, 30_000);
 
   it('refuses --assessor openai without a key or base URL, before reading any input', async () => {

@@ -64,7 +64,9 @@ describe('RobotsCache', () => {
     [429, 'disallow-all'],
   ])('status %i means %s', async (status, expected) => {
     const { cache } = cacheWith(async () => ({ status, body: 'User-agent: *\nDisallow: /' }));
-    expect((await cache.find('https://example.com/x')).status).toBe(expected);
+    const rules = await cache.find('https://example.com/x');
+    expect(rules.status).toBe(expected);
+    expect(rules.unavailable).toEqual(expected === 'disallow-all' ? { reason: `HTTP ${status}`, unreachable: false } : null);
   });
 
   it('treats an unreachable host as disallow-all and asks again after the error TTL', async () => {
@@ -74,7 +76,9 @@ describe('RobotsCache', () => {
       if (!reachable) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
       return { status: 200, body: '' };
     }, () => clock);
-    expect((await cache.find('https://example.com/x')).status).toBe('disallow-all');
+    const down = await cache.find('https://example.com/x');
+    expect(down.status).toBe('disallow-all');
+    expect(down.unavailable).toEqual({ reason: 'ECONNREFUSED', unreachable: true });
     reachable = true;
     clock = 599_999;
     expect((await cache.find('https://example.com/x')).status).toBe('disallow-all');
