@@ -85,7 +85,7 @@ export class BullExecutor implements Executor {
   async crawl(input: CrawlInput, options: { signal?: AbortSignal } = {}): Promise<CrawlOutput> {
     // A fresh id per run: a crawl always looks at the directory again (unlike assess jobs).
     const jobId = crawlJobId(JSON.stringify(input), randomUUID());
-    const results = await this.#run(this.#crawlQueue, [{ jobId, data: input }], () => {}, options.signal);
+    const results = await this.#run(this.#crawlQueue, [[{ jobId, data: input }]], () => {}, options.signal);
     const settled = results.get(jobId);
     if (settled?.state !== 'completed') {
       throw new TransientError('E_CRAWL_JOB', `Crawl of ${input.source.id} failed: ${settled?.state === 'failed' ? settled.reason : 'no result'}`, {
@@ -112,29 +112,33 @@ export class BullExecutor implements Executor {
       options.onProgress?.({ done, total, outcome, id });
     };
 
-    const toEnqueue: Array<{ jobId: string; data: AssessInput; listingId: string }> = [];
+    // Checks and enqueueing go batch by batch, so workers start on the first changed listings while
+    // the rest are still being checked (a first run of thousands would otherwise wait for them all).
+    const byJob = new Map<string, string>();
+    const store = this.#options.store;
     const limit = this.#options.checkConcurrency ?? 32;
-    for (let start = 0; start < refs.length; start += limit) {
-      const batch = refs.slice(start, start + limit);
-      const flags = await Promise.all(batch.map((ref) => isUnchanged(this.#options.store, ref, profile)));
-      batch.forEach((ref, index) => {
-        if (flags[index] === true) {
-          tally.unchanged += 1;
-          settle(ref.id, 'unchanged');
-        } else {
-          toEnqueue.push({
-            jobId: assessJobId(ref.id, ref.contentHash, profile),
-            data: { listingId: ref.id, contentHash: ref.contentHash, assessor: profile.assessor },
-            listingId: ref.id,
-          });
-        }
-      });
+    async function* changedBatches(): AsyncGenerator<Array<{ jobId: string; data: AssessInput }>> {
+      for (let start = 0; start < refs.length; start += limit) {
+        const batch = refs.slice(start, start + limit);
+        const flags = await Promise.all(batch.map((ref) => isUnchanged(store, ref, profile)));
+        const jobs: Array<{ jobId: string; data: AssessInput }> = [];
+        batch.forEach((ref, index) => {
+          if (flags[index] === true) {
+            tally.unchanged += 1;
+            settle(ref.id, 'unchanged');
+            return;
+          }
+          const jobId = assessJobId(ref.id, ref.contentHash, profile);
+          byJob.set(jobId, ref.id);
+          jobs.push({ jobId, data: { listingId: ref.id, contentHash: ref.contentHash, assessor: profile.assessor } });
+        });
+        if (jobs.length > 0) yield jobs;
+      }
     }
 
-    const byJob = new Map(toEnqueue.map((entry) => [entry.jobId, entry.listingId]));
     await this.#run(
       this.#assessQueue,
-      toEnqueue,
+      changedBatches(),
       (jobId, settled) => {
         const listingId = byJob.get(jobId) ?? jobId;
         if (settled.state === 'completed') {
@@ -165,16 +169,18 @@ export class BullExecutor implements Executor {
     return tally;
   }
 
-  /** Adds jobs (deduplicated by id) and resolves when each has completed or finally failed. */
+  /**
+   * Adds jobs (deduplicated by id), batch by batch as `batches` yields them, and resolves when each
+   * has completed or finally failed.
+   */
   async #run(
     queue: Queue,
-    jobs: ReadonlyArray<{ jobId: string; data: unknown }>,
+    batches: AsyncIterable<ReadonlyArray<{ jobId: string; data: unknown }>> | Iterable<ReadonlyArray<{ jobId: string; data: unknown }>>,
     onSettled: (jobId: string, settled: Settled) => void,
     signal?: AbortSignal,
   ): Promise<Map<string, Settled>> {
     const results = new Map<string, Settled>();
-    if (jobs.length === 0) return results;
-    const pending = new Set(jobs.map((job) => job.jobId));
+    const pending = new Set<string>();
     let wake: () => void = () => {};
     let lastProgressAt = Date.now();
     const finish = (jobId: string, settled: Settled): void => {
@@ -193,20 +199,27 @@ export class BullExecutor implements Executor {
       // The event lacks the attempt count: read the job (also confirms it is final).
       if (pending.has(jobId)) void this.#check(queue, jobId, runStart, finish, readd).catch(() => {});
     };
-    const dataById = new Map(jobs.map((job) => [job.jobId, job.data]));
+    const dataById = new Map<string, unknown>();
     const readd = async (jobId: string): Promise<void> => {
       await queue.add(queue.name, dataById.get(jobId), this.#jobOptions(jobId));
     };
     events.on('completed', onCompleted);
     events.on('failed', onFailed);
     try {
-      for (let start = 0; start < jobs.length; start += 500) {
-        await queue.addBulk(
-          jobs.slice(start, start + 500).map((job) => ({ name: queue.name, data: job.data, opts: this.#jobOptions(job.jobId) })),
-        );
+      for await (const batch of batches) {
+        signal?.throwIfAborted();
+        for (const job of batch) {
+          pending.add(job.jobId);
+          dataById.set(job.jobId, job.data);
+        }
+        for (let start = 0; start < batch.length; start += 500) {
+          await queue.addBulk(
+            batch.slice(start, start + 500).map((job) => ({ name: queue.name, data: job.data, opts: this.#jobOptions(job.jobId) })),
+          );
+        }
+        // Jobs kept from an earlier run were not added again: settle or restart them now.
+        await this.#reconcile(queue, new Set(batch.map((job) => job.jobId).filter((jobId) => pending.has(jobId))), runStart, finish, readd);
       }
-      // Jobs kept from an earlier run were not added again: settle or restart them now.
-      await this.#reconcile(queue, pending, runStart, finish, readd);
       const every = this.#options.reconcileEveryMs ?? 3000;
       while (pending.size > 0) {
         signal?.throwIfAborted();
