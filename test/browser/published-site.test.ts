@@ -6,14 +6,14 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Assessment } from '../../schemas/assessment.js';
 import { publishSite } from '../../src/publish/publish.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { createAssessment, createDraft, LOW_VECTOR } from '../factories/draft.js';
 import { createListing } from '../factories/listing.js';
-import { ARTIFACTS_DIR } from './artifacts.js';
+import { ARTIFACTS_DIR, launchChromium } from './artifacts.js';
 import { closeServer, serveDir } from './serve-dir.js';
 
 const HIGH_VECTOR = 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:L/VA:N/SC:N/SI:N/SA:N';
@@ -49,10 +49,7 @@ beforeAll(async () => {
   await publishFixture(outDir);
   ({ server: site, url: siteUrl } = await serveDir(outDir));
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Draft } from '../../schemas/draft.js';
 import { LISTING_FACTOR_KEYS, type ListingFactorKey } from '../../schemas/factors.js';
@@ -17,7 +17,7 @@ import { startReviewServer, type ReviewServer } from '../../src/review/server.js
 import { createMemoryStore, type MemoryStore } from '../../src/store/memory-store.js';
 import { createAssessment, createDraft } from '../factories/draft.js';
 import { createListing } from '../factories/listing.js';
-import { ARTIFACTS_DIR } from './artifacts.js';
+import { ARTIFACTS_DIR, launchChromium } from './artifacts.js';
 import { closeServer, serveDir } from './serve-dir.js';
 
 /** The score the AIVSS module gives `draft` with some factor values (and the vector) replaced. */
@@ -93,10 +93,7 @@ beforeAll(async () => {
   );
   server = await startReviewServer({ store, port: 0 });
   for (const name of ['alice', 'bob']) tokens[name] = (await server.service.addReviewer(name)).token;
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baselineSchema } from '../../evals/runner/baseline.js';
 import { loadCases } from '../../evals/runner/load.js';
@@ -11,16 +11,14 @@ import { runEval } from '../../evals/runner/run.js';
 import { assessListing } from '../../src/assess/assess.js';
 import { createRulesAssessor } from '../../src/assess/rules/assess.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
+import { ARTIFACTS_DIR, launchChromium } from '../browser/artifacts.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const ARTIFACTS = join(ROOT, 'test-artifacts');
+const ARTIFACTS = ARTIFACTS_DIR;
 
 let browser: Browser;
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => browser?.close());
 
