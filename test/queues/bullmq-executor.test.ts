@@ -27,26 +27,39 @@ class TimedAssessor extends ScriptedAssessor {
   }
 }
 
-async function setup(assessor: ScriptedAssessor, options: { concurrency?: number } = {}) {
+/**
+ * A fresh namespace with one in-process worker per assessor (all sharing the first one's profile)
+ * and a BullExecutor; everything is closed after the test.
+ */
+async function setup(
+  assessors: ScriptedAssessor | readonly ScriptedAssessor[],
+  options: { concurrency?: number; rateLimit?: { max: number; durationMs: number }; reconcileEveryMs?: number } = {},
+) {
+  const list = Array.isArray(assessors) ? assessors : [assessors as ScriptedAssessor];
   const ns = freshNamespace(url);
   closers.push(ns.cleanup);
   const policy = { attempts: 3, backoffMs: 10, maxDelayMs: 50 };
-  const profile = profileOf(assessor);
-  const workers: WorkerHandle = await startWorkers({
-    redisUrl: url,
-    namespace: ns.namespace,
-    store: ns.store,
-    assessorFor: async () => ({ assessor, profile }),
-    fetcherFor: async () => {
-      throw new Error('no crawling in this test');
-    },
-    concurrency: options.concurrency ?? 4,
-    policy,
-  });
-  closers.push(() => workers.close());
-  const executor = new BullExecutor({ redisUrl: url, namespace: ns.namespace, store: ns.store, policy, reconcileEveryMs: 500 });
+  const profile = profileOf(list[0]!);
+  const handles: WorkerHandle[] = [];
+  for (const assessor of list) {
+    const handle = await startWorkers({
+      redisUrl: url,
+      namespace: ns.namespace,
+      store: ns.store,
+      assessorFor: async () => ({ assessor, profile }),
+      fetcherFor: async () => {
+        throw new Error('no crawling in this test');
+      },
+      concurrency: options.concurrency ?? 4,
+      policy,
+      ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
+    });
+    closers.push(() => handle.close());
+    handles.push(handle);
+  }
+  const executor = new BullExecutor({ redisUrl: url, namespace: ns.namespace, store: ns.store, policy, reconcileEveryMs: options.reconcileEveryMs ?? 500 });
   closers.push(() => executor.close());
-  return { ...ns, workers, executor, profile };
+  return { ...ns, workers: handles[0]!, executor, profile };
 }
 
 describe('BullExecutor with in-process workers', () => {
@@ -114,28 +127,9 @@ describe('BullExecutor with in-process workers', () => {
   });
 
   it('caps assess jobs started per second across all workers with the rate limit', async () => {
-    const ns = freshNamespace(url);
-    closers.push(ns.cleanup);
-    const policy = { attempts: 3, backoffMs: 10, maxDelayMs: 50 };
     const assessors = [new TimedAssessor(), new TimedAssessor()];
-    const profile = profileOf(assessors[0]!);
-    for (const assessor of assessors) {
-      const workers = await startWorkers({
-        redisUrl: url,
-        namespace: ns.namespace,
-        store: ns.store,
-        assessorFor: async () => ({ assessor, profile }),
-        fetcherFor: async () => {
-          throw new Error('no crawling in this test');
-        },
-        concurrency: 16,
-        policy,
-        rateLimit: { max: 4, durationMs: 500 },
-      });
-      closers.push(() => workers.close());
-    }
-    const executor = new BullExecutor({ redisUrl: url, namespace: ns.namespace, store: ns.store, policy, reconcileEveryMs: 200 });
-    closers.push(() => executor.close());
+    const ns = await setup(assessors, { concurrency: 16, rateLimit: { max: 4, durationMs: 500 }, reconcileEveryMs: 200 });
+    const { executor, profile } = ns;
     for (const listing of manyListings(16)) await ns.store.listings.put(listing);
     const summary = await runPipeline({ executor, store: ns.store, profile });
     expect(summary).toMatchObject({ assessed: 16, failed: 0 });
