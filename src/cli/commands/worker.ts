@@ -6,7 +6,8 @@
 import { ConfigError } from '../../errors.js';
 import { safeRedisUrl } from '../../store/redis-url.js';
 import type { Io } from '../io.js';
-import { exitOnSignals, parseNamespace, parsePositiveInt, untilAborted } from './run.js';
+import { exitOnSignals, untilAborted } from '../signals.js';
+import { parseNamespace, parsePositiveInt } from './run.js';
 import type { DefineCommand } from './types.js';
 
 interface WorkerCommandOptions {
