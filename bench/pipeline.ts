@@ -260,10 +260,16 @@ export async function bench(): Promise<BenchResult[]> {
       const count = 480;
       await seed(store, count, 'sleep');
       const rules = createRulesAssessor();
-      const sleeper = { id: rules.id, version: rules.version, assess: async (listing: Listing) => {
-        await new Promise((done) => setTimeout(done, LATENCY_MS));
-        return rules.assess(listing);
-      } };
+      // The sleep stands for the model call, so it takes a model slot as one does.
+      const sleeper: Assessor = {
+        id: rules.id,
+        version: rules.version,
+        assess: async (listing, options = {}) => {
+          const slot = options.modelSlot ?? (<T>(call: () => Promise<T>) => call());
+          await slot(() => new Promise((done) => setTimeout(done, LATENCY_MS)));
+          return rules.assess(listing);
+        },
+      };
       const { ms } = await timed(new LocalExecutor({ store, assessor: sleeper, modelConcurrency: CONCURRENCY }), store, profileOf(sleeper));
       results.push({
         name: `pipeline local executor overhead (assessor = ${LATENCY_MS} ms sleep), concurrency ${CONCURRENCY}`,

@@ -4,7 +4,7 @@
  * attempt is wasted on it; anything else is retried with backoff.
  */
 import { UnrecoverableError, type Job } from 'bullmq';
-import type { Assessor } from '../src/assess/assessor.js';
+import type { Assessor, ModelSlot } from '../src/assess/assessor.js';
 import type { Fetcher } from '../src/crawl/fetcher.js';
 import { ThreatdraftError, formatIssues, toError } from '../src/errors.js';
 import { isPermanent } from '../src/pipeline/attempts.js';
@@ -28,6 +28,8 @@ export function mapStageError(thrown: unknown): never {
 export interface AssessProcessorDeps {
   store: Store;
   assessorFor(kind: 'rules' | 'openai'): Promise<{ assessor: Assessor; profile: AssessorProfile }>;
+  /** Where model calls wait their turn (the worker's model concurrency). @default run at once */
+  modelSlot?: ModelSlot;
   now?: () => Date;
 }
 
@@ -44,6 +46,7 @@ export function assessProcessor(deps: AssessProcessorDeps) {
         profile,
         attempt: job.attemptsMade + 1,
         signal,
+        modelSlot: deps.modelSlot,
         ...(deps.now === undefined ? {} : { now: deps.now }),
       });
     } catch (thrown) {

@@ -9,6 +9,7 @@ import type { Assessor } from '../src/assess/assessor.js';
 import type { Fetcher } from '../src/crawl/fetcher.js';
 import { DEFAULT_ATTEMPT_POLICY, backoffDelay, type AttemptPolicy } from '../src/pipeline/attempts.js';
 import type { AssessorProfile } from '../src/pipeline/profile.js';
+import { LISTINGS_PER_MODEL_SLOT, createModelSlots } from '../src/pipeline/model-slots.js';
 import type { Store } from '../src/store/store.js';
 import { ASSESS_QUEUE, CRAWL_QUEUE, bullConnection, prefixesFor } from './names.js';
 import { assessProcessor, crawlProcessor } from './processors.js';
@@ -24,7 +25,10 @@ export interface StartWorkersOptions {
   store: Store;
   assessorFor(kind: 'rules' | 'openai'): Promise<{ assessor: Assessor; profile: AssessorProfile }>;
   fetcherFor(source: SourceConfig): Promise<Fetcher>;
-  /** Assess jobs in flight in this process (model concurrency per worker). @default 4 */
+  /**
+   * Model calls in flight in this process (model concurrency per worker); assess jobs in flight:
+   * twice this, so job bookkeeping, store I/O and checks overlap with model calls. @default 4
+   */
   concurrency?: number;
   /** Crawl jobs in flight in this process. @default 1 */
   crawlConcurrency?: number;
@@ -66,9 +70,12 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
         backoffDelay(attemptsMade, policy, (error as { retryAfterMs?: number } | undefined)?.retryAfterMs),
     },
   };
-  const assess = new Worker(ASSESS_QUEUE, assessProcessor({ store: options.store, assessorFor: options.assessorFor }), {
+  const modelConcurrency = options.concurrency ?? 4;
+  const slots = createModelSlots(modelConcurrency);
+  const processor = assessProcessor({ store: options.store, assessorFor: options.assessorFor, modelSlot: slots.run });
+  const assess = new Worker(ASSESS_QUEUE, processor, {
     ...common,
-    concurrency: options.concurrency ?? 4,
+    concurrency: modelConcurrency * LISTINGS_PER_MODEL_SLOT,
     ...(options.rateLimit === undefined ? {} : { limiter: { max: options.rateLimit.max, duration: options.rateLimit.durationMs } }),
   });
   const crawl = new Worker(CRAWL_QUEUE, crawlProcessor({ store: options.store, fetcherFor: options.fetcherFor }), {

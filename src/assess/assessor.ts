@@ -20,6 +20,20 @@ export interface AssessOutcome {
   notes: { code: 'assessor-disagreement'; message: string; where: string | null }[];
 }
 
+/**
+ * Runs one model call when a model slot is free (the executors' model-concurrency limit). An
+ * assessor wraps each model request in it, and nothing else: no slot is held while it builds a
+ * prompt, validates an answer or waits out a backoff, and a cache hit takes none.
+ */
+export type ModelSlot = <T>(call: () => Promise<T>) => Promise<T>;
+
+/** Options of {@link Assessor.assess}. */
+export interface AssessCallOptions {
+  signal?: AbortSignal;
+  /** Where model calls wait their turn. @default run at once */
+  modelSlot?: ModelSlot;
+}
+
 export interface Assessor {
   readonly id: 'rules' | 'openai';
   /** Changes whenever rules or prompt handling change; part of cache and eval keys. */
@@ -27,5 +41,5 @@ export interface Assessor {
   /**
    * @throws TransientError when a retry later may succeed; PermanentError when not.
    */
-  assess(listing: Listing, options?: { signal?: AbortSignal }): Promise<AssessOutcome>;
+  assess(listing: Listing, options?: AssessCallOptions): Promise<AssessOutcome>;
 }

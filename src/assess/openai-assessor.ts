@@ -17,7 +17,7 @@ import type { Listing } from '../../schemas/listing.js';
 import { startDeadline } from '../abort.js';
 import { ConfigError, PermanentError, TransientError, type ErrorContext } from '../errors.js';
 import type { CacheRepo } from '../store/store.js';
-import type { AssessOutcome, Assessor } from './assessor.js';
+import type { AssessOutcome, Assessor, ModelSlot } from './assessor.js';
 import { assessmentResponseFormat, parseModelOutput } from './model-schema.js';
 import { costFor, mergePrices, type PriceTable } from './prices.js';
 import { loadPrompt, renderUserMessage, type FactorHints, type LoadedPrompt } from './prompts.js';
@@ -79,6 +79,9 @@ const cachedResponseSchema = z.object({
   tokensIn: z.number().int().min(0),
   tokensOut: z.number().int().min(0),
 });
+
+/** No model-concurrency limit: the call runs at once. */
+const runAtOnce: ModelSlot = (call) => call();
 
 const silentLogger: AssessorLogger = { debug: () => {}, info: () => {}, warn: () => {} };
 
@@ -274,6 +277,7 @@ export function createOpenAIAssessor(options: OpenAIAssessorOptions): Assessor {
     context: ErrorContext,
     signal: AbortSignal | undefined,
   ): Promise<{ content: string | null; tokensIn: number; tokensOut: number }> => {
+    if (signal?.aborted) throw new TransientError('E_ABORTED', 'Model request aborted by the caller', context);
     // A deadline of our own, a little after the SDK's, also covers a body that stalls after the headers.
     const deadline = startDeadline(signal, timeoutMs + 1_000);
     try {
@@ -307,10 +311,12 @@ export function createOpenAIAssessor(options: OpenAIAssessorOptions): Assessor {
     messages: ChatMessage[],
     context: ErrorContext,
     signal: AbortSignal | undefined,
+    slot: ModelSlot,
   ): Promise<{ content: string | null; tokensIn: number; tokensOut: number; attempts: number }> => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return { ...(await once(messages, context, signal)), attempts: attempt };
+        // Only the HTTP attempt holds a model slot: backoff waits free it for other listings.
+        return { ...(await slot(() => once(messages, context, signal))), attempts: attempt };
       } catch (error) {
         if (!(error instanceof TransientError) || error.code === 'E_ABORTED') throw error;
         if (attempt >= maxAttempts) {
@@ -359,6 +365,7 @@ export function createOpenAIAssessor(options: OpenAIAssessorOptions): Assessor {
     version,
     async assess(listing, assessOptions = {}) {
       const signal = assessOptions.signal;
+      const slot = assessOptions.modelSlot ?? runAtOnce;
       const context: ErrorContext = { listingId: listing.id, model, baseUrl: safeUrl(baseUrl), promptId: prompt.id };
       const rules = await hintsFor(listing, signal);
       const notes = (assessment: Assessment): AssessOutcome['notes'] => (rules ? crossCheck(assessment, rules) : []);
@@ -389,7 +396,7 @@ export function createOpenAIAssessor(options: OpenAIAssessorOptions): Assessor {
         ? Object.fromEntries(LISTING_FACTOR_KEYS.map((factor) => [factor, rules.factors[factor].value]))
         : null;
       const messages = buildAssessMessages(prompt, listing, hints);
-      const first = await request(messages, context, signal);
+      const first = await request(messages, context, signal, slot);
       let tokensIn = first.tokensIn;
       let tokensOut = first.tokensOut;
       let result = parseModelOutput(first.content);
@@ -408,7 +415,7 @@ export function createOpenAIAssessor(options: OpenAIAssessorOptions): Assessor {
             ].join('\n'),
           },
         ];
-        const second = await request(repair, context, signal);
+        const second = await request(repair, context, signal, slot);
         tokensIn += second.tokensIn;
         tokensOut += second.tokensOut;
         result = parseModelOutput(second.content);

@@ -8,7 +8,7 @@
 import { draftId, type Draft } from '../../schemas/draft.js';
 import type { Listing } from '../../schemas/listing.js';
 import { assessListing } from '../assess/assess.js';
-import type { Assessor } from '../assess/assessor.js';
+import type { Assessor, ModelSlot } from '../assess/assessor.js';
 import { ConflictError, PermanentError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { assessInputSchema, type AssessInput, type AssessOutput } from './contracts.js';
@@ -28,6 +28,8 @@ export interface AssessStageDeps {
   signal?: AbortSignal | undefined;
   /** Which attempt this is (1-based), reported back in the output. @default 1 */
   attempt?: number;
+  /** Where the assessor's model calls wait their turn (the executor's model concurrency). */
+  modelSlot?: ModelSlot | undefined;
 }
 
 const MAX_CAS_ROUNDS = 5;
@@ -55,7 +57,8 @@ export async function assessStage(input: AssessInput, deps: AssessStageDeps): Pr
     return unchangedOutput(current, attempts);
   }
 
-  const result = await assessListing(listing, { assessor, now, ...(deps.signal === undefined ? {} : { signal: deps.signal }) });
+  const slotted = deps.modelSlot === undefined ? assessor : inModelSlots(assessor, deps.modelSlot);
+  const result = await assessListing(listing, { assessor: slotted, now, ...(deps.signal === undefined ? {} : { signal: deps.signal }) });
   for (let round = 0; round < MAX_CAS_ROUNDS; round += 1) {
     const revision = (current?.revision ?? 0) + 1;
     const at = now().toISOString();
@@ -104,6 +107,15 @@ export async function assessStage(input: AssessInput, deps: AssessStageDeps): Pr
     }
   }
   throw new ConflictError('E_CONFLICT', `Draft for ${listing.id} kept changing under the pipeline`, { id: listing.id });
+}
+
+/** The same assessor (id and version too), its model calls waiting their turn in `modelSlot`. */
+function inModelSlots(assessor: Assessor, modelSlot: ModelSlot): Assessor {
+  return {
+    id: assessor.id,
+    version: assessor.version,
+    assess: (listing, options = {}) => assessor.assess(listing, { ...options, modelSlot }),
+  };
 }
 
 function unchangedOutput(current: Draft, attempts: number): AssessOutput {

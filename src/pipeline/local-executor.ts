@@ -1,8 +1,9 @@
 /**
  * The local executor: runs the assess stage in process for many listings with p-queue: at most
- * `modelConcurrency` assessments in flight, optionally at most `ratePerSecond` started a second,
- * retries per the attempt policy. Listings stream through in chunks, so memory stays flat for
- * any number of listings.
+ * `modelConcurrency` model calls in flight and twice as many listings (so one listing's store
+ * reads, checks and save overlap with others' model calls instead of idling a model slot),
+ * optionally at most `ratePerSecond` started a second, retries per the attempt policy. Listings
+ * stream through in chunks, so memory stays flat for any number of listings.
  */
 import { toError } from '../errors.js';
 import PQueue from 'p-queue';
@@ -10,6 +11,7 @@ import type { Assessor } from '../assess/assessor.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_ATTEMPT_POLICY, StageFailed, withAttempts, type AttemptPolicy } from './attempts.js';
 import { assessStage } from './assess-stage.js';
+import { LISTINGS_PER_MODEL_SLOT, createModelSlots } from './model-slots.js';
 import type { AssessOutput, StageFailure } from './contracts.js';
 import type { AssessorProfile } from './profile.js';
 import { profileOf } from './profile.js';
@@ -46,7 +48,7 @@ export interface LocalExecutorOptions {
   store: Store;
   assessor: Assessor;
   profile?: AssessorProfile;
-  /** Assessments in flight at once. @default 4 */
+  /** Model calls in flight at once (listings in flight: twice this). @default 4 */
   modelConcurrency?: number;
   /** At most this many assessments started per second (a model rate limit). @default unlimited */
   ratePerSecond?: number;
@@ -85,8 +87,9 @@ export async function runLocalAssess(
   }
   const policy = options.policy ?? DEFAULT_ATTEMPT_POLICY;
   const profile = options.profile ?? profileOf(options.assessor);
+  const slots = createModelSlots(concurrency);
   const queue = new PQueue({
-    concurrency,
+    concurrency: concurrency * LISTINGS_PER_MODEL_SLOT,
     ...(options.ratePerSecond === undefined ? {} : { intervalCap: options.ratePerSecond, interval: 1000 }),
   });
   const tally = emptyTally();
@@ -111,6 +114,7 @@ export async function runLocalAssess(
               profile,
               attempt,
               signal: options.signal,
+              modelSlot: slots.run,
               ...(options.now === undefined ? {} : { now: options.now }),
             },
           ),
@@ -139,7 +143,7 @@ export async function runLocalAssess(
       if (fatal !== undefined) break;
       options.signal?.throwIfAborted();
       // Bounded backlog: do not hold thousands of pending closures for a big directory.
-      await queue.onSizeLessThan(concurrency * 4);
+      await queue.onSizeLessThan(concurrency * LISTINGS_PER_MODEL_SLOT * 2);
       void queue.add(() => one(ref));
     }
     if (fatal !== undefined) break;

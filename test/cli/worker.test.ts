@@ -58,27 +58,30 @@ describe('threatdraft worker while Redis is unreachable', () => {
 describe('threatdraft worker on SIGTERM with jobs in flight', () => {
   it('stops taking jobs, lets the ones in flight finish and save their drafts, and exits 0', async () => {
     const url = await redisUrlForTests();
-    const fake = await startFakeOpenAI({ latencyMs: 1500 });
+    const fake = await startFakeOpenAI({ latencyMs: 1000 });
     const ns = freshNamespace(url);
     const env = { REDIS_URL: url, OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'test-key', LOG_LEVEL: 'warn' };
     const executor = new BullExecutor({ redisUrl: url, namespace: ns.namespace, store: ns.store, reconcileEveryMs: 200 });
     let worker: { child: ChildProcess; stderr: () => string } | undefined;
     try {
-      for (const listing of manyListings(6)) await ns.store.listings.put(listing);
+      for (const listing of manyListings(9)) await ns.store.listings.put(listing);
       const { profile } = await assessorFactory({ env: loadEnv(env) })('openai');
       worker = await startWorkerProcess(['--concurrency', '3', '--namespace', ns.namespace], env);
       const run = executor.assess(await storedRefs(ns.store), profile);
       run.catch(() => undefined);
+      // Three model slots, so six jobs in flight: three in a model call, three waiting for a slot.
       await waitFor(() => fake.requests() >= 3, 20_000, 'three model calls in flight');
+      await waitFor(async () => (await executor.assessQueue.getJobCounts('active'))['active'] === 6, 20_000, 'six jobs active');
+      expect(fake.requests()).toBe(3);
       worker.child.kill('SIGTERM');
       expect(await exited(worker.child)).toBe(0);
       expect(worker.stderr()).toContain('SIGTERM: finishing jobs in flight');
-      // The three calls in flight were answered and saved; no fourth was started.
-      expect(fake.requests()).toBe(3);
+      // The six jobs in flight made their calls and were saved; no seventh was started.
+      expect(fake.requests()).toBe(6);
       expect(fake.requestLog.every((entry) => entry.status === 200)).toBe(true);
       const drafts = await ns.store.drafts.list();
       expect(drafts.map((draft) => draft.listingId).sort()).toEqual(fake.requestLog.map((entry) => entry.listingId).sort());
-      expect(await executor.assessQueue.getJobCounts('completed', 'active', 'waiting')).toEqual({ completed: 3, active: 0, waiting: 3 });
+      expect(await executor.assessQueue.getJobCounts('completed', 'active', 'waiting')).toEqual({ completed: 6, active: 0, waiting: 3 });
     } finally {
       if (worker !== undefined && worker.child.exitCode === null) worker.child.kill('SIGKILL');
       await executor.close();

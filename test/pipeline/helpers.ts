@@ -1,6 +1,6 @@
 /** Test doubles for pipeline tests: listings in bulk and an assessor that counts and can fail. */
 import type { Listing } from '../../schemas/listing.js';
-import type { AssessOutcome, Assessor } from '../../src/assess/assessor.js';
+import type { AssessCallOptions, AssessOutcome, Assessor } from '../../src/assess/assessor.js';
 import { createRulesAssessor } from '../../src/assess/rules/assess.js';
 import { PermanentError, TransientError } from '../../src/errors.js';
 import { createListing } from '../factories/listing.js';
@@ -21,13 +21,20 @@ export function agentListing(i: number, variant = 0): Listing {
   });
 }
 
-/** A rules-backed assessor that counts calls, tracks concurrency and fails on demand. */
+/**
+ * A rules-backed assessor that counts calls, tracks concurrency and fails on demand. Its "model
+ * call" (the delay and the failure) runs in the executor's model slot, as a real model call does.
+ */
 export class ScriptedAssessor implements Assessor {
   readonly id = 'rules' as const;
   version: string;
   calls = 0;
+  /** Model calls running now, and at most at once. */
   inFlight = 0;
   maxInFlight = 0;
+  /** assess() calls running now (waiting for a model slot or in one), and at most at once. */
+  assessing = 0;
+  maxAssessing = 0;
   readonly callsById = new Map<string, number>();
   readonly #rules = createRulesAssessor();
   readonly #fail: (listing: Listing, call: number) => 'transient' | 'permanent' | null;
@@ -39,10 +46,23 @@ export class ScriptedAssessor implements Assessor {
     this.#fail = options.fail ?? (() => null);
   }
 
-  async assess(listing: Listing): Promise<AssessOutcome> {
+  async assess(listing: Listing, options: AssessCallOptions = {}): Promise<AssessOutcome> {
     this.calls += 1;
     const call = (this.callsById.get(listing.id) ?? 0) + 1;
     this.callsById.set(listing.id, call);
+    this.assessing += 1;
+    this.maxAssessing = Math.max(this.maxAssessing, this.assessing);
+    try {
+      const slot = options.modelSlot ?? (<T>(run: () => Promise<T>) => run());
+      await slot(() => this.#modelCall(listing, call));
+      const outcome = await this.#rules.assess(listing);
+      return { ...outcome, usage: { tokensIn: 100, tokensOut: 50, costUsd: 0.0001 } };
+    } finally {
+      this.assessing -= 1;
+    }
+  }
+
+  async #modelCall(listing: Listing, call: number): Promise<void> {
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
@@ -50,8 +70,6 @@ export class ScriptedAssessor implements Assessor {
       const failure = this.#fail(listing, call);
       if (failure === 'transient') throw new TransientError('E_MODEL_5XX', `model answered 500 for ${listing.id}`, { id: listing.id });
       if (failure === 'permanent') throw new PermanentError('E_MODEL_SCHEMA', `model output broke the schema for ${listing.id}`, { id: listing.id });
-      const outcome = await this.#rules.assess(listing);
-      return { ...outcome, usage: { tokensIn: 100, tokensOut: 50, costUsd: 0.0001 } };
     } finally {
       this.inFlight -= 1;
     }

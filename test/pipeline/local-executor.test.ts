@@ -22,13 +22,14 @@ describe('backoffDelay', () => {
 });
 
 describe('runLocalAssess', () => {
-  it('assesses every listing with at most modelConcurrency assessments in flight', async () => {
+  it('assesses every listing with at most modelConcurrency model calls and twice as many listings in flight', async () => {
     const store = createMemoryStore();
     for (const listing of manyListings(40)) await store.listings.put(listing);
     const assessor = new ScriptedAssessor({ delayMs: 5 });
     const tally = await runLocalAssess(await storedRefs(store), { store, assessor, modelConcurrency: 6, now: fixedNow, policy: fastPolicy });
     expect(tally).toMatchObject({ assessed: 40, unchanged: 0, failed: 0, tokensIn: 4000, tokensOut: 2000 });
     expect(assessor.maxInFlight).toBe(6);
+    expect(assessor.maxAssessing).toBe(12);
     expect((await store.stats()).drafts.draft).toBe(40);
   });
 

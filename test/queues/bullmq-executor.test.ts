@@ -145,21 +145,24 @@ describe('BullExecutor with in-process workers', () => {
   });
 
   it('close() stops taking jobs and lets the jobs in flight finish and save their drafts (graceful shutdown)', async () => {
-    const assessor = new ScriptedAssessor({ delayMs: 1200 });
+    const assessor = new ScriptedAssessor({ delayMs: 600 });
+    // Three model slots: six jobs in flight, three in a model call and three waiting for a slot.
     const { store, executor, profile, workers } = await setup(assessor, { concurrency: 3 });
-    const listings = manyListings(6);
+    const listings = manyListings(9);
     for (const listing of listings) await store.listings.put(listing);
     const run = executor.assess(
       listings.map((listing) => ({ id: listing.id, contentHash: listing.contentHash })),
       profile,
     );
     run.catch(() => undefined);
-    while (assessor.inFlight < 3) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (assessor.calls < 6) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(assessor.inFlight).toBe(3);
     await workers.close();
-    // The three in flight finished and were saved; nothing else was started.
-    expect(assessor.calls).toBe(3);
-    expect(assessor.inFlight).toBe(0);
-    expect((await store.drafts.list()).length).toBe(3);
-    expect((await executor.assessQueue.getJobCounts('completed', 'active', 'waiting'))).toEqual({ completed: 3, active: 0, waiting: 3 });
+    // The six in flight finished and were saved; nothing else was started.
+    expect(assessor.calls).toBe(6);
+    expect(assessor.maxInFlight).toBe(3);
+    expect(assessor.assessing).toBe(0);
+    expect((await store.drafts.list()).length).toBe(6);
+    expect((await executor.assessQueue.getJobCounts('completed', 'active', 'waiting'))).toEqual({ completed: 6, active: 0, waiting: 3 });
   });
 });

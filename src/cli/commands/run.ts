@@ -72,7 +72,7 @@ export const defineRun: DefineCommand = (program, { io, setExitCode }) => {
     .option('--demo', 'serve the bundled demo directory on loopback, crawl it and assess it with rules')
     .option('--assessor <NAME>', 'rules (offline, default) or openai (OPENAI_BASE_URL / OPENAI_API_KEY, THREATDRAFT_MODEL)')
     .option('--queue <local|URL>', 'local (in process, default) or a redis:// URL for BullMQ workers (default: REDIS_URL when set)')
-    .option('--concurrency <N>', 'assessments in flight at once (default THREATDRAFT_MODEL_CONCURRENCY, 4)')
+    .option('--concurrency <N>', 'model calls in flight at once; listings: twice N (default THREATDRAFT_MODEL_CONCURRENCY, 4)')
     .option('--data <DIR>', 'file store root (default ./.threatdraft, or THREATDRAFT_DATA)')
     .option('--limit <N>', 'crawl at most N listings')
     .option('--no-worker', 'with a Redis queue: only enqueue and wait; `threatdraft worker` processes do the work')

@@ -24,7 +24,7 @@ export const defineWorker: DefineCommand = (program, { io, setExitCode }) => {
   program
     .command('worker')
     .description('Process pipeline jobs from Redis (REDIS_URL) until SIGTERM or SIGINT.')
-    .option('--concurrency <N>', 'assess jobs in flight in this process (default THREATDRAFT_MODEL_CONCURRENCY, 4)')
+    .option('--concurrency <N>', 'model calls in flight in this process; assess jobs: twice N (default THREATDRAFT_MODEL_CONCURRENCY, 4)')
     .option('--rate-limit <N>', 'at most N assess jobs started per second across all workers (model rate limit)')
     .option('--namespace <NAME>', 'Redis key namespace for store and queues (default THREATDRAFT_NAMESPACE, or threatdraft)')
     .option('--lock-ms <MS>', 'job lock duration: a dead worker\'s jobs are recovered after it (default 30000)')
