@@ -145,7 +145,7 @@ describe('BullExecutor with in-process workers', () => {
   });
 
   it('close() stops taking jobs and lets the jobs in flight finish and save their drafts (graceful shutdown)', async () => {
-    const assessor = new ScriptedAssessor({ delayMs: 600 });
+    const assessor = new ScriptedAssessor({ delayMs: 1000 });
     // Three model slots: six jobs in flight, three in a model call and three waiting for a slot.
     const { store, executor, profile, workers } = await setup(assessor, { concurrency: 3 });
     const listings = manyListings(9);
