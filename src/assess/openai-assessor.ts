@@ -18,6 +18,7 @@ import { startDeadline } from '../abort.js';
 import { ConfigError, PermanentError, TransientError, type ErrorContext } from '../errors.js';
 import type { CacheRepo } from '../store/store.js';
 import type { AssessOutcome, Assessor, ModelSlot } from './assessor.js';
+import { createModelFetch } from './model-fetch.js';
 import { assessmentResponseFormat, parseModelOutput } from './model-schema.js';
 import { costFor, mergePrices, type PriceTable } from './prices.js';
 import { loadPrompt, renderUserMessage, type FactorHints, type LoadedPrompt } from './prompts.js';
@@ -59,7 +60,7 @@ export interface OpenAIAssessorOptions {
   hints?: Assessor | null;
   /** Sent with every request for best-effort reproducibility. @default 7 */
   seed?: number;
-  /** Replaces the global fetch (tests, proxies). */
+  /** Replaces the HTTP client (tests, proxies). @default createModelFetch() */
   fetch?: typeof fetch;
   /** Replaces the backoff wait (tests record waits instead of sleeping). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -197,7 +198,8 @@ export function createOpenAIAssessor(options: OpenAIAssessorOptions): Assessor {
     maxRetries: 0,
     timeout: timeoutMs,
     logLevel: 'off',
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    // A leaner fetch than the global one for the SDK's JSON calls (see model-fetch.ts).
+    fetch: options.fetch ?? createModelFetch(),
   });
 
   // The rules' hints are part of what the model is asked, so their version is part of ours: a
