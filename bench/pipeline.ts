@@ -20,7 +20,7 @@ import { Redis } from 'ioredis';
 import type { Listing } from '../schemas/listing.js';
 import { BullExecutor } from '../queues/executor.js';
 import { prefixesFor } from '../queues/names.js';
-import type { Assessor } from '../src/assess/assessor.js';
+import { runAtOnce, type Assessor } from '../src/assess/assessor.js';
 import { createRulesAssessor } from '../src/assess/rules/assess.js';
 import { loadEnv } from '../src/config.js';
 import { computeContentHash } from '../src/crawl/extract.js';
@@ -265,8 +265,7 @@ export async function bench(): Promise<BenchResult[]> {
         id: rules.id,
         version: rules.version,
         assess: async (listing, options = {}) => {
-          const slot = options.modelSlot ?? (<T>(call: () => Promise<T>) => call());
-          await slot(() => new Promise((done) => setTimeout(done, LATENCY_MS)));
+          await (options.modelSlot ?? runAtOnce)(() => new Promise((done) => setTimeout(done, LATENCY_MS)));
           return rules.assess(listing);
         },
       };

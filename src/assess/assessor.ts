@@ -27,6 +27,9 @@ export interface AssessOutcome {
  */
 export type ModelSlot = <T>(call: () => Promise<T>) => Promise<T>;
 
+/** The slot of a caller without a model-concurrency limit: the call runs at once. */
+export const runAtOnce: ModelSlot = (call) => call();
+
 /** Options of {@link Assessor.assess}. */
 export interface AssessCallOptions {
   signal?: AbortSignal;

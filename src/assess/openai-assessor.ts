@@ -17,7 +17,7 @@ import type { Listing } from '../../schemas/listing.js';
 import { startDeadline } from '../abort.js';
 import { ConfigError, PermanentError, TransientError, type ErrorContext } from '../errors.js';
 import type { CacheRepo } from '../store/store.js';
-import type { AssessOutcome, Assessor, ModelSlot } from './assessor.js';
+import { runAtOnce, type AssessOutcome, type Assessor, type ModelSlot } from './assessor.js';
 import { createModelFetch } from './model-fetch.js';
 import { assessmentResponseFormat, parseModelOutput } from './model-schema.js';
 import { costFor, mergePrices, type PriceTable } from './prices.js';
@@ -80,9 +80,6 @@ const cachedResponseSchema = z.object({
   tokensIn: z.number().int().min(0),
   tokensOut: z.number().int().min(0),
 });
-
-/** No model-concurrency limit: the call runs at once. */
-const runAtOnce: ModelSlot = (call) => call();
 
 const silentLogger: AssessorLogger = { debug: () => {}, info: () => {}, warn: () => {} };
 

@@ -1,6 +1,6 @@
 /** Test doubles for pipeline tests: listings in bulk and an assessor that counts and can fail. */
 import type { Listing } from '../../schemas/listing.js';
-import type { AssessCallOptions, AssessOutcome, Assessor } from '../../src/assess/assessor.js';
+import { runAtOnce, type AssessCallOptions, type AssessOutcome, type Assessor } from '../../src/assess/assessor.js';
 import { createRulesAssessor } from '../../src/assess/rules/assess.js';
 import { PermanentError, TransientError } from '../../src/errors.js';
 import { createListing } from '../factories/listing.js';
@@ -53,8 +53,7 @@ export class ScriptedAssessor implements Assessor {
     this.assessing += 1;
     this.maxAssessing = Math.max(this.maxAssessing, this.assessing);
     try {
-      const slot = options.modelSlot ?? (<T>(run: () => Promise<T>) => run());
-      await slot(() => this.#modelCall(listing, call));
+      await (options.modelSlot ?? runAtOnce)(() => this.#modelCall(listing, call));
       const outcome = await this.#rules.assess(listing);
       return { ...outcome, usage: { tokensIn: 100, tokensOut: 50, costUsd: 0.0001 } };
     } finally {
