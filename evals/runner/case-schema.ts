@@ -21,6 +21,32 @@ const factorShape = Object.fromEntries(LISTING_FACTOR_KEYS.map((key) => [key, fa
 >;
 
 const layerNumber = z.number().int().min(1).max(7);
+const because = z.string().min(1);
+
+/**
+ * A fact stated by the listing that a draft must not contradict (the contradiction metric counts
+ * the facts a draft breaks). Each names why the listing establishes it.
+ */
+export const factSchema = z.discriminatedUnion('type', [
+  /** A factor bound the listing fixes ("Tools: None" caps Dynamic Tool Use). */
+  z
+    .object({ type: z.literal('factor'), factor: z.enum(LISTING_FACTOR_KEYS as [ListingFactorKey, ...ListingFactorKey[]]), min: unit.optional(), max: unit.optional(), because })
+    .strict()
+    .refine((fact) => fact.min !== undefined || fact.max !== undefined, { message: 'expected min or max' }),
+  /** A layer the listing pins (it must be certain) or leaves open (it must not be). */
+  z.object({ type: z.literal('layer'), layer: layerNumber, certain: z.boolean(), because }).strict(),
+  /**
+   * A threat that must (or must not) be named: matched against the threat names and text of the
+   * given layer, or of every layer when none is given (case-insensitive; `present: true` uses the
+   * keyword rule of the recall metric, `present: false` an exact phrase).
+   */
+  z.object({ type: z.literal('threat'), text: z.string().min(1), layer: layerNumber.optional(), present: z.boolean(), because }).strict(),
+  /** The least mitigation level the listing's stated controls earn. */
+  z.object({ type: z.literal('mitigation'), atLeast: z.enum(['partial', 'strong']), because }).strict(),
+  /** A phrase that must not occur in the summary or a layer's text (a claim the listing refutes). */
+  z.object({ type: z.literal('text'), where: z.union([z.literal('summary'), layerNumber]), absent: z.string().min(1), because }).strict(),
+]);
+export type Fact = z.infer<typeof factSchema>;
 
 /** `evals/cases/<id>/expected.json`. */
 export const expectedSchema = z
@@ -48,6 +74,12 @@ export const expectedSchema = z
     keywords: z.record(z.string().regex(/^[1-7]$/, { message: 'expected a layer number 1 to 7' }), z.array(z.string().min(1))).default({}),
     /** For a listing with injected instructions: the id of its clean twin. */
     twinOf: z.string().optional(),
+    /** The case this one describes in other words (the same agent, other wording or layout): a paraphrase pair. */
+    paraphraseOf: z.string().optional(),
+    /** The agent kind the listing describes (an id of the rules assessor's kind table), when the case pins it. */
+    kind: z.string().regex(/^[a-z][a-z-]*$/).optional(),
+    /** Facts the listing states that a draft must not contradict. */
+    facts: z.array(factSchema).default([]),
     tags: z.array(z.string()).default([]),
   })
   .strict();

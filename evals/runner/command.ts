@@ -272,6 +272,7 @@ ${listing.text
     uncertainLayers: uncertain,
     layersVisible: [1, 2, 3, 4, 5, 6, 7],
     keywords: Object.fromEntries(draft.assessment.layers.filter((layer) => layer.certain && layer.threats.length > 0).map((layer) => [String(layer.layer), layer.threats.slice(0, 3)])),
+    facts: [],
     tags: ['promoted'],
   };
   await mkdir(dir, { recursive: true });
