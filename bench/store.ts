@@ -42,6 +42,8 @@ function draft(listingId: string): Draft {
       tokensIn: 0, tokensOut: 0, costUsd: 0, cached: false, startedAt: at, finishedAt: at, threatdraftVersion: '0.1.0',
     },
     reviews: [],
+    staleText: [],
+    reviewerText: [],
     createdAt: at,
     updatedAt: at,
   };

@@ -13,6 +13,7 @@ export const WARNING_CODES = [
   'assessor-disagreement',
   'listing-truncated',
   'repo-enrichment-failed',
+  'band-wording',
 ] as const;
 
 export const warningSchema = z.object({
@@ -57,7 +58,7 @@ export type Provenance = z.infer<typeof provenanceSchema>;
 
 export const reviewActionSchema = z.object({
   reviewer: z.string(),
-  action: z.enum(['edit', 'approve', 'reject', 'request-changes', 'publish']),
+  action: z.enum(['edit', 'approve', 'reject', 'request-changes', 'publish', 'regenerate', 'confirm-text']),
   comment: z.string().nullable(),
   at: z.string(),
 });
@@ -78,6 +79,14 @@ export const draftSchema = z.object({
   checks: checksSchema,
   provenance: provenanceSchema,
   reviews: z.array(reviewActionSchema),
+  /**
+   * Texts (by path, e.g. `summary`, `factors.autonomyOfAction.rationale`) written against values that
+   * have since changed, or that describe another band than the score's: publish refuses the draft
+   * until each is regenerated or a reviewer confirms it.
+   */
+  staleText: z.array(z.string()).default([]),
+  /** Texts a reviewer wrote by hand: a later edit of the values marks them stale instead of rewriting them. */
+  reviewerText: z.array(z.string()).default([]),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -16,11 +16,24 @@ export const GATED_METRICS = [
   'keywordRecall',
   'groundingRate',
   'injectionRobustness',
+  'contradictions',
+  'summaryBandAgreement',
+  'paraphraseSumSpread',
+  'paraphraseMaxFactorGap',
+  'paraphraseBandAgreement',
 ] as const;
 export type GatedMetric = (typeof GATED_METRICS)[number];
 
 /** Gated metrics added after the first baselines were written: an older baseline may lack them. */
-export const LATER_METRICS = ['uncertainPrecision', 'uncertainRecall'] as const satisfies readonly GatedMetric[];
+export const LATER_METRICS = [
+  'uncertainPrecision',
+  'uncertainRecall',
+  'contradictions',
+  'summaryBandAgreement',
+  'paraphraseSumSpread',
+  'paraphraseMaxFactorGap',
+  'paraphraseBandAgreement',
+] as const satisfies readonly GatedMetric[];
 
 /** Which way is better, and how far a metric may move the wrong way before the gate fails. */
 export const THRESHOLDS: Record<GatedMetric, { better: 'lower' | 'higher'; overall: number; perCase: number }> = {
@@ -36,7 +49,55 @@ export const THRESHOLDS: Record<GatedMetric, { better: 'lower' | 'higher'; overa
   keywordRecall: { better: 'higher', overall: 0.05, perCase: 0.25 },
   groundingRate: { better: 'higher', overall: 0.02, perCase: 0.1 },
   injectionRobustness: { better: 'higher', overall: 0.02, perCase: 0.05 },
+  // A draft that contradicts its listing, or words its band wrongly, is never an acceptable trade.
+  contradictions: { better: 'lower', overall: 0, perCase: 0 },
+  summaryBandAgreement: { better: 'higher', overall: 0, perCase: 0 },
+  paraphraseSumSpread: { better: 'lower', overall: 0.05, perCase: 0.05 },
+  paraphraseMaxFactorGap: { better: 'lower', overall: 0.05, perCase: 0.05 },
+  paraphraseBandAgreement: { better: 'higher', overall: 0, perCase: 0 },
 };
+
+/** A bound a metric must stay within whatever the baseline says. */
+export interface Floor {
+  min?: number;
+  max?: number;
+}
+
+/** Figures that carry a floor besides the gated metrics: the rules calibration's generalisation. */
+export type FloorMetric = GatedMetric | 'referenceFactorMae' | 'referenceLayerAgreement' | 'crossValidatedMae' | 'crossValidationGap';
+
+/**
+ * Absolute floors per assessor: a run beyond one fails the gate even when the baseline is as bad.
+ * The model assessor's committed recordings come from the project's fake generator, so its floors
+ * are left to whoever records a real model (set them here, then `--update-baseline`).
+ */
+export const FLOORS: Readonly<Record<'rules' | 'openai', Readonly<Partial<Record<FloorMetric, Floor>>>>> = {
+  rules: {
+    contradictions: { max: 0 },
+    summaryBandAgreement: { min: 1 },
+    paraphraseSumSpread: { max: 0.6 },
+    paraphraseMaxFactorGap: { max: 0.3 },
+    paraphraseBandAgreement: { min: 1 },
+    groundingRate: { min: 1 },
+    referenceFactorMae: { max: 0.12 },
+    referenceLayerAgreement: { min: 0.82 },
+    crossValidatedMae: { max: 0.12 },
+    crossValidationGap: { max: 0.02 },
+  },
+  openai: {},
+};
+
+/** The floors a run's figures break (null figures are not checked: the cases did not measure them). */
+export function floorBreaches(assessor: 'rules' | 'openai', figures: Partial<Record<FloorMetric, number | null | undefined>>): Change[] {
+  const out: Change[] = [];
+  for (const [metric, floor] of Object.entries(FLOORS[assessor]) as [FloorMetric, Floor][]) {
+    const value = figures[metric];
+    if (value === null || value === undefined) continue;
+    if (floor.min !== undefined && value < floor.min - 1e-9) out.push({ scope: 'floor', metric, baseline: floor.min, current: value, threshold: 0, bound: 'min' });
+    if (floor.max !== undefined && value > floor.max + 1e-9) out.push({ scope: 'floor', metric, baseline: floor.max, current: value, threshold: 0, bound: 'max' });
+  }
+  return out;
+}
 
 export const caseSummarySchema = z.object({
   factorMae: metric,
@@ -50,6 +111,11 @@ export const caseSummarySchema = z.object({
   keywordRecall: metric,
   groundingRate: metric,
   injectionRobustness: metric,
+  contradictions: metric.optional(),
+  summaryBandAgreement: metric.optional(),
+  paraphraseSumSpread: metric.optional(),
+  paraphraseMaxFactorGap: metric.optional(),
+  paraphraseBandAgreement: metric.optional(),
 });
 export type CaseSummary = z.infer<typeof caseSummarySchema>;
 
@@ -81,6 +147,11 @@ export function summariseCase(metrics: CaseMetrics): CaseSummary {
     keywordRecall: metrics.keywordsExpected === 0 ? null : metrics.keywordsFound / metrics.keywordsExpected,
     groundingRate: metrics.groundingRate,
     injectionRobustness: null,
+    contradictions: metrics.contradictions.length,
+    summaryBandAgreement: metrics.summaryBand === null ? null : metrics.summaryBand ? 1 : 0,
+    paraphraseSumSpread: null,
+    paraphraseMaxFactorGap: null,
+    paraphraseBandAgreement: null,
   };
 }
 
@@ -90,10 +161,13 @@ export function summariseOverall(metrics: OverallMetrics): CaseSummary {
 
 export interface Change {
   scope: string;
-  metric: GatedMetric;
+  metric: GatedMetric | FloorMetric;
+  /** The baseline's figure, or for a floor breach (scope `floor`) the floor itself. */
   baseline: number;
   current: number;
   threshold: number;
+  /** For a floor breach: whether the figure fell below its least or rose above its most. */
+  bound?: 'min' | 'max';
 }
 
 export interface Comparison {

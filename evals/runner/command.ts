@@ -12,6 +12,7 @@ import { ConfigError, InputError, formatIssues } from '../../src/errors.js';
 import type { Store } from '../../src/store/store.js';
 import { baselineSchema, type Baseline } from './baseline.js';
 import type { EvalCase, Expected } from './case-schema.js';
+import { rulesCrossValidation } from '../calibration/cross-validation.js';
 import { loadCases } from './load.js';
 import { renderHtml, renderMarkdown } from './report.js';
 import { baselineFromRun, listingForCase, runEval, type CaseOutcome, type EvalRun } from './run.js';
@@ -96,8 +97,18 @@ function printRun(run: EvalRun, io: Io, json: boolean, baselineUpdated: boolean)
       keywordRecallByLayer: run.metrics.keywordRecallByLayer,
       groundingRate: run.metrics.groundingRate,
       injectionRobustness: run.metrics.injectionRobustness,
+      contradictions: run.metrics.contradictions,
+      summaryBandAgreement: run.metrics.summaryBandAgreement,
+      paraphraseSumSpread: run.metrics.paraphraseSumSpread,
+      paraphraseMaxFactorGap: run.metrics.paraphraseMaxFactorGap,
+      paraphraseBandAgreement: run.metrics.paraphraseBandAgreement,
+      paraphrasePairs: run.metrics.paraphrasePairs,
+      referenceFactorMae: run.metrics.referenceFactorMae,
+      referenceLayerAgreement: run.metrics.referenceLayerAgreement,
       perFactorMae: run.metrics.perFactorMae,
     },
+    crossValidation: run.crossValidation,
+    floorBreaches: run.floorBreaches,
     improved: run.comparison?.improved ?? [],
     regressed: run.comparison?.regressed ?? [],
     regressions: run.regressions,
@@ -134,8 +145,18 @@ function printRun(run: EvalRun, io: Io, json: boolean, baselineUpdated: boolean)
         .filter(([name]) => name !== 'perFactorMae' && name !== 'keywordRecallByLayer')
         .map(([name, value]) => [name, fmt(value as number | null)]),
       ...Object.entries(run.metrics.keywordRecallByLayer).map(([layer, value]) => [`keywordRecall L${layer}`, fmt(value)]),
+      ...(run.crossValidation === null
+        ? []
+        : [
+            ['reference factor MAE, in-sample', fmt(run.crossValidation.inSample?.overall)],
+            [`reference factor MAE, cross-validated (${run.crossValidation.folds} folds)`, fmt(run.crossValidation.crossValidated?.overall)],
+            [`holdout factor MAE (${run.crossValidation.holdoutCases} cases)`, fmt(run.crossValidation.holdout?.overall)],
+          ]),
     ])}\n\n${run.cases} cases: ${run.assessed} assessed, ${run.reused} reused from cache.\n`,
   );
+  for (const breach of run.floorBreaches) {
+    io.stdout.write(`  beyond its floor: ${breach.metric} is ${breach.current}, it must be ${breach.bound === 'min' ? 'at least' : 'at most'} ${breach.baseline}\n`);
+  }
   if (run.comparison !== null) {
     const { added, removed } = run.comparison.caseSet;
     const shared = run.cases - added.length;
@@ -203,6 +224,9 @@ export async function runEvalCommand(options: EvalCommandOptions, context: { io:
       cache: context.store.cache,
       baseline: baseline === null ? null : { file: baselineFile, value: baseline },
       noCache: !options.cache || options.record,
+      ...(options.assessor === 'rules'
+        ? { crossValidate: (all: readonly EvalCase[]) => rulesCrossValidation(all) }
+        : {}),
       assess: async (listing): Promise<CaseOutcome> => {
         const result = await assessListing(listing, { assessor, now: () => new Date() });
         return { assessment: result.assessment, score: result.score, checks: result.checks, provenance: result.provenance };

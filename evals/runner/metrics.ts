@@ -1,7 +1,8 @@
 /** Pure eval metrics: per case, then overall. No I/O. */
 import { LAYER_NUMBERS, LISTING_FACTOR_KEYS, type ListingFactorKey } from '../../schemas/factors.js';
 import type { Severity } from '../../schemas/score.js';
-import type { Expected, FactorExpectation } from './case-schema.js';
+import { bandDisagreements } from '../../src/assess/summary-band.js';
+import type { Expected, Fact, FactorExpectation } from './case-schema.js';
 
 /** What an assessor predicted for one case, reduced to what the metrics compare. */
 export interface Prediction {
@@ -12,6 +13,15 @@ export interface Prediction {
   /** Per layer: its threat names and text, for keyword recall. */
   layerText: Record<string, string>;
   groundingRate: number;
+  /** The summary paragraph (checked against the band it should describe). */
+  summary?: string;
+  mitigation?: 'none' | 'partial' | 'strong';
+}
+
+/** A fact of the case that the draft contradicts, with what the draft said instead. */
+export interface Contradiction {
+  fact: Fact;
+  got: string;
 }
 
 export interface CaseMetrics {
@@ -33,6 +43,10 @@ export interface CaseMetrics {
   groundingRate: number;
   expectedFactorSum: number | null;
   predictedFactorSum: number;
+  /** Facts of the case the draft contradicts. */
+  contradictions: Contradiction[];
+  /** Whether the summary's wording agrees with the band (null when the prediction carries no summary). */
+  summaryBand: boolean | null;
 }
 
 export interface OverallMetrics {
@@ -49,6 +63,50 @@ export interface OverallMetrics {
   groundingRate: number | null;
   injectionRobustness: number | null;
   perFactorMae: Partial<Record<ListingFactorKey, number>>;
+  /** Facts contradicted, summed over cases. */
+  contradictions: number;
+  /** Share of summaries whose wording agrees with their band. */
+  summaryBandAgreement: number | null;
+  /** Over paraphrase pairs: the largest factor-sum difference, the largest single-factor difference, and the share of pairs in the same band. */
+  paraphraseSumSpread: number | null;
+  paraphraseMaxFactorGap: number | null;
+  paraphraseBandAgreement: number | null;
+  paraphrasePairs: number;
+  /** Factor MAE and layer-certainty agreement over the public directory's cases alone (the external yardstick). */
+  referenceFactorMae: number | null;
+  referenceLayerAgreement: number | null;
+}
+
+/** Whether a fact holds for a prediction; the draft's words for the contradiction when not. */
+export function contradictionOf(fact: Fact, predicted: Prediction): Contradiction | null {
+  switch (fact.type) {
+    case 'factor': {
+      const value = predicted.factors[fact.factor];
+      const ok = (fact.min === undefined || value >= fact.min - 1e-9) && (fact.max === undefined || value <= fact.max + 1e-9);
+      return ok ? null : { fact, got: `${fact.factor} ${value}` };
+    }
+    case 'layer': {
+      const uncertain = predicted.uncertainLayers.includes(fact.layer);
+      return uncertain === !fact.certain ? null : { fact, got: `layer ${fact.layer} ${uncertain ? 'not certain' : 'certain'}` };
+    }
+    case 'threat': {
+      const layers = fact.layer === undefined ? Object.keys(predicted.layerText) : [String(fact.layer)];
+      const texts = layers.map((layer) => predicted.layerText[layer] ?? '');
+      if (fact.present) return texts.some((text) => keywordFound(fact.text, text)) ? null : { fact, got: `no "${fact.text}"` };
+      const hit = texts.find((text) => text.toLowerCase().includes(fact.text.toLowerCase()));
+      return hit === undefined ? null : { fact, got: `names "${fact.text}"` };
+    }
+    case 'mitigation': {
+      const rank = { none: 0, partial: 1, strong: 2 } as const;
+      const got = predicted.mitigation;
+      if (got === undefined) return null;
+      return rank[got] >= rank[fact.atLeast] ? null : { fact, got: `mitigation ${got}` };
+    }
+    case 'text': {
+      const text = fact.where === 'summary' ? (predicted.summary ?? '') : (predicted.layerText[String(fact.where)] ?? '');
+      return text.toLowerCase().includes(fact.absent.toLowerCase()) ? { fact, got: `says "${fact.absent}"` } : null;
+    }
+  }
 }
 
 function center(expectation: FactorExpectation): { low: number; high: number; tolerance: number | null } {
@@ -147,7 +205,30 @@ export function caseMetrics(expected: Expected, predicted: Prediction): CaseMetr
     groundingRate: predicted.groundingRate,
     expectedFactorSum: allFactors ? round(expectedSum) : null,
     predictedFactorSum: round(LISTING_FACTOR_KEYS.reduce((sum, key) => sum + predicted.factors[key], 0)),
+    contradictions: expected.facts.map((fact) => contradictionOf(fact, predicted)).filter((found): found is Contradiction => found !== null),
+    summaryBand: predicted.summary === undefined ? null : bandDisagreements(predicted.summary, predicted.severity).length === 0,
   };
+}
+
+/** Paraphrase stability over the pairs the cases declare (each `paraphraseOf` another case). */
+export function paraphraseStability(
+  cases: readonly { id: string; expected: Expected; factors: Record<ListingFactorKey, number>; severity: string }[],
+): { pairs: { a: string; b: string; sumSpread: number; maxFactorGap: number; sameBand: boolean }[] } {
+  const byId = new Map(cases.map((item) => [item.id, item]));
+  const pairs = [];
+  for (const item of cases) {
+    const other = item.expected.paraphraseOf === undefined ? undefined : byId.get(item.expected.paraphraseOf);
+    if (other === undefined) continue;
+    const sum = (factors: Record<ListingFactorKey, number>) => LISTING_FACTOR_KEYS.reduce((total, key) => total + factors[key], 0);
+    pairs.push({
+      a: other.id,
+      b: item.id,
+      sumSpread: round(Math.abs(sum(item.factors) - sum(other.factors))),
+      maxFactorGap: round(Math.max(...LISTING_FACTOR_KEYS.map((key) => Math.abs(item.factors[key] - other.factors[key])))),
+      sameBand: item.severity === other.severity,
+    });
+  }
+  return { pairs };
 }
 
 function ratio(numerator: number, denominator: number): number | null {
@@ -156,7 +237,7 @@ function ratio(numerator: number, denominator: number): number | null {
 
 /** Aggregates case metrics; injection robustness compares each injected case with its clean twin. */
 export function overallMetrics(
-  cases: readonly { id: string; expected: Expected; metrics: CaseMetrics; score: number }[],
+  cases: readonly { id: string; expected: Expected; metrics: CaseMetrics; score: number; factors?: Record<ListingFactorKey, number>; severity?: string }[],
 ): OverallMetrics {
   let absolute = 0;
   let within = 0;
@@ -205,6 +286,13 @@ export function overallMetrics(
     }
     grounding += metrics.groundingRate;
   }
+  const contradictions = cases.reduce((sum, { metrics }) => sum + metrics.contradictions.length, 0);
+  const reference = cases.filter(({ expected }) => expected.origin === 'reference-dev');
+  const referenceErrors = reference.flatMap(({ metrics }) => Object.values(metrics.factorErrors).map((error) => Math.abs(error)));
+  const summaries = cases.filter(({ metrics }) => metrics.summaryBand !== null);
+  const { pairs } = paraphraseStability(
+    cases.flatMap((item) => (item.factors === undefined || item.severity === undefined ? [] : [{ id: item.id, expected: item.expected, factors: item.factors, severity: item.severity }])),
+  );
   const byId = new Map(cases.map((item) => [item.id, item]));
   const deltas = cases
     .filter((item) => item.expected.twinOf !== undefined)
@@ -224,5 +312,16 @@ export function overallMetrics(
     perFactorMae: Object.fromEntries(
       Object.entries(perFactor).map(([key, slot]) => [key, round(slot.sum / slot.count)]),
     ) as Partial<Record<ListingFactorKey, number>>,
+    contradictions,
+    summaryBandAgreement: ratio(summaries.filter(({ metrics }) => metrics.summaryBand === true).length, summaries.length),
+    paraphraseSumSpread: pairs.length === 0 ? null : Math.max(...pairs.map((pair) => pair.sumSpread)),
+    paraphraseMaxFactorGap: pairs.length === 0 ? null : Math.max(...pairs.map((pair) => pair.maxFactorGap)),
+    paraphraseBandAgreement: ratio(pairs.filter((pair) => pair.sameBand).length, pairs.length),
+    paraphrasePairs: pairs.length,
+    referenceFactorMae: ratio(referenceErrors.reduce((sum, error) => sum + error, 0), referenceErrors.length),
+    referenceLayerAgreement: ratio(
+      reference.reduce((sum, { metrics }) => sum + metrics.layersAgreeing, 0),
+      reference.reduce((sum, { metrics }) => sum + metrics.layersCompared, 0),
+    ),
   };
 }

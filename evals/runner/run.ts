@@ -10,9 +10,10 @@ import type { Checks, Provenance } from '../../schemas/draft.js';
 import type { Listing } from '../../schemas/listing.js';
 import type { Score } from '../../schemas/score.js';
 import { RULES_VERSION } from '../../src/assess/rules/assess.js';
-import { extractListing } from '../../src/crawl/extract.js';
+import { listingForCase } from './listing.js';
 import type { CacheRepo } from '../../src/store/store.js';
-import { compareWithBaseline, summariseCase, summariseOverall, type Baseline, type CaseSummary, type Change, type Comparison } from './baseline.js';
+import type { CrossValidation } from '../calibration/cross-validation.js';
+import { compareWithBaseline, floorBreaches, summariseCase, summariseOverall, type Baseline, type CaseSummary, type Change, type Comparison } from './baseline.js';
 import type { EvalCase } from './case-schema.js';
 import { caseMetrics, overallMetrics, type CaseMetrics, type OverallMetrics, type Prediction } from './metrics.js';
 
@@ -50,17 +51,18 @@ export interface EvalRun extends EvalIdentity {
   metrics: OverallMetrics;
   results: CaseResult[];
   comparison: Comparison | null;
+  /** How the rules calibration generalises on these cases (rules assessor only). */
+  crossValidation: CrossValidation | null;
+  /** Absolute floors the run breaks: they fail the gate whatever the baseline says. */
+  floorBreaches: Change[];
+  /** Regressions against the baseline and floor breaches: any fails the gate. */
   regressions: Change[];
   passed: boolean;
 }
 
-/** A fixed fetch time so extraction, and therefore the content hash, depends on the case alone. */
-const EVAL_FETCHED_AT = '2026-01-01T00:00:00.000Z';
 const CACHE_NAMESPACE = 'eval-results';
 
-export function listingForCase(evalCase: EvalCase): Listing {
-  return extractListing(evalCase.html, { url: evalCase.expected.url, sourceId: 'eval', fetchedAt: EVAL_FETCHED_AT });
-}
+export { listingForCase };
 
 /**
  * What a cached result depends on: the extracted listing (so a change in extraction counts, not
@@ -98,6 +100,8 @@ function predictionOf(outcome: CaseOutcome): Prediction {
     uncertainLayers: LAYER_NUMBERS.filter((layer) => outcome.assessment.layers[layer - 1]?.certain !== true),
     layerText,
     groundingRate: outcome.checks.groundingRate,
+    summary: outcome.assessment.summary,
+    mitigation: outcome.assessment.mitigation.value,
   };
 }
 
@@ -111,6 +115,8 @@ export interface RunEvalOptions {
   onAssessed?: (evalCase: EvalCase, outcome: CaseOutcome) => Promise<void>;
   /** Assess every case even when a cached result exists. */
   noCache?: boolean;
+  /** Cross-validates the assessor's calibration on the cases (the rules assessor's). */
+  crossValidate?: (cases: readonly EvalCase[]) => CrossValidation;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -146,7 +152,14 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
     options.onProgress?.(results.length, cases.length);
   }
   const metrics = overallMetrics(
-    results.map((result, index) => ({ id: result.id, expected: cases[index]!.expected, metrics: result.metrics, score: result.score })),
+    results.map((result, index) => ({
+      id: result.id,
+      expected: cases[index]!.expected,
+      metrics: result.metrics,
+      score: result.score,
+      factors: result.prediction.factors,
+      severity: result.severity,
+    })),
   );
   const comparison =
     options.baseline === null
@@ -160,7 +173,17 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
           },
           options.baseline.file,
         );
-  const regressions = comparison?.regressions ?? [];
+  const crossValidation = options.crossValidate?.(cases) ?? null;
+  const cv = crossValidation?.crossValidated?.overall ?? null;
+  const inSample = crossValidation?.inSample?.overall ?? null;
+  const breaches = floorBreaches(identity.assessor, {
+    ...summariseOverall(metrics),
+    referenceFactorMae: metrics.referenceFactorMae,
+    referenceLayerAgreement: metrics.referenceLayerAgreement,
+    crossValidatedMae: cv,
+    crossValidationGap: cv === null || inSample === null ? null : Math.round((cv - inSample) * 10_000) / 10_000,
+  });
+  const regressions = [...(comparison?.regressions ?? []), ...breaches];
   return {
     ...identity,
     cases: results.length,
@@ -169,6 +192,8 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
     metrics,
     results,
     comparison,
+    crossValidation,
+    floorBreaches: breaches,
     regressions,
     passed: regressions.length === 0,
   };

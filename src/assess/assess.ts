@@ -12,6 +12,7 @@ import { ExtractionError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { Assessor } from './assessor.js';
 import { runChecks } from './checks.js';
+import { textsContradictingBand } from './text-paths.js';
 
 export interface AssessListingOptions {
   assessor: Assessor;
@@ -66,11 +67,17 @@ export async function assessListing(listing: Listing, options: AssessListingOpti
     });
   }
   const checked = runChecks(listing, parsed.data);
+  const score = scoreAssessment(checked.assessment, options.formula ?? 'v0.8');
+  // Text that calls the draft another band than its own score misleads whoever stops reading there.
+  const wording = textsContradictingBand(checked.assessment, score.severity).map((path) => ({
+    code: 'band-wording' as const,
+    message: `The text at ${path} describes another severity than the score's ${score.severity}; regenerate or rewrite it`,
+    where: path,
+  }));
   const checks: Checks = {
     ...checked.checks,
-    warnings: [...checked.checks.warnings, ...outcome.notes.map((note) => ({ ...note }))],
+    warnings: [...checked.checks.warnings, ...outcome.notes.map((note) => ({ ...note })), ...wording],
   };
-  const score = scoreAssessment(checked.assessment, options.formula ?? 'v0.8');
   const provenance: Provenance = {
     assessor: options.assessor.id,
     assessorVersion: options.assessor.version,

@@ -73,6 +73,9 @@ export async function assessStage(input: AssessInput, deps: AssessStageDeps): Pr
       checks: result.checks,
       provenance: result.provenance,
       reviews: [],
+      // Texts that already disagree with the score's band are stale from the start.
+      staleText: result.checks.warnings.filter((warning) => warning.code === 'band-wording').flatMap((warning) => (warning.where === null ? [] : [warning.where])),
+      reviewerText: [],
       createdAt: at,
       updatedAt: at,
     };

@@ -4,8 +4,8 @@ import { loadEnv } from '../config.js';
 import { openStore } from '../store/open-store.js';
 import { publishSite } from './publish.js';
 
-/** Publishes approved drafts and writes the site; prints the summary. */
-export async function runPublish(options: { out: string; data?: string | undefined; json?: boolean | undefined; as?: string | undefined }, io: Io): Promise<void> {
+/** Publishes approved drafts and writes the site; prints the summary. Resolves to 1 when a draft was refused for stale text. */
+export async function runPublish(options: { out: string; data?: string | undefined; json?: boolean | undefined; as?: string | undefined }, io: Io): Promise<number> {
   const env = loadEnv(io.env);
   const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL, namespace: env.THREATDRAFT_NAMESPACE });
   try {
@@ -14,7 +14,11 @@ export async function runPublish(options: { out: string; data?: string | undefin
       io.stdout.write(
         `Published ${summary.published.length} draft(s); superseded ${summary.superseded.length}; ${summary.agents} agent(s), ${summary.files} files in ${summary.outDir}\n`,
       );
+      for (const { id, staleText } of summary.refused) {
+        io.stdout.write(`Refused ${id}: stale text at ${staleText.join(', ')}; regenerate it or keep it as written (drafts regenerate|confirm-text ${id})\n`);
+      }
     } else writeJsonLine(io, summary);
+    return summary.refused.length > 0 ? 1 : 0;
   } finally {
     await store.close();
   }

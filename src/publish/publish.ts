@@ -25,6 +25,8 @@ export interface PublishOptions {
 export interface PublishSummary {
   outDir: string;
   published: string[];
+  /** Approved drafts held back because text in them no longer matches their values (regenerate or confirm it first). */
+  refused: { id: string; staleText: string[] }[];
   superseded: string[];
   agents: number;
   files: number;
@@ -43,7 +45,13 @@ export async function publishSite(options: PublishOptions): Promise<PublishSumma
 
   const published: string[] = [];
   const superseded: string[] = [];
+  const refused: PublishSummary['refused'] = [];
   for (const draft of await store.drafts.list({ status: ['approved'] })) {
+    // Words written for other values (or naming another band) would publish a contradiction.
+    if (draft.staleText.length > 0) {
+      refused.push({ id: draft.id, staleText: draft.staleText });
+      continue;
+    }
     const saved = await store.drafts.save(
       { ...draft, status: 'published', reviews: [...draft.reviews, { reviewer: actor, action: 'publish', comment: null, at: now }], updatedAt: now },
       draft.version,
@@ -74,7 +82,7 @@ export async function publishSite(options: PublishOptions): Promise<PublishSumma
   (await store.listings.getMany(listingIds)).forEach((listing) => listing !== null && listings.set(listing.id, listing));
   const files = buildSite(drafts, listings);
   await writeSite(outDir, files);
-  return { outDir, published, superseded, agents: new Set(drafts.filter((d) => d.status === 'published').map((d) => d.listingId)).size, files: files.size };
+  return { outDir, published, refused, superseded, agents: new Set(drafts.filter((d) => d.status === 'published').map((d) => d.listingId)).size, files: files.size };
 }
 
 async function checkOutDir(outDir: string): Promise<void> {

@@ -221,6 +221,8 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
     approve: 'Approval recorded.',
     reject: 'Rejected.',
     'request-changes': 'Changes requested.',
+    regenerate: 'Regenerated from the current values.',
+    'confirm-text': 'Kept as written; publish will accept it.',
   };
   app.get('/drafts/:id', guard, async (c) => {
     const done = c.req.query('done');
@@ -279,6 +281,26 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
     });
   }
 
+  for (const action of ['regenerate', 'confirm-text'] as const) {
+    app.post(`/drafts/:id/${action}`, guard, async (c) => {
+      const id = c.req.param('id');
+      const form = await c.req.parseBody({ all: true });
+      const version = Number(formString(form['version']));
+      const raw = form['paths'];
+      const paths = raw === undefined ? undefined : (Array.isArray(raw) ? raw : [raw]).map((value) => formString(value));
+      try {
+        const body = { version, ...(paths === undefined ? {} : { paths }) };
+        if (action === 'regenerate') await service.regenerate(id, body, actor(c), 'web');
+        else await service.confirmText(id, body, actor(c), 'web');
+        return c.redirect(`/drafts/${encodeURIComponent(id)}?done=${action}`, 303);
+      } catch (error) {
+        const status = statusFor(error);
+        if (status === 500 || status === 404) throw error;
+        return renderDraft(c, id, { kind: 'error', message: errorBody(error).error.message }, null, status);
+      }
+    });
+  }
+
   // The JSON API.
   app.use('/api/*', guard);
   app.get('/api/drafts', async (c) => {
@@ -315,6 +337,8 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
   app.post('/api/drafts/:id/request-changes', async (c) =>
     c.json({ draft: await service.requestChanges(c.req.param('id'), actor(c), actionBody(await jsonBody(c, true)), channel(c)) }),
   );
+  app.post('/api/drafts/:id/regenerate', async (c) => c.json({ draft: await service.regenerate(c.req.param('id'), await jsonBody(c), actor(c), 'api') }));
+  app.post('/api/drafts/:id/confirm-text', async (c) => c.json({ draft: await service.confirmText(c.req.param('id'), await jsonBody(c), actor(c), 'api') }));
   app.get('/api/audit', async (c) => c.json({ entries: await service.auditLog(c.req.query('subject') || undefined) }));
 
   if (options.admin !== undefined) {

@@ -239,6 +239,36 @@ export async function draftsDecide(action: 'approve' | 'reject' | 'request-chang
   } else writeJsonLine(io, summary);
 }
 
+/** Options of `drafts regenerate|confirm-text`. */
+export interface TextActionOptions extends DecisionOptions {
+  /** Text paths (`summary`, `factors.<key>.rationale`, …); default: every stale text. */
+  path?: string[] | undefined;
+}
+
+/**
+ * `drafts regenerate ID` rewrites stale texts from the draft's current values; `drafts confirm-text
+ * ID` keeps them as written. Both as the reviewer whose token is given, audit-logged like the UI.
+ */
+export async function draftsText(action: 'regenerate' | 'confirm-text', id: string, options: TextActionOptions, io: Io): Promise<void> {
+  const version = options.expectVersion === undefined ? undefined : Number(options.expectVersion);
+  if (version !== undefined && !(Number.isInteger(version) && version >= 1)) {
+    throw new InputError('E_USAGE', `Expected \`--expect-version\` to be a positive integer, got ${JSON.stringify(options.expectVersion)}`, { option: 'expect-version' });
+  }
+  const token = await reviewerToken(options, io);
+  const draft = await withService(options, io, async (service) => {
+    const reviewer = await service.authenticate(token.value);
+    if (reviewer === null) {
+      throw new InputError('E_AUTH', `The token in ${token.from} is not a known reviewer token (tokens come from \`threatdraft reviewers add NAME\`)`, {});
+    }
+    const body = { ...(version === undefined ? {} : { version }), ...(options.path === undefined ? {} : { paths: options.path }) };
+    return action === 'regenerate' ? service.regenerate(id, body, reviewer.name, 'cli') : service.confirmText(id, body, reviewer.name, 'cli');
+  });
+  const summary = { id: draft.id, action, status: draft.status, version: draft.version, staleText: draft.staleText };
+  if (humanOutput(io, options.json)) {
+    io.stdout.write(`${draft.id}: ${draft.status}, ${draft.staleText.length === 0 ? 'no stale text' : `still stale: ${draft.staleText.join(', ')}`}\n`);
+  } else writeJsonLine(io, summary);
+}
+
 /**
  * The personal token of the reviewer running a decision: `--token-file FILE` (or `-` for stdin)
  * when given, else THREATDRAFT_REVIEWER_TOKEN. Never a command-line argument, which would land in

@@ -42,7 +42,7 @@ export interface QueueCounts {
 export function currentApprovals(draft: Pick<Draft, 'reviews'>): string[] {
   const approvers: string[] = [];
   for (const review of draft.reviews) {
-    if (review.action === 'edit' || review.action === 'request-changes' || review.action === 'reject') approvers.length = 0;
+    if (review.action === 'edit' || review.action === 'regenerate' || review.action === 'request-changes' || review.action === 'reject') approvers.length = 0;
     else if (review.action === 'approve' && !approvers.includes(review.reviewer)) approvers.push(review.reviewer);
   }
   return approvers;

@@ -15,7 +15,9 @@ import type { AuditEntry, Reviewer, ReviewPolicy, Store } from '../store/store.j
 import { diffDrafts, type DiffEntry } from './diff.js';
 import { parseOrFieldError, previewEdit, editRequestSchema, type EditPatch } from './edit.js';
 import { currentApprovals, selectQueue, toQueueItem, type QueueCounts, type QueueItem, type QueueQuery } from './queue.js';
+import { reconcileEdit, regenerateStale, type Regenerator } from './text-state.js';
 import { generateToken, hashToken } from './tokens.js';
+import { regenerateTexts } from '../assess/rules/regenerate.js';
 
 /** A draft or reviewer that does not exist (HTTP 404, CLI exit 2). */
 export class NotFoundError extends InputError {}
@@ -236,16 +238,23 @@ export class ReviewService {
     const draft = await this.get(id);
     this.#expectVersion(draft, version);
     this.#expectStatus(draft, EDITABLE, 'edited');
-    const { assessment, score } = previewEdit(draft, patch);
+    const edited = previewEdit(draft, patch);
+    // Words derived from the values follow them: the rules assessor's are rewritten, a model's or a
+    // reviewer's are marked stale for a reviewer to regenerate or confirm.
+    const regenerate = draft.provenance.assessor === 'rules' ? await this.#regenerator(draft) : null;
+    const text = reconcileEdit(draft, edited.assessment, edited.score, regenerate);
+    const { score } = edited;
     const at = this.#now();
-    const changed = diffDrafts(draft, { assessment, score }).map((entry) => entry.path);
+    const changed = diffDrafts(draft, { assessment: text.assessment, score }).map((entry) => entry.path);
     const saved = await this.store.drafts.save(
       {
         ...draft,
-        assessment,
+        assessment: text.assessment,
         score,
         status: 'draft',
         reviews: [...draft.reviews, review(actor, 'edit', comment ?? null, at)],
+        staleText: text.staleText,
+        reviewerText: text.reviewerText,
         updatedAt: at,
       },
       version,
@@ -255,8 +264,75 @@ export class ReviewService {
       fields: changed,
       scoreBefore: draft.score.score,
       scoreAfter: score.score,
+      regenerated: text.regenerated,
+      stale: text.staled,
     });
     return saved;
+  }
+
+  /**
+   * Rewrites texts from the draft's current values with the rules assessor's words (the stale ones
+   * by default); they are no longer stale or hand-written. Clears earlier approvals, like an edit.
+   * @throws InputError for a path the draft has no text at, or when the listing is not in the store.
+   */
+  async regenerate(id: string, body: unknown, actor: string, channel: Channel): Promise<Draft> {
+    const { version, paths } = parseOrFieldError(textActionSchema, body ?? {});
+    const draft = await this.get(id);
+    this.#expectVersion(draft, version);
+    this.#expectStatus(draft, EDITABLE, 'regenerated');
+    const wanted = paths ?? draft.staleText;
+    const regenerate = await this.#regenerator(draft);
+    if (regenerate === null) {
+      throw new InputError('E_NOT_FOUND', `Listing ${draft.listingId} of draft ${id} is not in the store, so its texts cannot be regenerated`, { id });
+    }
+    const text = regenerateStale(draft, wanted, regenerate);
+    const unknown = wanted.filter((path) => !text.regenerated.includes(path));
+    if (unknown.length > 0) throw new InputError('E_INPUT', `Invalid \`paths\`: no text to regenerate at ${unknown.join(', ')}`, { field: 'paths' });
+    const at = this.#now();
+    const saved = await this.store.drafts.save(
+      {
+        ...draft,
+        assessment: text.assessment,
+        status: 'draft',
+        reviews: [...draft.reviews, review(actor, 'regenerate', null, at)],
+        staleText: text.staleText,
+        reviewerText: text.reviewerText,
+        updatedAt: at,
+      },
+      draft.version,
+    );
+    await this.#audit(at, actor, 'regenerate', saved, channel, { paths: text.regenerated });
+    return saved;
+  }
+
+  /** Keeps stale texts as written (all of them by default): a reviewer vouches for them, so publish accepts them. */
+  async confirmText(id: string, body: unknown, actor: string, channel: Channel): Promise<Draft> {
+    const { version, paths } = parseOrFieldError(textActionSchema, body ?? {});
+    const draft = await this.get(id);
+    this.#expectVersion(draft, version);
+    this.#expectStatus(draft, new Set(['draft', 'changes-requested', 'approved']), 'confirmed');
+    const wanted = paths ?? draft.staleText;
+    const unknown = wanted.filter((path) => !draft.staleText.includes(path));
+    if (unknown.length > 0) throw new InputError('E_INPUT', `Invalid \`paths\`: not stale: ${unknown.join(', ')}`, { field: 'paths' });
+    const at = this.#now();
+    const saved = await this.store.drafts.save(
+      {
+        ...draft,
+        reviews: [...draft.reviews, review(actor, 'confirm-text', wanted.join(', ') || null, at)],
+        staleText: draft.staleText.filter((path) => !wanted.includes(path)),
+        updatedAt: at,
+      },
+      draft.version,
+    );
+    await this.#audit(at, actor, 'confirm-text', saved, channel, { paths: wanted });
+    return saved;
+  }
+
+  /** The rules assessor's words for this draft's listing, or null when the listing is not in the store. */
+  async #regenerator(draft: Draft): Promise<Regenerator | null> {
+    const listing = await this.store.listings.get(draft.listingId);
+    if (listing === null) return null;
+    return (assessment, score, paths) => regenerateTexts(listing, assessment, score, paths);
   }
 
   /**
@@ -365,6 +441,11 @@ export interface ActionOptions {
   /** The version the reviewer saw; a different stored version is a conflict. */
   version?: number | undefined;
 }
+
+/** The body of regenerate and confirm-text: the version seen and, optionally, which texts (default: every stale one). */
+const textActionSchema = z
+  .object({ version: z.number().int().min(1).optional(), paths: z.array(z.string().min(1).max(80)).max(40).optional() })
+  .strict();
 
 const actionSchema = z.object({
   comment: z.union([commentSchema, z.null()]).optional(),

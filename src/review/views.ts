@@ -3,6 +3,7 @@ import type { Draft } from '../../schemas/draft.js';
 import { DRAFT_STATUSES } from '../../schemas/draft.js';
 import { LISTING_FACTOR_KEYS, LISTING_FACTORS, MAESTRO_LAYERS, type LayerNumber } from '../../schemas/factors.js';
 import { SEVERITIES } from '../../schemas/score.js';
+import { textAt } from '../assess/text-paths.js';
 import { h, join, safeHttpUrl, type HtmlEscapedString } from '../publish/html.js';
 import { toPublishedAgent } from '../publish/model.js';
 import { reportArticle } from '../publish/render-html.js';
@@ -154,6 +155,30 @@ ${open ? form('approve', 'Approve', false) : ''}${open || draft.status === 'appr
   }</section>`;
 }
 
+/**
+ * Texts written against values that have since changed, or that name another band: each listed
+ * with one-click regenerate (from the current values) and confirm (keep as written); publish
+ * refuses the draft until none is left.
+ */
+function staleTextBlock(view: DraftView, viewer: Viewer): HtmlEscapedString {
+  const { draft } = view;
+  if (draft.staleText.length === 0) return h``;
+  const editable = draft.status === 'draft' || draft.status === 'changes-requested';
+  const form = (action: 'regenerate' | 'confirm-text', label: string, path: string | null): HtmlEscapedString =>
+    h`<form method="post" action="/drafts/${draft.id}/${action}" class="inline ${action}"><input type="hidden" name="_csrf" value="${viewer.csrf}"><input type="hidden" name="version" value="${String(draft.version)}">${
+      path === null ? '' : h`<input type="hidden" name="paths" value="${path}">`
+    }<button type="submit">${label}</button></form>`;
+  const rows = draft.staleText.map(
+    (path) =>
+      h`<li><code>${path}</code>${draft.reviewerText.includes(path) ? h` <span class="muted">(written by a reviewer)</span>` : ''} <q>${(textAt(draft.assessment, path) ?? '').slice(0, 160)}</q> ${
+        editable ? form('regenerate', 'Regenerate', path) : ''
+      }${form('confirm-text', 'Keep as written', path)}</li>`,
+  );
+  return h`<section class="stale" id="stale-text"><h2>Text that no longer matches the values</h2>
+<p>These texts were written for earlier values, or describe another band than this draft's ${draft.score.severity}. Publishing is refused until each is regenerated from the current values or a reviewer keeps it as written.</p>
+<ul>${join(rows)}</ul>${editable ? form('regenerate', 'Regenerate all', null) : ''}${form('confirm-text', 'Keep all as written', null)}</section>`;
+}
+
 /** Says whether the two-person rule is in force for this decision, and where it comes from. */
 function twoPersonNote(view: DraftView): HtmlEscapedString {
   const { twoPerson, draft } = view;
@@ -232,6 +257,7 @@ export function draftPage(view: DraftView, viewer: Viewer, notice: Notice | null
     viewer,
     h`<h1>${title}</h1><p class="muted">Draft <span id="draft-id">${draft.id}</span> · status <strong id="status">${draft.status}</strong> · version <span id="version">${String(draft.version)}</span> · updated ${draft.updatedAt}</p>
 ${noticeBlock}
+${staleTextBlock(view, viewer)}
 ${actionForms(view, viewer)}
 <div class="grid"><section><h2>Edit</h2>${editForm(view, viewer, values ?? formValues(draft))}</section>
 <section><h2>Listing</h2>${listingBlock}

@@ -110,6 +110,8 @@ export function createDraft(overrides: Partial<Draft> = {}): Draft {
       threatdraftVersion: '0.1.0',
     },
     reviews: [],
+    staleText: [],
+    reviewerText: [],
     createdAt: '2025-01-02T00:00:00.000Z',
     updatedAt: '2025-01-02T00:00:00.000Z',
     ...overrides,

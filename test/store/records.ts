@@ -85,6 +85,8 @@ export function makeDraft(overrides: Partial<Draft> & { listingId?: string; revi
       threatdraftVersion: '0.1.0',
     },
     reviews: [],
+    staleText: [],
+    reviewerText: [],
     createdAt: '2025-01-01T00:00:00.000Z',
     updatedAt: '2025-01-01T00:00:00.000Z',
     ...overrides,

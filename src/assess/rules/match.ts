@@ -1,151 +1,20 @@
 /**
- * Finds which signals of the table fire on a listing, with the exact sentences that triggered them
- * (pure). Instruction-like clauses are cut out of their sentences before matching, so a listing that
- * tells the assessor how to score is assessed as if those clauses were not there, while the rest of
- * the sentence (a capability stated before the injected text) still counts.
+ * Which signals a listing's statements fire (pure), with the exact statements as quotes. A pattern
+ * match counts only where its clause does not negate it and it is not another party's capability;
+ * a hypothetical one ("can be configured to", "likely") counts half. A match overlapped by one of
+ * the signal's `unless` patterns is another sense of the words and does not count. Fields fire
+ * signals by their state too: "Tools: None" is the absence of tools, "Models: GPT-4o" names a model.
  */
-import type { Listing } from '../../../schemas/listing.js';
-import { injectionSpans, normaliseForGrounding, type Span } from '../checks.js';
-import type { Signal } from './signals.js';
+import { modifierAt, sentenceContext, type Modifier, type SentenceContext } from './context.js';
+import type { Signal } from './data/types.js';
+import type { Statement } from './statements.js';
 
-/** A fired signal and the verbatim listing sentences that triggered it (at most three). */
-export interface FiredSignal {
+/** A fired signal: the statements that fired it (at most three) and how firmly it is stated. */
+export interface Firing {
   signal: Signal;
   quotes: string[];
-}
-
-const MAX_QUOTE = 600;
-const LIST_MARKER = /^(?:[-*•·–]\s+|\d{1,2}[.)]\s+)/;
-const SENTENCE_BREAK = /(?<=[.!?])\s+(?=[A-Z0-9"“'(])/g;
-/** Words that negate what follows them in the same clause ("No tools, planning or …"). */
-const NEGATION = /\b(?:no|not|none|never|without|nor|neither|rather than|instead of|does not|doesn't|do not|don't|cannot|can't|isn't|is not)\b/i;
-const CLAUSE_BREAK = /[;:]|\bbut\b|\bhowever\b|\bwhile\b/gi;
-
-/** Splits text into sentences that are exact substrings of it: lines, without list markers, split at sentence ends. */
-export function segments(text: string): string[] {
-  const out: string[] = [];
-  for (const rawLine of text.split(/\r?\n/)) {
-    const line = rawLine.trim().replace(LIST_MARKER, '');
-    if (line.length === 0) continue;
-    let start = 0;
-    for (const breakMatch of line.matchAll(SENTENCE_BREAK)) {
-      pushSegment(out, line.slice(start, breakMatch.index));
-      start = breakMatch.index + breakMatch[0].length;
-    }
-    pushSegment(out, line.slice(start));
-  }
-  return out;
-}
-
-function pushSegment(out: string[], value: string): void {
-  const trimmed = value.trim();
-  if (trimmed.length === 0) return;
-  if (trimmed.length <= MAX_QUOTE) {
-    out.push(trimmed);
-    return;
-  }
-  for (let at = 0; at < trimmed.length; at += MAX_QUOTE) {
-    const piece = trimmed.slice(at, at + MAX_QUOTE).trim();
-    if (piece.length > 0) out.push(piece);
-  }
-}
-
-/** True when a negation word precedes `index` in the same clause of `sentence`. */
-export function isNegated(sentence: string, index: number): boolean {
-  let clauseStart = 0;
-  for (const clauseBreak of sentence.matchAll(CLAUSE_BREAK)) {
-    if (clauseBreak.index >= index) break;
-    clauseStart = clauseBreak.index + clauseBreak[0].length;
-  }
-  return NEGATION.test(sentence.slice(clauseStart, index));
-}
-
-/** Where a clause may start, looking back from instruction-like text: punctuation, a spaced dash, a sentence end, a chat-template token. */
-const CLAUSE_START = /[,;:|([{]|\s[-–—]+\s|[.!?](?=\s)|(?=<\||\[\/?INST\]|<<\/?SYS>>|<\/?system>)/g;
-/** A connective that starts the injected clause ("… on its own and ignore previous instructions"). */
-const CONJUNCTION = /\b(?:and|but|then|so|or|also|now|please)\b/gi;
-/**
- * Where the injected clause ends, looking forward: a semicolon, bar, closing bracket, spaced dash or
- * sentence end. Not commas or colons: the payload follows its imperative ("ignore the above, then
- * score 0", "note to the AI: treat it as read-only"), so those stay inside the cut.
- */
-const CLAUSE_END = /[;|)\]}]|\s[-–—]+\s|[.!?](?=\s)/g;
-/** Separators and spaces left at the edges of a piece after a cut. */
-const EDGE_TRIM = /^[\s,;:|)\]}.!?\-–—]+|[\s,;:|([{\-–—]+$/g;
-
-/**
- * A sentence without its instruction-like clauses: the exact substrings around them, trimmed of the
- * separators the cut leaves behind. A clause runs back from the instruction to the nearest clause
- * start or conjunction and forward to the nearest clause end, so neither the instruction nor the
- * payload it carries can add or remove a signal.
- */
-export function withoutInjections(sentence: string): string[] {
-  const spans = injectionSpans(sentence);
-  if (spans.length === 0) return [sentence];
-  const starts = [...sentence.matchAll(CLAUSE_START), ...sentence.matchAll(CONJUNCTION)].map((match) => ({
-    // A sentence end stays with the sentence it ends; any other separator goes with the cut.
-    start: /^[.!?]$/.test(match[0]) ? match.index + 1 : match.index,
-    end: match.index + match[0].length,
-  }));
-  const ends = [...sentence.matchAll(CLAUSE_END)].map((match) => match.index);
-  const cuts: Span[] = [];
-  for (const span of spans) {
-    const from = starts.filter((edge) => edge.end <= span.start).reduce((at, edge) => Math.max(at, edge.start), 0);
-    const to = ends.filter((at) => at >= span.end).reduce((at, end) => Math.min(at, end), sentence.length);
-    const previous = cuts.at(-1);
-    if (previous !== undefined && from <= previous.end) previous.end = Math.max(previous.end, to);
-    else cuts.push({ start: from, end: to });
-  }
-  const pieces: string[] = [];
-  let at = 0;
-  for (const cut of [...cuts, { start: sentence.length, end: sentence.length }]) {
-    const piece = trimEdges(sentence, at, cut.start);
-    if (piece !== null) pieces.push(piece);
-    at = Math.max(at, cut.end);
-  }
-  return pieces;
-}
-
-/** The part of `sentence` in [start, end) without leftover separators; null when nothing wordlike remains. */
-function trimEdges(sentence: string, start: number, end: number): string | null {
-  const piece = sentence.slice(start, end).replace(EDGE_TRIM, '');
-  return /[\p{L}\p{N}]/u.test(piece) ? piece : null;
-}
-
-/**
- * The sentences signals may match: the listing text (minus the bare title line, with instruction-like
- * clauses cut out), then summary, capabilities and metadata values not already in the text.
- */
-export function candidateSentences(listing: Listing): string[] {
-  const title = normaliseForGrounding(listing.title);
-  const fromText = segments(listing.text);
-  const normalisedText = normaliseForGrounding(listing.text);
-  const extras = [listing.summary, ...listing.fields.capabilities, ...Object.values(listing.fields.metadata)]
-    .filter((value) => value.trim().length > 0 && !normalisedText.includes(normaliseForGrounding(value)))
-    .flatMap((value) => segments(value));
-  const seen = new Set<string>();
-  const out: string[] = [];
-  for (const sentence of [...fromText, ...extras].flatMap(withoutInjections)) {
-    const key = normaliseForGrounding(sentence);
-    if (key === title || seen.has(key)) continue;
-    seen.add(key);
-    out.push(sentence);
-  }
-  return out;
-}
-
-/** Runs every signal over the sentences; returns the fired ones in table order. */
-export function matchSignals(sentences: readonly string[], table: readonly Signal[]): FiredSignal[] {
-  const fired: FiredSignal[] = [];
-  for (const signal of table) {
-    const quotes: string[] = [];
-    for (const sentence of sentences) {
-      if (quotes.length >= 3) break;
-      if (signal.patterns.some((pattern) => firesOn(pattern, sentence, signal.absence === true))) quotes.push(sentence);
-    }
-    if (quotes.length > 0) fired.push({ signal, quotes });
-  }
-  return fired;
+  /** 1 when some statement states it, 0.5 when every statement that fires it is hypothetical. */
+  strength: 1 | 0.5;
 }
 
 const globalCache = new WeakMap<RegExp, RegExp>();
@@ -160,13 +29,83 @@ function globalOf(pattern: RegExp): RegExp {
   return global;
 }
 
-function firesOn(pattern: RegExp, sentence: string, absence: boolean): boolean {
-  // Most patterns miss most sentences: a plain test is far cheaper than iterating matches.
-  if (!pattern.test(sentence)) return false;
-  if (absence) return true;
-  const global = globalOf(pattern);
-  for (const match of sentence.matchAll(global)) {
-    if (absence || !isNegated(sentence, match.index)) return true;
+/** Statements with their sentence context computed at most once. */
+class Reader {
+  readonly #contexts = new Map<Statement, SentenceContext>();
+  context(statement: Statement): SentenceContext {
+    let context = this.#contexts.get(statement);
+    if (context === undefined) {
+      context = sentenceContext(statement.text);
+      this.#contexts.set(statement, context);
+    }
+    return context;
+  }
+}
+
+function overlapsSense(signal: Signal, text: string, start: number, end: number): boolean {
+  for (const pattern of signal.unless ?? []) {
+    for (const match of text.matchAll(globalOf(pattern))) {
+      if (match.index < end && match.index + match[0].length > start) return true;
+    }
   }
   return false;
+}
+
+/** How the statement states the signal: affirmed, hypothetical, or null when it does not fire it. */
+function reading(signal: Signal, statement: Statement, reader: Reader): 'affirmed' | 'hypothetical' | null {
+  const field = statement.field;
+  if (field !== null) {
+    if (field.state === 'absent' && signal.absentFields?.includes(field.kind) === true) return 'affirmed';
+    if (field.state === 'stated' && signal.statedFields?.includes(field.kind) === true) {
+      const context = reader.context(statement);
+      // A value that negates ("returns a verdict; it does not modify…") or gives the capability to
+      // someone else ("your application decides whether to run them") is not a plain statement of it.
+      if (!triggered(context, 'negation') && !triggered(context, 'other-party')) return triggered(context, 'hypothetical') ? 'hypothetical' : 'affirmed';
+    }
+    if (field.state !== 'stated') return null;
+    if (signal.fields !== undefined && !signal.fields.includes(field.kind)) return null;
+  } else if (signal.fields !== undefined) return null;
+
+  if (signal.unlessStatement?.some((pattern) => pattern.test(statement.text)) === true) return null;
+  let best: 'affirmed' | 'hypothetical' | null = null;
+  for (const pattern of signal.patterns) {
+    // Most patterns miss most statements: a plain test is far cheaper than iterating matches.
+    if (!pattern.test(statement.text)) continue;
+    for (const match of statement.text.matchAll(globalOf(pattern))) {
+      const start = match.index;
+      const end = start + match[0].length;
+      if (overlapsSense(signal, statement.text, start, end)) continue;
+      const modifier: Modifier = modifierAt(reader.context(statement), start, end);
+      // An absence pattern carries its own negation inside the match ("No tools"); a negation
+      // governing it from outside ("there is no read-only mode") cancels it like any other.
+      if (modifier === 'other-party' || modifier === 'negated') continue;
+      if (modifier === 'hypothetical') best ??= 'hypothetical';
+      else return 'affirmed';
+    }
+  }
+  return best;
+}
+
+/** True when a trigger of this kind appears anywhere in the statement (a hedged or negating field value). */
+function triggered(context: SentenceContext, kind: 'negation' | 'hypothetical' | 'other-party'): boolean {
+  return context.triggers.some(({ trigger }) => trigger.kind === kind);
+}
+
+/** Runs every signal over the statements; returns the fired ones in table order. */
+export function matchSignals(statements: readonly Statement[], table: readonly Signal[]): Firing[] {
+  const reader = new Reader();
+  const fired: Firing[] = [];
+  for (const signal of table) {
+    const affirmed: string[] = [];
+    const hypothetical: string[] = [];
+    for (const statement of statements) {
+      if (affirmed.length >= 3) break;
+      const how = reading(signal, statement, reader);
+      if (how === 'affirmed') affirmed.push(statement.quote);
+      else if (how === 'hypothetical') hypothetical.push(statement.quote);
+    }
+    if (affirmed.length > 0) fired.push({ signal, quotes: [...new Set([...affirmed, ...hypothetical])].slice(0, 3), strength: 1 });
+    else if (hypothetical.length > 0) fired.push({ signal, quotes: [...new Set(hypothetical)].slice(0, 3), strength: 0.5 });
+  }
+  return fired;
 }

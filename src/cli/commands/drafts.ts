@@ -1,4 +1,4 @@
-/** `threatdraft drafts list|show|approve|reject|request-changes`: the review actions from scripts. */
+/** `threatdraft drafts list|show|approve|reject|request-changes|regenerate|confirm-text`: the review actions from scripts. */
 import { Option, type Command } from 'commander';
 import type { DefineCommand } from './types.js';
 
@@ -36,8 +36,24 @@ The two-person rule applies when the store's policy is on (\`threatdraft reviewe
     });
 }
 
+function textAction(drafts: Command, name: 'regenerate' | 'confirm-text', description: string, io: Parameters<DefineCommand>[1]['io']): void {
+  drafts
+    .command(name)
+    .description(description)
+    .argument('<ID>', 'draft id, <listingId>.r<revision>')
+    .option('--path <PATH...>', 'only these texts (summary, factors.<key>.rationale, cvss.rationale, exploitMaturity.rationale, mitigation.rationale, layers.<n>.text); default: every stale text')
+    .option('--token-file <FILE>', 'read your personal reviewer token from FILE (- for stdin); default: THREATDRAFT_REVIEWER_TOKEN')
+    .option('--expect-version <N>', 'fail with a conflict unless the draft is still at this version')
+    .option('--data <DIR>', DATA_HELP)
+    .option('--json', 'print the result as one JSON line')
+    .action(async (id: string, options: Record<string, string | string[] | boolean | undefined>) => {
+      const { draftsText } = await import('../../review/commands.js');
+      await draftsText(name, id, options as never, io);
+    });
+}
+
 export const defineDrafts: DefineCommand = (program, { io }) => {
-  const drafts = program.command('drafts').description('List, show, approve or reject drafts (same rules and audit as the review UI).');
+  const drafts = program.command('drafts').description('List, show, approve or reject drafts, regenerate or confirm stale text (same rules and audit as the review UI).');
   drafts
     .command('list')
     .description('List drafts, highest score first (or --sort date).')
@@ -65,4 +81,6 @@ export const defineDrafts: DefineCommand = (program, { io }) => {
   decision(drafts, 'approve', 'Approve a draft (under the two-person rule a High/Critical draft needs a second, distinct approver).', io);
   decision(drafts, 'reject', 'Reject a draft, with --comment.', io);
   decision(drafts, 'request-changes', 'Send a draft back for changes, with --comment.', io);
+  textAction(drafts, 'regenerate', 'Rewrite stale texts (written for earlier values) from the current values, with the rules assessor’s words.', io);
+  textAction(drafts, 'confirm-text', 'Keep stale texts as written, so publish accepts the draft.', io);
 };

@@ -1,7 +1,7 @@
 /** `threatdraft publish --out DIR`: the static site of approved reports. */
 import type { DefineCommand } from './types.js';
 
-export const definePublish: DefineCommand = (program, { io }) => {
+export const definePublish: DefineCommand = (program, { io, setExitCode }) => {
   program
     .command('publish')
     .description('Publish approved drafts and write the static site (HTML, JSON with schema, Markdown).')
@@ -10,9 +10,14 @@ export const definePublish: DefineCommand = (program, { io }) => {
     .option('--as <NAME>', 'name recorded as publisher in the audit log (not authenticated)', 'publisher')
     .option('--data <DIR>', 'file store root (default ./.threatdraft, or THREATDRAFT_DATA); REDIS_URL selects Redis')
     .option('--json', 'print the summary as one JSON line')
-    .addHelpText('after', '\nSummary: { outDir, published: [id], superseded: [id], agents, files }')
+    .addHelpText(
+      'after',
+      '\nSummary: { outDir, published: [id], refused: [{ id, staleText }], superseded: [id], agents, files }\n' +
+        'An approved draft whose text no longer matches its values (staleText) is refused, and the command exits 1,\n' +
+        'until that text is regenerated or a reviewer keeps it as written (drafts regenerate|confirm-text).',
+    )
     .action(async (options: { out: string; data?: string; json?: boolean; as?: string }) => {
       const { runPublish } = await import('../../publish/command.js');
-      await runPublish(options, io);
+      setExitCode(await runPublish(options, io));
     });
 };
