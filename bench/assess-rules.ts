@@ -1,5 +1,8 @@
 /** Rules assessor throughput on one core over the 35 reference-dev listings (extraction excluded). */
-import { loadReferenceCases } from '../evals/reference-dev/calibration.js';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { findPackageRoot } from '../src/assess/prompts.js';
+import { extractListing } from '../src/crawl/extract.js';
 import { runChecks } from '../src/assess/checks.js';
 import { assessWithRules } from '../src/assess/rules/assess.js';
 import type { BenchResult } from './types.js';
@@ -15,7 +18,10 @@ function rate(run: () => void, perRound: number, ms: number): number {
 }
 
 export async function bench(): Promise<BenchResult[]> {
-  const listings = loadReferenceCases().map((item) => item.listing);
+  const cases = join(findPackageRoot(), 'evals', 'cases');
+  const listings = readdirSync(cases)
+    .filter((id) => id.startsWith('ref-'))
+    .map((id) => extractListing(readFileSync(join(cases, id, 'listing.html'), 'utf8'), { url: `https://directory.example/${id}`, sourceId: 'bench', fetchedAt: '2026-01-01T00:00:00.000Z' }));
   const assessOnly = (): void => {
     for (const listing of listings) assessWithRules(listing);
   };

@@ -12,51 +12,23 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LISTING_FACTOR_KEYS, LISTING_FACTORS } from '../../schemas/factors.js';
 import { findPackageRoot } from '../../src/assess/prompts.js';
-import { crossValidate, fitCalibration, foldsOf, maeOf, type FitOptions } from '../../src/assess/rules/fit.js';
-import type { Calibration } from '../../src/assess/rules/model.js';
 import { loadCases } from '../runner/load.js';
-import { samplesOf } from './samples.js';
-
-const LAMBDAS = [0, 0.1, 0.25, 0.5, 1, 2, 4];
-/** A larger gap between cross-validated and in-sample error means the table learnt cases, not principles. */
-const GAP_LIMIT = 0.02;
+import { fitTable } from './table.js';
 
 const root = findPackageRoot();
 const dryRun = process.argv.includes('--dry-run');
 const cases = await loadCases(join(root, 'evals', 'cases'));
-const samples = samplesOf(cases);
-const reference = samples.filter((sample) => sample.reference);
-const folds = foldsOf(samples, reference.length);
-
-// The penalty with the lowest cross-validated error among those whose gap stays within GAP_LIMIT.
-let best: { options: FitOptions; cv: ReturnType<typeof crossValidate> } | null = null;
-for (const lambda of LAMBDAS) {
-  const options: FitOptions = { lambda };
-  const cv = crossValidate(samples, folds, options);
-  const inSampleMae = maeOf(reference, fitCalibration(samples, options)).overall;
-  const gap = cv.overall - inSampleMae;
-  console.log(`lambda ${lambda}: reference LOO MAE ${cv.overall.toFixed(4)}, in-sample ${inSampleMae.toFixed(4)}, gap ${gap.toFixed(4)}`);
-  if (gap <= GAP_LIMIT && (best === null || cv.overall < best.cv.overall - 1e-9)) best = { options, cv };
+const { best, grid } = fitTable(cases);
+for (const point of grid) {
+  console.log(
+    `lambda ${point.lambda}: reference LOO MAE ${point.crossValidated.overall.toFixed(4)}, in-sample ${point.inSample.toFixed(4)}, gap ${(point.crossValidated.overall - point.inSample).toFixed(4)}`,
+  );
 }
-if (best === null) throw new Error('no reference cases to calibrate on');
-const fitted = fitCalibration(samples, best.options);
-const inSample = maeOf(reference, fitted);
-const calibration: Calibration = {
-  factors: fitted,
-  fit: {
-    cases: samples.length,
-    referenceCases: reference.length,
-    lambda: best.options.lambda,
-    inSampleMae: inSample.overall,
-    crossValidatedMae: best.cv.overall,
-    folds: folds.length,
-  },
-};
-
-console.log(`\n${samples.length} cases fitted (${reference.length} reference); lambda ${best.options.lambda}`);
+const { calibration, inSample, crossValidated } = best;
+console.log(`\n${calibration.fit.cases} cases fitted (${calibration.fit.referenceCases} reference); lambda ${calibration.fit.lambda}`);
 console.log(`${'factor'.padEnd(26)} in-sample  LOO-CV (reference cases)`);
-for (const key of LISTING_FACTOR_KEYS) console.log(`${LISTING_FACTORS[key].padEnd(26)} ${inSample[key].toFixed(3).padStart(9)}  ${best.cv[key].toFixed(3).padStart(6)}`);
-console.log(`${'overall'.padEnd(26)} ${inSample.overall.toFixed(3).padStart(9)}  ${best.cv.overall.toFixed(3).padStart(6)}`);
+for (const key of LISTING_FACTOR_KEYS) console.log(`${LISTING_FACTORS[key].padEnd(26)} ${inSample[key].toFixed(3).padStart(9)}  ${crossValidated[key].toFixed(3).padStart(6)}`);
+console.log(`${'overall'.padEnd(26)} ${inSample.overall.toFixed(3).padStart(9)}  ${crossValidated.overall.toFixed(3).padStart(6)}`);
 
 if (!dryRun) {
   const file = join(root, 'src', 'assess', 'rules', 'data', 'calibration.ts');

@@ -26,7 +26,7 @@ describe('rules assessor CVSS, maturity and mitigation mapping', () => {
     expect(metrics(chat.cvss.vector)['VC']).toBe('L');
     const withChannel = assess('Probe is an AI tutor chatbot. It keeps student profiles and sends emails to parents.');
     expect(metrics(withChannel.cvss.vector)['VC']).toBe('H');
-    expect(withChannel.cvss.rationale).toContain('Exfiltration channel: external-communication');
+    expect(withChannel.cvss.rationale).toContain('Exfiltration channel: sends-messages');
   });
 
   it('puts impact on subsequent systems for an agent that acts with credentials on infrastructure', () => {

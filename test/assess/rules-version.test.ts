@@ -5,8 +5,9 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULES, createRulesAssessor, RULES_VERSION, rulesVersion, type RulesTable } from '../../src/assess/rules/assess.js';
 import { RULES_CODE_FILES, RULES_CODE_FINGERPRINT, RULES_CODE_LIBRARIES } from '../../src/assess/rules/code-version.js';
-import { DEFAULT_THREATS, LAYER_GAPS } from '../../src/assess/rules/layer-texts.js';
-import { BREADTH, CAPABILITY_FACTORS, FACTOR_BASE, SIGNALS } from '../../src/assess/rules/signals.js';
+import { CALIBRATION } from '../../src/assess/rules/data/calibration.js';
+import { KINDS } from '../../src/assess/rules/data/kinds.js';
+import { SIGNALS } from '../../src/assess/rules/data/signals.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -34,7 +35,16 @@ function fingerprint(read: (file: string) => string, libraryVersion: (name: stri
 const readSource = (file: string): string => readFileSync(join(ROOT, file), 'utf8');
 
 /** Modules hashed at run time by rulesVersion (data), or the fingerprint itself. */
-const HASHED = ['src/assess/rules/signals.ts', 'src/assess/rules/layer-texts.ts', 'src/assess/rules/code-version.ts'];
+const HASHED = [
+  'src/assess/rules/data/signals.ts',
+  'src/assess/rules/data/kinds.ts',
+  'src/assess/rules/data/calibration.ts',
+  'src/assess/rules/data/context.ts',
+  'src/assess/rules/data/fields.ts',
+  'src/assess/rules/data/layers.ts',
+  'src/assess/rules/data/threats.ts',
+  'src/assess/rules/code-version.ts',
+];
 /** Modules the fingerprinted code uses that do not shape an assessment, a check or a score. */
 const EXEMPT: Record<string, string> = {
   'src/errors.ts': 'error classes',
@@ -130,18 +140,19 @@ describe('RULES_VERSION', () => {
     expect(RULES_VERSION).toBe(rulesVersion(DEFAULT_RULES));
     expect(createRulesAssessor().version).toBe(RULES_VERSION);
     expect(createRulesAssessor({ ...DEFAULT_RULES }).version).toBe(RULES_VERSION);
-    expect(RULES_VERSION).toMatch(/^rules-2\.[0-9a-f]{12}$/);
+    expect(RULES_VERSION).toMatch(/^rules-3\.[0-9a-f]{12}$/);
   });
 
   const variants: [string, Partial<RulesTable>][] = [
-    ['a signal delta', { signals: SIGNALS.map((signal, index) => (index === 0 ? { ...signal, factors: { ...signal.factors, nonDeterminism: 0.2 } } : signal)) }],
+    ['a signal effect', { signals: SIGNALS.map((signal, index) => (index === 0 ? { ...signal, effects: { ...signal.effects, nonDeterminism: 3 as const } } : signal)) }],
     ['a signal pattern', { signals: SIGNALS.map((signal, index) => (index === 0 ? { ...signal, patterns: [/\bLLM\b/i] } : signal)) }],
-    ['a factor baseline', { base: { ...FACTOR_BASE, autonomyOfAction: 0.15 } }],
-    ['a breadth value', { breadth: { ...BREADTH, perSignal: { ...BREADTH.perSignal, dynamicToolUse: 0.05 } } }],
-    ['the breadth cap', { breadth: { ...BREADTH, cap: 5 } }],
-    ['the capability factors', { capabilityFactors: CAPABILITY_FACTORS.slice(1) }],
-    ['a layer gap text', { layerGaps: { ...LAYER_GAPS, 4: 'hosting is not described.' } }],
-    ['a default threat', { defaultThreats: { ...DEFAULT_THREATS, 7: ['plugin marketplace abuse'] } }],
+    ['a signal ceiling', { signals: SIGNALS.map((signal, index) => (index === 0 ? { ...signal, ceilings: { autonomyOfAction: 0.5 } } : signal)) }],
+    ['a kind prior', { kinds: KINDS.map((kind, index) => (index === 0 ? { ...kind, priors: { ...kind.priors, autonomyOfAction: 4 as const } } : kind)) }],
+    ['a kind cue', { kinds: KINDS.map((kind, index) => (index === 0 ? { ...kind, cues: [/\bvision\b/i] } : kind)) }],
+    [
+      'a calibrated level value',
+      { calibration: { ...CALIBRATION, factors: { ...CALIBRATION.factors, autonomyOfAction: { ...CALIBRATION.factors.autonomyOfAction, base: 0.2 } } } },
+    ],
   ];
 
   it.each(variants)('changes with %s, and a custom-table assessor reports its own', (_name, overrides) => {

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { load } from 'cheerio';
 import { countTokens } from 'gpt-tokenizer';
 import { describe, expect, it } from 'vitest';
-import { referenceListingPath } from '../../evals/reference-dev/calibration.js';
 import { listingSchema } from '../../schemas/listing.js';
 import {
   TRUNCATION_MARKER,
@@ -15,7 +14,7 @@ import {
   readableText,
 } from '../../src/crawl/extract.js';
 
-const FIXTURES = join(import.meta.dirname, '..', '..', 'evals', 'reference-dev');
+const CASES = join(import.meta.dirname, '..', '..', 'evals', 'cases');
 const BASE = { url: 'https://directory.example/agents/acme-agent', sourceId: 'demo', fetchedAt: '2026-01-01T00:00:00.000Z' };
 
 interface Reference {
@@ -23,13 +22,13 @@ interface Reference {
   name: string;
 }
 
-const references: Reference[] = readFileSync(join(FIXTURES, 'reference.jsonl'), 'utf8')
+const references: Reference[] = readFileSync(join(CASES, '..', 'reference-dev', 'reference.jsonl'), 'utf8')
   .trim()
   .split('\n')
   .map((line) => JSON.parse(line) as Reference);
 
 function page(slug: string): string {
-  return readFileSync(referenceListingPath(slug, FIXTURES), 'utf8');
+  return readFileSync(join(CASES, `ref-${slug}`, 'listing.html'), 'utf8');
 }
 
 /** Bullets under capability-like headings, found independently of the extractor with plain cheerio. */
@@ -51,7 +50,7 @@ function expectedBullets(html: string): string[] {
 
 describe('extractListing on the 35 reference pages', () => {
   it('has all 35 pages and one reference line per page', () => {
-    const cases = readdirSync(join(FIXTURES, '..', 'cases')).filter((name) => name.startsWith('ref-'));
+    const cases = readdirSync(CASES).filter((name) => name.startsWith('ref-'));
     expect(cases).toHaveLength(35);
     expect(references.map((reference) => `ref-${reference.slug}`).sort()).toEqual(cases.sort());
   });

@@ -7,7 +7,7 @@ import { loadCases } from '../../evals/runner/load.js';
 import { runEval, type CaseOutcome } from '../../evals/runner/run.js';
 import { assessListing } from '../../src/assess/assess.js';
 import { createRulesAssessor, DEFAULT_RULES } from '../../src/assess/rules/assess.js';
-import { SIGNALS } from '../../src/assess/rules/signals.js';
+import { SIGNALS } from '../../src/assess/rules/data/signals.js';
 import { main } from '../../src/cli/main.js';
 import { startFakeOpenAI } from '../../src/fake-openai/server.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
@@ -92,7 +92,9 @@ describe('threatdraft eval with the rules assessor', () => {
     expect(calls).toBe(4);
     expect(third.results.filter((result) => !result.reused).map((result) => result.id)).toEqual(['hw-pentest-agent']);
     // A new rules version (a changed table) reruns every case: cached results are keyed by it.
-    const worse = createRulesAssessor({ base: { ...DEFAULT_RULES.base, autonomyOfAction: 0.3 } });
+    const worse = createRulesAssessor({
+      calibration: { ...DEFAULT_RULES.calibration, factors: { ...DEFAULT_RULES.calibration.factors, autonomyOfAction: { ...DEFAULT_RULES.calibration.factors.autonomyOfAction, base: 0.3 } } },
+    });
     const fourth = await runEval({ cases, identity: { ...identity, assessorVersion: worse.version }, assess, cache: store.cache, baseline: null });
     expect(fourth).toMatchObject({ assessed: 3, reused: 0 });
   });
@@ -101,9 +103,11 @@ describe('threatdraft eval with the rules assessor', () => {
     const cases = await loadCases(CASES);
     const baseline = baselineSchema.parse(JSON.parse(readFileSync(BASELINE, 'utf8')));
     // The worse rule set: tool-use signals no longer raise Dynamic Tool Use.
-    const worse = SIGNALS.map((signal) =>
-      signal.factors.dynamicToolUse === undefined ? signal : { ...signal, factors: { ...signal.factors, dynamicToolUse: 0 } },
-    );
+    const worse = SIGNALS.map((signal) => {
+      if (signal.effects.dynamicToolUse === undefined) return signal;
+      const { dynamicToolUse: _dropped, ...effects } = signal.effects;
+      return { ...signal, effects };
+    });
     const assessor = createRulesAssessor({ signals: worse });
     expect(assessor.version).not.toBe(createRulesAssessor().version);
     const run = await runEval({

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baselineSchema } from '../../evals/runner/baseline.js';
+import { baselineSchema, GATED_METRICS, summariseOverall } from '../../evals/runner/baseline.js';
 import { loadCases } from '../../evals/runner/load.js';
 import { renderHtml } from '../../evals/runner/report.js';
 import { runEval } from '../../evals/runner/run.js';
@@ -49,9 +49,12 @@ describe('the eval HTML report in a browser', () => {
     expect(perFactor).toHaveLength(10);
     expect(perFactor.filter((width) => width > 1).length).toBeGreaterThan(5);
 
-    // No baseline: the ten baseline rows show "—" and draw nothing; the ten current rows draw bars.
-    expect(await widths('figure.comparison-chart rect.bar')).toHaveLength(10);
-    expect(await page.locator('figure.comparison-chart text.none').allTextContents()).toEqual(Array.from({ length: 10 }, () => '—'));
+    // No baseline: every baseline row shows "—" and draws nothing; every measured current row draws a bar.
+    const measured = GATED_METRICS.filter((metric) => summariseOverall(run.metrics)[metric] !== null && summariseOverall(run.metrics)[metric] !== undefined).length;
+    expect(await widths('figure.comparison-chart rect.bar')).toHaveLength(measured);
+    expect(await page.locator('figure.comparison-chart text.none').allTextContents()).toEqual(
+      Array.from({ length: GATED_METRICS.length * 2 - measured }, () => '—'),
+    );
     expect(await page.locator('figure.comparison-chart svg').getAttribute('aria-label')).toBe('Baseline (none yet) against current, per metric');
 
     const layersWithKeywords = Object.values(run.metrics.keywordRecallByLayer).filter((value) => value !== null).length;
@@ -82,8 +85,8 @@ describe('the eval HTML report in a browser', () => {
     const baseline = baselineSchema.parse(JSON.parse(readFileSync(join(ROOT, 'evals', 'baselines', 'rules.json'), 'utf8')));
     writeFileSync(file, renderHtml(run, baseline));
     await page.goto(pathToFileURL(file).href);
-    expect(await widths('figure.comparison-chart rect.bar')).toHaveLength(20);
-    expect(await page.locator('figure.comparison-chart text.none').count()).toBe(0);
+    expect(await widths('figure.comparison-chart rect.bar')).toHaveLength(measured * 2);
+    expect(await page.locator('figure.comparison-chart text.none').count()).toBe(GATED_METRICS.length * 2 - measured * 2);
     await page.close();
   });
 });

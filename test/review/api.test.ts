@@ -141,10 +141,15 @@ describe('review JSON API', () => {
           comment: 'L1 is known',
           scoreBefore: before.score.score,
           scoreAfter: expected.score,
-          fields: ['score.score', 'exploitMaturity.value', 'mitigation.value', 'layers.1.certain', 'layers.1.threats', 'layers.1.text', 'layers.2.certain'],
+          fields: ['score.score', 'summary', 'exploitMaturity.value', 'mitigation.value', 'layers.1.certain', 'layers.1.threats', 'layers.1.text', 'layers.2.certain'],
+          // The summary states the score, so it is rewritten from the new values; the rationales were written in this edit.
+          regenerated: ['summary'],
+          stale: [],
         }),
       }),
     ]);
+    expect(saved.assessment.summary).toContain(`${expected.score.toFixed(1)} (${expected.severity})`);
+    expect([saved.staleText, saved.reviewerText]).toEqual([[], ['exploitMaturity.rationale', 'layers.1.text', 'mitigation.rationale']]);
   });
 
   it.each([

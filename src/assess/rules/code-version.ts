@@ -1,5 +1,6 @@
 /**
- * The code half of RULES_VERSION. The data tables (signals, baselines, breadth, layer texts) are
+ * The code half of RULES_VERSION. The data tables (signals, kinds, calibration, context triggers,
+ * field labels, layer aspects, threats) are
  * hashed at run time; the code that turns them into a scored draft cannot be, without reading source
  * files in a pure module. So the source of that code carries a committed fingerprint instead:
  * test/assess/rules-version.test.ts recomputes it (comments and formatting ignored) and fails,
@@ -19,9 +20,17 @@ export const RULES_CODE_FILES: readonly string[] = [
   'src/aivss/index.ts',
   'src/assess/assess.ts',
   'src/assess/checks.ts',
+  'src/assess/summary-band.ts',
+  'src/assess/text-paths.ts',
   'src/assess/rules/assess.ts',
+  'src/assess/rules/context.ts',
   'src/assess/rules/cvss.ts',
+  'src/assess/rules/kind.ts',
   'src/assess/rules/match.ts',
+  'src/assess/rules/model.ts',
+  'src/assess/rules/prose.ts',
+  'src/assess/rules/read.ts',
+  'src/assess/rules/statements.ts',
 ];
 
 /**
@@ -32,4 +41,4 @@ export const RULES_CODE_FILES: readonly string[] = [
 export const RULES_CODE_LIBRARIES: readonly string[] = ['ae-cvss-calculator'];
 
 /** sha256 of RULES_CODE_FILES without comments and of RULES_CODE_LIBRARIES' locked versions (see test/assess/rules-version.test.ts). */
-export const RULES_CODE_FINGERPRINT = '8e53e756e3c6327c602a1e4a7c5053fa1728f50d3c2246f270bb74caace973ab';
+export const RULES_CODE_FINGERPRINT = '1653055020bcef882268a9556d390491d2491ed3efcea54af1d4db8474904fa8';

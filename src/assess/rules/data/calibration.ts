@@ -6,16 +6,16 @@ import type { Calibration } from '../model.js';
 
 export const CALIBRATION: Calibration = {
   factors: {
-    autonomyOfAction: { base: 0.071, kindSteps: [0.0879, 0.0578, 0.1522, 0], upSteps: [0.0677, 0.0949, 0.0998], downSteps: [0.038, 0.0137, 0], breadth: 0.1928 },
-    goalDrivenPlanning: { base: 0.0327, kindSteps: [0.1844, 0.1598, 0.1612, 0], upSteps: [0.0573, 0.0527, 0.1067], downSteps: [0.0275, 0.0272, 0], breadth: 0.0851 },
-    selfModification: { base: -0.0097, kindSteps: [0, 0, 0, 0], upSteps: [0.0772, 0.1101, 0.1101], downSteps: [0, 0, 0], breadth: 0.1625 },
-    dynamicToolUse: { base: 0.0884, kindSteps: [0.0357, 0.1092, 0.1484, 0], upSteps: [0.0601, 0.141, 0.0793], downSteps: [0.0399, 0.0379, 0.0095], breadth: 0.1879 },
-    persistentMemory: { base: 0.0093, kindSteps: [0.1258, 0.118, 0, 0], upSteps: [0.07, 0.0244, 0.17], downSteps: [0.0048, 0.0048, 0.0115], breadth: 0.2015 },
-    contextualAwareness: { base: 0.0637, kindSteps: [0, 0.2535, 0.1098, 0], upSteps: [0.0656, 0.0207, 0], downSteps: [0.014, 0.014, 0], breadth: 0.2276 },
-    dynamicIdentity: { base: 0.0199, kindSteps: [0.1577, 0.1026, 0.2573, 0], upSteps: [0.0221, 0.0712, 0.127], downSteps: [0, 0, 0], breadth: 0.1955 },
-    multiAgentInteractions: { base: 0.0281, kindSteps: [0.1275, 0, 0, 0.1346], upSteps: [0.0375, 0.0349, 0.4502], downSteps: [0, 0, 0], breadth: 0.2231 },
-    nonDeterminism: { base: 0.213, kindSteps: [0, 0.2238, 0.0377, 0.0832], upSteps: [0.0696, 0.0666, 0.0253], downSteps: [0.0274, 0.0274, 0.0055], breadth: 0.1513 },
-    opacityAndReflexivity: { base: 0.207, kindSteps: [0, 0.1519, 0.1349, 0], upSteps: [0.0407, 0.0678, 0.1004], downSteps: [0.0354, 0.0353, 0], breadth: 0.2006 },
+    autonomyOfAction: { base: 0.0719, kindSteps: [0.0893, 0.0584, 0.1478, 0], upSteps: [0.0648, 0.0954, 0.1003], downSteps: [0.0361, 0.0154, 0], breadth: 0.1946 },
+    goalDrivenPlanning: { base: 0.0345, kindSteps: [0.1863, 0.1596, 0.161, 0], upSteps: [0.0627, 0.0556, 0.1052], downSteps: [0.0274, 0.027, 0], breadth: 0.0636 },
+    selfModification: { base: -0.0096, kindSteps: [0, 0, 0, 0], upSteps: [0.0774, 0.1101, 0.1101], downSteps: [0, 0, 0], breadth: 0.162 },
+    dynamicToolUse: { base: 0.08, kindSteps: [0.0481, 0.1011, 0.1511, 0], upSteps: [0.0577, 0.1358, 0.0836], downSteps: [0.0377, 0.0357, 0], breadth: 0.1992 },
+    persistentMemory: { base: 0.0127, kindSteps: [0.1235, 0.116, 0, 0], upSteps: [0.0634, 0.0325, 0.1693], downSteps: [0.0064, 0.0064, 0.0105], breadth: 0.2006 },
+    contextualAwareness: { base: 0.0665, kindSteps: [0, 0.2557, 0.103, 0], upSteps: [0.0649, 0.0274, 0], downSteps: [0.0149, 0.0149, 0], breadth: 0.2186 },
+    dynamicIdentity: { base: 0.0228, kindSteps: [0.1538, 0.1067, 0.2573, 0], upSteps: [0.0182, 0.0771, 0.1265], downSteps: [0, 0, 0], breadth: 0.1921 },
+    multiAgentInteractions: { base: 0.0298, kindSteps: [0.1291, 0, 0, 0.1332], upSteps: [0.0376, 0.0351, 0.4514], downSteps: [0, 0, 0], breadth: 0.2167 },
+    nonDeterminism: { base: 0.2142, kindSteps: [0, 0.224, 0.0368, 0.0793], upSteps: [0.0693, 0.0884, 0.0077], downSteps: [0.0272, 0.0272, 0.0068], breadth: 0.1481 },
+    opacityAndReflexivity: { base: 0.2077, kindSteps: [0, 0.1515, 0.1361, 0], upSteps: [0.0394, 0.0692, 0.1302], downSteps: [0.035, 0.0349, 0], breadth: 0.1985 },
   },
-  fit: { cases: 115, referenceCases: 35, lambda: 0.1, inSampleMae: 0.0714, crossValidatedMae: 0.0891, folds: 35 },
+  fit: { cases: 115, referenceCases: 35, lambda: 0.1, inSampleMae: 0.0719, crossValidatedMae: 0.089, folds: 35 },
 };

@@ -132,7 +132,7 @@ export const FIELD_LABELS: readonly FieldLabel[] = [
 
 /** A value that says the thing is not there: evidence of absence. */
 export const ABSENT_VALUE =
-  /^(?:none|no(?![-‑])|nope|n\/?a|nil|nothing|zero|disabled|off|not (?:supported|available|applicable|included|used|offered|provided|listed|enabled|stored|kept|retained|needed|required)|none (?:listed|used|required|needed|stored|kept)|not any)\b|^[✗×❌]/i;
+  /^(?:none|no|nope|n\/?a|nil|nothing|zero|disabled|off|not (?:supported|available|applicable|included|used|offered|provided|listed|enabled|stored|kept|retained|needed|required)|none (?:listed|used|required|needed|stored|kept)|not any)\b(?![-‑])|^[✗×❌]/i;
 
 /** A value that says nothing either way: evidence of nothing. */
 export const UNKNOWN_VALUE = /^(?:not (?:stated|specified|disclosed|known|documented|published|mentioned)|unknown|unspecified|undisclosed|unclear|tbd|tba|n\/k|[-–—?]+|varies)\.?$/i;

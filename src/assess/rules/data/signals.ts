@@ -118,7 +118,7 @@ export const SIGNALS: readonly Signal[] = [
     pins: [],
     tells: {},
     notes: { 1: 'its processing is described as deterministic rather than generative' },
-    threats: { 1: ['adversarial-inputs'], 4: ['file-parsing-exploits'] },
+    threats: { 1: ['adversarial-inputs'], 2: ['temp-file-leakage'], 4: ['file-parsing-exploits'] },
     examples: { match: ['Uses computer-vision inpainting rather than LLMs', 'Deterministic processing pipeline', 'No LLM involved'], noMatch: ['Uses LLMs'] },
   },
   {
@@ -792,6 +792,7 @@ export const SIGNALS: readonly Signal[] = [
     tells: { 4: ['secrets'], 6: ['access'] },
     notes: { 4: 'it runs with the permissions of the user or host it is installed on', 6: 'its authority is inherited, not scoped for it' },
     threats: { 4: ['privilege-inheritance', 'privilege-escalation'], 6: ['over-broad-permissions'] },
+    cvss: { impact: { SC: 'H' } },
     examples: { match: ['Inherits the active kubeconfig context and permissions', 'Acts on behalf of the signed-in user'], noMatch: ['Has its own scoped token'] },
   },
   {
