@@ -6,16 +6,16 @@ import type { Calibration } from '../model.js';
 
 export const CALIBRATION: Calibration = {
   factors: {
-    autonomyOfAction: { base: 0.0719, kindSteps: [0.0893, 0.0584, 0.1478, 0], upSteps: [0.0648, 0.0954, 0.1003], downSteps: [0.0361, 0.0154, 0], breadth: 0.1946 },
-    goalDrivenPlanning: { base: 0.0345, kindSteps: [0.1863, 0.1596, 0.161, 0], upSteps: [0.0627, 0.0556, 0.1052], downSteps: [0.0274, 0.027, 0], breadth: 0.0636 },
-    selfModification: { base: -0.0096, kindSteps: [0, 0, 0, 0], upSteps: [0.0774, 0.1101, 0.1101], downSteps: [0, 0, 0], breadth: 0.162 },
-    dynamicToolUse: { base: 0.08, kindSteps: [0.0481, 0.1011, 0.1511, 0], upSteps: [0.0577, 0.1358, 0.0836], downSteps: [0.0377, 0.0357, 0], breadth: 0.1992 },
-    persistentMemory: { base: 0.0127, kindSteps: [0.1235, 0.116, 0, 0], upSteps: [0.0634, 0.0325, 0.1693], downSteps: [0.0064, 0.0064, 0.0105], breadth: 0.2006 },
-    contextualAwareness: { base: 0.0665, kindSteps: [0, 0.2557, 0.103, 0], upSteps: [0.0649, 0.0274, 0], downSteps: [0.0149, 0.0149, 0], breadth: 0.2186 },
-    dynamicIdentity: { base: 0.0228, kindSteps: [0.1538, 0.1067, 0.2573, 0], upSteps: [0.0182, 0.0771, 0.1265], downSteps: [0, 0, 0], breadth: 0.1921 },
-    multiAgentInteractions: { base: 0.0298, kindSteps: [0.1291, 0, 0, 0.1332], upSteps: [0.0376, 0.0351, 0.4514], downSteps: [0, 0, 0], breadth: 0.2167 },
-    nonDeterminism: { base: 0.2142, kindSteps: [0, 0.224, 0.0368, 0.0793], upSteps: [0.0693, 0.0884, 0.0077], downSteps: [0.0272, 0.0272, 0.0068], breadth: 0.1481 },
-    opacityAndReflexivity: { base: 0.2077, kindSteps: [0, 0.1515, 0.1361, 0], upSteps: [0.0394, 0.0692, 0.1302], downSteps: [0.035, 0.0349, 0], breadth: 0.1985 },
+    autonomyOfAction: { base: 0.0707, kindSteps: [0.0918, 0.0578, 0.1456, 0], upSteps: [0.0605, 0.0945, 0.1005], downSteps: [0.036, 0.0184, 0], breadth: 0.2047 },
+    goalDrivenPlanning: { base: 0.0359, kindSteps: [0.1876, 0.1702, 0.1705, 0], upSteps: [0.0528, 0.0548, 0.0965], downSteps: [0.058, 0, 0], breadth: 0.064 },
+    selfModification: { base: -0.01, kindSteps: [0, 0, 0, 0], upSteps: [0.0755, 0.1658, 0.0586], downSteps: [0, 0, 0], breadth: 0.1634 },
+    dynamicToolUse: { base: 0.0832, kindSteps: [0.0546, 0.098, 0.1537, 0], upSteps: [0.0433, 0.1353, 0.0831], downSteps: [0.0777, 0, 0], breadth: 0.2267 },
+    persistentMemory: { base: 0.0215, kindSteps: [0.1184, 0.121, 0, 0], upSteps: [0.0611, 0.0307, 0.1746], downSteps: [0.0215, 0, 0.0092], breadth: 0.1946 },
+    contextualAwareness: { base: 0.0626, kindSteps: [0, 0.2588, 0.1023, 0], upSteps: [0.0643, 0.0264, 0], downSteps: [0.0269, 0, 0], breadth: 0.2241 },
+    dynamicIdentity: { base: 0.0211, kindSteps: [0.1561, 0.1036, 0.2676, 0], upSteps: [0.015, 0.0769, 0.1145], downSteps: [0, 0, 0], breadth: 0.2005 },
+    multiAgentInteractions: { base: 0.0299, kindSteps: [0.1261, 0, 0, 0.0661], upSteps: [0.057, 0.0169, 0.4511], downSteps: [0, 0, 0], breadth: 0.2148 },
+    nonDeterminism: { base: 0.2088, kindSteps: [0, 0.2284, 0.0339, 0.0876], upSteps: [0.0685, 0.0944, 0], downSteps: [0.0535, 0, 0.0055], breadth: 0.1556 },
+    opacityAndReflexivity: { base: 0.2031, kindSteps: [0, 0.1528, 0.1406, 0], upSteps: [0.0383, 0.0676, 0.144], downSteps: [0.0642, 0.0042, 0], breadth: 0.2065 },
   },
-  fit: { cases: 115, referenceCases: 35, lambda: 0.1, inSampleMae: 0.0719, crossValidatedMae: 0.089, folds: 35 },
+  fit: { cases: 125, referenceCases: 35, lambda: 0, inSampleMae: 0.0724, crossValidatedMae: 0.0877, folds: 35 },
 };

@@ -65,6 +65,21 @@ export const SIGNALS: readonly Signal[] = [
     },
   },
   {
+    id: 'offers-named-models',
+    label: 'offers named models to choose from',
+    patterns: [new RegExp(String.raw`\b(?:offers|includes|choose from|provides|hosts|gives you|pick from)\b[^.;]{0,120}\bmodels?\b[^.;]{0,40}\b(?:including|such as|like)\b[^.;]{0,40}\b(?:${MODEL_NAMES})`, 'i')],
+    unlessStatement: [/\b(?:routes?|forwards?|proxies|in front of|gateway)\b/i],
+    effects: {},
+    pins: [1],
+    tells: { 1: ['model'] },
+    notes: { 1: 'it names the models it offers, which are what users run through it' },
+    threats: { 1: ['safety-filter-bypass', 'jailbreak'] },
+    examples: {
+      match: ['Includes video, image and voice models such as Sora, Veo, Flux and ElevenLabs', 'Choose from forty image and video models, including open models such as Stable Diffusion 3.5'],
+      noMatch: ['Calls external foundation models such as GPT-4', 'Routes requests to models such as Claude'],
+    },
+  },
+  {
     id: 'generates-media',
     label: 'generates images, video or voice',
     patterns: [
@@ -772,7 +787,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'delegates-credentials',
     label: 'hands its credentials or tokens to other agents or services',
-    patterns: [/\b(?:passes|passing|delegates?|delegating|shares?|forwards?|hands?) (?:\w+ ){0,2}(?:OAuth |access |API |delegated )?(?:tokens|credentials|keys)\b|\bdelegated (?:access|authority|tokens)\b|\bon-behalf-of (?:tokens|flow)\b/i],
+    patterns: [/\b(?:passes|passing|delegates?|delegating|shares?|forwards?|hands?) (?:\w+ ){0,2}(?:OAuth |access |API |delegated )?(?:tokens|credentials|keys)\b|\bdelegated (?:access|authority|tokens)\b|\bon-behalf-of (?:tokens|flow)\b|\bdelegation tokens?\b/i],
     unless: [TOKEN_COUNT],
     effects: { dynamicIdentity: 3 },
     pins: [6],
@@ -810,7 +825,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'agent-identity',
     label: 'manages agent identities',
-    patterns: [/\bdecentralized identit\w+|\bDIDs?\b|\bagent identit\w+|\bverifiable credentials\b|\bsigned agent cards?\b|\bagent cards?\b/i],
+    patterns: [/\bdecentralized identit\w+|\bDIDs?\b|\bagent identit\w+|\bverifiable credentials\b|\bsigned agent cards?\b|\bagent cards?\b|\b(?:Ed25519|RSA|signing) key(?: pair)?s?\b|\bkey pairs?\b|\b(?:every|each) (?:message|request) is signed\b|\bsigned (?:grants?|messages|requests)\b|\bprove who they are\b/i],
     effects: { dynamicIdentity: 3, multiAgentInteractions: 2 },
     pins: [6],
     tells: { 6: ['access'], 7: ['ecosystem'] },
@@ -861,7 +876,7 @@ export const SIGNALS: readonly Signal[] = [
     label: 'coordinates several agents',
     patterns: [
       /\bmulti-agent\b|\bswarm\b|\bagent-to-agent\b|\bsub-?agents?\b|\b(?:across|between|among) (?:\w+ ){0,3}agents\b|\bteam of (?:\w+ )?agents\b|\bcrew of\b/i,
-      /\bspawns?\b[\w ]{0,20}\bagents?\b|\bagents (?:publish|delegate|exchange|collaborate|talk|negotiate|hand off|negotiating|talking|collaborating|exchanging) (?:with|to)?\b|\bworker agents\b|\bspecialist agents\b|\bhands? (?:tasks )?(?:off )?to (?:other|specialist|downstream) agents\b/i,
+      /\bspawns?\b[\w ]{0,20}\bagents?\b|\bagents (?:publish|delegate|exchange|collaborate|talk|negotiate|hand off|negotiating|talking|collaborating|exchanging) (?:with|to)?\b|\bworker agents\b|\bspecialist agents\b|\bhands? (?:tasks )?(?:off )?to (?:other|specialist|downstream) agents\b|\b(?:passes|routes|hands|sends|dispatches|delegates|forwards) (?:it |them |each \w+ |tasks |work |subtasks )?to (?:a |the |another )?(?:specialist|specialised|specialized|other|downstream|worker|third|sub-?)[- ]?agents?\b|\bagent router\b/i,
     ],
     effects: { multiAgentInteractions: 3, autonomyOfAction: 1, goalDrivenPlanning: 1, dynamicIdentity: 1 },
     pins: [3],
@@ -1079,7 +1094,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'monitoring',
     label: 'has monitoring, metrics or audit logs',
-    patterns: [/\banalytics dashboard\b|\btracking metrics\b|\bmonitor(?:ing|s)? (?:\w+ ){0,2}(?:agents?|actions|usage|conversations|calls|runs|drift|quality|performance)\b|\baudit (?:log|trail)\w*|\btrace (?:viewer|logs?)\b|\blogs? (?:each|every|all) (?:action|call|request|decision|step)\w*|\bobservability\b|\btelemetry\b|\btracing\b|\bOpenTelemetry\b|\btraces? (?:for|of) (?:every|each|all)\b|\banomaly (?:detection|alerts)\b|\bevery (?:submission|action|call|order|change) is (?:recorded|logged)\b/i],
+    patterns: [/\banalytics dashboard\b|\btracking metrics\b|\bmonitor(?:ing|s)? (?:\w+ ){0,2}(?:agents?|actions|usage|conversations|calls|runs|drift|quality|performance)\b|\baudit (?:log|trail)\w*|\btrace (?:viewer|logs?)\b|\blogs? (?:each|every|all) (?:action|call|request|decision|step)\w*|\bobservability\b|\btelemetry\b|\btracing\b|\bOpenTelemetry\b|\btraces? (?:for|of) (?:every|each|all)\b|\banomaly (?:detection|alerts)\b|\bevery (?:submission|action|call|order|change) is (?:recorded|logged)\b|\b(?:saves|records|logs) every (?:action|step|call|observation|decision)\b|\btraces? that can be replayed\b|\beach action is logged\b/i],
     statedFields: ['logging'],
     effects: {},
     pins: [5],
@@ -1104,7 +1119,7 @@ export const SIGNALS: readonly Signal[] = [
   {
     id: 'evaluation',
     label: 'describes how its behaviour is evaluated',
-    patterns: [/\bevaluation (?:harness|framework|suite|platform)\b|\bevaluates? (?:\w+ ){0,2}(?:agents?|models?|behaviou?r|outputs?)\b|\bscores? (?:\w+ ){0,2}behaviou?r\b|\btest harness\b|\bevaluat(?:ed|ions?) (?:on|against|with)\b|\bbenchmark(?:ed|s)? (?:on|against)\b|\bred-teamed\b|\b(?:counter-?|peer |second |self-)reviews?(?: pass(?:es)?)?\b|\b(?:citation|source|fact|freshness) (?:checks?|verification|checking)\b|\bhuman evaluation\b|\btest suite\b|\bevals\b/i],
+    patterns: [/\bscores? (?:each|every) (?:run|task|answer|output|episode|attempt)\b|\bchecker scripts?\b|\bpass rates?\b|\bevaluation (?:harness|framework|suite|platform)\b|\bevaluates? (?:\w+ ){0,2}(?:agents?|models?|behaviou?r|outputs?)\b|\bscores? (?:\w+ ){0,2}behaviou?r\b|\btest harness\b|\bevaluat(?:ed|ions?) (?:on|against|with)\b|\bbenchmark(?:ed|s)? (?:on|against)\b|\bred-teamed\b|\b(?:counter-?|peer |second |self-)reviews?(?: pass(?:es)?)?\b|\b(?:citation|source|fact|freshness) (?:checks?|verification|checking)\b|\bhuman evaluation\b|\btest suite\b|\bevals\b/i],
     effects: {},
     pins: [5],
     tells: { 5: ['evaluation'] },
