@@ -274,7 +274,12 @@ export class BullExecutor implements Executor {
     if (finishedOn > 0 && finishedOn < runStart) {
       // Finished in an earlier run (same content and profile, e.g. content that changed back):
       // this run does the work again; the stage itself skips it if the draft still matches.
-      if (state === 'failed') await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      if (state === 'failed') {
+        // A new run gets a new time budget: forget when the earlier run's first attempt started.
+        const { startedAt: _startedAt, ...data } = (job.data ?? {}) as Record<string, unknown>;
+        await job.updateData(data);
+        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      }
       else {
         await job.remove();
         await readd(jobId);

@@ -7,7 +7,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Assessor, ModelSlot } from '../src/assess/assessor.js';
 import type { Fetcher } from '../src/crawl/fetcher.js';
 import { ThreatdraftError, formatIssues, toError } from '../src/errors.js';
-import { isPermanent } from '../src/pipeline/attempts.js';
+import { DEFAULT_LISTING_BUDGET_MS, isPermanent } from '../src/pipeline/attempts.js';
 import { assessStage } from '../src/pipeline/assess-stage.js';
 import { assessInputSchema, crawlInputSchema, type AssessOutput, type CrawlOutput } from '../src/pipeline/contracts.js';
 import { crawlStage } from '../src/pipeline/crawl-stage.js';
@@ -30,6 +30,8 @@ export interface AssessProcessorDeps {
   assessorFor(kind: 'rules' | 'openai'): Promise<{ assessor: Assessor; profile: AssessorProfile }>;
   /** Where model calls wait their turn (the worker's model concurrency). @default run at once */
   modelSlot?: ModelSlot;
+  /** Total time one listing may take across its attempts (on any worker) and waits. @default 90000 */
+  listingBudgetMs?: number;
   now?: () => Date;
 }
 
@@ -38,6 +40,16 @@ export function assessProcessor(deps: AssessProcessorDeps) {
   return async (job: Job, _token?: string, signal?: AbortSignal): Promise<AssessOutput> => {
     const parsed = assessInputSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`E_PAYLOAD: assess job ${job.id}: ${formatIssues(parsed.error.issues)}`);
+    // The budget counts from the first attempt, whichever worker ran it: the start is kept in the job.
+    let startedAt = parsed.data.startedAt;
+    if (startedAt === undefined) {
+      startedAt = Date.now();
+      await job.updateData({ ...parsed.data, startedAt });
+    }
+    const deadline = startedAt + (deps.listingBudgetMs ?? DEFAULT_LISTING_BUDGET_MS);
+    if (Date.now() >= deadline) {
+      throw new UnrecoverableError(`E_MODEL_BUDGET: listing ${parsed.data.listingId}: its time budget ran out after ${job.attemptsMade} attempt${job.attemptsMade === 1 ? '' : 's'}`);
+    }
     try {
       const { assessor, profile } = await deps.assessorFor(parsed.data.assessor);
       return await assessStage(parsed.data, {
@@ -47,6 +59,7 @@ export function assessProcessor(deps: AssessProcessorDeps) {
         attempt: job.attemptsMade + 1,
         signal,
         modelSlot: deps.modelSlot,
+        deadline,
         ...(deps.now === undefined ? {} : { now: deps.now }),
       });
     } catch (thrown) {

@@ -36,6 +36,8 @@ export interface StartWorkersOptions {
   rateLimit?: { max: number; durationMs: number } | undefined;
   /** Backoff steps (attempt counts come from the job). @default DEFAULT_ATTEMPT_POLICY */
   policy?: AttemptPolicy;
+  /** Total time one listing may take across its attempts and waits. @default 90000 */
+  listingBudgetMs?: number;
   /** A job's lock lives this long without renewal; a dead worker's jobs stall after it. @default 30000 */
   lockDurationMs?: number;
   /** How often stalled jobs are looked for. @default 30000 */
@@ -72,7 +74,12 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
   };
   const modelConcurrency = options.concurrency ?? 4;
   const slots = createModelSlots(modelConcurrency);
-  const processor = assessProcessor({ store: options.store, assessorFor: options.assessorFor, modelSlot: slots.run });
+  const processor = assessProcessor({
+    store: options.store,
+    assessorFor: options.assessorFor,
+    modelSlot: slots.run,
+    ...(options.listingBudgetMs === undefined ? {} : { listingBudgetMs: options.listingBudgetMs }),
+  });
   const assess = new Worker(ASSESS_QUEUE, processor, {
     ...common,
     concurrency: modelConcurrency * LISTINGS_PER_MODEL_SLOT,

@@ -30,6 +30,8 @@ export interface AssessStageDeps {
   attempt?: number;
   /** Where the assessor's model calls wait their turn (the executor's model concurrency). */
   modelSlot?: ModelSlot | undefined;
+  /** Epoch ms by which the listing must be done (its time budget across attempts). */
+  deadline?: number | undefined;
 }
 
 const MAX_CAS_ROUNDS = 5;
@@ -58,7 +60,12 @@ export async function assessStage(input: AssessInput, deps: AssessStageDeps): Pr
   }
 
   const slotted = deps.modelSlot === undefined ? assessor : inModelSlots(assessor, deps.modelSlot);
-  const result = await assessListing(listing, { assessor: slotted, now, ...(deps.signal === undefined ? {} : { signal: deps.signal }) });
+  const result = await assessListing(listing, {
+    assessor: slotted,
+    now,
+    ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+    ...(deps.deadline === undefined ? {} : { deadline: deps.deadline }),
+  });
   for (let round = 0; round < MAX_CAS_ROUNDS; round += 1) {
     const revision = (current?.revision ?? 0) + 1;
     const at = now().toISOString();

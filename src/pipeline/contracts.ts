@@ -43,6 +43,8 @@ export const assessInputSchema = z
     listingId: z.string().min(1),
     contentHash: z.string().regex(/^[a-f0-9]{64}$/),
     assessor: z.enum(['rules', 'openai']),
+    /** Epoch ms when the first attempt started (set by the worker): the listing's time budget counts from it. */
+    startedAt: z.number().int().positive().optional(),
   })
   .strict();
 export type AssessInput = z.infer<typeof assessInputSchema>;

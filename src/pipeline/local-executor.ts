@@ -9,7 +9,7 @@ import { toError } from '../errors.js';
 import PQueue from 'p-queue';
 import type { Assessor } from '../assess/assessor.js';
 import type { Store } from '../store/store.js';
-import { DEFAULT_ATTEMPT_POLICY, StageFailed, withAttempts, type AttemptPolicy } from './attempts.js';
+import { DEFAULT_ATTEMPT_POLICY, DEFAULT_LISTING_BUDGET_MS, StageFailed, withAttempts, type AttemptPolicy } from './attempts.js';
 import { assessStage } from './assess-stage.js';
 import { LISTINGS_PER_MODEL_SLOT, createModelSlots } from './model-slots.js';
 import type { AssessOutput, StageFailure } from './contracts.js';
@@ -53,6 +53,8 @@ export interface LocalExecutorOptions {
   /** At most this many assessments started per second (a model rate limit). @default unlimited */
   ratePerSecond?: number;
   policy?: AttemptPolicy;
+  /** Total time one listing may take across its attempts and waits. @default 90000 */
+  listingBudgetMs?: number;
   now?: () => Date;
   signal?: AbortSignal;
   onProgress?: (progress: AssessProgress) => void;
@@ -102,7 +104,9 @@ export async function runLocalAssess(
     options.onProgress?.({ done, total, outcome, id });
   };
 
+  const budgetMs = options.listingBudgetMs ?? DEFAULT_LISTING_BUDGET_MS;
   const one = async (ref: ListingRef): Promise<void> => {
+    const deadline = Date.now() + budgetMs;
     try {
       const output = await withAttempts(
         (attempt) =>
@@ -115,11 +119,13 @@ export async function runLocalAssess(
               attempt,
               signal: options.signal,
               modelSlot: slots.run,
+              deadline,
               ...(options.now === undefined ? {} : { now: options.now }),
             },
           ),
         policy,
         options.signal,
+        deadline,
       );
       recordOutcome(tally, output);
       settle(ref.id, output.outcome);

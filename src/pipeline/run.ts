@@ -36,6 +36,8 @@ export interface LocalExecutorConfig {
   modelConcurrency?: number;
   ratePerSecond?: number;
   policy?: AttemptPolicy;
+  /** Total time one listing may take across its attempts and waits. @default 90000 */
+  listingBudgetMs?: number;
   now?: () => Date;
 }
 
@@ -77,6 +79,7 @@ export class LocalExecutor implements Executor {
       ...(c.modelConcurrency === undefined ? {} : { modelConcurrency: c.modelConcurrency }),
       ...(c.ratePerSecond === undefined ? {} : { ratePerSecond: c.ratePerSecond }),
       ...(c.policy === undefined ? {} : { policy: c.policy }),
+      ...(c.listingBudgetMs === undefined ? {} : { listingBudgetMs: c.listingBudgetMs }),
       ...(c.now === undefined ? {} : { now: c.now }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),

@@ -143,7 +143,7 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
 
     const store = await openStore(queue.kind === 'bullmq' ? { redisUrl: queue.url, namespace } : { dataDir });
     cleanups.unshift(() => store.close());
-    const assessorFor = assessorFactory({ env, cache: store.cache, logger: createLogger(env.LOG_LEVEL) });
+    const assessorFor = assessorFactory({ env, cache: store.cache, logger: createLogger(env.LOG_LEVEL), fewShotFrom: store });
     const { assessor, profile } = await assessorFor(assessorKind);
     const fetcherFor = (s: typeof runSource) => fetcherForSource(s, env.THREATDRAFT_CONTACT_URL);
 
@@ -154,14 +154,14 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
         import('../../../queues/worker.js'),
       ]);
       if (options.worker !== false) {
-        const starting = startWorkers({ redisUrl: queue.url, namespace, store, assessorFor, fetcherFor, concurrency });
+        const starting = startWorkers({ redisUrl: queue.url, namespace, store, assessorFor, fetcherFor, concurrency, listingBudgetMs: env.THREATDRAFT_LISTING_BUDGET_MS });
         // Closed even when a signal ends the wait, so no connection outlives the command.
         cleanups.unshift(async () => (await starting).close());
         await untilAborted(starting, controller.signal);
       }
       executor = new BullExecutor({ redisUrl: queue.url, namespace, store });
     } else {
-      executor = new LocalExecutor({ store, assessor, fetcherFor, modelConcurrency: concurrency });
+      executor = new LocalExecutor({ store, assessor, fetcherFor, modelConcurrency: concurrency, listingBudgetMs: env.THREATDRAFT_LISTING_BUDGET_MS });
     }
     cleanups.unshift(() => executor.close());
 
