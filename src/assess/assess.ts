@@ -20,8 +20,6 @@ export interface AssessListingOptions {
   /** @default 'v0.8' */
   formula?: Formula | undefined;
   signal?: AbortSignal | undefined;
-  /** Epoch ms by which the listing must be done (its time budget across attempts). */
-  deadline?: number | undefined;
 }
 
 /** Everything one assessment produces, as printed by `threatdraft assess`. */
@@ -59,10 +57,7 @@ export function scoreAssessment(assessment: Assessment, formula: Formula = 'v0.8
  */
 export async function assessListing(listing: Listing, options: AssessListingOptions): Promise<AssessedListing> {
   const startedAt = options.now().toISOString();
-  const outcome = await options.assessor.assess(listing, {
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-    ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
-  });
+  const outcome = await options.assessor.assess(listing, options.signal === undefined ? {} : { signal: options.signal });
   const parsed = assessmentSchema.safeParse(outcome.assessment);
   if (!parsed.success) {
     throw new ExtractionError(`Assessment from the ${options.assessor.id} assessor`, parsed.error.issues, {
@@ -85,10 +80,8 @@ export async function assessListing(listing: Listing, options: AssessListingOpti
     listingContentHash: listing.contentHash,
     tokensIn: outcome.usage.tokensIn,
     tokensOut: outcome.usage.tokensOut,
-    ...(outcome.usage.tokensCached === undefined ? {} : { tokensCached: outcome.usage.tokensCached }),
     costUsd: outcome.usage.costUsd,
     cached: outcome.cached,
-    ...(outcome.batchId === undefined ? {} : { batchId: outcome.batchId }),
     startedAt,
     finishedAt: options.now().toISOString(),
     threatdraftVersion: VERSION,

@@ -1,16 +1,19 @@
 /**
  * One schema for model answers, sent and validated. `modelAnswerSchema` is built from the zod
- * definitions of `schemas/assessment.ts` (the same factor, layer and string bounds), made exact
- * where a model must be: the CVSS vector is the full base vector, and the seven layers name each
- * layer 1 to 7 once. The JSON schema sent to an endpoint is generated from it
+ * definitions of `schemas/assessment.ts` (factor values on the 0.05 grid, layer numbers, enums),
+ * made exact and tighter where a model must be: the CVSS vector is the full base vector, the
+ * seven layers name each layer 1 to 7 once, and texts and quote lists are bounded so that the
+ * longest answer the schema allows fits a model's output limit (about 11,000 tokens, so
+ * `max_tokens` sized from the schema never cuts a schema-valid answer short). Every model answer
+ * is also a valid `Assessment`. The JSON schema sent to an endpoint is generated from it
  * (`assessmentJsonSchema`), so every string has a `maxLength`, every array a `maxItems`, the
  * layers exactly seven items and small integer ranges become enums. An endpoint profile may then
  * leave out keywords its engine refuses (`schemaForEngine`); answers are always validated against
  * the whole `modelAnswerSchema`, whose issues drive the one repair request.
  */
 import { z } from 'zod';
-import { factorsSchema, layerAssessmentSchema, exploitMaturitySchema, mitigationSchema, type Assessment } from '../../schemas/assessment.js';
-import { LAYER_NUMBERS } from '../../schemas/factors.js';
+import { factorAssessmentSchema, layerAssessmentSchema, exploitMaturitySchema, mitigationSchema, type Assessment } from '../../schemas/assessment.js';
+import { LAYER_NUMBERS, LISTING_FACTOR_KEYS, type ListingFactorKey } from '../../schemas/factors.js';
 import { BASE_METRICS } from '../aivss/cvss.js';
 
 const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -18,11 +21,24 @@ const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/
 /** The full CVSS v4.0 base vector (the eleven mandatory metrics in order), from the metric table. */
 export const CVSS_BASE_VECTOR_PATTERN = `^${escapeRegex('CVSS:4.0')}${BASE_METRICS.map(([name, values]) => `/${name}:[${values.join('')}]`).join('')}$`;
 
-const rationale = z.string().min(1).max(1200);
+/** Bounds of the model's texts and lists (tighter than the stored Assessment's, which reviewers and the rules assessor share). */
+export const MODEL_BOUNDS = { summary: 800, rationale: 400, quote: 300, quotes: 3, threat: 80, threats: 5, layerText: 900 } as const;
+
+const rationale = z.string().min(1).max(MODEL_BOUNDS.rationale);
+const quotes = z.array(z.string().min(1).max(MODEL_BOUNDS.quote)).max(MODEL_BOUNDS.quotes);
+const modelFactorSchema = factorAssessmentSchema.extend({ rationale, evidence: quotes });
+const modelFactorsSchema = z.object(
+  Object.fromEntries(LISTING_FACTOR_KEYS.map((key) => [key, modelFactorSchema])) as Record<ListingFactorKey, typeof modelFactorSchema>,
+);
+const modelLayerSchema = layerAssessmentSchema.extend({
+  threats: z.array(z.string().min(1).max(MODEL_BOUNDS.threat)).max(MODEL_BOUNDS.threats),
+  text: z.string().min(1).max(MODEL_BOUNDS.layerText),
+  evidence: quotes,
+});
 
 /** Exactly seven layers naming each of 1 to 7 once, in order; the message says which are missing or repeated. */
 const layersSchema = z
-  .array(layerAssessmentSchema)
+  .array(modelLayerSchema)
   .length(7)
   .superRefine((layers, context) => {
     const numbers = layers.map((layer) => layer.layer);
@@ -41,9 +57,12 @@ const layersSchema = z
 
 /** What a model must return: the Assessment, with an exact CVSS base vector and exactly-once layers. */
 export const modelAnswerSchema = z.object({
-  summary: z.string().min(1).max(1500),
-  factors: factorsSchema,
-  cvss: z.object({ vector: z.string().max(256).regex(new RegExp(CVSS_BASE_VECTOR_PATTERN), { message: `expected a CVSS v4.0 base vector matching ${CVSS_BASE_VECTOR_PATTERN}` }), rationale }),
+  summary: z.string().min(1).max(MODEL_BOUNDS.summary),
+  factors: modelFactorsSchema,
+  cvss: z.object({
+    vector: z.string().max(128).regex(new RegExp(CVSS_BASE_VECTOR_PATTERN), { message: `expected a CVSS v4.0 base vector matching ${CVSS_BASE_VECTOR_PATTERN}` }),
+    rationale,
+  }),
   exploitMaturity: z.object({ value: exploitMaturitySchema, rationale }),
   mitigation: z.object({ value: mitigationSchema, rationale }),
   layers: layersSchema,
