@@ -132,7 +132,7 @@ export function isAzureUrl(baseUrl: string): boolean {
 
 /** What `GET /v1/models` says about an engine (the fields detection reads). */
 export interface ModelsListing {
-  data: Array<{ id: string; owned_by?: string | undefined; max_model_len?: number | undefined; meta?: { n_ctx?: number | undefined; n_ctx_train?: number | undefined } | undefined }>;
+  data: ReadonlyArray<{ id: string; owned_by?: string | undefined; max_model_len?: number | undefined; meta?: { n_ctx?: number | undefined; n_ctx_train?: number | undefined } | undefined }>;
 }
 
 /**

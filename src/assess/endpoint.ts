@@ -9,7 +9,6 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import {
   ENDPOINT_PROFILES,
-  PROFILE_IDS,
   contextLengthOf,
   detectProfile,
   isAzureUrl,
@@ -94,16 +93,6 @@ export function safeUrl(url: string): string {
   } catch {
     return '(invalid URL)';
   }
-}
-
-/**
- * Reads `THREATDRAFT_ENDPOINT_PROFILE`-style values.
- * @throws ConfigError naming the accepted values.
- */
-export function parseProfileSetting(value: string | undefined): ProfileId | 'auto' {
-  if (value === undefined || value === '' || value === 'auto') return 'auto';
-  if ((PROFILE_IDS as readonly string[]).includes(value)) return value as ProfileId;
-  throw new ConfigError('E_CONFIG', `Expected THREATDRAFT_ENDPOINT_PROFILE to be auto or one of ${PROFILE_IDS.join(', ')}, got ${JSON.stringify(value)}`);
 }
 
 /** Splits an Azure URL into the resource origin and the deployment it names (if any). */

@@ -141,7 +141,8 @@ function valueFor(node: Node, index: number, walk: Walk): unknown {
   switch (type) {
     case 'object': {
       const properties = (node['properties'] ?? {}) as Record<string, Node>;
-      return Object.fromEntries(Object.entries(properties).map(([key, child]) => [key, valueFor(child, 0, walk)]));
+      // An object inside an array passes its position on, so enums in it follow the item's place.
+      return Object.fromEntries(Object.entries(properties).map(([key, child]) => [key, valueFor(child, index, walk)]));
     }
     case 'array': {
       const ignored = walk.ignore.array ?? [];
