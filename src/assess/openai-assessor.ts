@@ -470,7 +470,8 @@ export function createOpenAIAssessor(options: OpenAIAssessorOptions): OpenAIAsse
         throw new PermanentError(
           'E_MODEL_OUTPUT',
           `Model output for listing ${listing.id} broke the assessment schema after one repair: ${redact(result.issues.slice(0, 5).join('; '))} [${where}]`,
-          context,
+          // What the two calls spent, so reports count it even though no draft came of it.
+          { ...context, tokensIn, tokensOut, tokensCached, costUsd },
         );
       }
     }
