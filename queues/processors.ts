@@ -9,7 +9,8 @@ import type { Fetcher } from '../src/crawl/fetcher.js';
 import { ThreatdraftError, formatIssues, toError } from '../src/errors.js';
 import { DEFAULT_LISTING_BUDGET_MS, isPermanent } from '../src/pipeline/attempts.js';
 import { assessStage } from '../src/pipeline/assess-stage.js';
-import { assessInputSchema, crawlInputSchema, type AssessOutput, type CrawlOutput } from '../src/pipeline/contracts.js';
+import { assessInputSchema, batchInputSchema, crawlInputSchema, type AssessOutput, type CrawlOutput } from '../src/pipeline/contracts.js';
+import type { AssessTally } from '../src/pipeline/local-executor.js';
 import { crawlStage } from '../src/pipeline/crawl-stage.js';
 import type { AssessorProfile } from '../src/pipeline/profile.js';
 import type { SourceConfig } from '../schemas/source.js';
@@ -86,6 +87,39 @@ export function crawlProcessor(deps: CrawlProcessorDeps) {
       return mapStageError(thrown);
     } finally {
       await fetcher.close();
+    }
+  };
+}
+
+/** What the batch processor needs. */
+export interface BatchProcessorDeps {
+  store: Store;
+  assessorFor(kind: 'rules' | 'openai'): Promise<{ assessor: Assessor; profile: AssessorProfile }>;
+  /** Between polls of a batch. @default 30000 */
+  pollMs?: number;
+  listingBudgetMs?: number;
+}
+
+/** The `batch` queue's processor: runs one run's Batch API assessment; its status goes into the job's progress. */
+export function batchProcessor(deps: BatchProcessorDeps) {
+  return async (job: Job, _token?: string, signal?: AbortSignal): Promise<AssessTally> => {
+    const parsed = batchInputSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`E_PAYLOAD: batch job ${job.id}: ${formatIssues(parsed.error.issues)}`);
+    try {
+      const [{ runBatchAssess, batchCapable }, { assessor, profile }] = await Promise.all([import('../src/pipeline/batch-assess.js'), deps.assessorFor('openai')]);
+      return await runBatchAssess(parsed.data.listings, {
+        store: deps.store,
+        assessor: batchCapable(assessor),
+        profile,
+        ...(deps.pollMs === undefined ? {} : { pollMs: deps.pollMs }),
+        ...(deps.listingBudgetMs === undefined ? {} : { listingBudgetMs: deps.listingBudgetMs }),
+        ...(signal === undefined ? {} : { signal }),
+        onStatus: (status) => {
+          void job.updateProgress({ ...status }).catch(() => {});
+        },
+      });
+    } catch (thrown) {
+      return mapStageError(thrown);
     }
   };
 }

@@ -67,6 +67,8 @@ export const envSchema = z.object({
   THREATDRAFT_FEW_SHOT_TOKENS: z.preprocess((value) => (value === '' || value === undefined ? 0 : Number(value)), z.number().int().min(0).max(8000)),
   /** Upper bound of max_tokens per model request (the schema sizes it below that). @default 16384 */
   THREATDRAFT_MAX_TOKENS: positiveInt(16_384),
+  /** Between polls of a Batch API batch (`run --batch`). @default 30000 */
+  THREATDRAFT_BATCH_POLL_MS: positiveInt(30_000),
   /** Total time one listing may take across all its attempts and waits. @default 90000 */
   THREATDRAFT_LISTING_BUDGET_MS: positiveInt(90_000),
   /** Price overrides for cost accounting, merged over the built-in table. */

@@ -56,12 +56,14 @@ export interface FakeRequestLogEntry {
   messages: { role: string; content: string }[];
 }
 
+export type BatchOutcome = 'completed' | 'expired' | 'failed';
+
 /** How batches behave. */
 export interface BatchBehaviour {
   /** GETs of a batch answered `in_progress` before it ends. @default 1 */
   pollsInProgress?: number;
-  /** How a batch ends. @default 'completed' */
-  outcome?: 'completed' | 'expired' | 'failed';
+  /** How a batch ends; a function gets the batch's number (1 for the first batch created). @default 'completed' */
+  outcome?: BatchOutcome | ((batchNumber: number) => BatchOutcome);
   /** With `expired`: the share of lines done before the window closed. @default 0.5 */
   expiredDone?: number;
   /** Lines that fail (they go to the error file with a 500). */
@@ -192,7 +194,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const files = new Map<string, { id: string; filename: string; purpose: string; content: string; created_at: number }>();
-  const batches = new Map<string, FakeBatch & { created_at: number; input: string[] }>();
+  const batches = new Map<string, FakeBatch & { created_at: number; input: string[]; number: number }>();
   const prefixCache = new PrefixCache();
   let seq = 0;
   let ids = 0;
@@ -387,8 +389,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   };
 
   /** Runs a batch's lines (as the engine would over the window) and writes its output and error files. */
-  const finishBatch = (batch: FakeBatch & { created_at: number; input: string[] }): void => {
-    const outcome = batchBehaviour.outcome ?? 'completed';
+  const finishBatch = (batch: FakeBatch & { created_at: number; input: string[]; number: number }): void => {
+    const configured = batchBehaviour.outcome ?? 'completed';
+    const outcome = typeof configured === 'function' ? configured(batch.number) : configured;
     if (outcome === 'failed') {
       batch.status = 'failed';
       return;
@@ -593,6 +596,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
           requestCounts: { total: lines.length, completed: 0, failed: 0 },
           created_at: Math.floor(Date.now() / 1000),
           input: lines,
+          number: batches.size + 1,
         };
         batches.set(id, batch);
         send(200, JSON.stringify(batchObject(batch)));
@@ -717,7 +721,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     mode,
     requests: () => log.length,
     requestLog: log,
-    batches: () => [...batches.values()].map(({ input: _input, created_at: _created, ...batch }) => ({ ...batch })),
+    batches: () => [...batches.values()].map(({ input: _input, created_at: _created, number: _number, ...batch }) => ({ ...batch })),
     script: (...items) => {
       scripted.push(...items);
     },
