@@ -21,7 +21,7 @@ import type { Listing } from '../../schemas/listing.js';
 import { startDeadline } from '../abort.js';
 import { PermanentError, TransientError, type ErrorContext } from '../errors.js';
 import type { CacheRepo } from '../store/store.js';
-import { runAtOnce, type AssessCallOptions, type AssessOutcome, type Assessor, type ModelSlot } from './assessor.js';
+import { DEFAULT_LISTING_BUDGET_MS, runAtOnce, type AssessCallOptions, type AssessOutcome, type Assessor, type ModelSlot } from './assessor.js';
 import { createEndpoint, type ChatBody, type ChatMessage, type Endpoint } from './endpoint.js';
 import type { ProfileId } from './endpoint-profiles.js';
 import { parseModelOutput, type ModelOutputResult } from './model-schema.js';
@@ -34,8 +34,6 @@ const ADAPTER_VERSION = 2;
 export const MODEL_RESPONSE_NAMESPACE = 'model-responses';
 /** Model and rules factor values further apart than this raise an `assessor-disagreement` note. */
 export const DISAGREEMENT_THRESHOLD = 0.4;
-/** Default total time one listing may take across attempts and waits. */
-export const DEFAULT_LISTING_BUDGET_MS = 90_000;
 
 /** A pino-compatible logger (only the levels used here). */
 export interface AssessorLogger {

@@ -18,8 +18,7 @@ export interface AttemptPolicy {
 
 export const DEFAULT_ATTEMPT_POLICY: AttemptPolicy = { attempts: 3, backoffMs: 1000, maxDelayMs: 30_000 };
 
-/** Total time one listing may take across every attempt and wait, unless configured. */
-export const DEFAULT_LISTING_BUDGET_MS = 90_000;
+export { DEFAULT_LISTING_BUDGET_MS } from '../assess/assessor.js';
 
 /** The wait before the attempt after `attemptsMade` failed ones (pure). */
 export function backoffDelay(attemptsMade: number, policy: AttemptPolicy, retryAfterMs?: number): number {
