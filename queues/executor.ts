@@ -17,7 +17,7 @@ import {
   type CrawlInput,
   type CrawlOutput,
 } from '../src/pipeline/contracts.js';
-import { emptyTally, recordOutcome, type AssessProgress, type AssessTally, type ListingRef } from '../src/pipeline/local-executor.js';
+import { emptyTally, progressReporter, recordOutcome, type AssessProgress, type AssessTally, type ListingRef } from '../src/pipeline/local-executor.js';
 import type { AssessorProfile } from '../src/pipeline/profile.js';
 import type { Executor } from '../src/pipeline/run.js';
 import { TransientError } from '../src/errors.js';
@@ -112,12 +112,7 @@ export class BullExecutor implements Executor {
   ): Promise<AssessTally> {
     if (this.#options.batch === true) return this.#assessBatch(refs, profile, options);
     const tally = emptyTally();
-    const total = refs.length;
-    let done = 0;
-    const settle = (id: string, outcome: AssessProgress['outcome']): void => {
-      done += 1;
-      options.onProgress?.({ done, total, outcome, id });
-    };
+    const settle = progressReporter(refs.length, options.onProgress);
 
     // Checks and enqueueing go batch by batch, so workers start on the first changed listings while
     // the rest are still being checked (a first run of thousands would otherwise wait for them all).
@@ -190,9 +185,9 @@ export class BullExecutor implements Executor {
       throw new TransientError('E_BATCH_JOB', `Batch job ${jobId} failed: ${settled?.state === 'failed' ? settled.reason : 'no result'}`, { jobId });
     }
     const tally = assessTallySchema.parse(settled.value);
-    let done = 0;
+    const settle = progressReporter(refs.length, options.onProgress);
     const failed = new Set(tally.failures.map((failure) => failure.id));
-    for (const ref of refs) options.onProgress?.({ done: ++done, total: refs.length, outcome: failed.has(ref.id) ? 'failed' : 'assessed', id: ref.id });
+    for (const ref of refs) settle(ref.id, failed.has(ref.id) ? 'failed' : 'assessed');
     return tally;
   }
 

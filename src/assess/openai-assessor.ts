@@ -22,8 +22,7 @@ import { startDeadline } from '../abort.js';
 import { PermanentError, TransientError, type ErrorContext } from '../errors.js';
 import type { CacheRepo } from '../store/store.js';
 import { DEFAULT_LISTING_BUDGET_MS, runAtOnce, type AssessCallOptions, type AssessOutcome, type Assessor, type ModelSlot } from './assessor.js';
-import { createEndpoint, type ChatBody, type ChatMessage, type Endpoint } from './endpoint.js';
-import type { ProfileId } from './endpoint-profiles.js';
+import { createEndpoint, type ChatBody, type ChatMessage, type Endpoint, type EndpointOptions } from './endpoint.js';
 import { parseModelOutput, type ModelOutputResult } from './model-schema.js';
 import { costFor, mergePrices, type PriceTable, type TokenUsage } from './prices.js';
 import { loadPrompt, renderSystemMessage, renderUserMessage, type FactorHints, type LoadedPrompt } from './prompts.js';
@@ -42,19 +41,8 @@ export interface AssessorLogger {
   warn(object: object, message?: string): void;
 }
 
-/** Options for `createOpenAIAssessor`. */
-export interface OpenAIAssessorOptions {
-  /** Required for api.openai.com and Azure; local endpoints (vLLM, Ollama) may omit it. Never logged. */
-  apiKey?: string | undefined;
-  /** @default https://api.openai.com/v1 */
-  baseUrl?: string | undefined;
-  model: string;
-  /** Endpoint profile, or auto-detection. @default auto */
-  profile?: ProfileId | 'auto' | undefined;
-  /** Azure OpenAI api-version. @default 2024-10-21 */
-  azureApiVersion?: string | undefined;
-  /** Upper bound of `max_tokens`. @default 16384 */
-  maxTokensCap?: number | undefined;
+/** Options for `createOpenAIAssessor`: the endpoint's (key, base URL, model, profile, Azure api-version, max_tokens cap) and the assessor's own. */
+export interface OpenAIAssessorOptions extends Omit<EndpointOptions, 'timeoutMs' | 'fetch'> {
   /** Per request (clipped to what is left of the listing's budget). @default 60000 */
   timeoutMs?: number;
   /** HTTP attempts per model request, first one included. @default 4 */

@@ -147,6 +147,15 @@ function maskKey(key: string): string {
   return key.length <= 8 ? '***' : `${key.slice(0, 3)}***${key.slice(-4)}`;
 }
 
+/** The JSON value of a body; undefined when it is not JSON. */
+function jsonBody(raw: Buffer): unknown {
+  try {
+    return JSON.parse(raw.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -458,6 +467,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       response.end(body);
     };
     const notFound = (): void => send(404, errorBody(`Unknown request URL: ${method} ${path}`, 'invalid_request_error', 'unknown_url'));
+    const badJson = (): void => send(400, errorBody('We could not parse the JSON body of your request.', 'invalid_request_error', null));
 
     // Routes: OpenAI-style `/v1/…`, or Azure's `/openai/…?api-version=…`.
     let route = path;
@@ -554,13 +564,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         return;
       }
       if (method === 'POST' && route === '/v1/batches') {
-        let json: unknown;
-        try {
-          json = JSON.parse(raw.toString('utf8'));
-        } catch {
-          send(400, errorBody('We could not parse the JSON body of your request.', 'invalid_request_error', null));
-          return;
-        }
+        const json = jsonBody(raw);
+        if (json === undefined) return badJson();
         const parsed = batchCreateSchema.safeParse(json);
         const expectedEndpoint = mode === 'azure' ? '/chat/completions' : '/v1/chat/completions';
         if (!parsed.success || parsed.data.endpoint !== expectedEndpoint) {
@@ -629,13 +634,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       method === 'POST' && route === '/v1/chat/completions' ? 'chat.completions' : method === 'POST' && route === '/v1/responses' && mode !== 'azure' ? 'responses' : null;
     if (endpoint === null) return notFound();
 
-    let json: unknown;
-    try {
-      json = JSON.parse(raw.toString('utf8'));
-    } catch {
-      send(400, errorBody('We could not parse the JSON body of your request.', 'invalid_request_error', null));
-      return;
-    }
+    const json = jsonBody(raw);
+    if (json === undefined) return badJson();
     if (json !== null && typeof json === 'object') {
       const body = json as Record<string, unknown>;
       entry.body = body;

@@ -22,7 +22,7 @@ import { InputError, ThreatdraftError, toError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { assessStage, isUnchanged } from './assess-stage.js';
 import { DEFAULT_LISTING_BUDGET_MS } from './attempts.js';
-import { emptyTally, recordOutcome, type AssessProgress, type AssessTally, type ListingRef } from './local-executor.js';
+import { emptyTally, progressReporter, recordOutcome, type AssessProgress, type AssessTally, type ListingRef } from './local-executor.js';
 import { assessKey, type AssessorProfile } from './profile.js';
 
 /** CacheRepo namespace of open batches, per assessor profile. */
@@ -177,12 +177,7 @@ export async function runBatchAssess(refs: readonly ListingRef[], options: Batch
   const budgetMs = options.listingBudgetMs ?? DEFAULT_LISTING_BUDGET_MS;
   const key = stateKey(profile);
   const tally = emptyTally();
-  const total = refs.length;
-  let done = 0;
-  const settle = (id: string, outcome: AssessProgress['outcome']): void => {
-    done += 1;
-    options.onProgress?.({ done, total, outcome, id });
-  };
+  const settle = progressReporter(refs.length, options.onProgress);
   const fail = (id: string, code: string, reason: string, attempts = 1): void => {
     tally.failed += 1;
     tally.failures.push({ id, code, reason, attempts });

@@ -65,6 +65,15 @@ export function emptyTally(): AssessTally {
   return { assessed: 0, unchanged: 0, failed: 0, failures: [], tokensIn: 0, tokensOut: 0, costUsd: 0, retried: {} };
 }
 
+/** Counts settled listings and reports each as a progress event (`total` NaN when not known). */
+export function progressReporter(total: number, onProgress?: (progress: AssessProgress) => void): (id: string, outcome: AssessProgress['outcome']) => void {
+  let done = 0;
+  return (id, outcome) => {
+    done += 1;
+    onProgress?.({ done, total, outcome, id });
+  };
+}
+
 /** Adds one settled listing to a tally (pure apart from mutating `tally`). */
 export function recordOutcome(tally: AssessTally, output: AssessOutput): void {
   tally[output.outcome] += 1;
@@ -95,14 +104,8 @@ export async function runLocalAssess(
     ...(options.ratePerSecond === undefined ? {} : { intervalCap: options.ratePerSecond, interval: 1000 }),
   });
   const tally = emptyTally();
-  const total = Array.isArray(refs) ? refs.length : Number.NaN;
-  let done = 0;
   let fatal: Error | undefined;
-
-  const settle = (id: string, outcome: AssessProgress['outcome']): void => {
-    done += 1;
-    options.onProgress?.({ done, total, outcome, id });
-  };
+  const settle = progressReporter(Array.isArray(refs) ? refs.length : Number.NaN, options.onProgress);
 
   const budgetMs = options.listingBudgetMs ?? DEFAULT_LISTING_BUDGET_MS;
   const one = async (ref: ListingRef): Promise<void> => {
