@@ -337,7 +337,7 @@ export function createOpenAIAssessor(options: OpenAIAssessorOptions): OpenAIAsse
     new PermanentError(
       'E_MODEL_BUDGET',
       `Gave up on listing ${String(context['listingId'])} after ${attempts} attempt${attempts === 1 ? '' : 's'} in ${((now() - started) / 1000).toFixed(1)} s: its time budget ran out${
-        last ? ` (last error: ${last.message})` : ''
+        last ? ` (last error: ${last.message})` : ` [${where}]`
       }`,
       { ...context, attempts, budgetMs: Math.max(0, deadline - started) },
       last ? { cause: last } : undefined,

@@ -385,7 +385,25 @@ describe('threatdraft eval: the committed model recordings', () => {
     const result = await runCli(['--assessor', 'openai', '--data', join(work, 'replay-committed')], {});
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
-    expect(result.summary).toMatchObject({ assessor: 'openai', cases: count, assessed: count, passed: true, baseline: 'compared' });
+    expect(result.summary).toMatchObject({ assessor: 'openai', cases: count, assessed: count, errored: 0, passed: true, baseline: 'compared' });
+    // The static prompt prefix comes first, so all but the first request read it from the (fake's) prompt cache.
+    expect(result.summary['cachedShare']).toBeGreaterThan(0.5);
+  });
+
+  it('shows the cached share and the errored cases in the report', async () => {
+    const dir = copyCases(['hw-pentest-agent', 'hw-bare-foundation-model', 'ref-openhands']);
+    const file = join(dir, 'ref-openhands', 'model-response.json');
+    writeFileSync(file, JSON.stringify({ model: 'fake-openai-generator', assessment: { summary: 'not a whole answer' } }));
+    const report = join(work, 'report-openai');
+    const result = await runCli(['--cases', dir, '--assessor', 'openai', '--data', join(work, 'rep-report'), '--report', report, '--baseline', join(work, 'report-openai-baseline.json'), '--update-baseline']);
+    expect(result.code).toBe(3);
+    const markdown = readFileSync(join(report, 'eval-report.md'), 'utf8');
+    expect(markdown).toMatch(/- spent: \d+ tokens in \(cached share [\d.]+%\), \d+ out, \$[\d.]+, [\d.]+ s/);
+    expect(markdown).toContain('## Errored cases (not measured)');
+    expect(markdown).toMatch(/\| ref-openhands \| Model output for listing .* broke the assessment schema after one repair/);
+    const html = readFileSync(join(report, 'eval-report.html'), 'utf8');
+    expect(html).toContain('cached share');
+    expect(html).toContain('<h2>Errored cases (not measured)</h2>');
   });
 });
 
