@@ -304,7 +304,16 @@ export async function runBatchAssess(refs: readonly ListingRef[], options: Batch
     }
     const chunks: Array<{ lines: string[]; ids: Record<string, string> }> = [];
     let chunk = { lines: [] as string[], ids: {} as Record<string, string>, bytes: 0 };
+    // Listings with the same content share a cache key (custom_ids must be unique): one line asks
+    // for them all, and the others read its answer from the cache after the batch.
+    const keys = new Set<string>();
+    const sharing: string[] = [];
     for (const [id, request] of requests) {
+      if (keys.has(request.key)) {
+        sharing.push(id);
+        continue;
+      }
+      keys.add(request.key);
       const body = await assessor.requestBody(request, signal);
       const line = JSON.stringify({ custom_id: request.key, method: 'POST', url: resolved.profile.batchEndpoint, body });
       if (chunk.lines.length >= MAX_LINES || chunk.bytes + line.length > MAX_BYTES) {
@@ -329,19 +338,23 @@ export async function runBatchAssess(refs: readonly ListingRef[], options: Batch
       created.push({ id: batch.id, lines: part.ids });
     }
     requests.clear();
-    for (const batch of created) {
-      const missing = await finishBatch(batch.id, round, batch.lines);
-      state.batches = state.batches.filter((open) => open.id !== batch.id);
-      await saveState(state);
-      for (const id of missing) {
-        const ref = byId.get(id);
-        const listing = ref === undefined ? null : await store.listings.get(id);
+    /** Listings still without an answer: from the cache if another line answered it, else the next round. */
+    const requeue = async (ids: Iterable<string>): Promise<void> => {
+      for (const id of ids) {
+        const listing = byId.has(id) ? await store.listings.get(id) : null;
         if (listing === null) continue;
         const prepared = await assessor.prepare(listing, signal === undefined ? {} : { signal });
         if ('cached' in prepared) received.set(id, prepared.cached);
         else requests.set(id, prepared.request);
       }
+    };
+    for (const batch of created) {
+      const missing = await finishBatch(batch.id, round, batch.lines);
+      state.batches = state.batches.filter((open) => open.id !== batch.id);
+      await saveState(state);
+      await requeue(missing);
     }
+    await requeue(sharing);
   }
 
   // 4. Drafts for every answer received.

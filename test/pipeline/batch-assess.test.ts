@@ -157,6 +157,22 @@ describe('run through the Batch API', () => {
     expect(repaired?.provenance.costUsd).toBeGreaterThan(other?.provenance.costUsd ?? 0);
   });
 
+  it('sends one line for listings with the same content (custom_ids are unique); the others read its answer', async () => {
+    const server = await fake();
+    const store = createMemoryStore();
+    const [a] = manyListings(1);
+    const twin = { ...a!, id: 'agent-twin', url: 'https://directory.example/agents/agent-twin' };
+    await store.listings.put(a!);
+    await store.listings.put(twin);
+    const assessor = createOpenAIAssessor({ apiKey: KEY, baseUrl: server.baseUrl, model: 'gpt-4o-mini', profile: 'openai', cache: store.cache });
+    assessors.push(assessor);
+    const refs = [a!, twin].map((listing) => ({ id: listing.id, contentHash: listing.contentHash }));
+    const tally = await runBatchAssess(refs, { store, assessor, profile: profileOf(assessor), pollMs: 1, sleep: noWait });
+    expect(tally).toMatchObject({ assessed: 2, failed: 0 });
+    expect(server.batches().map((batch) => batch.lines)).toEqual([1]);
+    expect((await store.drafts.current('agent-twin'))?.provenance.cached).toBe(true);
+  });
+
   it('Azure: lines and batch take /chat/completions and the deployment as model', async () => {
     const server = await fake({ mode: 'azure' });
     const { store, refs } = await seeded(3);
