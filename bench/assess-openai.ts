@@ -55,7 +55,7 @@ export async function bench(): Promise<BenchResult[]> {
       openai: { apiKey: 'bench-key', baseUrl: server.baseUrl, model: 'gpt-4o-mini', timeoutMs: 10_000, maxAttempts: 1 },
     });
     for (const listing of listings) await assessor.assess(listing);
-    const sent = server.requestLog.filter((entry) => entry.status === 200).map((entry) => estimatePromptTokens(entry.messages));
+    const sent = server.requestLog.filter((entry) => entry.status === 200 && entry.path === '/v1/chat/completions').map((entry) => estimatePromptTokens(entry.messages));
     if (sent.length !== listings.length) throw new Error(`expected ${listings.length} answered requests, saw ${sent.length}`);
     medianTokens = median(sent);
 

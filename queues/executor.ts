@@ -10,17 +10,19 @@ import { DEFAULT_ATTEMPT_POLICY, type AttemptPolicy } from '../src/pipeline/atte
 import { isUnchanged } from '../src/pipeline/assess-stage.js';
 import {
   assessOutputSchema,
+  assessTallySchema,
   crawlOutputSchema,
   type AssessInput,
+  type BatchInput,
   type CrawlInput,
   type CrawlOutput,
 } from '../src/pipeline/contracts.js';
-import { emptyTally, recordOutcome, type AssessProgress, type AssessTally, type ListingRef } from '../src/pipeline/local-executor.js';
+import { emptyTally, progressReporter, recordOutcome, type AssessProgress, type AssessTally, type ListingRef } from '../src/pipeline/local-executor.js';
 import type { AssessorProfile } from '../src/pipeline/profile.js';
 import type { Executor } from '../src/pipeline/run.js';
 import { TransientError } from '../src/errors.js';
 import type { Store } from '../src/store/store.js';
-import { ASSESS_QUEUE, CRAWL_QUEUE, assessJobId, bullConnection, crawlJobId, prefixesFor } from './names.js';
+import { ASSESS_QUEUE, BATCH_QUEUE, CRAWL_QUEUE, assessJobId, batchJobId, bullConnection, crawlJobId, prefixesFor } from './names.js';
 import { BACKOFF_TYPE } from './worker.js';
 
 /** Options of {@link BullExecutor}. */
@@ -34,6 +36,8 @@ export interface BullExecutorOptions {
   reconcileEveryMs?: number;
   /** Listings checked for "unchanged" at once. @default 32 */
   checkConcurrency?: number;
+  /** Assess through the Batch API: one `batch` job owns the run's batch (a worker runs it). */
+  batch?: boolean;
 }
 
 type Settled = { state: 'completed'; value: unknown } | { state: 'failed'; reason: string; attempts: number };
@@ -45,6 +49,7 @@ export class BullExecutor implements Executor {
   readonly #policy: AttemptPolicy;
   readonly #crawlQueue: Queue;
   readonly #assessQueue: Queue;
+  readonly #batchQueue: Queue;
   readonly #events: Map<string, QueueEvents> = new Map();
 
   constructor(options: BullExecutorOptions) {
@@ -53,6 +58,7 @@ export class BullExecutor implements Executor {
     const prefix = prefixesFor(options.namespace).queue;
     this.#crawlQueue = new Queue(CRAWL_QUEUE, { connection: bullConnection(options.redisUrl), prefix });
     this.#assessQueue = new Queue(ASSESS_QUEUE, { connection: bullConnection(options.redisUrl), prefix });
+    this.#batchQueue = new Queue(BATCH_QUEUE, { connection: bullConnection(options.redisUrl), prefix });
   }
 
   /** The assess queue (for counts in `status`). */
@@ -104,13 +110,9 @@ export class BullExecutor implements Executor {
     profile: AssessorProfile,
     options: { signal?: AbortSignal; onProgress?: (progress: AssessProgress) => void } = {},
   ): Promise<AssessTally> {
+    if (this.#options.batch === true) return this.#assessBatch(refs, profile, options);
     const tally = emptyTally();
-    const total = refs.length;
-    let done = 0;
-    const settle = (id: string, outcome: AssessProgress['outcome']): void => {
-      done += 1;
-      options.onProgress?.({ done, total, outcome, id });
-    };
+    const settle = progressReporter(refs.length, options.onProgress);
 
     // Checks and enqueueing go batch by batch, so workers start on the first changed listings while
     // the rest are still being checked (a first run of thousands would otherwise wait for them all).
@@ -166,6 +168,26 @@ export class BullExecutor implements Executor {
       options.signal,
     );
     tally.failures.sort((a, b) => ((a.id ?? '') < (b.id ?? '') ? -1 : 1));
+    return tally;
+  }
+
+  /** Runs the Batch API assessment as one job on a worker and returns its tally. */
+  async #assessBatch(
+    refs: readonly ListingRef[],
+    profile: AssessorProfile,
+    options: { signal?: AbortSignal; onProgress?: (progress: AssessProgress) => void },
+  ): Promise<AssessTally> {
+    const jobId = batchJobId(refs, profile);
+    const data: BatchInput = { assessor: 'openai', listings: refs.map((ref) => ({ id: ref.id, contentHash: ref.contentHash })) };
+    const results = await this.#run(this.#batchQueue, [[{ jobId, data }]], () => {}, options.signal);
+    const settled = results.get(jobId);
+    if (settled?.state !== 'completed') {
+      throw new TransientError('E_BATCH_JOB', `Batch job ${jobId} failed: ${settled?.state === 'failed' ? settled.reason : 'no result'}`, { jobId });
+    }
+    const tally = assessTallySchema.parse(settled.value);
+    const settle = progressReporter(refs.length, options.onProgress);
+    const failed = new Set(tally.failures.map((failure) => failure.id));
+    for (const ref of refs) settle(ref.id, failed.has(ref.id) ? 'failed' : 'assessed');
     return tally;
   }
 
@@ -274,7 +296,12 @@ export class BullExecutor implements Executor {
     if (finishedOn > 0 && finishedOn < runStart) {
       // Finished in an earlier run (same content and profile, e.g. content that changed back):
       // this run does the work again; the stage itself skips it if the draft still matches.
-      if (state === 'failed') await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      if (state === 'failed') {
+        // A new run gets a new time budget: forget when the earlier run's first attempt started.
+        const { startedAt: _startedAt, ...data } = (job.data ?? {}) as Record<string, unknown>;
+        await job.updateData(data);
+        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      }
       else {
         await job.remove();
         await readd(jobId);
@@ -288,7 +315,7 @@ export class BullExecutor implements Executor {
   /** Closes queues and event listeners (not the store). */
   async close(): Promise<void> {
     await Promise.all([...this.#events.values()].map((events) => events.close()));
-    await Promise.all([this.#crawlQueue.close(), this.#assessQueue.close()]);
+    await Promise.all([this.#crawlQueue.close(), this.#assessQueue.close(), this.#batchQueue.close()]);
   }
 }
 

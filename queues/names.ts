@@ -10,6 +10,8 @@ import { assessKey } from '../src/pipeline/profile.js';
 
 export const CRAWL_QUEUE = 'crawl';
 export const ASSESS_QUEUE = 'assess';
+/** Batch API runs: one job owns one run's batch (resumable from the store if its worker dies). */
+export const BATCH_QUEUE = 'batch';
 
 // One definition of namespace -> prefixes, shared with the store opener.
 export { DEFAULT_NAMESPACE, prefixesFor, type Prefixes } from '../src/store/open-store.js';
@@ -20,6 +22,13 @@ export { DEFAULT_NAMESPACE, prefixesFor, type Prefixes } from '../src/store/open
  */
 export function assessJobId(listingId: string, contentHash: string, profile: AssessorProfile): string {
   return `a-${assessKey(listingId, contentHash, profile)}`;
+}
+
+/** The batch job id: derived from the profile and the listings, so the same batch run is enqueued once. */
+export function batchJobId(refs: readonly { id: string; contentHash: string }[], profile: AssessorProfile): string {
+  const hash = createHash('sha256').update(assessKey('batch', '', profile));
+  for (const ref of refs) hash.update('\0').update(ref.id).update('@').update(ref.contentHash);
+  return `b-${hash.digest('hex')}`;
 }
 
 /** The crawl job id: one per source config content and run, so a rerun crawls again. */

@@ -7,9 +7,10 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Assessor, ModelSlot } from '../src/assess/assessor.js';
 import type { Fetcher } from '../src/crawl/fetcher.js';
 import { ThreatdraftError, formatIssues, toError } from '../src/errors.js';
-import { isPermanent } from '../src/pipeline/attempts.js';
+import { DEFAULT_LISTING_BUDGET_MS, isPermanent } from '../src/pipeline/attempts.js';
 import { assessStage } from '../src/pipeline/assess-stage.js';
-import { assessInputSchema, crawlInputSchema, type AssessOutput, type CrawlOutput } from '../src/pipeline/contracts.js';
+import { assessInputSchema, batchInputSchema, crawlInputSchema, type AssessOutput, type CrawlOutput } from '../src/pipeline/contracts.js';
+import type { AssessTally } from '../src/pipeline/local-executor.js';
 import { crawlStage } from '../src/pipeline/crawl-stage.js';
 import type { AssessorProfile } from '../src/pipeline/profile.js';
 import type { SourceConfig } from '../schemas/source.js';
@@ -30,6 +31,8 @@ export interface AssessProcessorDeps {
   assessorFor(kind: 'rules' | 'openai'): Promise<{ assessor: Assessor; profile: AssessorProfile }>;
   /** Where model calls wait their turn (the worker's model concurrency). @default run at once */
   modelSlot?: ModelSlot;
+  /** Total time one listing may take across its attempts (on any worker) and waits. @default 90000 */
+  listingBudgetMs?: number;
   now?: () => Date;
 }
 
@@ -38,6 +41,16 @@ export function assessProcessor(deps: AssessProcessorDeps) {
   return async (job: Job, _token?: string, signal?: AbortSignal): Promise<AssessOutput> => {
     const parsed = assessInputSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`E_PAYLOAD: assess job ${job.id}: ${formatIssues(parsed.error.issues)}`);
+    // The budget counts from the first attempt, whichever worker ran it: the start is kept in the job.
+    let startedAt = parsed.data.startedAt;
+    if (startedAt === undefined) {
+      startedAt = Date.now();
+      await job.updateData({ ...parsed.data, startedAt });
+    }
+    const deadline = startedAt + (deps.listingBudgetMs ?? DEFAULT_LISTING_BUDGET_MS);
+    if (Date.now() >= deadline) {
+      throw new UnrecoverableError(`E_MODEL_BUDGET: listing ${parsed.data.listingId}: its time budget ran out after ${job.attemptsMade} attempt${job.attemptsMade === 1 ? '' : 's'}`);
+    }
     try {
       const { assessor, profile } = await deps.assessorFor(parsed.data.assessor);
       return await assessStage(parsed.data, {
@@ -47,6 +60,7 @@ export function assessProcessor(deps: AssessProcessorDeps) {
         attempt: job.attemptsMade + 1,
         signal,
         modelSlot: deps.modelSlot,
+        deadline,
         ...(deps.now === undefined ? {} : { now: deps.now }),
       });
     } catch (thrown) {
@@ -73,6 +87,39 @@ export function crawlProcessor(deps: CrawlProcessorDeps) {
       return mapStageError(thrown);
     } finally {
       await fetcher.close();
+    }
+  };
+}
+
+/** What the batch processor needs. */
+export interface BatchProcessorDeps {
+  store: Store;
+  assessorFor(kind: 'rules' | 'openai'): Promise<{ assessor: Assessor; profile: AssessorProfile }>;
+  /** Between polls of a batch. @default 30000 */
+  pollMs?: number;
+  listingBudgetMs?: number;
+}
+
+/** The `batch` queue's processor: runs one run's Batch API assessment; its status goes into the job's progress. */
+export function batchProcessor(deps: BatchProcessorDeps) {
+  return async (job: Job, _token?: string, signal?: AbortSignal): Promise<AssessTally> => {
+    const parsed = batchInputSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`E_PAYLOAD: batch job ${job.id}: ${formatIssues(parsed.error.issues)}`);
+    try {
+      const [{ runBatchAssess, batchCapable }, { assessor, profile }] = await Promise.all([import('../src/pipeline/batch-assess.js'), deps.assessorFor('openai')]);
+      return await runBatchAssess(parsed.data.listings, {
+        store: deps.store,
+        assessor: batchCapable(assessor),
+        profile,
+        ...(deps.pollMs === undefined ? {} : { pollMs: deps.pollMs }),
+        ...(deps.listingBudgetMs === undefined ? {} : { listingBudgetMs: deps.listingBudgetMs }),
+        ...(signal === undefined ? {} : { signal }),
+        onStatus: (status) => {
+          void job.updateProgress({ ...status }).catch(() => {});
+        },
+      });
+    } catch (thrown) {
+      return mapStageError(thrown);
     }
   };
 }

@@ -11,8 +11,8 @@ import { DEFAULT_ATTEMPT_POLICY, backoffDelay, type AttemptPolicy } from '../src
 import type { AssessorProfile } from '../src/pipeline/profile.js';
 import { LISTINGS_PER_MODEL_SLOT, createModelSlots } from '../src/pipeline/model-slots.js';
 import type { Store } from '../src/store/store.js';
-import { ASSESS_QUEUE, CRAWL_QUEUE, bullConnection, prefixesFor } from './names.js';
-import { assessProcessor, crawlProcessor } from './processors.js';
+import { ASSESS_QUEUE, BATCH_QUEUE, CRAWL_QUEUE, bullConnection, prefixesFor } from './names.js';
+import { assessProcessor, batchProcessor, crawlProcessor } from './processors.js';
 
 /** The backoff type the producer puts on jobs; the worker's strategy computes its delays. */
 export const BACKOFF_TYPE = 'threatdraft';
@@ -36,6 +36,10 @@ export interface StartWorkersOptions {
   rateLimit?: { max: number; durationMs: number } | undefined;
   /** Backoff steps (attempt counts come from the job). @default DEFAULT_ATTEMPT_POLICY */
   policy?: AttemptPolicy;
+  /** Total time one listing may take across its attempts and waits. @default 90000 */
+  listingBudgetMs?: number;
+  /** Between polls of a Batch API batch. @default 30000 */
+  batchPollMs?: number;
   /** A job's lock lives this long without renewal; a dead worker's jobs stall after it. @default 30000 */
   lockDurationMs?: number;
   /** How often stalled jobs are looked for. @default 30000 */
@@ -72,7 +76,12 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
   };
   const modelConcurrency = options.concurrency ?? 4;
   const slots = createModelSlots(modelConcurrency);
-  const processor = assessProcessor({ store: options.store, assessorFor: options.assessorFor, modelSlot: slots.run });
+  const processor = assessProcessor({
+    store: options.store,
+    assessorFor: options.assessorFor,
+    modelSlot: slots.run,
+    ...(options.listingBudgetMs === undefined ? {} : { listingBudgetMs: options.listingBudgetMs }),
+  });
   const assess = new Worker(ASSESS_QUEUE, processor, {
     ...common,
     concurrency: modelConcurrency * LISTINGS_PER_MODEL_SLOT,
@@ -82,7 +91,18 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
     ...common,
     concurrency: options.crawlConcurrency ?? 1,
   });
-  const workers = [assess, crawl];
+  // One batch job at a time per worker: a job owns a whole Batch API run and mostly waits on polls.
+  const batch = new Worker(
+    BATCH_QUEUE,
+    batchProcessor({
+      store: options.store,
+      assessorFor: options.assessorFor,
+      ...(options.batchPollMs === undefined ? {} : { pollMs: options.batchPollMs }),
+      ...(options.listingBudgetMs === undefined ? {} : { listingBudgetMs: options.listingBudgetMs }),
+    }),
+    { ...common, concurrency: 1 },
+  );
+  const workers = [assess, crawl, batch];
   for (const worker of workers) {
     worker.on('failed', (job, error) => options.onFailed?.(worker.name, job, error));
     worker.on('error', (error) => options.onError?.(error));

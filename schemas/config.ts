@@ -20,7 +20,7 @@ const pricesJson = z.preprocess(
   z
     .record(
       z.string().min(1),
-      z.object({ inputPerMTokUsd: z.number().min(0), outputPerMTokUsd: z.number().min(0) }).strict(),
+      z.object({ inputPerMTokUsd: z.number().min(0), outputPerMTokUsd: z.number().min(0), cachedInputPerMTokUsd: z.number().min(0).optional() }).strict(),
       { message: 'expected JSON like {"my-model":{"inputPerMTokUsd":0.15,"outputPerMTokUsd":0.6}}' },
     )
     .optional(),
@@ -54,6 +54,23 @@ export const envSchema = z.object({
   THREATDRAFT_MODEL_CONCURRENCY: positiveInt(4),
   /** Model request timeout. @default 60000 */
   THREATDRAFT_MODEL_TIMEOUT_MS: positiveInt(60_000),
+  /** Which engine the endpoint is: auto (from the URL, else `GET /v1/models`), openai, azure, vllm, llamacpp, ollama. @default auto */
+  THREATDRAFT_ENDPOINT_PROFILE: z.preprocess(
+    (value) => (value === '' || value === undefined ? 'auto' : value),
+    z.enum(['auto', 'openai', 'azure', 'vllm', 'llamacpp', 'ollama'], { message: 'expected auto, openai, azure, vllm, llamacpp or ollama' }),
+  ),
+  /** Azure OpenAI api-version. @default 2024-10-21 */
+  THREATDRAFT_AZURE_API_VERSION: z.preprocess((value) => (value === '' || value === undefined ? '2024-10-21' : value), z.string().regex(/^\d{4}-\d{2}-\d{2}(-preview)?$|^v1$|^latest$|^preview$/, { message: 'expected an api-version such as 2024-10-21' })),
+  /** Version of prompts/assess-listing.v<N>.md the openai assessor uses (compare versions with `eval`). @default 2 */
+  THREATDRAFT_PROMPT_VERSION: positiveInt(2),
+  /** Token budget of a few-shot block drawn from approved drafts (0: none). @default 0 */
+  THREATDRAFT_FEW_SHOT_TOKENS: z.preprocess((value) => (value === '' || value === undefined ? 0 : Number(value)), z.number().int().min(0).max(8000)),
+  /** Upper bound of max_tokens per model request (the schema sizes it below that). @default 16384 */
+  THREATDRAFT_MAX_TOKENS: positiveInt(16_384),
+  /** Between polls of a Batch API batch (`run --batch`). @default 30000 */
+  THREATDRAFT_BATCH_POLL_MS: positiveInt(30_000),
+  /** Total time one listing may take across all its attempts and waits. @default 90000 */
+  THREATDRAFT_LISTING_BUDGET_MS: positiveInt(90_000),
   /** Price overrides for cost accounting, merged over the built-in table. */
   THREATDRAFT_PRICES: pricesJson,
   /** `1`: this process requires two approvers for High and Critical, on top of the store's policy. */

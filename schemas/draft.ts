@@ -48,8 +48,12 @@ export const provenanceSchema = z.object({
   listingContentHash: z.string(),
   tokensIn: z.number().int().min(0),
   tokensOut: z.number().int().min(0),
+  /** Of tokensIn, those the provider served from its prompt cache (absent: none reported). */
+  tokensCached: z.number().int().min(0).optional(),
   costUsd: z.number().min(0),
   cached: z.boolean(),
+  /** The Batch API batch the answer came from, when it did. */
+  batchId: z.string().optional(),
   startedAt: z.string(),
   finishedAt: z.string(),
   threatdraftVersion: z.string(),

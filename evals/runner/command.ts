@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Env } from '../../schemas/config.js';
 import { LISTING_FACTOR_KEYS } from '../../schemas/factors.js';
-import { assessListing } from '../../src/assess/assess.js';
+import { assessListingWithUsage } from '../../src/assess/assess-with-usage.js';
 import { createAssessor } from '../../src/assess/create-assessor.js';
 import { findPackageRoot } from '../../src/assess/prompts.js';
 import { humanOutput, table, writeJsonLine, type Io } from '../../src/cli/io.js';
@@ -13,7 +13,7 @@ import type { Store } from '../../src/store/store.js';
 import { baselineSchema, type Baseline } from './baseline.js';
 import type { EvalCase, Expected } from './case-schema.js';
 import { rulesCrossValidation } from '../calibration/cross-validation.js';
-import { loadCases } from './load.js';
+import { loadCases, recordingFile } from './load.js';
 import { renderHtml, renderMarkdown } from './report.js';
 import { baselineFromRun, listingForCase, runEval, type CaseOutcome, type EvalRun } from './run.js';
 
@@ -50,7 +50,7 @@ async function readBaseline(file: string): Promise<Baseline | null> {
 }
 
 /** Recorded answers replayed through the project's fake OpenAI server, keyed by listing id. */
-async function startReplay(cases: readonly EvalCase[]) {
+async function startReplay(cases: readonly EvalCase[], promptVersion: number) {
   const answers = new Map<string, Record<string, unknown>>();
   let model: string | null = null;
   for (const evalCase of cases) {
@@ -58,7 +58,7 @@ async function startReplay(cases: readonly EvalCase[]) {
     if (recorded === null || typeof recorded.assessment !== 'object' || recorded.assessment === null) {
       throw new InputError(
         'E_EVAL_CASE',
-        `Eval case ${evalCase.id} has no recorded model response (model-response.json with { model, assessment }); record one with --record against a real endpoint`,
+        `Eval case ${evalCase.id} has no recorded model response (${recordingFile(promptVersion)} with { model, assessment }); record one with --record against a real endpoint`,
         { dir: evalCase.dir },
       );
     }
@@ -80,6 +80,12 @@ function printRun(run: EvalRun, io: Io, json: boolean, baselineUpdated: boolean)
     cases: run.cases,
     assessed: run.assessed,
     reused: run.reused,
+    errored: run.errored,
+    errors: run.errors.map((error) => ({ case: error.case, reason: error.reason })),
+    tokens: { in: run.usage.tokensIn, out: run.usage.tokensOut, cached: run.usage.tokensCached },
+    cachedShare: run.cachedShare,
+    costUsd: run.usage.costUsd,
+    wallMs: run.wallMs,
     assessor: run.assessor,
     assessorVersion: run.assessorVersion,
     model: run.model,
@@ -131,6 +137,7 @@ function printRun(run: EvalRun, io: Io, json: boolean, baselineUpdated: boolean)
         ),
       });
     }
+    for (const error of run.errors) writeJsonLine(io, { case: error.case, error: { code: error.code, reason: error.reason } });
     writeJsonLine(io, summary);
     if (summary.baselineMissing.length > 0) {
       io.stderr.write(`threatdraft eval: the baseline has no ${summary.baselineMissing.join(', ')}: not compared; refresh it with --update-baseline\n`);
@@ -152,8 +159,10 @@ function printRun(run: EvalRun, io: Io, json: boolean, baselineUpdated: boolean)
             [`reference factor MAE, cross-validated (${run.crossValidation.folds} folds)`, fmt(run.crossValidation.crossValidated?.overall)],
             [`holdout factor MAE (${run.crossValidation.holdoutCases} cases)`, fmt(run.crossValidation.holdout?.overall)],
           ]),
-    ])}\n\n${run.cases} cases: ${run.assessed} assessed, ${run.reused} reused from cache.\n`,
+    ])}\n\n${run.cases} cases: ${run.assessed} assessed, ${run.reused} reused from cache${run.errored > 0 ? `, ${run.errored} errored` : ''}.\n` +
+      `Spent: ${run.usage.tokensIn} tokens in (${run.cachedShare === null ? 'none' : `${Math.round(run.cachedShare * 100)}%`} from the prompt cache), ${run.usage.tokensOut} out, $${run.usage.costUsd.toFixed(4)}, ${(run.wallMs / 1000).toFixed(1)} s.\n`,
   );
+  for (const error of run.errors) io.stdout.write(`  errored ${error.case}: ${error.reason}\n`);
   for (const breach of run.floorBreaches) {
     io.stdout.write(`  beyond its floor: ${breach.metric} is ${breach.current}, it must be ${breach.bound === 'min' ? 'at least' : 'at most'} ${breach.baseline}\n`);
   }
@@ -177,9 +186,16 @@ function printRun(run: EvalRun, io: Io, json: boolean, baselineUpdated: boolean)
     }
   } else io.stdout.write('No baseline for this assessor yet (write one with --update-baseline).\n');
   io.stdout.write(run.passed ? 'Gate: passed\n' : `Gate: FAILED on ${run.regressions.map((change) => change.metric).join(', ')}\n`);
+  if (run.errored > 0) io.stdout.write(`Incomplete: ${run.errored} case${run.errored === 1 ? '' : 's'} errored; rerun to resume with them.\n`);
 }
 
-/** Runs the eval; resolves to the exit code (1 when the gate fails). */
+/** The exit code of a run: 1 on a regression, else 3 when cases errored (incomplete), else 0. */
+export function evalExitCode(run: Pick<EvalRun, 'passed' | 'errored'>): 0 | 1 | 3 {
+  if (!run.passed) return 1;
+  return run.errored > 0 ? 3 : 0;
+}
+
+/** Runs the eval; resolves to the exit code: 0 passed, 1 regression, 3 incomplete because cases errored. */
 export async function runEvalCommand(options: EvalCommandOptions, context: { io: Io; env: Readonly<Env>; store: Store }): Promise<number> {
   if (options.assessor !== 'rules' && options.assessor !== 'openai') {
     throw new InputError('E_USAGE', `Invalid \`--assessor\`: expected rules or openai, got "${options.assessor}"`);
@@ -187,7 +203,8 @@ export async function runEvalCommand(options: EvalCommandOptions, context: { io:
   if (options.record && options.assessor !== 'openai') {
     throw new InputError('E_USAGE', '`--record` stores model answers: use it with --assessor openai');
   }
-  const cases = await loadCases(resolve(options.cases ?? defaultCasesDir()));
+  const promptVersion = context.env.THREATDRAFT_PROMPT_VERSION;
+  const cases = await loadCases(resolve(options.cases ?? defaultCasesDir()), { promptVersion });
   const baselineFile = resolve(options.baseline ?? defaultBaselineFile(options.assessor));
   if (options.baseline !== undefined && !existsSync(baselineFile) && !options.updateBaseline) {
     throw new InputError('E_BASELINE', `Baseline file ${baselineFile} does not exist`, { file: baselineFile });
@@ -201,7 +218,7 @@ export async function runEvalCommand(options: EvalCommandOptions, context: { io:
     );
   }
 
-  const replay = options.assessor === 'openai' && !options.record ? await startReplay(cases) : null;
+  const replay = options.assessor === 'openai' && !options.record ? await startReplay(cases, promptVersion) : null;
   try {
     if (options.record && context.env.OPENAI_BASE_URL === undefined && context.env.OPENAI_API_KEY === undefined) {
       throw new ConfigError('E_CONFIG', '`--record` needs a real endpoint: set OPENAI_BASE_URL and/or OPENAI_API_KEY');
@@ -215,7 +232,14 @@ export async function runEvalCommand(options: EvalCommandOptions, context: { io:
         ? {}
         : {
             // A replay costs nothing, whatever model the recording names.
-            openai: { baseUrl: replay.server.baseUrl, apiKey: 'replay', model: replay.model, maxAttempts: 1, prices: { [replay.model]: { inputPerMTokUsd: 0, outputPerMTokUsd: 0 } } },
+            openai: {
+              baseUrl: replay.server.baseUrl,
+              apiKey: 'replay',
+              model: replay.model,
+              profile: 'openai',
+              maxAttempts: 1,
+              prices: { [replay.model]: { inputPerMTokUsd: 0, outputPerMTokUsd: 0 } },
+            },
           }),
     });
     const run = await runEval({
@@ -223,19 +247,18 @@ export async function runEvalCommand(options: EvalCommandOptions, context: { io:
       identity: { assessor: options.assessor, assessorVersion: assessor.version, ...identity },
       cache: context.store.cache,
       baseline: baseline === null ? null : { file: baselineFile, value: baseline },
-      noCache: !options.cache || options.record,
-      ...(options.assessor === 'rules'
-        ? { crossValidate: (all: readonly EvalCase[]) => rulesCrossValidation(all) }
-        : {}),
+      noCache: !options.cache,
+      live: options.record,
+      ...(options.assessor === 'rules' ? { crossValidate: (all: readonly EvalCase[]) => rulesCrossValidation(all) } : {}),
       assess: async (listing): Promise<CaseOutcome> => {
-        const result = await assessListing(listing, { assessor, now: () => new Date() });
+        const result = await assessListingWithUsage(listing, { assessor, now: () => new Date() });
         return { assessment: result.assessment, score: result.score, checks: result.checks, provenance: result.provenance };
       },
       ...(options.record
         ? {
             onAssessed: async (evalCase: EvalCase, outcome: CaseOutcome) => {
               const recorded = { model: identity.model, promptId: identity.promptId, promptHash: identity.promptHash, assessment: outcome.assessment };
-              await writeFile(join(evalCase.dir, 'model-response.json'), `${JSON.stringify(recorded, null, 2)}\n`);
+              await writeFile(join(evalCase.dir, recordingFile(promptVersion)), `${JSON.stringify(recorded, null, 2)}\n`);
             },
           }
         : {}),
@@ -246,12 +269,16 @@ export async function runEvalCommand(options: EvalCommandOptions, context: { io:
       await writeFile(join(dir, 'eval-report.md'), renderMarkdown(run, baseline));
       await writeFile(join(dir, 'eval-report.html'), renderHtml(run, baseline));
     }
-    if (options.updateBaseline) {
+    // A baseline from an incomplete run would silently drop the errored cases.
+    const updateBaseline = options.updateBaseline && run.errored === 0;
+    if (updateBaseline) {
       await mkdir(resolve(baselineFile, '..'), { recursive: true });
       await writeFile(baselineFile, `${JSON.stringify(baselineFromRun(run), null, 2)}\n`);
+    } else if (options.updateBaseline) {
+      context.io.stderr.write(`threatdraft eval: ${run.errored} case${run.errored === 1 ? '' : 's'} errored, so the baseline was not updated; rerun to resume, then update it\n`);
     }
-    printRun(run, context.io, options.json, options.updateBaseline);
-    return run.passed ? 0 : 1;
+    printRun(run, context.io, options.json, updateBaseline);
+    return evalExitCode(run);
   } finally {
     await replay?.server.close();
   }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEFAULT_PROMPT_VERSION } from '../../src/assess/prompts.js';
 import { InputError, formatIssues } from '../../src/errors.js';
 import { expectedSchema, type EvalCase } from './case-schema.js';
 
@@ -15,8 +16,17 @@ async function readJson(path: string): Promise<unknown> {
   }
 }
 
-/** Loads one case folder. @throws InputError for a missing or invalid file. */
-export async function loadCase(dir: string): Promise<EvalCase> {
+/**
+ * The recording file of a prompt version: `model-response.json` for the default prompt version,
+ * `model-response.v<N>.json` for another, so recordings of two prompt versions sit side by side
+ * and each replays offline (that is how prompt versions are compared).
+ */
+export function recordingFile(promptVersion: number | undefined): string {
+  return promptVersion === undefined || promptVersion === DEFAULT_PROMPT_VERSION ? 'model-response.json' : `model-response.v${promptVersion}.json`;
+}
+
+/** Loads one case folder (with the recording of `promptVersion`). @throws InputError for a missing or invalid file. */
+export async function loadCase(dir: string, options: { promptVersion?: number } = {}): Promise<EvalCase> {
   const listingPath = join(dir, 'listing.html');
   const expectedPath = join(dir, 'expected.json');
   if (!existsSync(expectedPath)) {
@@ -30,7 +40,7 @@ export async function loadCase(dir: string): Promise<EvalCase> {
     throw new InputError('E_EVAL_CASE', `Invalid ${expectedPath}: ${formatIssues(parsed.error.issues)}`, { file: expectedPath });
   }
   const html = await readFile(listingPath, 'utf8');
-  const responsePath = join(dir, 'model-response.json');
+  const responsePath = join(dir, recordingFile(options.promptVersion));
   const responseText = existsSync(responsePath) ? await readFile(responsePath, 'utf8') : null;
   const modelResponse = responseText === null ? null : await readJson(responsePath);
   const folder = dir.split(/[\\/]/).filter(Boolean).pop() ?? '';
@@ -48,7 +58,7 @@ export async function loadCase(dir: string): Promise<EvalCase> {
 }
 
 /** Loads every case under `casesDir` (one folder each), sorted by id. */
-export async function loadCases(casesDir: string): Promise<EvalCase[]> {
+export async function loadCases(casesDir: string, options: { promptVersion?: number } = {}): Promise<EvalCase[]> {
   let entries: string[];
   try {
     entries = await readdir(casesDir);
@@ -61,7 +71,7 @@ export async function loadCases(casesDir: string): Promise<EvalCase[]> {
     if ((await stat(join(casesDir, entry))).isDirectory()) dirs.push(join(casesDir, entry));
   }
   if (dirs.length === 0) throw new InputError('E_EVAL_CASES', `No eval cases in ${casesDir}`, { dir: casesDir });
-  const cases = await Promise.all(dirs.map((dir) => loadCase(dir)));
+  const cases = await Promise.all(dirs.map((dir) => loadCase(dir, options)));
   const ids = new Set(cases.map((evalCase) => evalCase.id));
   for (const evalCase of cases) {
     const twin = evalCase.expected.twinOf;

@@ -24,6 +24,12 @@ function missingNote(run: EvalRun): string | null {
   return missing.length === 0 ? null : `The baseline has no ${missing.join(', ')} (written before they were gated): not compared; refresh it with --update-baseline.`;
 }
 
+/** Tokens, cached share, cost and time of a run, in one line. */
+function spentLine(run: EvalRun): string {
+  const share = run.cachedShare === null ? 'none' : `${Math.round(run.cachedShare * 1000) / 10}%`;
+  return `${run.usage.tokensIn} tokens in (cached share ${share}), ${run.usage.tokensOut} out, $${run.usage.costUsd.toFixed(4)}, ${(run.wallMs / 1000).toFixed(1)} s`;
+}
+
 function worstCases(run: EvalRun, count = 10) {
   return [...run.results]
     .filter((result) => result.metrics.factorMae !== null)
@@ -37,8 +43,10 @@ export function renderMarkdown(run: EvalRun, baseline: Baseline | null): string 
     `# Eval: ${run.assessor} assessor`,
     '',
     `- assessor version: ${run.assessorVersion}; model: ${run.model ?? '—'}; prompt: ${run.promptId ?? '—'} ${run.promptHash ? `(${run.promptHash.slice(0, 12)})` : ''}`,
-    `- cases: ${run.cases} (${run.assessed} assessed, ${run.reused} reused from cache)`,
-    `- gate: ${run.passed ? 'passed' : `FAILED (${run.regressions.map((change) => change.metric).join(', ')})`}`,
+    `- cases: ${run.cases} (${run.assessed} assessed, ${run.reused} reused from cache)${run.errored > 0 ? `; ${run.errored} errored` : ''}`,
+    `- spent: ${spentLine(run)}`,
+    `- gate: ${run.passed ? 'passed' : `FAILED (${run.regressions.map((change) => change.metric).join(', ')})`}${run.errored > 0 ? '; incomplete' : ''}`,
+    ...(run.errors.length === 0 ? [] : ['', '## Errored cases (not measured)', '', '| case | reason |', '|---|---|', ...run.errors.map((error) => `| ${error.case} | ${error.reason.replace(/\|/g, '\\|')} |`)]),
     '',
     '## Metrics',
     '',
@@ -184,10 +192,12 @@ export function renderHtml(run: EvalRun, baseline: Baseline | null): string {
 </head><body>
 <h1>Eval: ${escapeHtml(run.assessor)} assessor</h1>
 <p>Assessor version ${escapeHtml(run.assessorVersion)}; model ${escapeHtml(run.model ?? '—')}; prompt ${escapeHtml(run.promptId ?? '—')} ${escapeHtml(run.promptHash?.slice(0, 12) ?? '')}.
-${run.cases} cases: ${run.assessed} assessed, ${run.reused} reused.
+${run.cases} cases: ${run.assessed} assessed, ${run.reused} reused${run.errored > 0 ? `, <strong class="gate-fail">${run.errored} errored</strong>` : ''}.
+Spent: <span class="spent">${escapeHtml(spentLine(run))}</span>.
 Gate: <strong class="${run.passed ? 'gate-ok' : 'gate-fail'}">${run.passed ? 'passed' : `failed (${escapeHtml(run.regressions.map((change) => change.metric).join(', '))})`}</strong></p>
 <table><thead><tr><th>metric</th><th>baseline</th><th>current</th></tr></thead><tbody>${metricsRows}</tbody></table>
 ${note === null ? '' : `<p class="note">${escapeHtml(note)}</p>`}
+${run.errors.length === 0 ? '' : `<h2>Errored cases (not measured)</h2><table class="errors"><thead><tr><th>case</th><th>reason</th></tr></thead><tbody>${run.errors.map((error) => `<tr><td>${escapeHtml(error.case)}</td><td>${escapeHtml(error.reason)}</td></tr>`).join('')}</tbody></table>`}
 ${perFactor}
 ${scatter(run)}
 ${comparisonChart(run, baseline)}

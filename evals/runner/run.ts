@@ -44,10 +44,33 @@ export interface CaseResult {
   severity: string;
 }
 
+/** A case whose assessment failed: reported with its reason, left out of the metrics. */
+export interface CaseError {
+  case: string;
+  reason: string;
+  code: string | null;
+}
+
+/** Tokens and cost spent in this run (failed calls included, reused results not). */
+export interface EvalUsage {
+  tokensIn: number;
+  tokensOut: number;
+  /** Of tokensIn, those the provider served from its prompt cache. */
+  tokensCached: number;
+  costUsd: number;
+}
+
 export interface EvalRun extends EvalIdentity {
+  /** Cases with a result (assessed or reused); errored ones are not counted. */
   cases: number;
   assessed: number;
   reused: number;
+  errored: number;
+  errors: CaseError[];
+  usage: EvalUsage;
+  /** Share of input tokens served from the prompt cache (null when no tokens were spent). */
+  cachedShare: number | null;
+  wallMs: number;
   metrics: OverallMetrics;
   results: CaseResult[];
   comparison: Comparison | null;
@@ -70,7 +93,7 @@ export { listingForCase };
  * version, which covers the checks and scoring code every assessor's result goes through and the
  * hints the model assessor is given.
  */
-function cacheKey(listing: Listing, evalCase: EvalCase, identity: EvalIdentity): string {
+function cacheKey(listing: Listing, evalCase: EvalCase, identity: EvalIdentity, live: boolean): string {
   return createHash('sha256')
     .update(
       JSON.stringify([
@@ -80,8 +103,8 @@ function cacheKey(listing: Listing, evalCase: EvalCase, identity: EvalIdentity):
         RULES_VERSION,
         identity.model,
         identity.promptHash,
-        // A replayed recording is an input of the model assessor's result.
-        identity.assessor === 'openai' ? evalCase.responseHash : null,
+        // A replayed recording is an input of the model assessor's result; a live endpoint's answer is not.
+        identity.assessor === 'openai' ? (live ? 'live' : evalCase.responseHash) : null,
       ]),
     )
     .digest('hex');
@@ -117,26 +140,75 @@ export interface RunEvalOptions {
   noCache?: boolean;
   /** Cross-validates the assessor's calibration on the cases (the rules assessor's). */
   crossValidate?: (cases: readonly EvalCase[]) => CrossValidation;
+  /** Answers come from a live endpoint (`--record`), not a recording: results are keyed without one, so an interrupted run resumes. */
+  live?: boolean;
   onProgress?: (done: number, total: number) => void;
+  /** Clock for `wallMs`. @default performance.now */
+  clockMs?: () => number;
 }
 
-/** Runs the eval; `passed` is false when an overall metric regressed beyond its threshold. */
+const numberIn = (context: unknown, key: string): number => {
+  const value = context !== null && typeof context === 'object' ? (context as Record<string, unknown>)[key] : undefined;
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+};
+
+/** The reason and code of a failed case, and what its failed calls spent (errors carry it in their context). */
+function describeFailure(thrown: unknown): { reason: string; code: string | null; spent: EvalUsage } {
+  const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+  const rawCode = (error as { code?: unknown }).code;
+  const code = typeof rawCode === 'string' ? rawCode : null;
+  const context = (error as { context?: unknown }).context;
+  return {
+    reason: error.message,
+    code,
+    spent: { tokensIn: numberIn(context, 'tokensIn'), tokensOut: numberIn(context, 'tokensOut'), tokensCached: numberIn(context, 'tokensCached'), costUsd: numberIn(context, 'costUsd') },
+  };
+}
+
+function addUsage(total: EvalUsage, more: EvalUsage): void {
+  total.tokensIn += more.tokensIn;
+  total.tokensOut += more.tokensOut;
+  total.tokensCached += more.tokensCached;
+  total.costUsd = Math.round((total.costUsd + more.costUsd) * 1e9) / 1e9;
+}
+
+/**
+ * Runs the eval; `passed` is false when an overall metric regressed beyond its threshold. A case
+ * whose assessment fails is reported in `errors` and the run goes on; results are cached per case
+ * as they come, so a rerun resumes with the cases that are missing.
+ */
 export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   const { cases, identity, cache } = options;
+  const clock = options.clockMs ?? (() => performance.now());
+  const started = clock();
   const results: CaseResult[] = [];
+  const measured: EvalCase[] = [];
+  const errors: CaseError[] = [];
+  const usage: EvalUsage = { tokensIn: 0, tokensOut: 0, tokensCached: 0, costUsd: 0 };
   let assessed = 0;
   let reused = 0;
   for (const evalCase of cases) {
     const listing = listingForCase(evalCase);
-    const key = cacheKey(listing, evalCase, identity);
+    const key = cacheKey(listing, evalCase, identity, options.live === true);
     let outcome = options.noCache === true ? null : await cache.get<CaseOutcome>(CACHE_NAMESPACE, key);
     const wasReused = outcome !== null;
     if (outcome === null) {
-      outcome = await options.assess(listing, evalCase);
+      try {
+        outcome = await options.assess(listing, evalCase);
+      } catch (thrown) {
+        const failure = describeFailure(thrown);
+        errors.push({ case: evalCase.id, reason: failure.reason, code: failure.code });
+        addUsage(usage, failure.spent);
+        options.onProgress?.(results.length + errors.length, cases.length);
+        continue;
+      }
+      const { tokensIn, tokensOut, tokensCached = 0, costUsd } = outcome.provenance;
+      addUsage(usage, { tokensIn, tokensOut, tokensCached, costUsd });
       await cache.set(CACHE_NAMESPACE, key, outcome);
       await options.onAssessed?.(evalCase, outcome);
       assessed += 1;
     } else reused += 1;
+    measured.push(evalCase);
     const prediction = predictionOf(outcome);
     const metrics = caseMetrics(evalCase.expected, prediction);
     results.push({
@@ -149,12 +221,12 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
       score: outcome.score.score,
       severity: outcome.score.severity,
     });
-    options.onProgress?.(results.length, cases.length);
+    options.onProgress?.(results.length + errors.length, cases.length);
   }
   const metrics = overallMetrics(
     results.map((result, index) => ({
       id: result.id,
-      expected: cases[index]!.expected,
+      expected: measured[index]!.expected,
       metrics: result.metrics,
       score: result.score,
       factors: result.prediction.factors,
@@ -189,6 +261,11 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
     cases: results.length,
     assessed,
     reused,
+    errored: errors.length,
+    errors,
+    usage,
+    cachedShare: usage.tokensIn === 0 ? null : Math.round((usage.tokensCached / usage.tokensIn) * 10_000) / 10_000,
+    wallMs: Math.round(clock() - started),
     metrics,
     results,
     comparison,

@@ -5,6 +5,8 @@ import type { Listing } from '../../schemas/listing.js';
 export interface AssessUsage {
   tokensIn: number;
   tokensOut: number;
+  /** Of `tokensIn`, those served from the provider's prompt cache (priced at its cached rate). */
+  tokensCached?: number;
   costUsd: number;
 }
 
@@ -16,6 +18,8 @@ export interface AssessOutcome {
   promptHash: string | null;
   /** True when the answer came from the response cache (no model request made). */
   cached: boolean;
+  /** The Batch API batch the answer came from, when it did. */
+  batchId?: string;
   /** Extra warnings from the assessor itself (e.g. disagreement with the rules hints). */
   notes: { code: 'assessor-disagreement'; message: string; where: string | null }[];
 }
@@ -27,6 +31,9 @@ export interface AssessOutcome {
  */
 export type ModelSlot = <T>(call: () => Promise<T>) => Promise<T>;
 
+/** Total time one listing may take across every attempt and wait, unless configured (`THREATDRAFT_LISTING_BUDGET_MS`). */
+export const DEFAULT_LISTING_BUDGET_MS = 90_000;
+
 /** The slot of a caller without a model-concurrency limit: the call runs at once. */
 export const runAtOnce: ModelSlot = (call) => call();
 
@@ -35,6 +42,11 @@ export interface AssessCallOptions {
   signal?: AbortSignal;
   /** Where model calls wait their turn. @default run at once */
   modelSlot?: ModelSlot;
+  /**
+   * Epoch ms by which this listing must be done, across every attempt and wait (the listing's
+   * time budget); an assessor gives up then instead of starting or waiting for another attempt.
+   */
+  deadline?: number;
 }
 
 export interface Assessor {

@@ -6,6 +6,7 @@ import type { Env } from '../../schemas/config.js';
 import { ConfigError } from '../errors.js';
 import type { CacheRepo } from '../store/store.js';
 import type { Assessor } from './assessor.js';
+import type { ProfileId } from './endpoint-profiles.js';
 import type { AssessorLogger } from './openai-assessor.js';
 import type { PriceTable } from './prices.js';
 import { createRulesAssessor } from './rules/assess.js';
@@ -30,7 +31,21 @@ export interface CreateAssessorOptions {
   /** Where the model assessor logs retries, repairs and cache hits. */
   logger?: AssessorLogger | undefined;
   /** Overrides for the openai assessor (tests and replays point it at the fake server). */
-  openai?: { baseUrl?: string; apiKey?: string; model?: string; maxAttempts?: number; timeoutMs?: number; prices?: PriceTable };
+  openai?: OpenAIOverrides;
+  /** A few-shot block drawn from approved drafts (see `few-shot.ts`). */
+  fewShot?: string | null;
+}
+
+/** Settings a caller may override for the openai assessor (tests, replays, the pipeline). */
+export interface OpenAIOverrides {
+  baseUrl?: string;
+  apiKey?: string;
+  model?: string;
+  maxAttempts?: number;
+  timeoutMs?: number;
+  budgetMs?: number;
+  prices?: PriceTable;
+  profile?: ProfileId | 'auto';
 }
 
 /**
@@ -50,13 +65,18 @@ export async function createAssessor(id: string, options: CreateAssessorOptions)
     );
   }
   const [{ createOpenAIAssessor }, { loadPrompt }] = await Promise.all([import('./openai-assessor.js'), import('./prompts.js')]);
-  const prompt = loadPrompt();
+  const prompt = loadPrompt('assess-listing', options.env.THREATDRAFT_PROMPT_VERSION);
   const model = options.openai?.model ?? options.env.THREATDRAFT_MODEL;
   const assessor = createOpenAIAssessor({
     apiKey,
     baseUrl,
     model,
     prompt,
+    profile: options.openai?.profile ?? options.env.THREATDRAFT_ENDPOINT_PROFILE,
+    azureApiVersion: options.env.THREATDRAFT_AZURE_API_VERSION,
+    maxTokensCap: options.env.THREATDRAFT_MAX_TOKENS,
+    budgetMs: options.openai?.budgetMs ?? options.env.THREATDRAFT_LISTING_BUDGET_MS,
+    fewShot: options.fewShot ?? null,
     cache: options.cache ?? null,
     hints: createRulesAssessor(),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
@@ -66,5 +86,5 @@ export async function createAssessor(id: string, options: CreateAssessorOptions)
     timeoutMs: options.openai?.timeoutMs ?? options.env.THREATDRAFT_MODEL_TIMEOUT_MS,
     ...(options.openai?.maxAttempts === undefined ? {} : { maxAttempts: options.openai.maxAttempts }),
   });
-  return { assessor, identity: { model, promptId: prompt.id, promptHash: prompt.hash } };
+  return { assessor, identity: { model, promptId: prompt.id, promptHash: assessor.promptHash } };
 }

@@ -1,9 +1,13 @@
 /**
- * The openai assessor: any OpenAI-compatible chat completions endpoint, strict structured outputs,
- * the versioned prompt from `prompts/`, temperature 0 and a seed. This adapter is the one owner of
- * retries (the SDK's are off), translates SDK errors once, repairs schema-breaking output once,
- * caches responses by (model, prompt hash, listing hash, schema version) and never lets the API
- * key reach a log line, an error or an outcome.
+ * The openai assessor: any OpenAI-compatible chat completions endpoint (OpenAI, Azure, vLLM,
+ * llama.cpp, Ollama, through their endpoint profile), structured outputs from the one answer
+ * schema, the versioned prompt from `prompts/`, temperature 0, a seed and a `max_tokens` sized
+ * from the schema. This adapter retries transient failures within the listing's time budget
+ * (the SDK's retries are off), translates SDK errors once and names the endpoint and model in
+ * every one, repairs a broken answer once, caches answers by (model, prompt hash, listing hash,
+ * schema version, seed, hints version) and never lets the API key reach a log line, an error or
+ * an outcome. `prepare` and `complete` let the Batch API runner send the same requests in bulk
+ * and validate their answers exactly like live ones.
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleepFor } from 'node:timers/promises';
@@ -15,21 +19,20 @@ import { ASSESSMENT_SCHEMA_VERSION, assessmentSchema, type Assessment } from '..
 import { LISTING_FACTORS, LISTING_FACTOR_KEYS } from '../../schemas/factors.js';
 import type { Listing } from '../../schemas/listing.js';
 import { startDeadline } from '../abort.js';
-import { ConfigError, PermanentError, TransientError, type ErrorContext } from '../errors.js';
+import { PermanentError, TransientError, type ErrorContext } from '../errors.js';
 import type { CacheRepo } from '../store/store.js';
-import { runAtOnce, type AssessOutcome, type Assessor, type ModelSlot } from './assessor.js';
-import { createModelFetch } from './model-fetch.js';
-import { assessmentResponseFormat, parseModelOutput } from './model-schema.js';
-import { costFor, mergePrices, type PriceTable } from './prices.js';
-import { loadPrompt, renderUserMessage, type FactorHints, type LoadedPrompt } from './prompts.js';
+import { DEFAULT_LISTING_BUDGET_MS, runAtOnce, type AssessCallOptions, type AssessOutcome, type Assessor, type ModelSlot } from './assessor.js';
+import { createEndpoint, type ChatBody, type ChatMessage, type Endpoint, type EndpointOptions } from './endpoint.js';
+import { parseModelOutput, type ModelOutputResult } from './model-schema.js';
+import { costFor, mergePrices, type PriceTable, type TokenUsage } from './prices.js';
+import { loadPrompt, renderSystemMessage, renderUserMessage, type FactorHints, type LoadedPrompt } from './prompts.js';
 
 /** Bump when request building, parsing or repair changes: part of `version`. */
-const ADAPTER_VERSION = 1;
+const ADAPTER_VERSION = 2;
 /** CacheRepo namespace of model responses. */
 export const MODEL_RESPONSE_NAMESPACE = 'model-responses';
 /** Model and rules factor values further apart than this raise an `assessor-disagreement` note. */
 export const DISAGREEMENT_THRESHOLD = 0.4;
-const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 /** A pino-compatible logger (only the levels used here). */
 export interface AssessorLogger {
@@ -38,20 +41,17 @@ export interface AssessorLogger {
   warn(object: object, message?: string): void;
 }
 
-/** Options for `createOpenAIAssessor`. */
-export interface OpenAIAssessorOptions {
-  /** Required for api.openai.com; local endpoints (vLLM, Ollama) may omit it. Never logged. */
-  apiKey?: string | undefined;
-  /** @default https://api.openai.com/v1 */
-  baseUrl?: string | undefined;
-  model: string;
-  /** Per request. @default 60000 */
+/** Options for `createOpenAIAssessor`: the endpoint's (key, base URL, model, profile, Azure api-version, max_tokens cap) and the assessor's own. */
+export interface OpenAIAssessorOptions extends Omit<EndpointOptions, 'timeoutMs' | 'fetch'> {
+  /** Per request (clipped to what is left of the listing's budget). @default 60000 */
   timeoutMs?: number;
   /** HTTP attempts per model request, first one included. @default 4 */
   maxAttempts?: number;
+  /** Total time one listing may take across attempts, waits and the repair. @default 90000 */
+  budgetMs?: number;
   /** First backoff step; doubles per attempt, with jitter. @default 500 */
   backoffBaseMs?: number;
-  /** Cap of one backoff wait and of an honoured Retry-After. @default 30000 */
+  /** Cap of one backoff wait. @default 30000 */
   backoffMaxMs?: number;
   /** Price overrides merged over `DEFAULT_PRICES`. */
   prices?: PriceTable;
@@ -66,12 +66,50 @@ export interface OpenAIAssessorOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Jitter source in [0, 1). @default Math.random */
   random?: () => number;
+  /** Clock for budgets (epoch ms). @default Date.now */
+  now?: () => number;
   logger?: AssessorLogger;
-  /** @default prompts/assess-listing.v1.md */
+  /** @default prompts/assess-listing.v2.md */
   prompt?: LoadedPrompt;
+  /** A few-shot block drawn from approved drafts (static across listings, so it stays in the cached prefix). */
+  fewShot?: string | null;
 }
 
-type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string };
+/** One listing's request, ready to send live or in a batch. */
+export interface PreparedRequest {
+  listing: Listing;
+  /** The response-cache key; also the batch line's `custom_id`. */
+  key: string;
+  messages: ChatMessage[];
+  /** The rules assessment given as hints (for the cross-check), if any. */
+  rules: Assessment | null;
+}
+
+/** An answer received for a prepared request (live or from a batch output file). */
+export interface ReceivedAnswer extends TokenUsage {
+  content: string | null;
+}
+
+/** The openai assessor, with the parts the Batch API runner needs. */
+export interface OpenAIAssessor extends Assessor {
+  readonly id: 'openai';
+  readonly endpoint: Endpoint;
+  readonly model: string;
+  readonly prompt: LoadedPrompt;
+  /** The prompt file's hash, combined with the few-shot block's when there is one. */
+  readonly promptHash: string;
+  /** The cached outcome of a listing, or its prepared request. */
+  prepare(listing: Listing, options?: AssessCallOptions): Promise<{ cached: AssessOutcome } | { request: PreparedRequest }>;
+  /** The request body for a prepared request, as the endpoint's profile takes it. */
+  requestBody(request: PreparedRequest, signal?: AbortSignal): Promise<ChatBody>;
+  /**
+   * Validates an answer like a live one (a broken one gets one live repair call), caches it and
+   * returns the outcome; `batchId` prices the answer at the batch rate.
+   * @throws PermanentError E_MODEL_OUTPUT when the repair breaks the schema too.
+   */
+  complete(request: PreparedRequest, answer: ReceivedAnswer, options?: AssessCallOptions & { batchId?: string }): Promise<AssessOutcome>;
+  close(): Promise<void>;
+}
 
 const cachedResponseSchema = z.object({
   v: z.literal(1),
@@ -83,10 +121,10 @@ const cachedResponseSchema = z.object({
 
 const silentLogger: AssessorLogger = { debug: () => {}, info: () => {}, warn: () => {} };
 
-/** Builds the system and user messages for one listing (pure). */
-export function buildAssessMessages(prompt: LoadedPrompt, listing: Listing, hints: FactorHints | null = null): ChatMessage[] {
+/** Builds the system and user messages for one listing (pure): the static part first, byte-identical across listings. */
+export function buildAssessMessages(prompt: LoadedPrompt, listing: Listing, hints: FactorHints | null = null, fewShot: string | null = null): ChatMessage[] {
   return [
-    { role: 'system', content: prompt.system },
+    { role: 'system', content: renderSystemMessage(prompt, fewShot) },
     { role: 'user', content: renderUserMessage(prompt, listing, hints) },
   ];
 }
@@ -147,28 +185,40 @@ export function redactSecrets(text: string, apiKey: string | undefined): string 
   return out.replace(/\b(sk|rk)-[A-Za-z0-9_*.-]{6,}/g, '[redacted]');
 }
 
-/** Strips credentials and query from a URL before it goes into an error context. */
-function safeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
-  } catch {
-    return '(invalid URL)';
-  }
+/** The repair request: the first messages, the broken answer and the issues to fix, one per line. */
+export function repairMessages(messages: readonly ChatMessage[], answer: string | null, result: Extract<ModelOutputResult, { ok: false }>): ChatMessage[] {
+  return [
+    ...messages,
+    { role: 'assistant', content: answer ?? '' },
+    {
+      role: 'user',
+      content: [
+        'Your previous answer does not match the required schema:',
+        ...result.issues.map((issue) => `- ${issue}`),
+        'Return the corrected JSON object only, complete, following the same schema and rules.',
+      ].join('\n'),
+    },
+  ];
 }
 
 /**
  * Creates the openai assessor.
- * @throws ConfigError when no API key is given for api.openai.com, or the prompt file is malformed.
+ * @throws ConfigError when no API key is given for api.openai.com or Azure, or the prompt file is malformed.
  */
-export function createOpenAIAssessor(options: OpenAIAssessorOptions): Assessor {
-  const baseUrl = options.baseUrl ?? DEFAULT_BASE_URL;
-  if (!options.model.trim()) throw new ConfigError('E_CONFIG', 'Expected a model name (THREATDRAFT_MODEL), got an empty string');
-  if (!options.apiKey && new URL(baseUrl).hostname === 'api.openai.com') {
-    throw new ConfigError('E_CONFIG', 'OPENAI_API_KEY is not set; the openai assessor needs it for api.openai.com');
-  }
+export function createOpenAIAssessor(options: OpenAIAssessorOptions): OpenAIAssessor {
   const timeoutMs = options.timeoutMs ?? 60_000;
+  const endpoint = createEndpoint({
+    apiKey: options.apiKey,
+    baseUrl: options.baseUrl,
+    model: options.model,
+    profile: options.profile,
+    azureApiVersion: options.azureApiVersion,
+    maxTokensCap: options.maxTokensCap,
+    timeoutMs,
+    fetch: options.fetch,
+  });
   const maxAttempts = Math.max(1, options.maxAttempts ?? 4);
+  const budgetMs = options.budgetMs ?? DEFAULT_LISTING_BUDGET_MS;
   const backoffBaseMs = options.backoffBaseMs ?? 500;
   const backoffMaxMs = options.backoffMaxMs ?? 30_000;
   const seed = options.seed ?? 7;
@@ -177,36 +227,27 @@ export function createOpenAIAssessor(options: OpenAIAssessorOptions): Assessor {
   const hintsAssessor = options.hints ?? null;
   const logger = options.logger ?? silentLogger;
   const random = options.random ?? Math.random;
+  const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number, signal?: AbortSignal) => sleepFor(ms, undefined, signal ? { signal } : {}));
-  const prompt = options.prompt ?? loadPrompt('assess-listing', 1);
+  const prompt = options.prompt ?? loadPrompt('assess-listing', 2);
+  const fewShot = options.fewShot ?? null;
+  // The few-shot block is part of what the model is asked: it goes into the prompt hash.
+  const promptHash = fewShot === null ? prompt.hash : createHash('sha256').update(prompt.hash).update('\0').update(fewShot).digest('hex');
   const apiKey = options.apiKey;
   const model = options.model;
+  const where = `${endpoint.baseUrl}, model ${model}`;
   const redact = (text: string): string => redactSecrets(text, apiKey);
-  const responseFormat = assessmentResponseFormat();
   const warnedNotes = new Set<string>();
-
-  const client = new OpenAI({
-    // Local servers ignore the key, but the SDK insists on one.
-    apiKey: apiKey ?? 'no-key',
-    baseURL: baseUrl,
-    organization: null,
-    project: null,
-    // Retries have one owner: this adapter.
-    maxRetries: 0,
-    timeout: timeoutMs,
-    logLevel: 'off',
-    // A leaner fetch than the global one for the SDK's JSON calls (see model-fetch.ts).
-    fetch: options.fetch ?? createModelFetch(),
-  });
+  const promptCacheKey = `threatdraft-${promptHash.slice(0, 16)}`;
 
   // The rules' hints are part of what the model is asked, so their version is part of ours: a
   // changed rule set reassesses (the model-response cache is keyed on it too).
-  const version = `openai-${ADAPTER_VERSION}/${prompt.id}.v${prompt.version}/${prompt.hash.slice(0, 12)}${
+  const version = `openai-${ADAPTER_VERSION}/${prompt.id}.v${prompt.version}/${promptHash.slice(0, 12)}${
     hintsAssessor ? `+hints:${hintsAssessor.id}@${hintsAssessor.version}` : ''
   }`;
 
-  /** Translates anything one request threw into a TransientError or PermanentError, once. */
-  const translate = (thrown: unknown, context: ErrorContext, signal: AbortSignal | undefined, timedOut: boolean): Error => {
+  /** Translates anything one request threw into a TransientError or PermanentError, once; every message names the endpoint and model. */
+  const translate = (thrown: unknown, context: ErrorContext, signal: AbortSignal | undefined, timedOut: boolean, attemptTimeoutMs: number): Error => {
     if (thrown instanceof TransientError || thrown instanceof PermanentError) return thrown;
     const sanitizedCause = (error: unknown): Error => {
       const copy = new Error(redact(error instanceof Error ? error.message : String(error)));
@@ -215,109 +256,108 @@ export function createOpenAIAssessor(options: OpenAIAssessorOptions): Assessor {
     };
     const cause = sanitizedCause(thrown);
     const detail = redact(thrown instanceof Error ? thrown.message : String(thrown)).slice(0, 300);
-    if (signal?.aborted) return new TransientError('E_ABORTED', 'Model request aborted by the caller', context, { cause });
+    const transient = (code: string, message: string, retryAfter?: number | null) =>
+      new TransientError(code, `${message} [${where}]`, context, { cause, retryAfterMs: retryAfter ?? undefined });
+    const permanent = (code: string, message: string) => new PermanentError(code, `${message} [${where}]`, context, { cause });
+    if (signal?.aborted) return transient('E_ABORTED', 'Model request aborted by the caller');
     if (thrown instanceof OpenAI.APIConnectionTimeoutError || (thrown instanceof OpenAI.APIUserAbortError && timedOut)) {
-      return new TransientError('E_MODEL_TIMEOUT', `Model request timed out after ${timeoutMs} ms`, context, { cause });
+      return transient('E_MODEL_TIMEOUT', `Model request timed out after ${attemptTimeoutMs} ms`);
     }
-    if (thrown instanceof OpenAI.APIConnectionError) {
-      return new TransientError('E_MODEL_CONNECTION', `Model connection failed: ${detail}`, context, { cause });
-    }
+    if (thrown instanceof OpenAI.APIConnectionError) return transient('E_MODEL_CONNECTION', `Model connection failed: ${detail}`);
     if (thrown instanceof OpenAI.RateLimitError) {
-      const wait = retryAfterMs(thrown.headers, Date.now());
-      return new TransientError('E_MODEL_RATE_LIMIT', 'Model endpoint rate-limited the request (429)', context, {
-        cause,
-        retryAfterMs: wait ?? undefined,
-      });
+      return transient('E_MODEL_RATE_LIMIT', 'Model endpoint rate-limited the request (429)', retryAfterMs(thrown.headers, Date.now()));
     }
     if (thrown instanceof OpenAI.InternalServerError) {
-      const wait = retryAfterMs(thrown.headers, Date.now());
-      return new TransientError('E_MODEL_SERVER', `Model endpoint failed with ${thrown.status}`, context, {
-        cause,
-        retryAfterMs: wait ?? undefined,
-      });
+      return transient('E_MODEL_SERVER', `Model endpoint failed with ${thrown.status}`, retryAfterMs(thrown.headers, Date.now()));
     }
-    if (thrown instanceof OpenAI.AuthenticationError) {
-      return new PermanentError('E_MODEL_AUTH', `Model endpoint refused the API key (401): ${detail}`, context, { cause });
-    }
-    if (thrown instanceof OpenAI.PermissionDeniedError) {
-      return new PermanentError('E_MODEL_PERMISSION', `Model endpoint denied access (403): ${detail}`, context, { cause });
-    }
-    if (thrown instanceof OpenAI.NotFoundError) {
-      return new PermanentError('E_MODEL_NOT_FOUND', `Model or endpoint not found (404): ${detail}`, context, { cause });
-    }
+    if (thrown instanceof OpenAI.AuthenticationError) return permanent('E_MODEL_AUTH', `Model endpoint refused the API key (401): ${detail}`);
+    if (thrown instanceof OpenAI.PermissionDeniedError) return permanent('E_MODEL_PERMISSION', `Model endpoint denied access (403): ${detail}`);
+    if (thrown instanceof OpenAI.NotFoundError) return permanent('E_MODEL_NOT_FOUND', `Model, deployment or endpoint not found (404): ${detail}`);
     if (thrown instanceof OpenAI.BadRequestError || thrown instanceof OpenAI.UnprocessableEntityError) {
-      return new PermanentError('E_MODEL_BAD_REQUEST', `Model endpoint rejected the request: ${detail}`, context, { cause });
+      return permanent('E_MODEL_BAD_REQUEST', `Model endpoint rejected the request (${thrown.status}): ${detail}`);
     }
-    if (thrown instanceof LengthFinishReasonError) {
-      return new PermanentError('E_MODEL_LENGTH', 'Model output hit the token limit before the JSON was complete', context, { cause });
-    }
-    if (thrown instanceof ContentFilterFinishReasonError) {
-      return new PermanentError('E_MODEL_CONTENT_FILTER', 'Model output was stopped by the content filter', context, { cause });
-    }
+    if (thrown instanceof LengthFinishReasonError) return permanent('E_MODEL_LENGTH', 'Model output hit the token limit before the JSON was complete');
+    if (thrown instanceof ContentFilterFinishReasonError) return permanent('E_MODEL_CONTENT_FILTER', 'Model output was stopped by the content filter');
     if (thrown instanceof OpenAI.APIError && (thrown.status === 408 || thrown.status === 409)) {
-      return new TransientError('E_MODEL_SERVER', `Model endpoint answered ${thrown.status}`, context, { cause });
+      return transient('E_MODEL_SERVER', `Model endpoint answered ${thrown.status}`, retryAfterMs(thrown.headers, Date.now()));
     }
-    if (thrown instanceof OpenAI.APIError) {
-      return new PermanentError('E_MODEL_REQUEST', `Model request failed (${String(thrown.status)}): ${detail}`, context, { cause });
-    }
+    // Any other 4xx: retrying the same request cannot help.
+    if (thrown instanceof OpenAI.APIError) return permanent('E_MODEL_REQUEST', `Model request failed (${String(thrown.status)}): ${detail}`);
     // A body cut mid-way surfaces as a JSON SyntaxError or an undici "terminated" TypeError.
-    if (thrown instanceof SyntaxError) {
-      return new TransientError('E_MODEL_BAD_RESPONSE', 'Model endpoint sent an unreadable response body', context, { cause });
-    }
+    if (thrown instanceof SyntaxError) return transient('E_MODEL_BAD_RESPONSE', 'Model endpoint sent an unreadable response body');
     if (thrown instanceof TypeError || (thrown instanceof Error && thrown.name === 'AbortError')) {
-      return new TransientError('E_MODEL_CONNECTION', `Model connection failed: ${detail}`, context, { cause });
+      return transient('E_MODEL_CONNECTION', `Model connection failed: ${detail}`);
     }
-    return new PermanentError('E_MODEL_UNEXPECTED', `Unexpected model client failure: ${detail}`, context, { cause });
+    return permanent('E_MODEL_UNEXPECTED', `Unexpected model client failure: ${detail}`);
   };
 
-  /** One HTTP attempt; returns content and usage, or throws a translated error. */
-  const once = async (
-    messages: ChatMessage[],
-    context: ErrorContext,
-    signal: AbortSignal | undefined,
-  ): Promise<{ content: string | null; tokensIn: number; tokensOut: number }> => {
-    if (signal?.aborted) throw new TransientError('E_ABORTED', 'Model request aborted by the caller', context);
+  const requestBody = async (messages: ChatMessage[], signal?: AbortSignal): Promise<ChatBody> => {
+    const resolved = await endpoint.resolveProfile(signal);
+    return endpoint.chatBody(resolved, messages, {
+      seed,
+      cacheKey: promptCacheKey,
+      // Counted only when the engine's context bounds max_tokens (vLLM, llama.cpp).
+      ...(resolved.contextLength === null ? {} : { promptTokens: estimatePromptTokens(messages) }),
+    });
+  };
+
+  /** One HTTP attempt (profile detection included); returns content and usage, or throws a translated error. */
+  const once = async (messages: ChatMessage[], context: ErrorContext, signal: AbortSignal | undefined, attemptTimeoutMs: number): Promise<ReceivedAnswer> => {
+    if (signal?.aborted) throw new TransientError('E_ABORTED', `Model request aborted by the caller [${where}]`, context);
     // A deadline of our own, a little after the SDK's, also covers a body that stalls after the headers.
-    const deadline = startDeadline(signal, timeoutMs + 1_000);
+    const deadline = startDeadline(signal, attemptTimeoutMs + 1_000);
     try {
-      const completion = await client.chat.completions.create(
-        { model, messages, temperature: 0, seed, response_format: responseFormat },
-        { signal: deadline.signal, timeout: timeoutMs, maxRetries: 0 },
-      );
+      const body = await requestBody(messages, deadline.signal);
+      const completion = await endpoint.client.chat.completions.create(body, { signal: deadline.signal, timeout: attemptTimeoutMs, maxRetries: 0 });
       const choice = completion.choices[0];
-      const tokensIn = completion.usage?.prompt_tokens ?? 0;
-      const tokensOut = completion.usage?.completion_tokens ?? 0;
-      if (!choice) return { content: null, tokensIn, tokensOut };
+      const usage: TokenUsage = {
+        tokensIn: completion.usage?.prompt_tokens ?? 0,
+        tokensOut: completion.usage?.completion_tokens ?? 0,
+        tokensCached: completion.usage?.prompt_tokens_details?.cached_tokens ?? 0,
+      };
+      if (!choice) return { content: null, ...usage };
       if (choice.message.refusal) {
-        throw new PermanentError('E_MODEL_REFUSAL', `Model refused to assess the listing: ${redact(choice.message.refusal).slice(0, 200)}`, context);
+        throw new PermanentError('E_MODEL_REFUSAL', `Model refused to assess the listing: ${redact(choice.message.refusal).slice(0, 200)} [${where}]`, context);
       }
       if (choice.finish_reason === 'length') {
-        throw new PermanentError('E_MODEL_LENGTH', 'Model output hit the token limit before the JSON was complete', context);
+        throw new PermanentError('E_MODEL_LENGTH', `Model output hit max_tokens before the JSON was complete [${where}]`, context);
       }
       if (choice.finish_reason === 'content_filter') {
-        throw new PermanentError('E_MODEL_CONTENT_FILTER', 'Model output was stopped by the content filter', context);
+        throw new PermanentError('E_MODEL_CONTENT_FILTER', `Model output was stopped by the content filter [${where}]`, context);
       }
-      return { content: choice.message.content, tokensIn, tokensOut };
+      return { content: choice.message.content, ...usage };
     } catch (thrown) {
-      throw translate(thrown, context, signal, deadline.timedOut());
+      throw translate(thrown, context, signal, deadline.timedOut(), attemptTimeoutMs);
     } finally {
       deadline.dispose();
     }
   };
 
-  /** Bounded attempts with exponential backoff and jitter, honouring Retry-After (capped). */
-  const request = async (
-    messages: ChatMessage[],
-    context: ErrorContext,
-    signal: AbortSignal | undefined,
-    slot: ModelSlot,
-  ): Promise<{ content: string | null; tokensIn: number; tokensOut: number; attempts: number }> => {
+  const budgetSpent = (context: ErrorContext, attempts: number, started: number, deadline: number, last: Error | null): PermanentError =>
+    new PermanentError(
+      'E_MODEL_BUDGET',
+      `Gave up on listing ${String(context['listingId'])} after ${attempts} attempt${attempts === 1 ? '' : 's'} in ${((now() - started) / 1000).toFixed(1)} s: its time budget ran out${
+        last ? ` (last error: ${last.message})` : ` [${where}]`
+      }`,
+      { ...context, attempts, budgetMs: Math.max(0, deadline - started) },
+      last ? { cause: last } : undefined,
+    );
+
+  /**
+   * Bounded attempts with exponential backoff and jitter, honouring Retry-After, all within the
+   * listing's deadline: no attempt starts, and no wait is begun, that the deadline cannot hold.
+   */
+  const request = async (messages: ChatMessage[], context: ErrorContext, signal: AbortSignal | undefined, slot: ModelSlot, deadline: number, started: number): Promise<ReceivedAnswer> => {
+    let last: Error | null = null;
     for (let attempt = 1; ; attempt++) {
+      const left = deadline - now();
+      if (left <= 0) throw budgetSpent(context, attempt - 1, started, deadline, last);
       try {
         // Only the HTTP attempt holds a model slot: backoff waits free it for other listings.
-        return { ...(await slot(() => once(messages, context, signal))), attempts: attempt };
+        return await slot(() => once(messages, context, signal, Math.max(1, Math.min(timeoutMs, deadline - now()))));
       } catch (error) {
         if (!(error instanceof TransientError) || error.code === 'E_ABORTED') throw error;
+        last = error;
         if (attempt >= maxAttempts) {
           throw new TransientError(
             error.code,
@@ -329,12 +369,13 @@ export function createOpenAIAssessor(options: OpenAIAssessorOptions): Assessor {
         const exponential = Math.min(backoffMaxMs, backoffBaseMs * 2 ** (attempt - 1));
         // Equal jitter: at least half the step, so retries never stampede at ~0 ms.
         const jittered = exponential / 2 + random() * (exponential / 2);
-        const waitMs = Math.round(error.retryAfterMs !== undefined ? Math.min(backoffMaxMs, error.retryAfterMs) : jittered);
+        const waitMs = Math.round(error.retryAfterMs ?? jittered);
+        if (now() + waitMs >= deadline) throw budgetSpent(context, attempt, started, deadline, last);
         logger.warn({ ...context, code: error.code, attempt, waitMs }, 'model request failed; retrying');
         try {
           await sleep(waitMs, signal);
         } catch (sleepError) {
-          throw new TransientError('E_ABORTED', 'Model request aborted by the caller', context, { cause: sleepError });
+          throw new TransientError('E_ABORTED', `Model request aborted by the caller [${where}]`, context, { cause: sleepError });
         }
       }
     }
@@ -350,8 +391,8 @@ export function createOpenAIAssessor(options: OpenAIAssessorOptions): Assessor {
     }
   };
 
-  const noteCost = (tokensIn: number, tokensOut: number): number => {
-    const { costUsd, note } = costFor(model, { tokensIn, tokensOut }, prices);
+  const noteCost = (usage: TokenUsage, batch: boolean): number => {
+    const { costUsd, note } = costFor(model, usage, prices, { batch });
     if (note && !warnedNotes.has(note)) {
       warnedNotes.add(note);
       logger.warn({ model }, note);
@@ -359,87 +400,99 @@ export function createOpenAIAssessor(options: OpenAIAssessorOptions): Assessor {
     return costUsd;
   };
 
-  return {
-    id: 'openai',
-    version,
-    async assess(listing, assessOptions = {}) {
-      const signal = assessOptions.signal;
-      const slot = assessOptions.modelSlot ?? runAtOnce;
-      const context: ErrorContext = { listingId: listing.id, model, baseUrl: safeUrl(baseUrl), promptId: prompt.id };
-      const rules = await hintsFor(listing, signal);
-      const notes = (assessment: Assessment): AssessOutcome['notes'] => (rules ? crossCheck(assessment, rules) : []);
-      const base = { model, promptId: prompt.id, promptHash: prompt.hash };
+  const contextOf = (listing: Listing): ErrorContext => ({ listingId: listing.id, model, baseUrl: endpoint.baseUrl, promptId: prompt.id });
+  const base = { model, promptId: prompt.id, promptHash };
 
-      const key = responseCacheKey({
-        model,
-        promptHash: prompt.hash,
-        contentHash: listing.contentHash,
-        seed,
-        hintsVersion: hintsAssessor ? `${hintsAssessor.id}@${hintsAssessor.version}` : null,
-      });
-      if (cache) {
-        const hit = cachedResponseSchema.safeParse(await cache.get(MODEL_RESPONSE_NAMESPACE, key));
-        if (hit.success) {
-          logger.debug({ listingId: listing.id, model }, 'model response cache hit');
-          return {
+  const prepare: OpenAIAssessor['prepare'] = async (listing, callOptions = {}) => {
+    const rules = await hintsFor(listing, callOptions.signal);
+    const key = responseCacheKey({
+      model,
+      promptHash,
+      contentHash: listing.contentHash,
+      seed,
+      hintsVersion: hintsAssessor ? `${hintsAssessor.id}@${hintsAssessor.version}` : null,
+    });
+    if (cache) {
+      const hit = cachedResponseSchema.safeParse(await cache.get(MODEL_RESPONSE_NAMESPACE, key));
+      if (hit.success) {
+        logger.debug({ listingId: listing.id, model }, 'model response cache hit');
+        return {
+          cached: {
             ...base,
             assessment: hit.data.assessment,
             usage: { tokensIn: 0, tokensOut: 0, costUsd: 0 },
             cached: true,
-            notes: notes(hit.data.assessment),
-          };
-        }
-      }
-
-      const hints: FactorHints | null = rules
-        ? Object.fromEntries(LISTING_FACTOR_KEYS.map((factor) => [factor, rules.factors[factor].value]))
-        : null;
-      const messages = buildAssessMessages(prompt, listing, hints);
-      const first = await request(messages, context, signal, slot);
-      let tokensIn = first.tokensIn;
-      let tokensOut = first.tokensOut;
-      let result = parseModelOutput(first.content);
-
-      if (!result.ok) {
-        logger.warn({ ...context, kind: result.kind, issues: result.issues.length }, 'model output broke the schema; asking for a repair');
-        const repair: ChatMessage[] = [
-          ...messages,
-          { role: 'assistant', content: first.content ?? '' },
-          {
-            role: 'user',
-            content: [
-              'Your previous answer does not match the required schema:',
-              ...result.issues.map((issue) => `- ${issue}`),
-              'Return the corrected JSON object only, complete, following the same schema and rules.',
-            ].join('\n'),
+            notes: rules ? crossCheck(hit.data.assessment, rules) : [],
           },
-        ];
-        const second = await request(repair, context, signal, slot);
-        tokensIn += second.tokensIn;
-        tokensOut += second.tokensOut;
-        result = parseModelOutput(second.content);
-        if (!result.ok) {
-          noteCost(tokensIn, tokensOut);
-          throw new PermanentError(
-            'E_MODEL_OUTPUT',
-            `Model output for listing ${listing.id} broke the assessment schema after one repair: ${redact(result.issues.slice(0, 5).join('; '))}`,
-            context,
-          );
-        }
+        };
       }
+    }
+    const hints: FactorHints | null = rules ? Object.fromEntries(LISTING_FACTOR_KEYS.map((factor) => [factor, rules.factors[factor].value])) : null;
+    return { request: { listing, key, messages: buildAssessMessages(prompt, listing, hints, fewShot), rules } };
+  };
 
-      const costUsd = noteCost(tokensIn, tokensOut);
-      if (cache) {
-        await cache.set(MODEL_RESPONSE_NAMESPACE, key, { v: 1, model, assessment: result.assessment, tokensIn, tokensOut });
+  const complete: OpenAIAssessor['complete'] = async (prepared, answer, callOptions = {}) => {
+    const { listing, messages } = prepared;
+    const context = contextOf(listing);
+    const started = now();
+    const deadline = Math.min(callOptions.deadline ?? Number.POSITIVE_INFINITY, started + budgetMs);
+    const slot = callOptions.modelSlot ?? runAtOnce;
+    const batch = callOptions.batchId !== undefined;
+    let costUsd = noteCost(answer, batch);
+    let tokensIn = answer.tokensIn;
+    let tokensOut = answer.tokensOut;
+    let tokensCached = answer.tokensCached ?? 0;
+    let result = parseModelOutput(answer.content);
+    if (!result.ok) {
+      logger.warn({ ...context, kind: result.kind, issues: result.issues.length }, 'model output broke the schema; asking for a repair');
+      // The repair is always a live call, priced at the live rate.
+      const second = await request(repairMessages(messages, answer.content, result), context, callOptions.signal, slot, deadline, started);
+      tokensIn += second.tokensIn;
+      tokensOut += second.tokensOut;
+      tokensCached += second.tokensCached ?? 0;
+      costUsd = Math.round((costUsd + noteCost(second, false)) * 1e9) / 1e9;
+      result = parseModelOutput(second.content);
+      if (!result.ok) {
+        throw new PermanentError(
+          'E_MODEL_OUTPUT',
+          `Model output for listing ${listing.id} broke the assessment schema after one repair: ${redact(result.issues.slice(0, 5).join('; '))} [${where}]`,
+          // What the two calls spent, so reports count it even though no draft came of it.
+          { ...context, tokensIn, tokensOut, tokensCached, costUsd },
+        );
       }
-      logger.info({ listingId: listing.id, model, tokensIn, tokensOut, costUsd }, 'assessed listing with model');
-      return {
-        ...base,
-        assessment: result.assessment,
-        usage: { tokensIn, tokensOut, costUsd },
-        cached: false,
-        notes: notes(result.assessment),
-      };
+    }
+    if (cache) {
+      await cache.set(MODEL_RESPONSE_NAMESPACE, prepared.key, { v: 1, model, assessment: result.assessment, tokensIn, tokensOut });
+    }
+    logger.info({ listingId: listing.id, model, tokensIn, tokensOut, tokensCached, costUsd, batch }, 'assessed listing with model');
+    return {
+      ...base,
+      assessment: result.assessment,
+      usage: { tokensIn, tokensOut, tokensCached, costUsd },
+      cached: false,
+      ...(callOptions.batchId === undefined ? {} : { batchId: callOptions.batchId }),
+      notes: prepared.rules ? crossCheck(result.assessment, prepared.rules) : [],
+    };
+  };
+
+  return {
+    id: 'openai',
+    version,
+    endpoint,
+    model,
+    prompt,
+    promptHash,
+    prepare,
+    requestBody: (prepared, signal) => requestBody(prepared.messages, signal),
+    complete,
+    async assess(listing, assessOptions = {}) {
+      const started = now();
+      const deadline = Math.min(assessOptions.deadline ?? Number.POSITIVE_INFINITY, started + budgetMs);
+      const prepared = await prepare(listing, assessOptions);
+      if ('cached' in prepared) return prepared.cached;
+      const first = await request(prepared.request.messages, contextOf(listing), assessOptions.signal, assessOptions.modelSlot ?? runAtOnce, deadline, started);
+      return complete(prepared.request, first, { ...assessOptions, deadline });
     },
+    close: () => endpoint.close(),
   };
 }

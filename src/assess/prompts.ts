@@ -91,11 +91,14 @@ export function parsePromptFile(text: string, file = 'prompt'): LoadedPrompt {
   };
 }
 
+/** The prompt version used unless configured otherwise (`THREATDRAFT_PROMPT_VERSION`). */
+export const DEFAULT_PROMPT_VERSION = 2;
+
 /**
  * Loads `prompts/<id>.v<version>.md` from the package root (or `dir`) and checks its id and version.
  * @throws ConfigError when the file is missing or malformed.
  */
-export function loadPrompt(id = 'assess-listing', version = 1, options: { dir?: string } = {}): LoadedPrompt {
+export function loadPrompt(id = 'assess-listing', version = DEFAULT_PROMPT_VERSION, options: { dir?: string } = {}): LoadedPrompt {
   const dir = options.dir ?? join(findPackageRoot(), 'prompts');
   const file = join(dir, `${id}.v${version}.md`);
   let text: string;
@@ -186,6 +189,17 @@ export function formatHintsBlock(hints: FactorHints | null): string {
     'Hints from a deterministic rules engine (heuristic factor values; verify against the listing):',
     ...entries.map(([key, value]) => `- ${key} (${LISTING_FACTORS[key]}): ${value.toFixed(2)}`),
   ].join('\n');
+}
+
+/**
+ * Renders the system message: the prompt's static text with the few-shot block (drawn from
+ * approved drafts, static for a run) in place of `{{examples}}`, or the placeholder dropped.
+ * The same for every listing, so it is the cached prefix of every request.
+ */
+export function renderSystemMessage(prompt: LoadedPrompt, fewShot: string | null = null): string {
+  if (!prompt.system.includes('{{examples}}')) return prompt.system;
+  if (fewShot === null || fewShot.trim() === '') return prompt.system.replace(/\n*\{\{examples\}\}/, '');
+  return prompt.system.replace('{{examples}}', () => fewShot.trim());
 }
 
 /** Renders the user message: the template with the listing block and optional hints filled in. */

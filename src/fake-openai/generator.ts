@@ -36,7 +36,7 @@ export function fragments(text: string): string[] {
   for (const line of text.split('\n')) {
     for (const piece of line.split(/(?<=[.!?])\s+/)) {
       const trimmed = piece.trim();
-      if (trimmed.length >= 3) out.push(trimmed.slice(0, 600));
+      if (trimmed.length >= 3) out.push(trimmed.slice(0, 300));
     }
   }
   return out;

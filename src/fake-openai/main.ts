@@ -3,11 +3,13 @@
  * [--api-key KEY] [--fault-rate 0.2] [--seed 1]`. Prints the base URL and logs each request on stderr.
  */
 import { parseArgs } from 'node:util';
+import { ENGINE_MODES, type EngineMode } from './engines.js';
 import { startFakeOpenAI } from './server.js';
 
-const USAGE = `Usage: node dist/src/fake-openai/main.js [--port 8089] [--latency-ms 0] [--api-key KEY] [--fault-rate 0] [--seed 1]
+const USAGE = `Usage: node dist/src/fake-openai/main.js [--port 8089] [--mode openai] [--latency-ms 0] [--api-key KEY] [--fault-rate 0] [--seed 1]
 A fake OpenAI-compatible chat-completions server on 127.0.0.1 for tests and demos (never a real model).
   --port N          port, 0 picks a free one (default 8089); the base URL is printed on stdout
+  --mode M          behave like openai (default), azure, vllm, llamacpp or ollama, limits included
   --latency-ms MS   delay before each answer (default 0)
   --api-key KEY     answer 401 unless requests carry this key (default: any key)
   --fault-rate R    share of requests, 0..1, answered with 429, 500, schema-breaking or truncated bodies
@@ -20,6 +22,7 @@ const parsed = (() => {
     return parseArgs({
       options: {
         port: { type: 'string', default: '8089' },
+        mode: { type: 'string', default: 'openai' },
         'latency-ms': { type: 'string', default: '0' },
         'api-key': { type: 'string' },
         'fault-rate': { type: 'string', default: '0' },
@@ -47,10 +50,15 @@ const numberOption = (name: string, raw: string): number => {
   return value;
 };
 
+if (!(ENGINE_MODES as readonly string[]).includes(values.mode)) {
+  process.stderr.write(`Expected --mode to be one of ${ENGINE_MODES.join(', ')}, got ${JSON.stringify(values.mode)}\n`);
+  process.exit(2);
+}
 const faultRate = numberOption('fault-rate', values['fault-rate']);
 const share = faultRate / 4;
 const server = await startFakeOpenAI({
   port: numberOption('port', values.port),
+  mode: values.mode as EngineMode,
   latencyMs: numberOption('latency-ms', values['latency-ms']),
   ...(values['api-key'] === undefined ? {} : { expectedApiKey: values['api-key'] }),
   faults:

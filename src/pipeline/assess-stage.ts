@@ -7,7 +7,7 @@
  */
 import { draftId, type Draft } from '../../schemas/draft.js';
 import type { Listing } from '../../schemas/listing.js';
-import { assessListing } from '../assess/assess.js';
+import { assessListingWithUsage } from '../assess/assess-with-usage.js';
 import type { Assessor, ModelSlot } from '../assess/assessor.js';
 import { ConflictError, PermanentError } from '../errors.js';
 import type { Store } from '../store/store.js';
@@ -30,6 +30,8 @@ export interface AssessStageDeps {
   attempt?: number;
   /** Where the assessor's model calls wait their turn (the executor's model concurrency). */
   modelSlot?: ModelSlot | undefined;
+  /** Epoch ms by which the listing must be done (its time budget across attempts). */
+  deadline?: number | undefined;
 }
 
 const MAX_CAS_ROUNDS = 5;
@@ -57,8 +59,15 @@ export async function assessStage(input: AssessInput, deps: AssessStageDeps): Pr
     return unchangedOutput(current, attempts);
   }
 
-  const slotted = deps.modelSlot === undefined ? assessor : inModelSlots(assessor, deps.modelSlot);
-  const result = await assessListing(listing, { assessor: slotted, now, ...(deps.signal === undefined ? {} : { signal: deps.signal }) });
+  const result = await assessListingWithUsage(listing, {
+    assessor,
+    now,
+    ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+    call: {
+      ...(deps.modelSlot === undefined ? {} : { modelSlot: deps.modelSlot }),
+      ...(deps.deadline === undefined ? {} : { deadline: deps.deadline }),
+    },
+  });
   for (let round = 0; round < MAX_CAS_ROUNDS; round += 1) {
     const revision = (current?.revision ?? 0) + 1;
     const at = now().toISOString();
@@ -110,15 +119,6 @@ export async function assessStage(input: AssessInput, deps: AssessStageDeps): Pr
     }
   }
   throw new ConflictError('E_CONFLICT', `Draft for ${listing.id} kept changing under the pipeline`, { id: listing.id });
-}
-
-/** The same assessor (id and version too), its model calls waiting their turn in `modelSlot`. */
-function inModelSlots(assessor: Assessor, modelSlot: ModelSlot): Assessor {
-  return {
-    id: assessor.id,
-    version: assessor.version,
-    assess: (listing, options = {}) => assessor.assess(listing, { ...options, modelSlot }),
-  };
 }
 
 function unchangedOutput(current: Draft, attempts: number): AssessOutput {

@@ -18,6 +18,8 @@ export interface AttemptPolicy {
 
 export const DEFAULT_ATTEMPT_POLICY: AttemptPolicy = { attempts: 3, backoffMs: 1000, maxDelayMs: 30_000 };
 
+export { DEFAULT_LISTING_BUDGET_MS } from '../assess/assessor.js';
+
 /** The wait before the attempt after `attemptsMade` failed ones (pure). */
 export function backoffDelay(attemptsMade: number, policy: AttemptPolicy, retryAfterMs?: number): number {
   const exponential = policy.backoffMs * 2 ** Math.max(0, attemptsMade - 1);
@@ -33,8 +35,8 @@ export function isPermanent(error: unknown): boolean {
 export class StageFailed extends Error {
   readonly code: string;
   readonly attempts: number;
-  constructor(cause: Error, attempts: number) {
-    super(cause.message, { cause });
+  constructor(cause: Error, attempts: number, note?: string) {
+    super(note === undefined ? cause.message : `${cause.message}; ${note}`, { cause });
     this.name = 'StageFailed';
     this.code = cause instanceof ThreatdraftError ? cause.code : 'E_INTERNAL';
     this.attempts = attempts;
@@ -57,13 +59,15 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   });
 
 /**
- * Runs `task(attempt)` until it succeeds, fails permanently or runs out of attempts.
+ * Runs `task(attempt)` until it succeeds, fails permanently, runs out of attempts or would wait
+ * past `deadline` (epoch ms, the listing's time budget).
  * @throws StageFailed with the last error and the attempts made; the abort reason when aborted.
  */
 export async function withAttempts<T>(
   task: (attempt: number) => Promise<T>,
   policy: AttemptPolicy,
   signal?: AbortSignal,
+  deadline?: number,
 ): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
@@ -73,7 +77,9 @@ export async function withAttempts<T>(
       const error = toError(thrown);
       if (isPermanent(error) || attempt >= policy.attempts) throw new StageFailed(error, attempt);
       const retryAfter = error instanceof TransientError ? error.retryAfterMs : undefined;
-      await sleep(backoffDelay(attempt, policy, retryAfter), signal);
+      const delay = backoffDelay(attempt, policy, retryAfter);
+      if (deadline !== undefined && Date.now() + delay >= deadline) throw new StageFailed(error, attempt, 'the listing\'s time budget ran out');
+      await sleep(delay, signal);
     }
   }
 }

@@ -43,6 +43,8 @@ export const assessInputSchema = z
     listingId: z.string().min(1),
     contentHash: z.string().regex(/^[a-f0-9]{64}$/),
     assessor: z.enum(['rules', 'openai']),
+    /** Epoch ms when the first attempt started (set by the worker): the listing's time budget counts from it. */
+    startedAt: z.number().int().positive().optional(),
   })
   .strict();
 export type AssessInput = z.infer<typeof assessInputSchema>;
@@ -60,6 +62,27 @@ export const assessOutputSchema = z.object({
   attempts: z.number().int().min(1),
 });
 export type AssessOutput = z.infer<typeof assessOutputSchema>;
+
+/** Input of a Batch API job (BullMQ): every listing of a run, one job owning the batch. */
+export const batchInputSchema = z
+  .object({
+    assessor: z.literal('openai'),
+    listings: z.array(z.object({ id: z.string().min(1), contentHash: z.string().regex(/^[a-f0-9]{64}$/) }).strict()),
+  })
+  .strict();
+export type BatchInput = z.infer<typeof batchInputSchema>;
+
+/** What an executor's assess phase did (also the return value of a Batch API job). */
+export const assessTallySchema = z.object({
+  assessed: z.number().int().min(0),
+  unchanged: z.number().int().min(0),
+  failed: z.number().int().min(0),
+  failures: z.array(stageFailureSchema),
+  tokensIn: z.number().int().min(0),
+  tokensOut: z.number().int().min(0),
+  costUsd: z.number().min(0),
+  retried: z.record(z.string(), z.number().int()),
+});
 
 /** The summary of `threatdraft run`. */
 export interface RunSummary {

@@ -9,7 +9,7 @@ import { toError } from '../errors.js';
 import PQueue from 'p-queue';
 import type { Assessor } from '../assess/assessor.js';
 import type { Store } from '../store/store.js';
-import { DEFAULT_ATTEMPT_POLICY, StageFailed, withAttempts, type AttemptPolicy } from './attempts.js';
+import { DEFAULT_ATTEMPT_POLICY, DEFAULT_LISTING_BUDGET_MS, StageFailed, withAttempts, type AttemptPolicy } from './attempts.js';
 import { assessStage } from './assess-stage.js';
 import { LISTINGS_PER_MODEL_SLOT, createModelSlots } from './model-slots.js';
 import type { AssessOutput, StageFailure } from './contracts.js';
@@ -53,6 +53,8 @@ export interface LocalExecutorOptions {
   /** At most this many assessments started per second (a model rate limit). @default unlimited */
   ratePerSecond?: number;
   policy?: AttemptPolicy;
+  /** Total time one listing may take across its attempts and waits. @default 90000 */
+  listingBudgetMs?: number;
   now?: () => Date;
   signal?: AbortSignal;
   onProgress?: (progress: AssessProgress) => void;
@@ -61,6 +63,15 @@ export interface LocalExecutorOptions {
 /** An empty tally. */
 export function emptyTally(): AssessTally {
   return { assessed: 0, unchanged: 0, failed: 0, failures: [], tokensIn: 0, tokensOut: 0, costUsd: 0, retried: {} };
+}
+
+/** Counts settled listings and reports each as a progress event (`total` NaN when not known). */
+export function progressReporter(total: number, onProgress?: (progress: AssessProgress) => void): (id: string, outcome: AssessProgress['outcome']) => void {
+  let done = 0;
+  return (id, outcome) => {
+    done += 1;
+    onProgress?.({ done, total, outcome, id });
+  };
 }
 
 /** Adds one settled listing to a tally (pure apart from mutating `tally`). */
@@ -93,16 +104,12 @@ export async function runLocalAssess(
     ...(options.ratePerSecond === undefined ? {} : { intervalCap: options.ratePerSecond, interval: 1000 }),
   });
   const tally = emptyTally();
-  const total = Array.isArray(refs) ? refs.length : Number.NaN;
-  let done = 0;
   let fatal: Error | undefined;
+  const settle = progressReporter(Array.isArray(refs) ? refs.length : Number.NaN, options.onProgress);
 
-  const settle = (id: string, outcome: AssessProgress['outcome']): void => {
-    done += 1;
-    options.onProgress?.({ done, total, outcome, id });
-  };
-
+  const budgetMs = options.listingBudgetMs ?? DEFAULT_LISTING_BUDGET_MS;
   const one = async (ref: ListingRef): Promise<void> => {
+    const deadline = Date.now() + budgetMs;
     try {
       const output = await withAttempts(
         (attempt) =>
@@ -115,11 +122,13 @@ export async function runLocalAssess(
               attempt,
               signal: options.signal,
               modelSlot: slots.run,
+              deadline,
               ...(options.now === undefined ? {} : { now: options.now }),
             },
           ),
         policy,
         options.signal,
+        deadline,
       );
       recordOutcome(tally, output);
       settle(ref.id, output.outcome);

@@ -11,6 +11,7 @@ import type { Store } from '../store/store.js';
 import type { AttemptPolicy } from './attempts.js';
 import type { CrawlInput, CrawlOutput, RunSummary } from './contracts.js';
 import { crawlStage } from './crawl-stage.js';
+import type { BatchStatus } from './batch-assess.js';
 import { runLocalAssess, type AssessProgress, type AssessTally, type ListingRef } from './local-executor.js';
 import type { AssessorProfile } from './profile.js';
 
@@ -36,6 +37,10 @@ export interface LocalExecutorConfig {
   modelConcurrency?: number;
   ratePerSecond?: number;
   policy?: AttemptPolicy;
+  /** Total time one listing may take across its attempts and waits. @default 90000 */
+  listingBudgetMs?: number;
+  /** Assess through the Batch API (the openai assessor on an OpenAI or Azure endpoint). */
+  batch?: { pollMs?: number; onStatus?: (status: BatchStatus) => void };
   now?: () => Date;
 }
 
@@ -64,12 +69,26 @@ export class LocalExecutor implements Executor {
     }
   }
 
-  assess(
+  async assess(
     refs: readonly ListingRef[],
     profile: AssessorProfile,
     options: { signal?: AbortSignal; onProgress?: (progress: AssessProgress) => void },
   ): Promise<AssessTally> {
     const c = this.#config;
+    if (c.batch !== undefined) {
+      const { runBatchAssess, batchCapable } = await import('./batch-assess.js');
+      return runBatchAssess(refs, {
+        store: c.store,
+        assessor: batchCapable(c.assessor),
+        profile,
+        ...(c.batch.pollMs === undefined ? {} : { pollMs: c.batch.pollMs }),
+        ...(c.batch.onStatus === undefined ? {} : { onStatus: c.batch.onStatus }),
+        ...(c.listingBudgetMs === undefined ? {} : { listingBudgetMs: c.listingBudgetMs }),
+        ...(c.now === undefined ? {} : { now: c.now }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      });
+    }
     return runLocalAssess(refs, {
       store: c.store,
       assessor: c.assessor,
@@ -77,6 +96,7 @@ export class LocalExecutor implements Executor {
       ...(c.modelConcurrency === undefined ? {} : { modelConcurrency: c.modelConcurrency }),
       ...(c.ratePerSecond === undefined ? {} : { ratePerSecond: c.ratePerSecond }),
       ...(c.policy === undefined ? {} : { policy: c.policy }),
+      ...(c.listingBudgetMs === undefined ? {} : { listingBudgetMs: c.listingBudgetMs }),
       ...(c.now === undefined ? {} : { now: c.now }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),

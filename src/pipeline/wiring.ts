@@ -7,7 +7,8 @@ import type { Env } from '../../schemas/config.js';
 import type { SourceConfig } from '../../schemas/source.js';
 import type { Assessor } from '../assess/assessor.js';
 import type { AssessorLogger } from '../assess/openai-assessor.js';
-import type { CacheRepo } from '../store/store.js';
+import type { CacheRepo, Store } from '../store/store.js';
+import type { OpenAIOverrides } from '../assess/create-assessor.js';
 import type { Fetcher } from '../crawl/fetcher.js';
 import type { AssessorProfile } from './profile.js';
 
@@ -20,7 +21,9 @@ export interface AssessorFactoryOptions {
   cache?: CacheRepo | null;
   logger?: AssessorLogger | undefined;
   /** Overrides for the openai assessor (tests point it at the fake server). */
-  openai?: { baseUrl?: string; apiKey?: string; model?: string; maxAttempts?: number; timeoutMs?: number };
+  openai?: OpenAIOverrides;
+  /** The store approved drafts are drawn from for a few-shot block (THREATDRAFT_FEW_SHOT_TOKENS > 0). */
+  fewShotFrom?: Store;
 }
 
 /** An `assessorFor(kind)` that builds each assessor once. @throws ConfigError from the assessor. */
@@ -31,10 +34,17 @@ export function assessorFactory(options: AssessorFactoryOptions): AssessorFor {
     if (entry === undefined) {
       entry = (async () => {
         const { createAssessor } = await import('../assess/create-assessor.js');
+        let fewShot: string | null = null;
+        if (kind === 'openai' && options.fewShotFrom !== undefined && options.env.THREATDRAFT_FEW_SHOT_TOKENS > 0) {
+          const { loadFewShot } = await import('../assess/few-shot.js');
+          fewShot = await loadFewShot(options.fewShotFrom, options.env.THREATDRAFT_FEW_SHOT_TOKENS);
+        }
         const created = await createAssessor(kind, {
           env: options.env,
           cache: options.cache ?? null,
           logger: options.logger,
+          fewShot,
+          // The pipeline owns retries (attempts with backoff) within the listing's budget.
           openai: { maxAttempts: 1, ...options.openai },
         });
         const profile: AssessorProfile = {

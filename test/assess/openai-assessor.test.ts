@@ -53,6 +53,8 @@ function assessor(overrides: Partial<OpenAIAssessorOptions> = {}): Assessor {
     apiKey: API_KEY,
     baseUrl: server.baseUrl,
     model: 'gpt-4o-mini',
+    // Configured, so no GET /v1/models detection request is counted (detection has its own tests).
+    profile: 'openai',
     timeoutMs: 2_000,
     maxAttempts: 3,
     random: () => 0.5,
@@ -110,16 +112,48 @@ describe('openai assessor against the fake server', () => {
     expect(waits).toEqual([2_000]);
   });
 
-  it('prefers retry-after-ms and caps a long Retry-After at the backoff maximum', async () => {
+  it('prefers retry-after-ms, and honours a Retry-After longer than the backoff cap while it fits the budget', async () => {
     server.setFaults({
       sequence: [
         { kind: 'rate-limit', retryAfterSeconds: 9, retryAfterMs: 120 },
-        { kind: 'rate-limit', retryAfterSeconds: 3_600 },
+        { kind: 'rate-limit', retryAfterSeconds: 40 },
       ],
     });
     await assessor({ backoffMaxMs: 5_000 }).assess(createListing());
     expect(server.requests()).toBe(3);
-    expect(waits).toEqual([120, 5_000]);
+    expect(waits).toEqual([120, 40_000]);
+  });
+
+  it('gives up at once with E_MODEL_BUDGET, naming endpoint and model, when a Retry-After does not fit what is left of the budget', async () => {
+    server.setFaults({ sequence: [{ kind: 'rate-limit', retryAfterSeconds: 3_600 }] });
+    const error = await rejection(assessor({ budgetMs: 90_000 }).assess(createListing()));
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error).toMatchObject({ code: 'E_MODEL_BUDGET', context: { listingId: 'acme-ops-agent', attempts: 1 } });
+    expect(error.message).toContain(server.baseUrl);
+    expect(error.message).toContain('gpt-4o-mini');
+    expect(server.requests()).toBe(1);
+    expect(waits).toEqual([]);
+  });
+
+  it('stops retrying when the listing budget runs out, however many attempts are left', async () => {
+    let clock = 1_000_000;
+    server.setFaults({ sequence: ['server-error', 'server-error', 'server-error', 'server-error', 'server-error'] });
+    const error = await rejection(
+      assessor({
+        maxAttempts: 10,
+        budgetMs: 2_000,
+        backoffBaseMs: 800,
+        now: () => clock,
+        sleep: async (ms) => {
+          waits.push(ms);
+          clock += ms;
+        },
+      }).assess(createListing()),
+    );
+    expect(error).toMatchObject({ code: 'E_MODEL_BUDGET' });
+    // 600 ms then 1,200 ms of (jittered) backoff fit 2 s; the third wait would not.
+    expect(waits).toEqual([600, 1_200]);
+    expect(server.requests()).toBe(3);
   });
 
   it('gives up with a TransientError after maxAttempts 429s', async () => {

@@ -11,6 +11,7 @@ import {
   loadPrompt,
   parseListingBlock,
   parsePromptFile,
+  renderSystemMessage,
   renderUserMessage,
 } from '../../src/assess/prompts.js';
 import { ConfigError } from '../../src/errors.js';
@@ -31,17 +32,33 @@ describe('prompt loading', () => {
   it('carries a rubric for every factor and the seven CSA layers in the system prompt', () => {
     const { system } = loadPrompt();
     for (const [key, name] of Object.entries(LISTING_FACTORS)) {
-      const line = system.split('\n- ').find((entry) => entry.startsWith(`${key} (${name})`));
-      expect(line, key).toBeDefined();
-      expect(line).toMatch(/0 = /);
-      expect(line).toMatch(/0\.5 = /);
-      expect(line).toMatch(/1 = /);
+      const entry = system.split('\n- ').find((candidate) => candidate.startsWith(`${key} (${name})`));
+      expect(entry, key).toBeDefined();
+      // Calibrated anchors: 0, 0.5 and 1, each with an example listing statement.
+      for (const anchor of ['0', '0.5', '1']) expect(entry, `${key} ${anchor}`).toContain(`\n  - ${anchor}: `);
+      expect(entry?.match(/Example:\s+"/g)?.length, key).toBe(3);
     }
+    expect(system).toMatch(/Layer 1 is\s+certain for "Runs on GPT-4o"/);
     for (const [number, name] of Object.entries(MAESTRO_LAYERS)) expect(system).toContain(`${number}. ${name} —`);
     expect(system).toContain('"Not certain from the listing —"');
     expect(system).toContain('CVSS:4.0/AV:_/AC:_/AT:_/PR:_/UI:_/VC:_/VI:_/VA:_/SC:_/SI:_/SA:_');
     expect(system).toMatch(/verbatim/);
     expect(system).toMatch(/untrusted data/);
+  });
+
+  it('keeps the static part first: the system message is the same for every listing, with the few-shot block in it', () => {
+    const prompt = loadPrompt();
+    const plain = renderSystemMessage(prompt);
+    expect(plain).not.toContain('{{examples}}');
+    const withExamples = renderSystemMessage(prompt, '## Examples\nListing: A: b');
+    expect(withExamples).toContain('## Examples\nListing: A: b');
+    expect(withExamples.indexOf('## Examples')).toBeGreaterThan(withExamples.indexOf('MAESTRO layers'));
+    // The user message starts with the same static preamble for every listing, before the listing block.
+    const a = renderUserMessage(prompt, createListing({ id: 'a-1', text: 'First agent.' }));
+    const b = renderUserMessage(prompt, createListing({ id: 'b-2', text: 'Second agent.' }));
+    const preamble = a.slice(0, a.indexOf('<<<LISTING'));
+    expect(preamble.length).toBeGreaterThan(50);
+    expect(b.startsWith(preamble)).toBe(true);
   });
 
   it('finds the package root from a nested build folder', () => {

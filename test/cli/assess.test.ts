@@ -192,7 +192,8 @@ describe('threatdraft assess (spawned)', () => {
     const key = `sk-test-${randomUUID().replace(/-/g, '')}`;
     const server = await startFakeOpenAI({ expectedApiKey: key, echoApiKeyInErrors: true, faults: { sequence: ['server-error'] } });
     try {
-      const env = { OPENAI_BASE_URL: server.baseUrl, OPENAI_API_KEY: key, THREATDRAFT_MODEL: 'gpt-4o-mini', LOG_LEVEL: 'debug' };
+      // The profile is configured, so no GET /v1/models detection request is counted below.
+      const env = { OPENAI_BASE_URL: server.baseUrl, OPENAI_API_KEY: key, THREATDRAFT_MODEL: 'gpt-4o-mini', THREATDRAFT_ENDPOINT_PROFILE: 'openai', LOG_LEVEL: 'debug' };
       const result = await spawnCli(['assess', GOOD, '--assessor', 'openai', '--json'], env);
       expect(result.stderr).not.toMatch(/"level":5\d/);
       expect(result.code).toBe(0);

@@ -56,6 +56,37 @@ describe('threatdraft run', () => {
     expect(status.last['queues']).toBeUndefined();
   }, 60_000);
 
+  it('runs a directory through the Batch API with --batch, and resumes nothing on a rerun', async () => {
+    const { startFakeOpenAI } = await import('../../src/fake-openai/server.js');
+    const fake = await startFakeOpenAI();
+    try {
+      const data = tmp();
+      const env = { REDIS_URL: '', OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'sk-test-run-batch', THREATDRAFT_BATCH_POLL_MS: '20' };
+      const run = await cli(['run', '--source', sourceFile, '--assessor', 'openai', '--batch', '--json', '--data', data], env);
+      expect(run.code).toBe(0);
+      expect(Object.keys(run.last)).toEqual(SUMMARY_KEYS);
+      expect(run.last['assessed']).toBe(run.last['listings']);
+      expect(run.last['costUsd']).toBeGreaterThan(0);
+      expect(run.err).toMatch(/batch batch_\w+ \(round 1\): completed, \d+\/\d+ done, 0 failed/);
+      expect(fake.batches()).toHaveLength(1);
+      expect(fake.requestLog.filter((entry) => entry.path === '/v1/chat/completions')).toHaveLength(0);
+      const again = await cli(['run', '--source', sourceFile, '--assessor', 'openai', '--batch', '--json', '--data', data], env);
+      expect(again.last).toMatchObject({ assessed: 0, unchanged: run.last['listings'] });
+      expect(fake.batches()).toHaveLength(1);
+      // vLLM has no Batch API: exit 2, naming the endpoint.
+      const vllm = await startFakeOpenAI({ mode: 'vllm' });
+      try {
+        const refused = await cli(['run', '--source', sourceFile, '--assessor', 'openai', '--batch', '--json', '--data', tmp()], { ...env, OPENAI_BASE_URL: vllm.baseUrl });
+        expect(refused.code).toBe(2);
+        expect(refused.err).toContain(`${vllm.baseUrl} has no Batch API`);
+      } finally {
+        await vllm.close();
+      }
+    } finally {
+      await fake.close();
+    }
+  }, 60_000);
+
   it('assesses nothing when run again over an unchanged directory', async () => {
     const data = tmp();
     const first = await cli(['run', '--source', sourceFile, '--json', '--data', data, '--concurrency', '2']);
@@ -92,6 +123,7 @@ describe('threatdraft run', () => {
     [['run', '--demo', '--queue', 'amqp://x'], /`--queue` to be local or a redis:\/\/ URL/],
     [['run', '--demo', '--concurrency', '0'], /`--concurrency` to be a positive integer/],
     [['run', '--demo', '--assessor', 'magic'], /`--assessor` to be rules or openai/],
+    [['run', '--demo', '--batch'], /`--batch` .* use it with --assessor openai/],
     [['run', '--source', '/nonexistent/source.json'], /no such file/],
     [['run', '--demo', '--namespace', 'two words'], /`--namespace` to be letters, digits/],
     [['status', '--namespace', 'a:b'], /`--namespace` to be letters, digits/],

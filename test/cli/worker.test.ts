@@ -60,7 +60,7 @@ describe('threatdraft worker on SIGTERM with jobs in flight', () => {
     const url = await redisUrlForTests();
     const fake = await startFakeOpenAI({ latencyMs: 1000 });
     const ns = freshNamespace(url);
-    const env = { REDIS_URL: url, OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'test-key', LOG_LEVEL: 'warn' };
+    const env = { REDIS_URL: url, OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'test-key', THREATDRAFT_ENDPOINT_PROFILE: 'openai', LOG_LEVEL: 'warn' };
     const executor = new BullExecutor({ redisUrl: url, namespace: ns.namespace, store: ns.store, reconcileEveryMs: 200 });
     let worker: { child: ChildProcess; stderr: () => string } | undefined;
     try {

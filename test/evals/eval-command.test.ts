@@ -232,7 +232,9 @@ describe('threatdraft eval: record and replay for the model assessor', () => {
       });
       expect(recorded.err).toBe('');
       expect(recorded.code).toBe(0);
-      expect(endpoint.requests()).toBe(3);
+      // One GET /v1/models to detect the profile, then one answer per case.
+      expect(endpoint.requestLog.filter((entry) => entry.path === '/v1/chat/completions')).toHaveLength(3);
+      expect(endpoint.requestLog.filter((entry) => entry.path === '/v1/models')).toHaveLength(1);
     } finally {
       await endpoint.close();
     }
@@ -253,6 +255,100 @@ describe('threatdraft eval: record and replay for the model assessor', () => {
     const worse = await runCli(['--cases', dir, '--assessor', 'openai', '--data', join(work, 'rep'), '--baseline', baselineFile]);
     expect(worse.code).toBe(1);
     expect(worse.summary['passed']).toBe(false);
+  });
+
+  it('reports a case whose call fails as errored, goes on with the rest, exits 3, and resumes on a rerun', async () => {
+    const ids = ['hw-pentest-agent', 'hw-bare-foundation-model', 'ref-openhands'];
+    const dir = copyCases(ids);
+    const [failing] = await loadCases(join(dir));
+    const failingListing = (await import('../../evals/runner/run.js')).listingForCase(failing!);
+    let refuse = true;
+    const endpoint = await startFakeOpenAI({
+      responder: ({ listing }) => (refuse && listing?.id === failingListing.id ? { refusal: 'I cannot assess this listing.' } : null),
+    });
+    const data = join(work, 'errored');
+    const env = { OPENAI_BASE_URL: endpoint.baseUrl, OPENAI_API_KEY: 'sk-test-errored', THREATDRAFT_MODEL: 'gpt-4o-mini' };
+    try {
+      const first = await runCli(['--cases', dir, '--assessor', 'openai', '--record', '--data', data], env);
+      expect(first.code).toBe(3);
+      expect(first.summary).toMatchObject({ cases: 2, assessed: 2, errored: 1, passed: true });
+      const errors = first.summary['errors'] as { case: string; reason: string }[];
+      expect(errors).toEqual([{ case: failing!.id, reason: expect.stringContaining('refused') as unknown as string }]);
+      // The reason names the endpoint and model, and the spend of the run is reported, failures included.
+      expect(errors[0]?.reason).toContain(endpoint.baseUrl);
+      expect(errors[0]?.reason).toContain('gpt-4o-mini');
+      expect((first.summary['tokens'] as { in: number }).in).toBeGreaterThan(0);
+      expect(first.summary['costUsd']).toBeGreaterThan(0);
+      expect(typeof first.summary['wallMs']).toBe('number');
+      expect(first.lines.some((line) => line.includes(`"case":"${failing!.id}","error"`))).toBe(true);
+      // Nothing was recorded for the case that errored: its earlier recording stands.
+      expect(readFileSync(join(dir, failing!.id, 'model-response.json'), 'utf8')).toBe(readFileSync(join(CASES, failing!.id, 'model-response.json'), 'utf8'));
+
+      // The endpoint recovers: the rerun resumes, asking only for the case that errored.
+      refuse = false;
+      endpoint.reset();
+      const second = await runCli(['--cases', dir, '--assessor', 'openai', '--record', '--data', data], env);
+      expect(second.code).toBe(0);
+      expect(second.summary).toMatchObject({ cases: 3, assessed: 1, reused: 2, errored: 0, errors: [] });
+      expect(endpoint.requestLog.filter((entry) => entry.path === '/v1/chat/completions').map((entry) => entry.listingId)).toEqual([failingListing.id]);
+    } finally {
+      await endpoint.close();
+    }
+  });
+
+  it('keeps the baseline when cases errored, and reports errored cases from a broken recording offline', async () => {
+    const dir = copyCases(['hw-pentest-agent', 'hw-bare-foundation-model']);
+    // A recording that breaks the schema (one layer): the replay's repair gets the same answer back.
+    const file = join(dir, 'hw-pentest-agent', 'model-response.json');
+    const recording = JSON.parse(readFileSync(file, 'utf8')) as { assessment: { layers: unknown[] } };
+    recording.assessment.layers = recording.assessment.layers.slice(0, 1);
+    writeFileSync(file, JSON.stringify(recording));
+    const baselineFile = join(work, 'openai-baseline-errored.json');
+    const result = await runCli(['--cases', dir, '--assessor', 'openai', '--data', join(work, 'rep-errored'), '--baseline', baselineFile, '--update-baseline']);
+    expect(result.code).toBe(3);
+    expect(result.summary).toMatchObject({ cases: 1, errored: 1, errors: [{ case: 'hw-pentest-agent', reason: expect.stringContaining('layers') as unknown as string }] });
+    expect(result.err).toMatch(/baseline was not updated/);
+    expect(existsSync(baselineFile)).toBe(false);
+  });
+
+  it('compares prompt versions by replay: each version records its own answers, and replays gate one against the other', async () => {
+    const ids = ['hw-pentest-agent', 'hw-bare-foundation-model'];
+    const dir = copyCases(ids);
+    const { generateAssessment } = await import('../../src/fake-openai/generator.js');
+    // A model that answers v1's prompt badly (every factor 1) and v2's (calibrated anchors) as the generator does.
+    const endpoint = await startFakeOpenAI({
+      responder: ({ listing, messages }) => {
+        if (listing === null || messages.some((message) => message.role === 'assistant')) return null;
+        const answer = generateAssessment(listing);
+        if (!messages[0]?.content.includes('Example:')) for (const factor of Object.values(answer.factors)) factor.value = 1;
+        return { content: answer };
+      },
+    });
+    const env = (version: number) => ({ OPENAI_BASE_URL: endpoint.baseUrl, OPENAI_API_KEY: 'sk-test-versions', THREATDRAFT_PROMPT_VERSION: String(version) });
+    try {
+      // Recording gates nothing here: each writes a throwaway baseline.
+      const scratch = (name: string) => ['--baseline', join(work, `${name}.json`), '--update-baseline'];
+      expect((await runCli(['--cases', dir, '--assessor', 'openai', '--record', '--data', join(work, 'pv-rec1'), ...scratch('pv-rec1')], env(1))).code).toBe(0);
+      expect((await runCli(['--cases', dir, '--assessor', 'openai', '--record', '--data', join(work, 'pv-rec2'), ...scratch('pv-rec2')], env(2))).code).toBe(0);
+    } finally {
+      await endpoint.close();
+    }
+    for (const id of ids) {
+      expect(existsSync(join(dir, id, 'model-response.v1.json'))).toBe(true);
+      expect(existsSync(join(dir, id, 'model-response.json'))).toBe(true);
+    }
+    // Offline: v2's replay against a baseline of v1's replay, and the other way round.
+    const v1Baseline = join(work, 'baseline-prompt-v1.json');
+    const v1 = await runCli(['--cases', dir, '--assessor', 'openai', '--data', join(work, 'pv-1'), '--baseline', v1Baseline, '--update-baseline'], { THREATDRAFT_PROMPT_VERSION: '1' });
+    expect(v1.code).toBe(0);
+    const v2 = await runCli(['--cases', dir, '--assessor', 'openai', '--data', join(work, 'pv-2'), '--baseline', v1Baseline], { THREATDRAFT_PROMPT_VERSION: '2' });
+    expect(v2.code).toBe(0);
+    expect(v2.summary['promptHash']).not.toBe(v1.summary['promptHash']);
+    expect((v2.summary['improved'] as { metric: string }[]).map((change) => change.metric)).toContain('factorMae');
+    const v2Baseline = join(work, 'baseline-prompt-v2.json');
+    await runCli(['--cases', dir, '--assessor', 'openai', '--data', join(work, 'pv-3'), '--baseline', v2Baseline, '--update-baseline'], { THREATDRAFT_PROMPT_VERSION: '2' });
+    const back = await runCli(['--cases', dir, '--assessor', 'openai', '--data', join(work, 'pv-4'), '--baseline', v2Baseline], { THREATDRAFT_PROMPT_VERSION: '1' });
+    expect(back.code).toBe(1);
   });
 
   it('exits 2 when replay finds a case without a recording', async () => {
@@ -293,7 +389,25 @@ describe('threatdraft eval: the committed model recordings', () => {
     const result = await runCli(['--assessor', 'openai', '--data', join(work, 'replay-committed')], {});
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
-    expect(result.summary).toMatchObject({ assessor: 'openai', cases: count, assessed: count, passed: true, baseline: 'compared' });
+    expect(result.summary).toMatchObject({ assessor: 'openai', cases: count, assessed: count, errored: 0, passed: true, baseline: 'compared' });
+    // The static prompt prefix comes first, so all but the first request read it from the (fake's) prompt cache.
+    expect(result.summary['cachedShare']).toBeGreaterThan(0.5);
+  });
+
+  it('shows the cached share and the errored cases in the report', async () => {
+    const dir = copyCases(['hw-pentest-agent', 'hw-bare-foundation-model', 'ref-openhands']);
+    const file = join(dir, 'ref-openhands', 'model-response.json');
+    writeFileSync(file, JSON.stringify({ model: 'fake-openai-generator', assessment: { summary: 'not a whole answer' } }));
+    const report = join(work, 'report-openai');
+    const result = await runCli(['--cases', dir, '--assessor', 'openai', '--data', join(work, 'rep-report'), '--report', report, '--baseline', join(work, 'report-openai-baseline.json'), '--update-baseline']);
+    expect(result.code).toBe(3);
+    const markdown = readFileSync(join(report, 'eval-report.md'), 'utf8');
+    expect(markdown).toMatch(/- spent: \d+ tokens in \(cached share [\d.]+%\), \d+ out, \$[\d.]+, [\d.]+ s/);
+    expect(markdown).toContain('## Errored cases (not measured)');
+    expect(markdown).toMatch(/\| ref-openhands \| Model output for listing .* broke the assessment schema after one repair/);
+    const html = readFileSync(join(report, 'eval-report.html'), 'utf8');
+    expect(html).toContain('cached share');
+    expect(html).toContain('<h2>Errored cases (not measured)</h2>');
   });
 });
 

@@ -13,6 +13,7 @@ describe('the fake OpenAI server CLI', () => {
     const child = fake(['--help']);
     expect(child.status).toBe(0);
     expect(child.stdout).toContain('--fault-rate');
+    expect(child.stdout).toContain('--mode M');
     expect(child.stderr).not.toMatch(/ERR_PARSE_ARGS|\n\s+at /);
   });
 
@@ -22,5 +23,11 @@ describe('the fake OpenAI server CLI', () => {
     expect(child.stderr).toContain("Unknown option '--prot'");
     expect(child.stderr).toContain('Usage:');
     expect(child.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses an unknown engine mode with exit 2', () => {
+    const child = fake(['--mode', 'tgi', '--port', '0']);
+    expect(child.status).toBe(2);
+    expect(child.stderr).toContain('Expected --mode to be one of openai, azure, vllm, llamacpp, ollama');
   });
 });

@@ -1,13 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assessmentSchema } from '../../schemas/assessment.js';
 import { LISTING_FACTOR_KEYS } from '../../schemas/factors.js';
-import { assessmentResponseFormat } from '../../src/assess/model-schema.js';
+import { assessmentJsonSchema } from '../../src/assess/model-schema.js';
 import { formatListingBlock } from '../../src/assess/prompts.js';
 import { FaultSchedule, seededRandom } from '../../src/fake-openai/faults.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../../src/fake-openai/server.js';
 import { createListing } from '../factories/listing.js';
 
 let server: FakeOpenAI;
+
+const assessmentResponseFormat = () => ({ type: 'json_schema', json_schema: { name: 'assessment', strict: true, schema: assessmentJsonSchema() } });
 
 const listing = createListing();
 

@@ -71,7 +71,7 @@ describe('model slots with the openai assessor and the fake model', () => {
     fake = server;
     const store = createMemoryStore();
     for (const listing of manyListings(24)) await store.listings.put(listing);
-    const assessor = createOpenAIAssessor({ apiKey: 'test-key', baseUrl: server.baseUrl, model: 'gpt-4o-mini' });
+    const assessor = createOpenAIAssessor({ apiKey: 'test-key', baseUrl: server.baseUrl, model: 'gpt-4o-mini', profile: 'openai' });
     const tally = await runLocalAssess(await storedRefs(store), { store, assessor, modelConcurrency: 3, now: fixedNow });
     expect(tally).toMatchObject({ assessed: 24, failed: 0 });
     expect(server.requestLog).toHaveLength(24);
@@ -80,7 +80,7 @@ describe('model slots with the openai assessor and the fake model', () => {
 
   it('holds no slot while a request backs off: the next listing is sent during the wait', async () => {
     fake = await startFakeOpenAI({ faults: { sequence: [{ kind: 'rate-limit', retryAfterMs: 300 }] } });
-    const assessor = createOpenAIAssessor({ apiKey: 'test-key', baseUrl: fake.baseUrl, model: 'gpt-4o-mini', maxAttempts: 2 });
+    const assessor = createOpenAIAssessor({ apiKey: 'test-key', baseUrl: fake.baseUrl, model: 'gpt-4o-mini', profile: 'openai', maxAttempts: 2 });
     const slots = createModelSlots(1);
     const [first, second] = manyListings(2);
     await Promise.all([assessor.assess(first!, { modelSlot: slots.run }), assessor.assess(second!, { modelSlot: slots.run })]);

@@ -98,7 +98,8 @@ describe('BullExecutor with in-process workers', () => {
     expect(b.assessed + b.unchanged).toBe(10);
     expect(assessor.calls).toBe(10);
     const job = await executor.assessQueue.getJob(assessJobId(listings[0]!.id, listings[0]!.contentHash, profile));
-    expect(job?.data).toEqual({ listingId: listings[0]!.id, contentHash: listings[0]!.contentHash, assessor: 'rules' });
+    // The worker keeps when the first attempt started: the listing's time budget counts from it.
+    expect(job?.data).toEqual({ listingId: listings[0]!.id, contentHash: listings[0]!.contentHash, assessor: 'rules', startedAt: expect.any(Number) as unknown as number });
   });
 
   it('retries transient failures with backoff, does not retry permanent ones, and reports both with reason and attempts', async () => {

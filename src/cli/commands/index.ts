@@ -11,5 +11,6 @@ import { defineReviewers } from './reviewers.js';
 import { defineDrafts } from './drafts.js';
 import { defineReview } from './review.js';
 import { definePublish } from './publish.js';
+import { defineDoctor } from './doctor.js';
 
-export const COMMANDS: readonly DefineCommand[] = [defineScore, defineCrawl, defineEval, defineAssess, defineRun, defineWorker, defineStatus, defineReviewers, defineDrafts, defineReview, definePublish];
+export const COMMANDS: readonly DefineCommand[] = [defineScore, defineCrawl, defineEval, defineAssess, defineRun, defineWorker, defineStatus, defineReviewers, defineDrafts, defineReview, definePublish, defineDoctor];

@@ -26,6 +26,7 @@ interface RunCommandOptions {
   limit?: string;
   worker?: boolean;
   namespace?: string;
+  batch?: boolean;
 }
 
 /** Parses a positive integer option. @throws InputError naming the flag. */
@@ -77,6 +78,7 @@ export const defineRun: DefineCommand = (program, { io, setExitCode }) => {
     .option('--limit <N>', 'crawl at most N listings')
     .option('--no-worker', 'with a Redis queue: only enqueue and wait; `threatdraft worker` processes do the work')
     .option('--namespace <NAME>', 'Redis key namespace for store and queues (default THREATDRAFT_NAMESPACE, or threatdraft)')
+    .option('--batch', 'with --assessor openai on OpenAI or Azure: assess through the Batch API (half price, resumable)')
     .option('--json', 'print the summary as one JSON line')
     .addHelpText(
       'after',
@@ -84,7 +86,13 @@ export const defineRun: DefineCommand = (program, { io, setExitCode }) => {
 Summary: { listings, assessed, unchanged, failed, failures: [{ id | url, reason }], drafts, tokens, costUsd, wallMs }
          assessed counts listings sent to an assessor in this run; unchanged ones (same content, prompt,
          model and assessor) keep their draft; drafts counts draft revisions written in this run.
-Exit:    0 when every listing has a draft, 1 when any listing failed, 2 on bad input.`,
+Exit:    0 when every listing has a draft, 1 when any listing failed, 2 on bad input.
+--batch: the changed listings' requests go to the Batch API as JSONL (custom_id = the listing's cache
+         key), window 24h, polled every THREATDRAFT_BATCH_POLL_MS (30 s) with progress on stderr; each
+         answer is validated like a live one (a broken one gets one live repair) and costed at the batch
+         rate. The batch id is kept in the store: rerun the same command after a crash or Ctrl-C to
+         resume polling instead of paying again; an expired or partly failed batch resubmits only what
+         is missing. With a Redis queue one worker job owns the batch.`,
     )
     .action(async (options: RunCommandOptions) => {
       setExitCode(await runCommand(options, io));
@@ -98,6 +106,9 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
   const assessorKind = options.assessor ?? 'rules';
   if (assessorKind !== 'rules' && assessorKind !== 'openai') {
     throw new InputError('E_USAGE', `Expected \`--assessor\` to be rules or openai, got ${JSON.stringify(assessorKind)}`, { option: 'assessor' });
+  }
+  if (options.batch === true && assessorKind !== 'openai') {
+    throw new InputError('E_USAGE', '`--batch` sends model requests through the Batch API: use it with --assessor openai', { option: 'batch' });
   }
   const limit = parsePositiveInt('limit', options.limit);
   const concurrencyFlag = parsePositiveInt('concurrency', options.concurrency);
@@ -143,7 +154,7 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
 
     const store = await openStore(queue.kind === 'bullmq' ? { redisUrl: queue.url, namespace } : { dataDir });
     cleanups.unshift(() => store.close());
-    const assessorFor = assessorFactory({ env, cache: store.cache, logger: createLogger(env.LOG_LEVEL) });
+    const assessorFor = assessorFactory({ env, cache: store.cache, logger: createLogger(env.LOG_LEVEL), fewShotFrom: store });
     const { assessor, profile } = await assessorFor(assessorKind);
     const fetcherFor = (s: typeof runSource) => fetcherForSource(s, env.THREATDRAFT_CONTACT_URL);
 
@@ -154,14 +165,38 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
         import('../../../queues/worker.js'),
       ]);
       if (options.worker !== false) {
-        const starting = startWorkers({ redisUrl: queue.url, namespace, store, assessorFor, fetcherFor, concurrency });
+        const starting = startWorkers({
+          redisUrl: queue.url,
+          namespace,
+          store,
+          assessorFor,
+          fetcherFor,
+          concurrency,
+          listingBudgetMs: env.THREATDRAFT_LISTING_BUDGET_MS,
+          batchPollMs: env.THREATDRAFT_BATCH_POLL_MS,
+        });
         // Closed even when a signal ends the wait, so no connection outlives the command.
         cleanups.unshift(async () => (await starting).close());
         await untilAborted(starting, controller.signal);
       }
-      executor = new BullExecutor({ redisUrl: queue.url, namespace, store });
+      executor = new BullExecutor({ redisUrl: queue.url, namespace, store, batch: options.batch === true });
     } else {
-      executor = new LocalExecutor({ store, assessor, fetcherFor, modelConcurrency: concurrency });
+      executor = new LocalExecutor({
+        store,
+        assessor,
+        fetcherFor,
+        modelConcurrency: concurrency,
+        listingBudgetMs: env.THREATDRAFT_LISTING_BUDGET_MS,
+        ...(options.batch === true
+          ? {
+              batch: {
+                pollMs: env.THREATDRAFT_BATCH_POLL_MS,
+                onStatus: (status) =>
+                  io.stderr.write(`batch ${status.batchId} (round ${status.round}): ${status.status}, ${status.completed + status.failed}/${status.total} done, ${status.failed} failed\n`),
+              },
+            }
+          : {}),
+      });
     }
     cleanups.unshift(() => executor.close());
 

@@ -44,7 +44,7 @@ async function runStatus(options: StatusCommandOptions, io: Io): Promise<void> {
   let queues: Record<string, Record<string, number>> | undefined;
   if (env.REDIS_URL !== undefined) {
     const redisUrl = env.REDIS_URL;
-    const [{ Queue }, { ASSESS_QUEUE, CRAWL_QUEUE, bullConnection, prefixesFor }, { checkRedis }] = await Promise.all([
+    const [{ Queue }, { ASSESS_QUEUE, BATCH_QUEUE, CRAWL_QUEUE, bullConnection, prefixesFor }, { checkRedis }] = await Promise.all([
       import('bullmq'),
       import('../../../queues/names.js'),
       import('../../../queues/connect.js'),
@@ -54,7 +54,7 @@ async function runStatus(options: StatusCommandOptions, io: Io): Promise<void> {
     const where = safeRedisUrl(redisUrl);
     const prefix = prefixesFor(namespace).queue;
     queues = {};
-    for (const name of [CRAWL_QUEUE, ASSESS_QUEUE]) {
+    for (const name of [CRAWL_QUEUE, ASSESS_QUEUE, BATCH_QUEUE]) {
       const queue = new Queue(name, {
         // A few reconnects, then commands fail instead of waiting: this is a one-shot read.
         connection: { ...bullConnection(redisUrl), maxRetriesPerRequest: 3, retryStrategy: (times: number) => (times > 3 ? null : 100 * times) },

@@ -107,7 +107,7 @@ async function runWorker(options: WorkerCommandOptions, io: Io): Promise<number>
     const { prefixesFor } = await import('../../../queues/names.js');
     // Store commands wait through a Redis restart longer than the default, so jobs do not fail for it.
     const store = new RedisStore({ url: redisUrl, prefix: prefixesFor(namespace).store, maxRetriesPerRequest: 40 });
-    const assessorFor = assessorFactory({ env, cache: store.cache, logger });
+    const assessorFor = assessorFactory({ env, cache: store.cache, logger, fewShotFrom: store });
     const logError = throttled(5000, (message, repeated) => logger.error({ redis, ...(repeated > 0 ? { repeated } : {}) }, message));
     const starting = startWorkers({
       redisUrl,
@@ -116,6 +116,7 @@ async function runWorker(options: WorkerCommandOptions, io: Io): Promise<number>
       assessorFor,
       fetcherFor: (source) => fetcherForSource(source, env.THREATDRAFT_CONTACT_URL),
       concurrency,
+      listingBudgetMs: env.THREATDRAFT_LISTING_BUDGET_MS,
       ...(rateLimit === undefined ? {} : { rateLimit: { max: rateLimit, durationMs: 1000 } }),
       ...(lockMs === undefined ? {} : { lockDurationMs: lockMs }),
       ...(stalledMs === undefined ? {} : { stalledIntervalMs: stalledMs }),
