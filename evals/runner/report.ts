@@ -30,6 +30,27 @@ function spentLine(run: EvalRun): string {
   return `${run.usage.tokensIn} tokens in (cached share ${share}), ${run.usage.tokensOut} out, $${run.usage.costUsd.toFixed(4)}, ${(run.wallMs / 1000).toFixed(1)} s`;
 }
 
+/**
+ * The rules calibration's figures per factor: reference in-sample, reference cross-validated and
+ * holdout MAE (rows of cells), or null when the run has none (the model assessor).
+ */
+function calibrationRows(run: EvalRun): string[][] | null {
+  const cv = run.crossValidation;
+  if (cv === null) return null;
+  const cell = (mae: Record<string, number> | null, key: string) => (mae === null ? '—' : fmt(mae[key]));
+  return [...LISTING_FACTOR_KEYS.map((key) => [LISTING_FACTORS[key], key] as const), ['overall', 'overall'] as const].map(([label, key]) => [
+    label,
+    cell(cv.inSample, key),
+    cell(cv.crossValidated, key),
+    cell(cv.holdout, key),
+  ]);
+}
+
+function calibrationNote(run: EvalRun): string {
+  const cv = run.crossValidation!;
+  return `Reference cases: ${cv.folds} held out one at a time (leave-one-out), each predicted by a table refitted without it (penalty ${cv.lambda}); holdout: ${cv.holdoutCases} hand-written cases never fitted on. A cross-validated figure far above the in-sample one means the table learnt the cases, not the principles.`;
+}
+
 function worstCases(run: EvalRun, count = 10) {
   return [...run.results]
     .filter((result) => result.metrics.factorMae !== null)
@@ -67,6 +88,18 @@ export function renderMarkdown(run: EvalRun, baseline: Baseline | null): string 
     '|---|---|',
     ...LISTING_FACTOR_KEYS.map((key) => `| ${LISTING_FACTORS[key]} | ${fmt(run.metrics.perFactorMae[key])} |`),
     '',
+    ...(calibrationRows(run) === null
+      ? []
+      : [
+          '## Rules calibration',
+          '',
+          calibrationNote(run),
+          '',
+          '| factor | reference in-sample | reference cross-validated | holdout |',
+          '|---|---|---|---|',
+          ...calibrationRows(run)!.map((cells) => `| ${cells.join(' | ')} |`),
+          '',
+        ]),
     '## Changes against the baseline',
     '',
   ];
@@ -201,6 +234,13 @@ ${run.errors.length === 0 ? '' : `<h2>Errored cases (not measured)</h2><table cl
 ${perFactor}
 ${scatter(run)}
 ${comparisonChart(run, baseline)}
+${
+  calibrationRows(run) === null
+    ? ''
+    : `<h2>Rules calibration</h2><p>${escapeHtml(calibrationNote(run))}</p><table class="calibration"><thead><tr><th>factor</th><th>reference in-sample</th><th>reference cross-validated</th><th>holdout</th></tr></thead><tbody>${calibrationRows(run)!
+        .map((cells) => `<tr>${cells.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`)
+        .join('')}</tbody></table>`
+}
 <h2>Threat keyword recall per layer</h2>
 ${keywordChart(run)}
 <table><thead><tr><th>layer</th><th>keywords found</th><th>recall</th></tr></thead><tbody>${keywordRows}</tbody></table>

@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baselineSchema } from '../../evals/runner/baseline.js';
+import { baselineSchema, GATED_METRICS } from '../../evals/runner/baseline.js';
 import { loadCases } from '../../evals/runner/load.js';
 import { runEval, type CaseOutcome } from '../../evals/runner/run.js';
 import { assessListing } from '../../src/assess/assess.js';
@@ -102,12 +102,8 @@ describe('threatdraft eval with the rules assessor', () => {
   it('fails the gate when a rule is made deliberately worse', async () => {
     const cases = await loadCases(CASES);
     const baseline = baselineSchema.parse(JSON.parse(readFileSync(BASELINE, 'utf8')));
-    // The worse rule set: tool-use signals no longer raise Dynamic Tool Use.
-    const worse = SIGNALS.map((signal) => {
-      if (signal.effects.dynamicToolUse === undefined) return signal;
-      const { dynamicToolUse: _dropped, ...effects } = signal.effects;
-      return { ...signal, effects };
-    });
+    // The worse rule set: no signal moves any factor any more (only the kind priors are left).
+    const worse = SIGNALS.map((signal) => ({ ...signal, effects: {}, ceilings: {} }));
     const assessor = createRulesAssessor({ signals: worse });
     expect(assessor.version).not.toBe(createRulesAssessor().version);
     const run = await runEval({
@@ -178,12 +174,16 @@ describe('threatdraft eval with the rules assessor', () => {
     // Compared with the committed baseline: every metric's baseline bar is drawn; a current figure
     // these cases cannot have (no case states a score value) shows "—" instead of a zero bar.
     const comparison = /<figure class="comparison-chart">.*?<\/figure>/s.exec(html)?.[0] ?? '';
-    expect(comparison.match(/\(baseline\)<\/text><rect class="bar"/g)).toHaveLength(10);
+    expect(comparison.match(/\(baseline\)<\/text><rect class="bar"/g)).toHaveLength(GATED_METRICS.length);
     expect(comparison).toContain('scoreMae (current)</text><text class="none" x="244" y="');
     const markdown = readFileSync(join(report, 'eval-report.md'), 'utf8');
     expect(markdown).toMatch(/## Per-factor MAE/);
     expect(markdown).toMatch(/## Threat keyword recall per layer\n\n\| layer \| keywords found \| recall \|\n\|---\|---\|---\|\n\| L2 Data Operations \| \d of 4 \| [\d.]+ \|\n\| L3 Agent Frameworks \| \d of 1 \| [\d.]+ \|\n/);
     expect(markdown).toMatch(/\| uncertainPrecision \| [\d.]+ \| [\d.]+ \|/);
+    // The rules calibration's generalisation, next to the in-sample figure.
+    expect(markdown).toMatch(/## Rules calibration\n/);
+    expect(markdown).toMatch(/\| overall \| [\d.—]+ \| [\d.—]+ \| [\d.—]+ \|/);
+    expect(html).toContain('Rules calibration');
   });
 });
 
