@@ -22,19 +22,23 @@ const LEVEL_WORDS: readonly [RegExp, Severity][] = [
   [/^(?:no scored|no|negligible)$/i, 'None'],
 ];
 
-/** A level word followed by "risk" or "severity" (optionally "inherent", "agentic", "overall" between), or a band in brackets. */
-const CLAIM =
-  /\b(critical|severe|extreme|high|moderate|medium|elevated|low|minimal|minor|limited|no scored|negligible)(?:[- ](?:inherent|agentic|overall|residual))*[- ](?:risk|severity)\b|\((None|Low|Medium|High|Critical)\)|\b(None|Low|Medium|High|Critical) (?:band|severity)\b/gi;
+/** A level word followed by "risk" or "severity" (optionally "inherent", "agentic", "overall" between). */
+const WORD_CLAIM =
+  /\b(critical|severe|extreme|high|moderate|medium|elevated|low|minimal|minor|limited|no scored|negligible)(?:[- ](?:inherent|agentic|overall|residual))*[- ](?:risk|severity)\b/gi;
+/** A band by its own (capitalised) name: "(Critical)", "the High band". */
+const BAND_CLAIM = /\((None|Low|Medium|High|Critical)\)|\b(None|Low|Medium|High|Critical) band\b/g;
 
 /** The severity levels a text claims, in order of appearance. */
 export function claimedBands(text: string): Severity[] {
-  const out: Severity[] = [];
-  for (const match of text.matchAll(CLAIM)) {
-    const word = (match[1] ?? match[2] ?? match[3] ?? '').trim();
-    const level = LEVEL_WORDS.find(([pattern]) => pattern.test(word))?.[1];
-    if (level !== undefined) out.push(level);
+  const found: { at: number; level: Severity }[] = [];
+  for (const pattern of [WORD_CLAIM, BAND_CLAIM]) {
+    for (const match of text.matchAll(pattern)) {
+      const word = (match[1] ?? match[2] ?? '').trim();
+      const level = LEVEL_WORDS.find(([candidate]) => candidate.test(word))?.[1];
+      if (level !== undefined) found.push({ at: match.index, level });
+    }
   }
-  return out;
+  return found.sort((a, b) => a.at - b.at).map(({ level }) => level);
 }
 
 /** The levels a text claims that are not the band it should agree with (empty when it agrees). */

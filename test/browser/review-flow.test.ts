@@ -12,6 +12,10 @@ import type { Draft } from '../../schemas/draft.js';
 import { LISTING_FACTOR_KEYS, type ListingFactorKey } from '../../schemas/factors.js';
 import type { Score } from '../../schemas/score.js';
 import { computeAivss } from '../../src/aivss/index.js';
+import { scoreAssessment } from '../../src/assess/assess.js';
+import { assessWithRules } from '../../src/assess/rules/assess.js';
+import { claimedBands } from '../../src/assess/summary-band.js';
+import { textAt, textPaths } from '../../src/assess/text-paths.js';
 import { publishSite } from '../../src/publish/publish.js';
 import { startReviewServer, type ReviewServer } from '../../src/review/server.js';
 import { createMemoryStore, type MemoryStore } from '../../src/store/memory-store.js';
@@ -91,6 +95,17 @@ beforeAll(async () => {
     }),
     null,
   );
+  // A rules draft the assessor scored Critical, from a listing the store holds.
+  const forge = createListing({
+    id: 'forge-agent',
+    title: 'Forge Agent',
+    summary: '',
+    text: 'Forge Agent: Autonomous coding agent. Runs bash commands and edits files on its own.\n- Stores API keys for connected services\n- Sends pull-request comments to reviewers',
+    fields: { capabilities: [], metadata: {}, repositories: [], category: null },
+  });
+  await store.listings.put(forge);
+  const forgeAssessment = assessWithRules(forge);
+  await store.drafts.save(createDraft({ listingId: 'forge-agent', assessment: forgeAssessment, score: scoreAssessment(forgeAssessment) }), null);
   server = await startReviewServer({ store, port: 0 });
   for (const name of ['alice', 'bob']) tokens[name] = (await server.service.addReviewer(name)).token;
   browser = await launchChromium();
@@ -149,6 +164,47 @@ describe('review UI in a browser', () => {
     await expect(page.locator('svg.radar').count()).resolves.toBe(1);
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'published-agent.png'), fullPage: true });
     expect(seen.dialogs).toEqual([]);
+    await context.close();
+  });
+
+  it('moves a rules draft from Critical to Medium in the form, and no sentence of the draft or its published page still calls it Critical', async () => {
+    const before = (await store.drafts.get('forge-agent.r1'))!;
+    expect(before.score.severity).toBe('Critical');
+    expect(before.assessment.summary).toContain('(Critical)');
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(8000);
+    const page = await context.newPage();
+    await signIn(page, tokens['bob']!);
+    await page.goto(`${server.url}/drafts/forge-agent.r1`);
+    const vector = 'CVSS:4.0/AV:L/AC:L/AT:P/PR:N/UI:A/VC:L/VI:L/VA:N/SC:N/SI:N/SA:N';
+    const lowered = computeAivss({
+      formula: before.score.formula,
+      cvss: vector,
+      factors: Object.fromEntries(LISTING_FACTOR_KEYS.map((key) => [key, key === 'autonomyOfAction' ? 0.2 : before.assessment.factors[key].value])),
+      thm: before.assessment.exploitMaturity.value,
+      mf: 'partial',
+    });
+    expect(lowered.severity).toBe('Medium');
+    await page.fill('input[name="cvss.vector"]', vector);
+    await page.fill('input[name="factors.autonomyOfAction.value"]', '0.2');
+    await page.selectOption('select[name="mitigation.value"]', 'partial');
+    await expect.poll(() => page.locator('#preview-score').textContent(), { timeout: 5000 }).toBe(`${lowered.score.toFixed(1)} Medium`);
+    await Promise.all([page.waitForURL(/done=saved/), page.click('#save')]);
+
+    const saved = (await store.drafts.get('forge-agent.r1'))!;
+    expect(saved.score.severity).toBe('Medium');
+    expect(saved.staleText).toEqual([]);
+    for (const path of textPaths(saved.assessment)) expect(claimedBands(textAt(saved.assessment, path)!), path).not.toContain('Critical');
+    expect(saved.assessment.summary).toContain(`${lowered.score.toFixed(1)} (Medium)`);
+    for (const text of await page.locator('.report').allInnerTexts()) expect(text).not.toMatch(/critical/i);
+
+    await Promise.all([page.waitForURL(/done=approve/), page.click('form.action-approve button')]);
+    await publishSite({ store, outDir, clock: () => new Date('2025-03-03T00:00:00.000Z') });
+    if (site === undefined) ({ server: site, url: siteUrl } = await serveDir(outDir));
+    await page.goto(`${siteUrl}/agents/forge-agent/index.html`);
+    await expect(page.locator('[data-score]').textContent()).resolves.toBe(lowered.score.toFixed(1));
+    await expect(page.locator('body').innerText()).resolves.not.toMatch(/critical/i);
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'published-after-edit.png'), fullPage: true });
     await context.close();
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LISTING_FACTOR_KEYS, type ListingFactorKey } from '../../schemas/factors.js';
-import { baselineSchema, compareWithBaseline, summariseCase, type Baseline } from '../../evals/runner/baseline.js';
+import { baselineSchema, compareWithBaseline, floorBreaches, summariseCase, type Baseline } from '../../evals/runner/baseline.js';
 import { expectedSchema, type Expected } from '../../evals/runner/case-schema.js';
 import { caseMetrics, keywordFound, overallMetrics, type Prediction } from '../../evals/runner/metrics.js';
 import { InputError } from '../../src/errors.js';
@@ -152,5 +152,67 @@ describe('baseline comparison', () => {
     expect(() => compareWithBaseline(baseline, { assessor: 'openai', overall: summary, cases: {} }, 'b.json')).toThrow(
       /b\.json is from the rules assessor, not openai/,
     );
+  });
+});
+
+describe('facts, paraphrases and band wording', () => {
+  it('counts each fact a draft contradicts, with what it said instead', () => {
+    const facts: Expected['facts'] = [
+      { type: 'factor', factor: 'dynamicToolUse', max: 0.15, because: 'Tools: None' },
+      { type: 'layer', layer: 1, certain: true, because: 'Models: GPT-4o' },
+      { type: 'threat', text: 'unsandboxed code execution', present: false, because: 'runs in a container sandbox' },
+      { type: 'threat', text: 'visual prompt injection', layer: 1, present: true, because: 'a vision-language model' },
+      { type: 'mitigation', atLeast: 'partial', because: 'a human approves every payment' },
+      { type: 'text', where: 1, absent: 'does not say which foundation model', because: 'Models: GPT-4o' },
+    ];
+    const bad = caseMetrics(
+      expected({ facts }),
+      prediction({
+        factors: { ...zeros, dynamicToolUse: 0.4 },
+        uncertainLayers: [1],
+        layerText: { '1': 'jailbreak. Not certain — the listing does not say which foundation model it runs on.', '4': 'Unsandboxed code execution.' },
+        mitigation: 'none',
+      }),
+    );
+    expect(bad.contradictions.map(({ got }) => got)).toEqual([
+      'dynamicToolUse 0.4',
+      'layer 1 not certain',
+      'names "unsandboxed code execution"',
+      'no "visual prompt injection"',
+      'mitigation none',
+      'says "does not say which foundation model"',
+    ]);
+    const good = caseMetrics(
+      expected({ facts }),
+      prediction({ factors: { ...zeros, dynamicToolUse: 0.1 }, uncertainLayers: [], layerText: { '1': 'visual prompt injection. Runs on GPT-4o.', '4': 'sandbox escape' }, mitigation: 'partial' }),
+    );
+    expect(good.contradictions).toEqual([]);
+    expect(summariseCase(bad).contradictions).toBe(6);
+  });
+
+  it('checks that the summary words the band it states', () => {
+    expect(caseMetrics(expected(), prediction({ severity: 'Critical', summary: 'X carries moderate inherent agentic risk.' })).summaryBand).toBe(false);
+    expect(caseMetrics(expected(), prediction({ severity: 'Critical', summary: 'Its draft AIVSS score is 9.2 (Critical), critical risk.' })).summaryBand).toBe(true);
+    expect(caseMetrics(expected(), prediction()).summaryBand).toBeNull();
+  });
+
+  it('measures paraphrase pairs: factor-sum spread, the largest factor gap and band agreement', () => {
+    const a = expected({ id: 'pair-a' });
+    const b = expected({ id: 'pair-b', paraphraseOf: 'pair-a' });
+    const metrics = caseMetrics(a, prediction());
+    const overall = overallMetrics([
+      { id: 'pair-a', expected: a, metrics, score: 5, factors: { ...zeros, autonomyOfAction: 0.5 }, severity: 'Medium' },
+      { id: 'pair-b', expected: b, metrics, score: 7, factors: { ...zeros, autonomyOfAction: 0.2, dynamicToolUse: 0.1 }, severity: 'High' },
+    ]);
+    expect(overall).toMatchObject({ paraphrasePairs: 1, paraphraseSumSpread: 0.2, paraphraseMaxFactorGap: 0.3, paraphraseBandAgreement: 0 });
+  });
+
+  it('fails the gate below an absolute floor even when the baseline is as bad', () => {
+    const breaches = floorBreaches('rules', { contradictions: 2, summaryBandAgreement: 1, referenceLayerAgreement: 0.8, crossValidationGap: 0.01, paraphraseSumSpread: null });
+    expect(breaches.map(({ metric, bound, baseline, current }) => [metric, bound, baseline, current])).toEqual([
+      ['contradictions', 'max', 0, 2],
+      ['referenceLayerAgreement', 'min', 0.82, 0.8],
+    ]);
+    expect(floorBreaches('openai', { contradictions: 9 })).toEqual([]);
   });
 });

@@ -41,4 +41,4 @@ export const RULES_CODE_FILES: readonly string[] = [
 export const RULES_CODE_LIBRARIES: readonly string[] = ['ae-cvss-calculator'];
 
 /** sha256 of RULES_CODE_FILES without comments and of RULES_CODE_LIBRARIES' locked versions (see test/assess/rules-version.test.ts). */
-export const RULES_CODE_FINGERPRINT = '1653055020bcef882268a9556d390491d2491ed3efcea54af1d4db8474904fa8';
+export const RULES_CODE_FINGERPRINT = '1f0301f5e91d2f3eb529be3497fb8bfecc6a182f1c51e5b34e6cf6fb5c9fb47f';
