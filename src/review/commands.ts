@@ -12,7 +12,7 @@ import { loadEnv } from '../config.js';
 import type { Env } from '../../schemas/config.js';
 import { InputError } from '../errors.js';
 import { openStore, prefixesFor } from '../store/open-store.js';
-import type { Store } from '../store/store.js';
+import type { Reviewer, Store } from '../store/store.js';
 import { queueQuerySchema } from './queue.js';
 import { requiredApprovals, ReviewService, type TwoPersonRule } from './service.js';
 
@@ -205,16 +205,10 @@ export async function draftsDecide(action: 'approve' | 'reject' | 'request-chang
       { option: 'as' },
     );
   }
-  const version = options.expectVersion === undefined ? undefined : Number(options.expectVersion);
-  if (version !== undefined && !(Number.isInteger(version) && version >= 1)) {
-    throw new InputError('E_USAGE', `Expected \`--expect-version\` to be a positive integer, got ${JSON.stringify(options.expectVersion)}`, { option: 'expect-version' });
-  }
+  const version = expectedVersion(options);
   const token = await reviewerToken(options, io);
   const result = await withService(options, io, async (service) => {
-    const reviewer = await service.authenticate(token.value);
-    if (reviewer === null) {
-      throw new InputError('E_AUTH', `The token in ${token.from} is not a known reviewer token (tokens come from \`threatdraft reviewers add NAME\`)`, {});
-    }
+    const reviewer = await authenticated(service, token);
     const decision = { comment: options.comment ?? null, version };
     if (action === 'approve') return service.approve(id, reviewer.name, decision, 'cli');
     const draft =
@@ -250,16 +244,10 @@ export interface TextActionOptions extends DecisionOptions {
  * ID` keeps them as written. Both as the reviewer whose token is given, audit-logged like the UI.
  */
 export async function draftsText(action: 'regenerate' | 'confirm-text', id: string, options: TextActionOptions, io: Io): Promise<void> {
-  const version = options.expectVersion === undefined ? undefined : Number(options.expectVersion);
-  if (version !== undefined && !(Number.isInteger(version) && version >= 1)) {
-    throw new InputError('E_USAGE', `Expected \`--expect-version\` to be a positive integer, got ${JSON.stringify(options.expectVersion)}`, { option: 'expect-version' });
-  }
+  const version = expectedVersion(options);
   const token = await reviewerToken(options, io);
   const draft = await withService(options, io, async (service) => {
-    const reviewer = await service.authenticate(token.value);
-    if (reviewer === null) {
-      throw new InputError('E_AUTH', `The token in ${token.from} is not a known reviewer token (tokens come from \`threatdraft reviewers add NAME\`)`, {});
-    }
+    const reviewer = await authenticated(service, token);
     const body = { ...(version === undefined ? {} : { version }), ...(options.path === undefined ? {} : { paths: options.path }) };
     return action === 'regenerate' ? service.regenerate(id, body, reviewer.name, 'cli') : service.confirmText(id, body, reviewer.name, 'cli');
   });
@@ -267,6 +255,24 @@ export async function draftsText(action: 'regenerate' | 'confirm-text', id: stri
   if (humanOutput(io, options.json)) {
     io.stdout.write(`${draft.id}: ${draft.status}, ${draft.staleText.length === 0 ? 'no stale text' : `still stale: ${draft.staleText.join(', ')}`}\n`);
   } else writeJsonLine(io, summary);
+}
+
+/** `--expect-version N`, checked: a positive integer or absent. @throws InputError (exit 2). */
+function expectedVersion(options: DecisionOptions): number | undefined {
+  const version = options.expectVersion === undefined ? undefined : Number(options.expectVersion);
+  if (version !== undefined && !(Number.isInteger(version) && version >= 1)) {
+    throw new InputError('E_USAGE', `Expected \`--expect-version\` to be a positive integer, got ${JSON.stringify(options.expectVersion)}`, { option: 'expect-version' });
+  }
+  return version;
+}
+
+/** The reviewer a token belongs to. @throws InputError (exit 2) for an unknown token. */
+async function authenticated(service: ReviewService, token: { value: string; from: string }): Promise<Reviewer> {
+  const reviewer = await service.authenticate(token.value);
+  if (reviewer === null) {
+    throw new InputError('E_AUTH', `The token in ${token.from} is not a known reviewer token (tokens come from \`threatdraft reviewers add NAME\`)`, {});
+  }
+  return reviewer;
 }
 
 /**

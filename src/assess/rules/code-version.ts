@@ -30,6 +30,7 @@ export const RULES_CODE_FILES: readonly string[] = [
   'src/assess/rules/model.ts',
   'src/assess/rules/prose.ts',
   'src/assess/rules/read.ts',
+  'src/assess/rules/regex.ts',
   'src/assess/rules/statements.ts',
 ];
 
@@ -41,4 +42,4 @@ export const RULES_CODE_FILES: readonly string[] = [
 export const RULES_CODE_LIBRARIES: readonly string[] = ['ae-cvss-calculator'];
 
 /** sha256 of RULES_CODE_FILES without comments and of RULES_CODE_LIBRARIES' locked versions (see test/assess/rules-version.test.ts). */
-export const RULES_CODE_FINGERPRINT = '1f0301f5e91d2f3eb529be3497fb8bfecc6a182f1c51e5b34e6cf6fb5c9fb47f';
+export const RULES_CODE_FINGERPRINT = '1d4d8771eb6ee65111081e207d5ca8cd110e127645d8d5cff736f8804bf1064b';

@@ -5,6 +5,7 @@
  * never past a terminator; pseudo-triggers are masked first.
  */
 import { CONTEXT_TRIGGERS, SCOPE_WORDS, type ContextTrigger } from './data/context.js';
+import { globalOf } from './regex.js';
 
 /** How a phrase stands in its sentence. */
 export type Modifier = 'affirmed' | 'negated' | 'hypothetical' | 'other-party';
@@ -14,16 +15,6 @@ interface Span {
   end: number;
 }
 
-const globalPatterns = new WeakMap<RegExp, RegExp>();
-
-function globalOf(pattern: RegExp): RegExp {
-  let global = globalPatterns.get(pattern);
-  if (global === undefined) {
-    global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
-    globalPatterns.set(pattern, global);
-  }
-  return global;
-}
 
 function spansOf(pattern: RegExp, text: string): Span[] {
   const out: Span[] = [];

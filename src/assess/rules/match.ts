@@ -7,6 +7,7 @@
  */
 import { modifierAt, sentenceContext, type Modifier, type SentenceContext } from './context.js';
 import type { Signal } from './data/types.js';
+import { globalOf } from './regex.js';
 import type { Statement } from './statements.js';
 
 /** A fired signal: the statements that fired it (at most three) and how firmly it is stated. */
@@ -17,17 +18,6 @@ export interface Firing {
   strength: 1 | 0.5;
 }
 
-const globalCache = new WeakMap<RegExp, RegExp>();
-
-/** The pattern with the `g` flag, compiled once per table entry. */
-function globalOf(pattern: RegExp): RegExp {
-  let global = globalCache.get(pattern);
-  if (global === undefined) {
-    global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
-    globalCache.set(pattern, global);
-  }
-  return global;
-}
 
 /** Statements with their sentence context computed at most once. */
 class Reader {
