@@ -85,7 +85,12 @@ function triggered(context: SentenceContext, kind: 'negation' | 'hypothetical' |
 export function matchSignals(statements: readonly Statement[], table: readonly Signal[]): Firing[] {
   const reader = new Reader();
   const fired: Firing[] = [];
+  // Most signals match nowhere in a listing: one test over all its text rules them out at once (a
+  // pattern that matches a statement matches the joined text too, so nothing is missed).
+  const everything = statements.map((statement) => statement.text).join('\n');
   for (const signal of table) {
+    const fieldDriven = signal.statedFields !== undefined || signal.absentFields !== undefined;
+    if (!fieldDriven && !signal.patterns.some((pattern) => pattern.test(everything))) continue;
     const affirmed: string[] = [];
     const hypothetical: string[] = [];
     for (const statement of statements) {

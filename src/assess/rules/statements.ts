@@ -5,7 +5,7 @@
  * Instruction-like clauses are cut out of sentences and field values before anything reads them.
  */
 import type { Listing } from '../../../schemas/listing.js';
-import { injectionSpans, normaliseForGrounding, type Span } from '../checks.js';
+import { hasInjection, injectionSpans, normaliseForGrounding, type Span } from '../checks.js';
 import { ABSENT_VALUE, FIELD_LABELS, UNKNOWN_VALUE, type FieldKind } from './data/fields.js';
 
 /** A field of the listing: its label normalised to a kind, and how its value reads. */
@@ -149,6 +149,9 @@ export function labelledLine(line: string): { label: string; value: string } | n
  */
 export function readStatements(listing: Listing): Statement[] {
   const title = normaliseForGrounding(listing.title);
+  // Most listings carry no instruction-like text at all: one look at the whole saves one per sentence.
+  const injected = hasInjection([listing.summary, listing.text, ...listing.fields.capabilities, ...Object.values(listing.fields.metadata)].join('\n'));
+  const cut = (text: string): string[] => (injected ? withoutInjections(text) : [text]);
   const seen = new Set<string>();
   const out: Statement[] = [];
   const push = (statement: Statement): void => {
@@ -170,7 +173,7 @@ export function readStatements(listing: Listing): Statement[] {
   for (const [label, value] of Object.entries(listing.fields.metadata)) {
     const field = fieldOf(label, value);
     if (field === null) continue;
-    for (const clean of withoutInjections(field.value)) push({ quote: `${label}: ${value}`, text: clean, field: { ...field, value: clean }, lead: false });
+    for (const clean of cut(field.value)) push({ quote: `${label}: ${value}`, text: clean, field: { ...field, value: clean }, lead: false });
   }
   const sentences: string[] = [];
   // A labelled line or sentence ("Tools: None", "Where it runs: inside ChatGPT.") is a field.
@@ -181,7 +184,7 @@ export function readStatements(listing: Listing): Statement[] {
       sentences.push(sentence);
       continue;
     }
-    for (const clean of withoutInjections(labelled.value)) push({ quote: sentence, text: clean, field: { ...field, value: clean, state: valueState(clean) }, lead: false });
+    for (const clean of cut(labelled.value)) push({ quote: sentence, text: clean, field: { ...field, value: clean, state: valueState(clean) }, lead: false });
   }
   const normalisedText = normaliseForGrounding(listing.text);
   const extras = [listing.summary, ...listing.fields.capabilities]
@@ -189,7 +192,7 @@ export function readStatements(listing: Listing): Statement[] {
     .flatMap((value) => segments(value));
   const name = titlePattern(listing.title);
   for (const sentence of [...sentences, ...extras]) {
-    for (const piece of withoutInjections(sentence)) {
+    for (const piece of cut(sentence)) {
       push({ quote: piece, text: name === null ? piece : piece.replace(name, 'It'), field: null, lead: isLead(piece) });
     }
   }
