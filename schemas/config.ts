@@ -54,6 +54,8 @@ export const envSchema = z.object({
   THREATDRAFT_MODEL_CONCURRENCY: positiveInt(4),
   /** Model request timeout. @default 60000 */
   THREATDRAFT_MODEL_TIMEOUT_MS: positiveInt(60_000),
+  /** Time one listing may take in the stage that handles it (crawl: fetch, extract, README; `assess`: the whole input). @default 300000 */
+  THREATDRAFT_LISTING_BUDGET_MS: positiveInt(300_000),
   /** Price overrides for cost accounting, merged over the built-in table. */
   THREATDRAFT_PRICES: pricesJson,
   /** `1`: this process requires two approvers for High and Critical, on top of the store's policy. */

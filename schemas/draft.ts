@@ -12,6 +12,7 @@ export const WARNING_CODES = [
   'prompt-injection',
   'assessor-disagreement',
   'listing-truncated',
+  'listing-capped',
   'repo-enrichment-failed',
 ] as const;
 

@@ -34,3 +34,40 @@ export function startDeadline(parent: AbortSignal | undefined, ms: number): Dead
     },
   };
 }
+
+/**
+ * A total time budget for one piece of work that mixes I/O and synchronous steps: `signal` aborts
+ * the I/O when the budget runs out, and `check(step)` (called between synchronous steps, where no
+ * timer can fire) throws once it has run out. `step` names what was running when it did.
+ */
+export interface Budget {
+  readonly signal: AbortSignal;
+  /** Records `step` as the one running now. @throws the budget's error once the budget is spent. */
+  check(step: string): void;
+  /** True when the budget (not the parent) ran out. */
+  exceeded(): boolean;
+  /** The step recorded last. */
+  step(): string;
+  dispose(): void;
+}
+
+/** Starts a budget of `ms` linked to `parent`; `fail(step)` builds the error `check` throws. */
+export function startBudget(parent: AbortSignal | undefined, ms: number, fail: (step: string) => Error, now: () => number = performance.now.bind(performance)): Budget {
+  const deadline = startDeadline(parent, ms);
+  const endsAt = now() + ms;
+  let current = 'starting';
+  let spent = false;
+  return {
+    signal: deadline.signal,
+    check(step) {
+      current = step;
+      if (spent || deadline.timedOut() || now() >= endsAt) {
+        spent = true;
+        throw fail(step);
+      }
+    },
+    exceeded: () => spent || deadline.timedOut(),
+    step: () => current,
+    dispose: () => deadline.dispose(),
+  };
+}

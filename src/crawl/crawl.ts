@@ -7,7 +7,8 @@
 import { z } from 'zod';
 import type { Listing, Repo } from '../../schemas/listing.js';
 import type { SourceConfig } from '../../schemas/source.js';
-import { ThreatdraftError, TransientError, toError } from '../errors.js';
+import { startBudget } from '../abort.js';
+import { listingBudgetError, ThreatdraftError, TransientError, toError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { discover } from './discover.js';
 import { computeContentHash, extractListing } from './extract.js';
@@ -22,6 +23,13 @@ export const DEFAULT_RAW_BASE = 'https://raw.githubusercontent.com';
 
 /** README text kept on a listing, in characters. */
 export const DEFAULT_README_MAX_CHARS = 20_000;
+
+/**
+ * How long one listing may take from its first request to its store write: the page fetch with
+ * its retries, extraction, and the README. Far above what a normal listing needs (a few seconds
+ * even with retries); it bounds what one hostile or stalling listing can take from a crawl.
+ */
+export const DEFAULT_LISTING_BUDGET_MS = 300_000;
 
 const pageCacheSchema = z.object({
   etag: z.string().optional(),
@@ -94,6 +102,8 @@ export interface CrawlOptions {
   readmeMaxChars?: number | undefined;
   /** Token budget for `Listing.text`, passed to extraction. */
   maxTokens?: number | undefined;
+  /** Time budget of one listing; when it runs out the listing fails with `E_LISTING_BUDGET`. @default 300000 */
+  listingBudgetMs?: number | undefined;
 }
 
 /**
@@ -120,7 +130,8 @@ export async function crawlSource(source: SourceConfig, options: CrawlOptions): 
   };
   options.onProgress?.({ phase: 'discovered', total: summary.found, pagesVisited: summary.pagesVisited });
 
-  const context: ListingContext = { source, fetcher, store, signal, now, rawBase, readmeMaxChars, maxTokens: options.maxTokens };
+  const budgetMs = options.listingBudgetMs ?? DEFAULT_LISTING_BUDGET_MS;
+  const context: Omit<ListingContext, 'signal' | 'checkpoint'> = { source, fetcher, store, now, rawBase, readmeMaxChars, maxTokens: options.maxTokens };
   const urls = discovered.urls;
   let next = 0;
   let done = 0;
@@ -133,8 +144,10 @@ export async function crawlSource(source: SourceConfig, options: CrawlOptions): 
       const url = urls[next] as string;
       next += 1;
       let outcome: ListingOutcome;
+      // One budget for the whole listing: its requests abort with it, extraction checks it between steps.
+      const budget = startBudget(signal, budgetMs, (step) => listingBudgetError(url, budgetMs, step));
       try {
-        const result = await crawlListing(url, context);
+        const result = await crawlListing(url, { ...context, signal: budget.signal, checkpoint: budget.check });
         outcome = result.outcome;
         summary.bytes += result.bytes;
         summary.listings.push({ id: result.listing.id, url: result.listing.url, title: result.listing.title });
@@ -144,7 +157,8 @@ export async function crawlSource(source: SourceConfig, options: CrawlOptions): 
           return;
         }
         if (aborted()) return;
-        const error = toError(thrown);
+        // A request cut by the budget throws the abort reason: name the budget instead.
+        const error = budget.exceeded() ? listingBudgetError(url, budgetMs, budget.step()) : toError(thrown);
         const code = error instanceof ThreatdraftError ? error.code : 'E_INTERNAL';
         if (code === 'E_ROBOTS') {
           outcome = 'skipped';
@@ -152,6 +166,8 @@ export async function crawlSource(source: SourceConfig, options: CrawlOptions): 
           outcome = 'failed';
           summary.failures.push({ url, code, reason: error.message, stage: 'listing' });
         }
+      } finally {
+        budget.dispose();
       }
       summary[outcome] += 1;
       done += 1;
@@ -178,6 +194,8 @@ interface ListingContext {
   rawBase: string;
   readmeMaxChars: number;
   maxTokens: number | undefined;
+  /** The listing's time budget: records the step running now, throws once the budget is spent. */
+  checkpoint: (step: string) => void;
 }
 
 /** Fetches, extracts, enriches and stores one listing. Throws the fetch error on failure. */
@@ -185,10 +203,11 @@ async function crawlListing(
   url: string,
   context: ListingContext,
 ): Promise<{ outcome: 'fetched' | 'unchanged'; listing: Listing; bytes: number }> {
-  const { fetcher, store, signal, source } = context;
+  const { fetcher, store, signal, source, checkpoint } = context;
   const cached = await readCacheEntry(store.cache, pageCacheSchema, url);
   let bytes = 0;
 
+  checkpoint('fetching the page');
   const conditional = validators(cached);
   let result = await fetcher.fetch(url, { signal, accept: 'page', conditional });
   bytes += result.bytes;
@@ -196,6 +215,7 @@ async function crawlListing(
   if (result.notModified && cached !== undefined) {
     const stored = await storeCall(() => store.listings.get(cached.listingId));
     if (stored !== null) {
+      checkpoint('fetching the README');
       const refreshed = await refreshRepo(stored, context);
       bytes += refreshed.bytes;
       if (refreshed.listing === null) return { outcome: 'unchanged', listing: stored, bytes };
@@ -210,16 +230,20 @@ async function crawlListing(
   }
 
   const fetchedAt = context.now().toISOString();
+  checkpoint('extracting');
   const extracted = extractListing(result.body, {
     url: result.finalUrl,
     sourceId: source.id,
     fetchedAt,
     fields: source.fields,
     ...(context.maxTokens === undefined ? {} : { maxTokens: context.maxTokens }),
+    checkpoint: (step) => checkpoint(`extracting (${step})`),
   });
+  checkpoint('fetching the README');
   const enrichment = await enrichRepo(extracted, context, undefined);
   bytes += enrichment.bytes;
   const listing = enrichment.repo === undefined ? extracted : withRepo(extracted, enrichment.repo);
+  checkpoint('storing');
 
   const entry: PageCacheEntry = withoutUndefined({
     etag: result.etag,

@@ -12,6 +12,8 @@ export const crawlInputSchema = z
     limit: z.number().int().positive().optional(),
     /** Where GitHub READMEs are fetched from (the demo serves them itself). */
     rawBase: z.string().url().optional(),
+    /** Time budget of each listing in the crawl (THREATDRAFT_LISTING_BUDGET_MS of the run). */
+    listingBudgetMs: z.number().int().positive().optional(),
   })
   .strict();
 export type CrawlInput = z.infer<typeof crawlInputSchema>;

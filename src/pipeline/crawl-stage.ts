@@ -26,6 +26,7 @@ export async function crawlStage(input: CrawlInput, deps: CrawlStageDeps): Promi
     ...(deps.now === undefined ? {} : { now: deps.now }),
     ...(parsed.limit === undefined ? {} : { limit: parsed.limit }),
     ...(parsed.rawBase === undefined ? {} : { rawBase: parsed.rawBase }),
+    ...(parsed.listingBudgetMs === undefined ? {} : { listingBudgetMs: parsed.listingBudgetMs }),
     signal: deps.signal,
     onProgress: deps.onProgress,
   });

@@ -99,6 +99,8 @@ export interface RunPipelineOptions {
   limit?: number;
   /** Where GitHub READMEs are fetched from during the crawl. */
   rawBase?: string;
+  /** Time budget of each listing in the crawl. @default the crawler's (300 s) */
+  listingBudgetMs?: number;
   signal?: AbortSignal;
   onProgress?: (progress: RunProgress) => void;
   /** Clock for `wallMs`. @default performance.now */
@@ -118,6 +120,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunSumma
         source: options.source,
         ...(options.limit === undefined ? {} : { limit: options.limit }),
         ...(options.rawBase === undefined ? {} : { rawBase: options.rawBase }),
+        ...(options.listingBudgetMs === undefined ? {} : { listingBudgetMs: options.listingBudgetMs }),
       },
       {
         ...(signal === undefined ? {} : { signal }),

@@ -226,6 +226,43 @@ describe('extractListing robustness and the token cap', () => {
     expect(listingSchema.safeParse(listing).success).toBe(true);
   });
 
+  it('hardening #1 (hostile nesting): 100,000 nested divs extract with their text and a markup-capped warning', () => {
+    const html = `<html><head><title>Deep Agent</title></head><body><h1>Deep Agent</h1>${'<div>'.repeat(100_000)}Calls tools on request.${'</div>'.repeat(100_000)}</body></html>`;
+    const listing = extractListing(html, BASE);
+    expect(listingSchema.parse(listing)).toEqual(listing);
+    expect(listing.title).toBe('Deep Agent');
+    expect(listing.text).toContain('Calls tools on request.');
+    expect(listing.warnings).toEqual([
+      {
+        code: 'markup-capped',
+        message: 'The page nests elements deeper than 256 levels: 99,746 start tags beyond that were left out (their text was kept)',
+      },
+    ]);
+  });
+
+  it('records no warning for a page within the caps, and the warning never changes the content hash', () => {
+    expect(extractListing('<h1>Plain</h1><p>Calls tools.</p>', BASE).warnings).toBeUndefined();
+    const deep = extractListing(`<h1>A</h1>${'<div>'.repeat(300)}text`, BASE);
+    const shallow = extractListing(`<h1>A</h1>${'<div>'.repeat(200)}text`, BASE);
+    expect(deep.warnings).toHaveLength(1);
+    expect(deep.contentHash).toBe(shallow.contentHash);
+  });
+
+  it('calls the checkpoint between steps and stops when it throws (how a time budget ends extraction)', () => {
+    const steps: string[] = [];
+    extractListing('<h1>A</h1><p>text</p>', { ...BASE, checkpoint: (step) => steps.push(step) });
+    expect(steps).toEqual(['parse', 'title and summary', 'fields', 'main text']);
+    const stop = new Error('budget spent');
+    expect(() =>
+      extractListing('<h1>A</h1>', {
+        ...BASE,
+        checkpoint: (step) => {
+          if (step === 'fields') throw stop;
+        },
+      }),
+    ).toThrow(stop);
+  });
+
   it('keeps items of an unclosed list and separates words of an unclosed heading', () => {
     const listing = extractListing('<body><h1>Unclosed <ul><li>one<li>two', BASE);
     expect(listing.title).toBe('Unclosed one two');

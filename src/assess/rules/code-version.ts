@@ -32,4 +32,4 @@ export const RULES_CODE_FILES: readonly string[] = [
 export const RULES_CODE_LIBRARIES: readonly string[] = ['ae-cvss-calculator'];
 
 /** sha256 of RULES_CODE_FILES without comments and of RULES_CODE_LIBRARIES' locked versions (see test/assess/rules-version.test.ts). */
-export const RULES_CODE_FINGERPRINT = '8e53e756e3c6327c602a1e4a7c5053fa1728f50d3c2246f270bb74caace973ab';
+export const RULES_CODE_FINGERPRINT = 'ae499d131d7797f73053273204ff42a4836ddfb1ce3b254629d4ddf0daf5b902';

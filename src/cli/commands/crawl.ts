@@ -78,6 +78,7 @@ async function runCrawl(options: CrawlCommandOptions, io: Io): Promise<number> {
       limit,
       signal: controller.signal,
       rawBase: options.rawBase,
+      listingBudgetMs: env.THREATDRAFT_LISTING_BUDGET_MS,
       onProgress: progress?.update,
     });
     progress?.stop();

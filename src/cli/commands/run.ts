@@ -173,6 +173,7 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
       source: runSource,
       ...(demo === undefined ? {} : { rawBase: demo.rawBase }),
       ...(limit === undefined ? {} : { limit }),
+      listingBudgetMs: env.THREATDRAFT_LISTING_BUDGET_MS,
       signal: controller.signal,
       ...(progress === undefined ? {} : { onProgress: progress.update }),
     });
