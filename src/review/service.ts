@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { Draft, ReviewAction } from '../../schemas/draft.js';
 import type { Listing } from '../../schemas/listing.js';
-import type { Score } from '../../schemas/score.js';
+import { SEVERITIES, type Score, type Severity } from '../../schemas/score.js';
 import { ConflictError, ExtractionError, InputError } from '../errors.js';
 import { parseDraftId } from '../store/common.js';
 import type { AuditEntry, Reviewer, ReviewPolicy, Store } from '../store/store.js';
@@ -216,7 +216,7 @@ export class ReviewService {
   }
 
   /** Approvals this draft needs now, under the rule in force (see {@link requiredApprovals}). */
-  async requiredApprovals(draft: Pick<Draft, 'score' | 'status' | 'reviews'>): Promise<number> {
+  async requiredApprovals(draft: Pick<Draft, 'score' | 'status' | 'reviews' | 'peakSeverity'>): Promise<number> {
     return requiredApprovals(draft, (await this.twoPersonRule()).inForce);
   }
 
@@ -239,11 +239,16 @@ export class ReviewService {
     const { assessment, score } = previewEdit(draft, patch);
     const at = this.#now();
     const changed = diffDrafts(draft, { assessment, score }).map((entry) => entry.path);
+    // The edit clears every approval so far (currentApprovals restarts at an edit), and lowering
+    // the score never lowers the approvals needed: the peak severity stays with the draft.
+    const cleared = currentApprovals(draft);
+    const peak = higherSeverity(peakSeverity(draft), score.severity);
     const saved = await this.store.drafts.save(
       {
         ...draft,
         assessment,
         score,
+        peakSeverity: peak,
         status: 'draft',
         reviews: [...draft.reviews, review(actor, 'edit', comment ?? null, at)],
         updatedAt: at,
@@ -255,6 +260,10 @@ export class ReviewService {
       fields: changed,
       scoreBefore: draft.score.score,
       scoreAfter: score.score,
+      severityBefore: draft.score.severity,
+      severityAfter: score.severity,
+      peakSeverity: peak,
+      approvalsCleared: cleared,
     });
     return saved;
   }
@@ -275,7 +284,7 @@ export class ReviewService {
     if (approvals.includes(actor)) {
       throw new ConflictError(
         'E_SECOND_APPROVER',
-        `Draft ${id} already has your approval; a ${draft.score.severity} draft needs a second approval by a different reviewer`,
+        `Draft ${id} already has your approval; a draft that was ${peakSeverity(draft)} needs a second approval by a different reviewer`,
         { id, reviewer: actor },
       );
     }
@@ -286,7 +295,14 @@ export class ReviewService {
       { ...draft, status, reviews: [...draft.reviews, review(actor, 'approve', comment, at)], updatedAt: at },
       draft.version,
     );
-    await this.#audit(at, actor, 'approve', saved, channel, { comment, approvals: nextApprovals.length, required, status, twoPerson });
+    await this.#audit(at, actor, 'approve', saved, channel, {
+      comment,
+      approvals: nextApprovals.length,
+      required,
+      status,
+      twoPerson,
+      peakSeverity: peakSeverity(draft),
+    });
     return { draft: saved, approvals: nextApprovals, requiredApprovals: required, twoPerson };
   }
 
@@ -349,14 +365,26 @@ export class ReviewService {
 }
 
 /**
- * Approvals a draft needs: two distinct reviewers for High or Critical while the two-person rule is
- * in force. The rule also sticks to a draft once it holds a pending approval: a draft still in
- * `draft` with an approval recorded got it under the rule (one approval alone would have approved
- * it), so nobody completes it alone after the rule is lifted or from a process without it.
+ * Approvals a draft needs: two distinct reviewers for a draft that was High or Critical at any
+ * revision since it was drafted ({@link peakSeverity}), while the two-person rule is in force, so
+ * one reviewer cannot edit a Critical draft down to Medium and approve it alone. The rule also
+ * sticks to a draft once it holds a pending approval: a draft still in `draft` with an approval
+ * recorded got it under the rule (one approval alone would have approved it), so nobody completes
+ * it alone after the rule is lifted or from a process without it.
  */
-export function requiredApprovals(draft: Pick<Draft, 'score' | 'status' | 'reviews'>, twoPerson: boolean): number {
-  if (twoPerson && (draft.score.severity === 'High' || draft.score.severity === 'Critical')) return 2;
+export function requiredApprovals(draft: Pick<Draft, 'score' | 'status' | 'reviews' | 'peakSeverity'>, twoPerson: boolean): number {
+  const peak = peakSeverity(draft);
+  if (twoPerson && (peak === 'High' || peak === 'Critical')) return 2;
   return draft.status === 'draft' && currentApprovals(draft).length > 0 ? 2 : 1;
+}
+
+/** The highest severity the draft had since it was drafted: its recorded peak or its current one. */
+export function peakSeverity(draft: Pick<Draft, 'score' | 'peakSeverity'>): Severity {
+  return higherSeverity(draft.peakSeverity ?? draft.score.severity, draft.score.severity);
+}
+
+function higherSeverity(a: Severity, b: Severity): Severity {
+  return SEVERITIES.indexOf(a) >= SEVERITIES.indexOf(b) ? a : b;
 }
 
 /** Options of approve, reject and request-changes. */
