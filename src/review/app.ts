@@ -122,11 +122,17 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
       return next();
     }
     const session = sessions.get(getCookie(c, SESSION_COOKIE));
-    // A removed reviewer loses access at once, even with a live session.
-    if (session !== null && (await service.reviewerNamed(session.reviewer)) !== null) {
-      c.set('reviewer', session.reviewer);
-      c.set('session', session);
-      c.set('via', 'session');
+    if (session !== null) {
+      // The session belongs to a reviewer id and token: a removed (or re-added) reviewer's session
+      // ends here, at once, and is never extended.
+      const reviewer = await service.sessionReviewer(session);
+      if (reviewer === null) sessions.delete(session.id);
+      else {
+        sessions.touch(session);
+        c.set('reviewer', reviewer.name);
+        c.set('session', session);
+        c.set('via', 'session');
+      }
     }
     return next();
   });
@@ -182,17 +188,17 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
     if (reviewer === null) return loginForm(c, 'Unknown token.', 401);
     const old = getCookie(c, SESSION_COOKIE);
     if (old !== undefined) sessions.delete(old);
-    const session = sessions.create(reviewer.name);
+    const session = sessions.create(reviewer);
     setCookie(c, SESSION_COOKIE, session.id, { httpOnly: true, sameSite: 'Strict', path: '/', secure: isHttps(c) });
     deleteCookie(c, LOGIN_COOKIE, { path: '/login' });
-    await service.recordSession(reviewer.name, 'sign-in');
+    await service.recordSession(reviewer, 'sign-in');
     return c.redirect('/', 303);
   });
   app.post('/logout', guard, async (c) => {
     const session = c.get('session');
     if (session !== null) {
       sessions.delete(session.id);
-      await service.recordSession(session.reviewer, 'sign-out');
+      await service.recordSession({ id: session.reviewerId, name: session.reviewer }, 'sign-out');
     }
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     return c.redirect('/login', 303);

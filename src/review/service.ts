@@ -15,7 +15,8 @@ import type { AuditEntry, Reviewer, ReviewPolicy, Store } from '../store/store.j
 import { diffDrafts, type DiffEntry } from './diff.js';
 import { parseOrFieldError, previewEdit, editRequestSchema, type EditPatch } from './edit.js';
 import { currentApprovals, selectQueue, toQueueItem, type QueueCounts, type QueueItem, type QueueQuery } from './queue.js';
-import { generateToken, hashToken } from './tokens.js';
+import { generateReviewerId, generateToken, hashToken } from './tokens.js';
+import type { Session } from './sessions.js';
 
 /** A draft or reviewer that does not exist (HTTP 404, CLI exit 2). */
 export class NotFoundError extends InputError {}
@@ -101,9 +102,15 @@ export class ReviewService {
     return this.store.reviewers.findByTokenHash(hashToken(token));
   }
 
-  /** The reviewer with this name, or null. */
-  async reviewerNamed(name: string): Promise<Reviewer | null> {
-    return (await this.store.reviewers.list()).find((reviewer) => reviewer.name === name) ?? null;
+  /**
+   * The reviewer a browser session belongs to, or null when that session has ended: the reviewer
+   * was removed (a reviewer added again under the same name has a new id and token), or their
+   * token was replaced. Read from the store on every request, so a removal by another process
+   * (`reviewers remove`) ends the session at the next request.
+   */
+  async sessionReviewer(session: Pick<Session, 'reviewerId' | 'tokenHash'>): Promise<Reviewer | null> {
+    const reviewer = await this.store.reviewers.findByTokenHash(session.tokenHash);
+    return reviewer !== null && reviewer.id === session.reviewerId ? reviewer : null;
   }
 
   /**
@@ -114,22 +121,27 @@ export class ReviewService {
     const checked = parseOrFieldError(reviewerNameSchema, name, 'name');
     const token = generateToken();
     const at = this.#now();
-    await this.store.reviewers.add({ name: checked, tokenHash: hashToken(token), createdAt: at });
-    await this.store.audit.append({ at, actor, action: 'reviewer-add', subject: `reviewer:${checked}` });
+    const id = generateReviewerId();
+    await this.store.reviewers.add({ id, name: checked, tokenHash: hashToken(token), createdAt: at });
+    await this.store.audit.append({ at, actor, action: 'reviewer-add', subject: `reviewer:${checked}`, detail: { reviewerId: id } });
     return { name: checked, token };
   }
 
   /** Reviewers by name, without their token hashes. */
-  async listReviewers(): Promise<Array<{ name: string; createdAt: string }>> {
-    return (await this.store.reviewers.list()).map(({ name, createdAt }) => ({ name, createdAt }));
+  async listReviewers(): Promise<Array<{ id: string; name: string; createdAt: string }>> {
+    return (await this.store.reviewers.list()).map(({ id, name, createdAt }) => ({ id, name, createdAt }));
   }
 
-  /** @throws NotFoundError when there is no such reviewer. */
+  /**
+   * Removes a reviewer; their browser sessions end at their next request (see {@link sessionReviewer}).
+   * @throws NotFoundError when there is no such reviewer.
+   */
   async removeReviewer(name: string, actor = 'cli'): Promise<void> {
-    if (!(await this.store.reviewers.remove(name))) {
+    const reviewer = (await this.store.reviewers.list()).find((candidate) => candidate.name === name);
+    if (reviewer === undefined || !(await this.store.reviewers.remove(name))) {
       throw new NotFoundError('E_NOT_FOUND', `No reviewer named ${JSON.stringify(name)}`, { name });
     }
-    await this.store.audit.append({ at: this.#now(), actor, action: 'reviewer-remove', subject: `reviewer:${name}` });
+    await this.store.audit.append({ at: this.#now(), actor, action: 'reviewer-remove', subject: `reviewer:${name}`, detail: { reviewerId: reviewer.id } });
   }
 
   /**
@@ -168,9 +180,9 @@ export class ReviewService {
     return { policy, before };
   }
 
-  /** Records a sign-in or sign-out. */
-  async recordSession(actor: string, action: 'sign-in' | 'sign-out'): Promise<void> {
-    await this.store.audit.append({ at: this.#now(), actor, action, subject: `reviewer:${actor}` });
+  /** Records a sign-in or sign-out, with the reviewer's immutable id. */
+  async recordSession(reviewer: Pick<Reviewer, 'id' | 'name'>, action: 'sign-in' | 'sign-out'): Promise<void> {
+    await this.store.audit.append({ at: this.#now(), actor: reviewer.name, action, subject: `reviewer:${reviewer.name}`, detail: { reviewerId: reviewer.id } });
   }
 
   /** The queue rows matching `query`, with counts over all drafts and the known sources. */

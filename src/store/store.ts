@@ -62,6 +62,11 @@ export interface CacheRepo {
 }
 
 export interface Reviewer {
+  /**
+   * Immutable and never reused: a reviewer removed and added again under the same name is a new
+   * reviewer with a new id. Records stored before ids existed get `legacy-<token hash prefix>`.
+   */
+  id: string;
   name: string;
   /** sha256 of the personal token; the token itself is never stored. */
   tokenHash: string;

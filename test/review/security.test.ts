@@ -3,6 +3,8 @@ import { CONTENT_SECURITY_POLICY, hostnameOf } from '../../src/review/app.js';
 import { allowedHostsFor } from '../../src/review/server.js';
 import { ReviewService } from '../../src/review/service.js';
 import { createAssessment } from '../factories/draft.js';
+import { SessionStore } from '../../src/review/sessions.js';
+import { createReviewApp } from '../../src/review/app.js';
 import { bearer, setup, signIn } from './setup.js';
 
 const form = (fields: Record<string, string>): { body: string; 'Content-Type': string } => ({
@@ -154,6 +156,63 @@ describe('review auth and CSRF', () => {
     expect(out.status).toBe(303);
     expect((await app.request('/api/drafts', { headers: { Cookie: cookie } })).status).toBe(401);
     expect((await store.audit.list()).map((e) => e.action).filter((a) => a.startsWith('sign'))).toEqual(['sign-in', 'sign-out']);
+  });
+});
+
+describe('hardening #3 (sessions belong to a reviewer id and token, not a name)', () => {
+  it('hardening #3: a reviewer removed and added again under the same name does not get the old browser session back', async () => {
+    const { app, service, tokens, store } = await setup();
+    const { cookie, csrf } = await signIn(app, tokens.alice);
+    expect((await app.request('/api/drafts', { headers: { Cookie: cookie } })).status).toBe(200);
+    await service.removeReviewer('alice');
+    const again = await service.addReviewer('alice');
+    // The old session is over: no read, no change, even with its CSRF token.
+    expect((await app.request('/api/drafts', { headers: { Cookie: cookie } })).status).toBe(401);
+    const approve = await app.request('/api/drafts/calm-notes.r1/approve', {
+      method: 'POST',
+      headers: { Cookie: cookie, 'X-CSRF-Token': csrf, 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    expect(approve.status).toBe(401);
+    expect((await store.drafts.get('calm-notes.r1'))!.status).toBe('draft');
+    // The new alice signs in with her own token and is a different reviewer.
+    const fresh = await signIn(app, again.token);
+    expect((await app.request('/api/drafts', { headers: { Cookie: fresh.cookie } })).status).toBe(200);
+    const signIns = (await store.audit.list({ subject: 'reviewer:alice' })).filter((entry) => entry.action === 'sign-in');
+    expect(signIns).toHaveLength(2);
+    expect(signIns[0]?.detail?.['reviewerId']).not.toBe(signIns[1]?.detail?.['reviewerId']);
+  });
+
+  it('hardening #3: removing a reviewer ends their session at once and never extends its expiry', async () => {
+    const { store, service, tokens } = await setup();
+    let now = 1_000_000;
+    const sessions = new SessionStore({ ttlMs: 60_000, now: () => now });
+    const app = createReviewApp({ service, sessions });
+    const { cookie } = await signIn(app, tokens.bob);
+    const id = /td_session=([^;]+)/.exec(cookie)![1]!;
+    now += 30_000;
+    expect((await app.request('/api/drafts', { headers: { Cookie: cookie } })).status).toBe(200);
+    expect(sessions.get(id)?.expiresAt).toBe(now + 60_000);
+    await service.removeReviewer('bob');
+    now += 1_000;
+    expect((await app.request('/', { headers: { Cookie: cookie } })).status).toBe(303);
+    // Gone from the session store, not merely refused: nothing keeps it alive.
+    expect(sessions.get(id)).toBeNull();
+    expect((await store.reviewers.list()).map((reviewer) => reviewer.name)).toEqual(['alice']);
+  });
+
+  it('gives every reviewer an immutable id, recorded with their sign-in, add and remove', async () => {
+    const { app, service, store, tokens } = await setup();
+    const [alice] = (await service.listReviewers()).filter((reviewer) => reviewer.name === 'alice');
+    expect(alice?.id).toMatch(/^rv_[A-Za-z0-9_-]{22}$/);
+    await signIn(app, tokens.alice);
+    await service.removeReviewer('alice');
+    const entries = (await store.audit.list({ subject: 'reviewer:alice' })).map((entry) => [entry.action, entry.detail?.['reviewerId']]);
+    expect(entries).toEqual([
+      ['reviewer-add', alice?.id],
+      ['sign-in', alice?.id],
+      ['reviewer-remove', alice?.id],
+    ]);
   });
 });
 
