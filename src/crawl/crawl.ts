@@ -12,6 +12,7 @@ import { listingBudgetError, ThreatdraftError, TransientError, toError } from '.
 import type { Store } from '../store/store.js';
 import { discover } from './discover.js';
 import { computeContentHash, extractListing } from './extract.js';
+import { stripControls } from './extract-text.js';
 import { FETCH_CACHE_NAMESPACE, StoreFailure, readCacheEntry, storeCall, unaskedNotModified, validators, withoutUndefined } from './fetch-cache.js';
 import type { Fetcher } from './fetcher.js';
 import { normalizeUrl } from './url.js';
@@ -297,9 +298,11 @@ async function enrichRepo(
     await storeCall(() =>
       context.store.cache.set(FETCH_CACHE_NAMESPACE, key, withoutUndefined({ etag: result.etag, lastModified: result.lastModified })),
     );
-    const truncated = result.body.length > context.readmeMaxChars;
+    // README text is listing text too: no control character from it reaches a terminal.
+    const readme = stripControls(result.body);
+    const truncated = readme.length > context.readmeMaxChars;
     return {
-      repo: { url: repoUrl, readme: truncated ? result.body.slice(0, context.readmeMaxChars) : result.body, error: null, truncated },
+      repo: { url: repoUrl, readme: truncated ? readme.slice(0, context.readmeMaxChars) : readme, error: null, truncated },
       bytes: result.bytes,
       notModified: false,
     };

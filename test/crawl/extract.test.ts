@@ -5,6 +5,7 @@ import { countTokens } from 'gpt-tokenizer';
 import { describe, expect, it } from 'vitest';
 import { referenceListingPath } from '../../evals/reference-dev/calibration.js';
 import { listingSchema } from '../../schemas/listing.js';
+import { stripControls } from '../../src/crawl/extract-text.js';
 import {
   TRUNCATION_MARKER,
   canonicalRepoUrl,
@@ -261,6 +262,25 @@ describe('extractListing robustness and the token cap', () => {
         },
       }),
     ).toThrow(stop);
+  });
+
+  it('hardening #4 (control characters): strips C0/C1 controls from title, summary, text and fields, keeping tab and newline', () => {
+    // Raw bytes and character references alike: an OSC 52 clipboard write, CSI clears, C1 CSI, NEL, DEL.
+    const html = `<html><head><title>T</title><meta name="description" content="Reads &#x1b;]52;c;ZXZpbA==&#7;tickets and replies."></head><body>
+<h1>Evil\u001b[2J Agent\u009b31m&#x9b;</h1>
+<p>Line one\u0007 has a bell.</p><pre>col1\tcol2\r\nrow\u0085two\u007f</pre>
+<h2>Capabilities</h2><ul><li>Shell\u001b[0m access</li><li>\u0000\u0001</li></ul>
+<table><tr><th>Li&#x1b;cense</th><td>MIT\u009c</td></tr></table></body></html>`;
+    const listing = extractListing(html, BASE);
+    const strings = [listing.title, listing.summary, listing.text, ...listing.fields.capabilities, ...Object.entries(listing.fields.metadata).flat()];
+    for (const value of strings) expect(value).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/);
+    // A character reference to 0x9B is U+203A by the HTML spec, not a control; the raw byte is one.
+    expect(listing.title).toBe('Evil[2J Agent31m\u203a');
+    expect(listing.summary).toBe('Reads ]52;c;ZXZpbA==tickets and replies.');
+    expect(listing.fields.capabilities).toEqual(['Shell[0m access']);
+    expect(listing.fields.metadata).toEqual({ License: 'MIT' });
+    expect(listing.text).toContain('col1 col2\nrowtwo');
+    expect(stripControls('a\tb\r\nc\rd\u001b[0m\u009b\u007f')).toBe('a\tb\nc\nd[0m');
   });
 
   it('keeps items of an unclosed list and separates words of an unclosed heading', () => {

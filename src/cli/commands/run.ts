@@ -10,6 +10,7 @@ import { hasRedisCredentials, safeRedisUrl } from '../../store/redis-url.js';
 import type { Executor } from '../../pipeline/run.js';
 import type { Io } from '../io.js';
 import { exitOnSignals, untilAborted } from '../signals.js';
+import { rawStream } from '../terminal.js';
 import type { DefineCommand } from './types.js';
 
 /** The loopback port the demo directory prefers. */
@@ -165,7 +166,8 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
     }
     cleanups.unshift(() => executor.close());
 
-    progress = await startRunProgress(io.stderr);
+    // The bars draw with escape sequences of their own and print no listing data.
+    progress = await startRunProgress(rawStream(io.stderr));
     const summary = await runPipeline({
       executor,
       store,
