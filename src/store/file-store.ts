@@ -10,7 +10,7 @@ import { mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { draftId, draftSchema, type Draft } from '../../schemas/draft.js';
 import { listingSchema, type Listing } from '../../schemas/listing.js';
-import { ExtractionError } from '../errors.js';
+import { ExtractionError, TransientError } from '../errors.js';
 import {
   cacheKeyHash,
   checkAuditEntry,
@@ -307,18 +307,30 @@ export class FileStore implements Store {
 
   // ---- audit ----
 
-  async #readAudit(): Promise<AuditEntry[]> {
+  /**
+   * The audit log's whole entries, and the line numbers of torn ones. A line that is not JSON is a
+   * write cut short (a crash or a full disk mid-append; the next append starts on a fresh line, so
+   * it can sit anywhere): it is skipped, never fatal, so no page fails on it, and `status`
+   * reports it. A line that is JSON but not an audit entry is corruption and still an error.
+   */
+  async #readAudit(): Promise<{ entries: AuditEntry[]; torn: number[] }> {
     const path = this.#path('audit.jsonl');
     const text = await readFileOrNull(path);
-    if (text === null) return [];
+    if (text === null) return { entries: [], torn: [] };
     const entries: AuditEntry[] = [];
-    const lines = text.split('\n');
-    for (const [index, line] of lines.entries()) {
+    const torn: number[] = [];
+    for (const [index, line] of text.split('\n').entries()) {
       if (line.trim() === '') continue;
-      const where = `${path}:${index + 1}`;
-      entries.push(checkAuditEntry(parseJsonText(line, where) as AuditEntry, where));
+      let value: unknown;
+      try {
+        value = JSON.parse(line) as unknown;
+      } catch {
+        torn.push(index + 1);
+        continue;
+      }
+      entries.push(checkAuditEntry(value as AuditEntry, `${path}:${index + 1}`));
     }
-    return entries;
+    return { entries, torn };
   }
 
   #auditLog(): AuditLog {
@@ -343,15 +355,21 @@ export class FileStore implements Store {
             await handle.read(last, 0, 1, size - 1);
             if (last[0] !== 0x0a) prefix = '\n';
           }
-          // One write on an O_APPEND descriptor: concurrent appenders never interleave within a line.
-          await handle.write(prefix + line);
+          // One write of one whole line on an O_APPEND descriptor: concurrent appenders never
+          // interleave within a line. A short write leaves a torn line, which readers skip and the
+          // next append fences off with a newline; it is reported, never retried as a second write.
+          const bytes = Buffer.from(prefix + line, 'utf8');
+          const { bytesWritten } = await handle.write(bytes, 0, bytes.length);
+          if (bytesWritten !== bytes.length) {
+            throw new TransientError('E_AUDIT_WRITE', `Audit append to ${path} was cut short (${bytesWritten} of ${bytes.length} bytes)`, { path });
+          }
           if (this.#fsync) await handle.sync();
         } finally {
           await handle.close();
         }
       },
       list: async (filter = {}) => {
-        const entries = await this.#readAudit();
+        const { entries } = await this.#readAudit();
         return filter.subject === undefined ? entries : entries.filter((entry) => entry.subject === filter.subject);
       },
     };
@@ -455,16 +473,15 @@ export class FileStore implements Store {
   }
 
   async stats(): Promise<StoreStats> {
-    const [listingIds, drafts, reviewers, auditText] = await Promise.all([
+    const [listingIds, drafts, reviewers, audit] = await Promise.all([
       this.listings.ids(),
-      this.#readDrafts(await this.#allDraftIds(undefined)),
+      this.#allDraftIds(undefined).then((ids) => this.#readDrafts(ids)),
       this.#readReviewers(),
-      readFileOrNull(this.#path('audit.jsonl')),
+      this.#readAudit(),
     ]);
     const counts = emptyStatusCounts();
     for (const draft of drafts) counts[draft.status] += 1;
-    const auditEntries = auditText === null ? 0 : auditText.split('\n').filter((line) => line.trim() !== '').length;
-    return { listings: listingIds.length, drafts: counts, reviewers: reviewers.length, auditEntries };
+    return { listings: listingIds.length, drafts: counts, reviewers: reviewers.length, auditEntries: audit.entries.length, auditTornLines: audit.torn };
   }
 
   /** Nothing to release: every operation opens and closes its own files. */

@@ -69,6 +69,34 @@ describe('hardening #4 (control characters never reach a terminal)', () => {
   });
 });
 
+describe('hardening #5 (a torn audit log)', () => {
+  it('hardening #5: drafts show, the draft page and status work after a crash tore the last audit line; status names the line', async () => {
+    const { data, tokens } = await seeded();
+    expect((await run(['drafts', 'approve', 'calm-notes.r1', '--data', data, '--json'], { THREATDRAFT_REVIEWER_TOKEN: tokens['alice']! })).code).toBe(0);
+    writeFileSync(join(data, 'audit.jsonl'), '{"at":"2025-03-01T12:00:00.000Z","actor":"bob","act', { flag: 'a' });
+    const show = await run(['drafts', 'show', 'calm-notes.r1', '--data', data, '--json']);
+    expect(show.code).toBe(0);
+    expect(show.lines[0]).toMatchObject({ draft: { id: 'calm-notes.r1' }, audit: [expect.objectContaining({ action: 'approve' })] });
+    const status = await run(['status', '--data', data, '--json']);
+    expect(status.code).toBe(0);
+    expect(status.lines[0]).toMatchObject({ store: 'file', auditEntries: 3, auditTornLines: [4] });
+    const human = captureIo({ tty: true });
+    expect(await main(['status', '--data', data], human)).toBe(0);
+    expect(human.out()).toMatch(/audit torn lines +1 \(line 4\): writes cut short by a crash or a full disk, skipped by every reader/);
+    const { createReviewApp } = await import('../../src/review/app.js');
+    const { ReviewService } = await import('../../src/review/service.js');
+    const store = new FileStore({ root: data });
+    try {
+      const app = createReviewApp({ service: new ReviewService({ store }) });
+      const page = await app.request('/api/drafts/calm-notes.r1', { headers: { Authorization: `Bearer ${tokens['bob']!}` } });
+      expect(page.status).toBe(200);
+      expect(((await page.json()) as { audit: unknown[] }).audit).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('threatdraft drafts', () => {
   it('lists drafts highest score first with a summary line last, and filters by status', async () => {
     const { data } = await seeded();

@@ -146,10 +146,23 @@ describe('file store on disk', () => {
     expect(await store.policy.get()).toMatchObject({ twoPerson: false });
   });
 
-  it('names the file and line of a corrupt audit entry', async () => {
+  it('names the file and line of an audit line that is whole JSON but not an audit entry (corruption, not a torn write)', async () => {
     await store.audit.append(makeAuditEntry());
-    await writeFile(join(root, 'audit.jsonl'), '{"broken": \n', { flag: 'a' });
+    await writeFile(join(root, 'audit.jsonl'), '{"broken": true}\n', { flag: 'a' });
     await expect(store.audit.list()).rejects.toThrow(`${join(root, 'audit.jsonl')}:2`);
+  });
+
+  it('hardening #5: a torn last line of audit.jsonl (a crash mid-append) fails no reader; stats reports it; later appends stay whole', async () => {
+    const path = join(root, 'audit.jsonl');
+    await store.audit.append(makeAuditEntry({ action: 'one', subject: 'demo.a.r1' }));
+    await writeFile(path, '{"at":"2025-01-01T00:00:00.000Z","actor":"alice","action":"appr', { flag: 'a' });
+    expect((await store.audit.list()).map((entry) => entry.action)).toEqual(['one']);
+    expect(await store.audit.list({ subject: 'demo.a.r1' })).toHaveLength(1);
+    expect(await store.stats()).toMatchObject({ auditEntries: 1, auditTornLines: [2] });
+    // The torn line stays where it was (the log is append-only), fenced off by the next append.
+    await store.audit.append(makeAuditEntry({ action: 'two' }));
+    expect((await store.audit.list()).map((entry) => entry.action)).toEqual(['one', 'two']);
+    expect(await store.stats()).toMatchObject({ auditEntries: 2, auditTornLines: [2] });
   });
 
   it('only ever appends to audit.jsonl, starting a fresh line after a torn one', async () => {
