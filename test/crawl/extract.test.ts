@@ -273,7 +273,11 @@ describe('extractListing robustness and the token cap', () => {
 <table><tr><th>Li&#x1b;cense</th><td>MIT\u009c</td></tr></table></body></html>`;
     const listing = extractListing(html, BASE);
     const strings = [listing.title, listing.summary, listing.text, ...listing.fields.capabilities, ...Object.entries(listing.fields.metadata).flat()];
-    for (const value of strings) expect(value).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/);
+    const controls = [...strings.join('')].filter((char) => {
+      const code = char.charCodeAt(0);
+      return (code < 0x20 && code !== 0x09 && code !== 0x0a) || (code >= 0x7f && code <= 0x9f);
+    });
+    expect(controls).toEqual([]);
     // A character reference to 0x9B is U+203A by the HTML spec, not a control; the raw byte is one.
     expect(listing.title).toBe('Evil[2J Agent31m\u203a');
     expect(listing.summary).toBe('Reads ]52;c;ZXZpbA==tickets and replies.');
