@@ -115,15 +115,56 @@ describe('review auth and CSRF', () => {
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
     expect(cookie).not.toMatch(/Secure/);
-    const form1 = await app.request('/login', { headers: { 'X-Forwarded-Proto': 'https' } });
-    const loginCookie = form1.headers.getSetCookie()[0]!.split(';')[0]!;
+  });
+
+  it('hardening #6: behind https both cookies are host-locked (__Host-, Secure, Path=/, no Domain) and a tossed plain cookie is ignored', async () => {
+    const { app, tokens } = await setup();
+    const https = { 'X-Forwarded-Proto': 'https' };
+    const form1 = await app.request('/login', { headers: https });
+    const login = form1.headers.getSetCookie()[0]!;
+    expect(login).toMatch(/^__Host-td_login=[^;]+; Max-Age=3600; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(await form1.text())![1]!;
-    const response = await app.request('/login', {
+    // A cookie planted without the prefix (from plain http or another port) does not count.
+    const tossed = await app.request('/login', {
       method: 'POST',
-      headers: { Cookie: loginCookie, 'X-Forwarded-Proto': 'https', 'Content-Type': 'application/x-www-form-urlencoded' },
+      headers: { ...https, Cookie: `td_login=${csrf}`, 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ _csrf: csrf, token: tokens.alice }).toString(),
     });
-    expect(response.headers.getSetCookie().find((c) => c.startsWith('td_session='))).toMatch(/; Secure/);
+    expect(tossed.status).toBe(403);
+    const response = await app.request('/login', {
+      method: 'POST',
+      headers: { ...https, Cookie: login.split(';')[0]!, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf, token: tokens.alice }).toString(),
+    });
+    expect(response.status).toBe(303);
+    const session = response.headers.getSetCookie().find((c) => c.startsWith('__Host-td_session='))!;
+    expect(session).toMatch(/^__Host-td_session=[^;]+; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
+    const id = session.split(';')[0]!.split('=')[1]!;
+    expect((await app.request('/api/drafts', { headers: { ...https, Cookie: `__Host-td_session=${id}` } })).status).toBe(200);
+    expect((await app.request('/api/drafts', { headers: { ...https, Cookie: `td_session=${id}` } })).status).toBe(401);
+  });
+
+  it('hardening #6: refuses a sign-in posted from another origin of the same host (cookie tossing), even with a planted login cookie', async () => {
+    const { app, tokens, store } = await setup();
+    // A page on http://127.0.0.1:8080 can set a td_login cookie for 127.0.0.1 (cookies ignore
+    // ports) and post the matching token with the attacker's own reviewer token.
+    const planted = 'attacker-chosen-login-token-123456';
+    const post = (headers: Record<string, string>) =>
+      app.request('http://127.0.0.1:4173/login', {
+        method: 'POST',
+        headers: { Host: '127.0.0.1:4173', Cookie: `td_login=${planted}`, 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams({ _csrf: planted, token: tokens.bob }).toString(),
+      });
+    for (const headers of [{ Origin: 'http://127.0.0.1:8080' }, { Origin: 'null' }, { 'Sec-Fetch-Site': 'same-site', Origin: 'http://127.0.0.1:8080' }, { 'Sec-Fetch-Site': 'cross-site' }]) {
+      const response = await post(headers);
+      expect(response.status).toBe(403);
+      expect(response.headers.getSetCookie().some((c) => c.startsWith('td_session='))).toBe(false);
+      expect(await response.text()).toContain('Sign-in refused: the form was sent from another origin');
+    }
+    expect((await store.audit.list()).filter((entry) => entry.action === 'sign-in')).toEqual([]);
+    // The same form from this origin signs in.
+    expect((await post({ Origin: 'http://127.0.0.1:4173' })).status).toBe(303);
+    expect((await post({ 'Sec-Fetch-Site': 'same-origin' })).status).toBe(303);
   });
 
   it('refuses a sign-in without the login form token (login CSRF) and with an unknown token', async () => {
