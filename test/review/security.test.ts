@@ -321,10 +321,13 @@ describe('Host header guard', () => {
     expect(hostnameOf(header)).toBe(name);
   });
 
-  it('answers only to loopback names on a loopback bind, and checks nothing elsewhere unless names are given', () => {
+  it('answers only to loopback names on a loopback bind, and beyond loopback only to the names given, which are required', () => {
     expect(allowedHostsFor('127.0.0.1', undefined)).toEqual(['127.0.0.1', 'localhost', '[::1]']);
     expect(allowedHostsFor('::1', ['review.internal'])).toEqual(['127.0.0.1', 'localhost', '[::1]', 'review.internal']);
-    expect(allowedHostsFor('0.0.0.0', undefined)).toBeUndefined();
     expect(allowedHostsFor('10.0.0.5', ['review.internal'])).toEqual(['10.0.0.5', 'review.internal']);
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', 'review.internal']) {
+      expect(() => allowedHostsFor(host, undefined)).toThrow(expect.objectContaining({ code: 'E_ALLOWED_HOST' }));
+      expect(() => allowedHostsFor(host, [])).toThrow(/without --allowed-host/);
+    }
   });
 });
