@@ -20,6 +20,7 @@ import type { CacheRepo } from '../store/store.js';
 import { runAtOnce, type AssessOutcome, type Assessor, type ModelSlot } from './assessor.js';
 import { createModelFetch } from './model-fetch.js';
 import { assessmentResponseFormat, parseModelOutput } from './model-schema.js';
+import { redactSecrets, redactSecretsDeep } from './redact-secrets.js';
 import { costFor, mergePrices, type PriceTable } from './prices.js';
 import { loadPrompt, renderUserMessage, type FactorHints, type LoadedPrompt } from './prompts.js';
 
@@ -140,12 +141,7 @@ export function retryAfterMs(headers: { get(name: string): string | null } | und
   return Number.isNaN(date) ? null : Math.max(0, date - nowMs);
 }
 
-/** Removes the API key and anything shaped like an OpenAI key from text. */
-export function redactSecrets(text: string, apiKey: string | undefined): string {
-  let out = text;
-  if (apiKey && apiKey.length >= 4) out = out.split(apiKey).join('[redacted]');
-  return out.replace(/\b(sk|rk)-[A-Za-z0-9_*.-]{6,}/g, '[redacted]');
-}
+export { redactSecrets } from './redact-secrets.js';
 
 /** Strips credentials and query from a URL before it goes into an error context. */
 function safeUrl(url: string): string {
@@ -381,12 +377,14 @@ export function createOpenAIAssessor(options: OpenAIAssessorOptions): Assessor {
         const hit = cachedResponseSchema.safeParse(await cache.get(MODEL_RESPONSE_NAMESPACE, key));
         if (hit.success) {
           logger.debug({ listingId: listing.id, model }, 'model response cache hit');
+          // Entries cached before answers were redacted are redacted on the way out.
+          const cachedAssessment = redactSecretsDeep(hit.data.assessment, apiKey);
           return {
             ...base,
-            assessment: hit.data.assessment,
+            assessment: cachedAssessment,
             usage: { tokensIn: 0, tokensOut: 0, costUsd: 0 },
             cached: true,
-            notes: notes(hit.data.assessment),
+            notes: notes(cachedAssessment),
           };
         }
       }
@@ -429,16 +427,19 @@ export function createOpenAIAssessor(options: OpenAIAssessorOptions): Assessor {
       }
 
       const costUsd = noteCost(tokensIn, tokensOut);
+      // A key the model echoes back (the configured one, or any credential-shaped string) is never
+      // stored: not in the cache, the draft or an eval recording.
+      const assessment = redactSecretsDeep(result.assessment, apiKey);
       if (cache) {
-        await cache.set(MODEL_RESPONSE_NAMESPACE, key, { v: 1, model, assessment: result.assessment, tokensIn, tokensOut });
+        await cache.set(MODEL_RESPONSE_NAMESPACE, key, { v: 1, model, assessment, tokensIn, tokensOut });
       }
       logger.info({ listingId: listing.id, model, tokensIn, tokensOut, costUsd }, 'assessed listing with model');
       return {
         ...base,
-        assessment: result.assessment,
+        assessment,
         usage: { tokensIn, tokensOut, costUsd },
         cached: false,
-        notes: notes(result.assessment),
+        notes: notes(assessment),
       };
     },
   };
