@@ -6,7 +6,7 @@
  * Layout: `listings/<id>.json`, `drafts/<listingId>/r<revision>.json`, `reviewers.json`,
  * `policy.json`, `audit.jsonl`, `cache/<namespace>/<sha256(key)>.json`.
  */
-import { mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { draftId, draftSchema, type Draft } from '../../schemas/draft.js';
 import { listingSchema, type Listing } from '../../schemas/listing.js';
@@ -32,7 +32,7 @@ import {
   reviewerTaken,
   reviewPolicySchema,
 } from './common.js';
-import { errnoCode, FileLocks, isTempName, readFileOrNull, sweepTempFile, writeFileAtomic, type LockOptions } from './fs-atomic.js';
+import { diskFullError, errnoCode, FileLocks, isTempName, NODE_FS, readFileOrNull, sweepTempFile, writeFileAtomic, type LockOptions, type WriteFs } from './fs-atomic.js';
 import type {
   AuditEntry,
   AuditLog,
@@ -59,6 +59,8 @@ export interface FileStoreOptions {
   tempMaxAgeMs?: number;
   /** Parsed drafts kept in memory for repeated reads. @default 2000 */
   draftCacheLimit?: number;
+  /** The file operations writes go through (tests stand in a full disk). @default node:fs/promises */
+  fs?: WriteFs;
 }
 
 const DRAFT_FILE = /^r([1-9][0-9]{0,8})\.json$/;
@@ -106,6 +108,7 @@ export class FileStore implements Store {
   readonly policy: PolicyRepo;
 
   #fsync: boolean;
+  #fs: WriteFs;
   #tempMaxAgeMs: number;
   #locks: FileLocks;
   /**
@@ -120,7 +123,8 @@ export class FileStore implements Store {
     this.root = resolve(options.root ?? './.threatdraft');
     this.#fsync = options.fsync ?? true;
     this.#tempMaxAgeMs = options.tempMaxAgeMs ?? 600_000;
-    this.#locks = new FileLocks(options.locks);
+    this.#fs = options.fs ?? NODE_FS;
+    this.#locks = new FileLocks({ ...options.locks, fs: this.#fs });
     this.#draftCacheLimit = options.draftCacheLimit ?? 2_000;
     this.listings = this.#listingRepo();
     this.drafts = this.#draftRepo();
@@ -180,7 +184,7 @@ export class FileStore implements Store {
         const path = this.#path('listings', `${checked.id}.json`);
         return this.#locks.with(`${path}.lock`, async () => {
           const previous = await this.#readListing(checked.id);
-          await writeFileAtomic(path, `${JSON.stringify(checked)}\n`, { fsync: this.#fsync });
+          await writeFileAtomic(path, `${JSON.stringify(checked)}\n`, { fsync: this.#fsync, fs: this.#fs });
           return { previousHash: previous?.contentHash ?? null };
         });
       },
@@ -298,7 +302,7 @@ export class FileStore implements Store {
           const stored = await this.#readDraftFile(path);
           const version = nextVersion(checked.id, stored?.version ?? null, expectedVersion);
           const saved: Draft = { ...checked, version };
-          await writeFileAtomic(path, `${JSON.stringify(saved)}\n`, { fsync: this.#fsync });
+          await writeFileAtomic(path, `${JSON.stringify(saved)}\n`, { fsync: this.#fsync, fs: this.#fs });
           return saved;
         });
       },
@@ -340,11 +344,11 @@ export class FileStore implements Store {
         const line = `${JSON.stringify(checkAuditEntry(entry, 'audit entry to append'))}\n`;
         let handle;
         try {
-          handle = await open(path, 'a+', 0o644);
+          handle = await this.#fs.open(path, 'a+', 0o644);
         } catch (error) {
-          if (errnoCode(error) !== 'ENOENT') throw error;
+          if (errnoCode(error) !== 'ENOENT') throw diskFullError(error, path);
           await this.#ensureRoot();
-          handle = await open(path, 'a+', 0o644);
+          handle = await this.#fs.open(path, 'a+', 0o644);
         }
         try {
           // A line torn by a crash must not swallow this one: start on a fresh line if needed.
@@ -359,11 +363,16 @@ export class FileStore implements Store {
           // interleave within a line. A short write leaves a torn line, which readers skip and the
           // next append fences off with a newline; it is reported, never retried as a second write.
           const bytes = Buffer.from(prefix + line, 'utf8');
-          const { bytesWritten } = await handle.write(bytes, 0, bytes.length);
-          if (bytesWritten !== bytes.length) {
-            throw new TransientError('E_AUDIT_WRITE', `Audit append to ${path} was cut short (${bytesWritten} of ${bytes.length} bytes)`, { path });
+          let written: number;
+          try {
+            written = (await handle.write(bytes, 0, bytes.length)).bytesWritten;
+            if (this.#fsync) await handle.sync();
+          } catch (error) {
+            throw diskFullError(error, path);
           }
-          if (this.#fsync) await handle.sync();
+          if (written !== bytes.length) {
+            throw new TransientError('E_AUDIT_WRITE', `Audit append to ${path} was cut short (${written} of ${bytes.length} bytes)`, { path });
+          }
         } finally {
           await handle.close();
         }
@@ -405,7 +414,7 @@ export class FileStore implements Store {
         const text = JSON.stringify({ value });
         if (value === undefined || text === undefined) throw new TypeError(`Cache value for ${namespace} is not JSON-serialisable`);
         // Cache entries can be rebuilt, so they skip fsync; the rename still keeps them whole.
-        await writeFileAtomic(path, `${text}\n`, { fsync: false });
+        await writeFileAtomic(path, `${text}\n`, { fsync: false, fs: this.#fs });
       },
       delete: async (namespace, key) => {
         await unlink(this.#cachePath(namespace, key)).catch((error: unknown) => {
@@ -426,7 +435,7 @@ export class FileStore implements Store {
 
   async #writeReviewers(reviewers: readonly Reviewer[]): Promise<void> {
     const sorted = [...reviewers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    await writeFileAtomic(this.#path('reviewers.json'), `${JSON.stringify(sorted, null, 2)}\n`, { fsync: this.#fsync });
+    await writeFileAtomic(this.#path('reviewers.json'), `${JSON.stringify(sorted, null, 2)}\n`, { fsync: this.#fsync, fs: this.#fs });
   }
 
   #reviewerRepo(): ReviewerRepo {
@@ -467,7 +476,7 @@ export class FileStore implements Store {
       set: async (policy) => {
         const checked = checkPolicy(policy, 'policy to set');
         // One small file replaced whole: readers in other processes see the old or the new policy.
-        await writeFileAtomic(path, `${JSON.stringify(checked, null, 2)}\n`, { fsync: this.#fsync });
+        await writeFileAtomic(path, `${JSON.stringify(checked, null, 2)}\n`, { fsync: this.#fsync, fs: this.#fs });
       },
     };
   }
