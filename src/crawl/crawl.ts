@@ -15,7 +15,7 @@ import { computeContentHash, extractListing } from './extract.js';
 import { stripControls } from './extract-text.js';
 import { FETCH_CACHE_NAMESPACE, StoreFailure, readCacheEntry, storeCall, unaskedNotModified, validators, withoutUndefined } from './fetch-cache.js';
 import type { Fetcher } from './fetcher.js';
-import { normalizeUrl } from './url.js';
+import { normalizeUrl, rebaseOrigin } from './url.js';
 
 export { FETCH_CACHE_NAMESPACE } from './fetch-cache.js';
 
@@ -105,6 +105,11 @@ export interface CrawlOptions {
   maxTokens?: number | undefined;
   /** Time budget of one listing; when it runs out the listing fails with `E_LISTING_BUDGET`. @default 300000 */
   listingBudgetMs?: number | undefined;
+  /**
+   * Listing ids of URLs on origin `from` are derived as if the URL were on `to`: a directory served
+   * on a port picked at run time (the demo) keeps its ids, so a store never gets it twice.
+   */
+  idOrigin?: { from: string; to: string } | undefined;
 }
 
 /**
@@ -132,7 +137,16 @@ export async function crawlSource(source: SourceConfig, options: CrawlOptions): 
   options.onProgress?.({ phase: 'discovered', total: summary.found, pagesVisited: summary.pagesVisited });
 
   const budgetMs = options.listingBudgetMs ?? DEFAULT_LISTING_BUDGET_MS;
-  const context: Omit<ListingContext, 'signal' | 'checkpoint'> = { source, fetcher, store, now, rawBase, readmeMaxChars, maxTokens: options.maxTokens };
+  const context: Omit<ListingContext, 'signal' | 'checkpoint'> = {
+    source,
+    fetcher,
+    store,
+    now,
+    rawBase,
+    readmeMaxChars,
+    maxTokens: options.maxTokens,
+    idOrigin: options.idOrigin,
+  };
   const urls = discovered.urls;
   let next = 0;
   let done = 0;
@@ -195,6 +209,7 @@ interface ListingContext {
   rawBase: string;
   readmeMaxChars: number;
   maxTokens: number | undefined;
+  idOrigin: { from: string; to: string } | undefined;
   /** The listing's time budget: records the step running now, throws once the budget is spent. */
   checkpoint: (step: string) => void;
 }
@@ -238,6 +253,7 @@ async function crawlListing(
     fetchedAt,
     fields: source.fields,
     ...(context.maxTokens === undefined ? {} : { maxTokens: context.maxTokens }),
+    ...(context.idOrigin === undefined ? {} : { idUrl: rebaseOrigin(result.finalUrl, context.idOrigin.from, context.idOrigin.to) }),
     checkpoint: (step) => checkpoint(`extracting (${step})`),
   });
   checkpoint('fetching the README');

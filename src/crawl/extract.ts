@@ -36,6 +36,11 @@ export interface ExtractOptions {
   /** Enrichment result for the listing's code repository; its README is hashed, not put into `text`. */
   repo?: Repo | undefined;
   /**
+   * The URL the id derives from, when it is not `url` (the demo directory's listings keep their
+   * ids whatever port it is served on). @default url
+   */
+  idUrl?: string | undefined;
+  /**
    * Called between extraction steps with the step's name; throwing from it stops extraction (the
    * crawl's per-listing time budget does). Extraction itself stays pure: it reads no clock.
    */
@@ -128,7 +133,7 @@ export function extractListing(html: string, options: ExtractOptions): Listing {
 
   const listingFields: Listing['fields'] = { capabilities, metadata, repositories, category };
   const contentHash = computeContentHash({ title, summary, text, fields: listingFields, repo: options.repo });
-  const normalizedUrl = normalizeListingUrl(options.url);
+  const normalizedUrl = normalizeListingUrl(options.idUrl ?? options.url);
   const listing: Listing = {
     id: listingId(options.sourceId, normalizedUrl),
     sourceId: options.sourceId,

@@ -14,6 +14,8 @@ export const crawlInputSchema = z
     rawBase: z.string().url().optional(),
     /** Time budget of each listing in the crawl (THREATDRAFT_LISTING_BUDGET_MS of the run). */
     listingBudgetMs: z.number().int().positive().optional(),
+    /** Listing ids of URLs on `from` derive as if on `to` (the demo, whose port varies between runs). */
+    idOrigin: z.object({ from: z.string().url(), to: z.string().url() }).strict().optional(),
   })
   .strict();
 export type CrawlInput = z.infer<typeof crawlInputSchema>;

@@ -101,6 +101,8 @@ export interface RunPipelineOptions {
   rawBase?: string;
   /** Time budget of each listing in the crawl. @default the crawler's (300 s) */
   listingBudgetMs?: number;
+  /** Listing ids of URLs on `from` derive as if on `to` (see CrawlInput). */
+  idOrigin?: { from: string; to: string };
   signal?: AbortSignal;
   onProgress?: (progress: RunProgress) => void;
   /** Clock for `wallMs`. @default performance.now */
@@ -121,6 +123,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunSumma
         ...(options.limit === undefined ? {} : { limit: options.limit }),
         ...(options.rawBase === undefined ? {} : { rawBase: options.rawBase }),
         ...(options.listingBudgetMs === undefined ? {} : { listingBudgetMs: options.listingBudgetMs }),
+        ...(options.idOrigin === undefined ? {} : { idOrigin: options.idOrigin }),
       },
       {
         ...(signal === undefined ? {} : { signal }),
