@@ -8,6 +8,7 @@ import { link, mkdir, open, readFile, rename, stat, unlink, utimes } from 'node:
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { ConfigError, TransientError } from '../errors.js';
+import { processAlive } from '../process-alive.js';
 
 /** Suffix of every temp file; readers skip names starting with `.` and ending with it. */
 export const TEMP_SUFFIX = '.tmp';
@@ -166,14 +167,7 @@ function parseOwner(text: string | null): LockOwner | null {
 }
 
 function ownerAlive(owner: LockOwner): boolean {
-  if (owner.host !== HOST) return true;
-  if (owner.pid === process.pid) return true;
-  try {
-    process.kill(owner.pid, 0);
-    return true;
-  } catch (error) {
-    return errnoCode(error) === 'EPERM';
-  }
+  return owner.host !== HOST || owner.pid === process.pid || processAlive(owner.pid);
 }
 
 function describeOwner(owner: LockOwner | null): string {

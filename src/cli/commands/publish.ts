@@ -10,7 +10,7 @@ export const definePublish: DefineCommand = (program, { io }) => {
     .option('--as <NAME>', 'name recorded as publisher in the audit log (not authenticated)', 'publisher')
     .option('--data <DIR>', 'file store root (default ./.threatdraft, or THREATDRAFT_DATA); REDIS_URL selects Redis')
     .option('--json', 'print the summary as one JSON line')
-    .addHelpText('after', '\nSummary: { outDir, published: [id], superseded: [id], agents, files }')
+    .addHelpText('after', '\nSummary: { outDir, published: [id], superseded: [id], agents, files, swept: [folder] }\n         swept: temporary folders of interrupted runs removed from beside --out')
     .action(async (options: { out: string; data?: string; json?: boolean; as?: string }) => {
       const { runPublish } = await import('../../publish/command.js');
       await runPublish(options, io);
