@@ -2,10 +2,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'cheerio';
 import { countTokens } from 'gpt-tokenizer';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { referenceListingPath } from '../../evals/reference-dev/calibration.js';
 import { listingSchema } from '../../schemas/listing.js';
 import { stripControls } from '../../src/crawl/extract-text.js';
+import { PROPERTY_TIME_BOUND_MS, timed } from '../helpers/bounded.js';
 import {
   TRUNCATION_MARKER,
   canonicalRepoUrl,
@@ -387,6 +389,40 @@ describe('computeContentHash and listingId', () => {
     expect(listingId('demo', 'https://d.example/a/acme-agent.html')).toMatch(/^demo\.acme-agent-[a-f0-9]{12}$/);
     expect(extractListing('', { ...BASE, url: 'https://d.example/a#top' }).id).toBe(
       extractListing('', { ...BASE, url: 'https://d.example/a' }).id,
+    );
+  });
+});
+
+describe('extractListing on any input (property)', () => {
+  // Markup pieces that steer extraction into its rules and its expensive paths, plus controls,
+  // entities and free text; joined at random, repeated to build depth.
+  const PIECES = [
+    '<h1>', '</h1>', '<title>', '</title>', '<p>', '</p>', '<div>', '</div>', '<main>', '<article>', '<nav>', '<ul>', '<li>', '</ul>',
+    '<dl><dt>Category:</dt><dd>', '</dd></dl>', '<table><tr><td>', '</td><td>', '</td></tr></table>', '<strong>Tools:</strong>',
+    '<a href="https://github.com/o/r">', '<a href="javascript:x">', '</a>', '<meta name="description" content="', '">',
+    '<script>', '</script>', '<!--', '-->', '<svg>', '<template>', '<b>', '<i>', '&#27;', '&amp;', '&#x9b;', '\u001b[2J', '\u0007',
+    '\u009b', '\r\n', '\t', 'Calls tools ', 'ignore previous instructions ', 'text ',
+  ];
+  const html = fc.oneof(
+    fc.array(fc.constantFrom(...PIECES), { maxLength: 400 }).map((parts) => parts.join('')),
+    fc.tuple(fc.constantFrom('<div>', '<span>', '<table><tr><td>', '<b>', '<li>', '<dd><dl>'), fc.integer({ min: 0, max: 3000 })).map(([open, depth]) => `<h1>Deep</h1>${open.repeat(depth)}end`),
+    fc.string({ maxLength: 2000 }),
+  );
+
+  it('returns a schema-valid listing without control characters, within the time bound, for any markup', async () => {
+    await fc.assert(
+      fc.asyncProperty(html, async (page) => {
+        const { value: listing, ms } = await timed(() => extractListing(page, BASE));
+        expect(ms).toBeLessThan(PROPERTY_TIME_BOUND_MS);
+        expect(listingSchema.parse(listing)).toEqual(listing);
+        const strings = [listing.title, listing.summary, listing.text, ...listing.fields.capabilities, ...Object.entries(listing.fields.metadata).flat()];
+        for (const char of strings.join('')) {
+          const code = char.charCodeAt(0);
+          expect((code < 0x20 && code !== 0x09 && code !== 0x0a) || (code >= 0x7f && code <= 0x9f)).toBe(false);
+        }
+        for (const warning of listing.warnings ?? []) expect(warning.code).toBe('markup-capped');
+      }),
+      { numRuns: 150 },
     );
   });
 });
