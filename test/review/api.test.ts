@@ -287,7 +287,7 @@ describe('review JSON API', () => {
 });
 
 describe('review API bodies (property)', () => {
-  const anyValue = fc.oneof(fc.jsonValue(), fc.string(), fc.constantFrom(null, -1, 1.5, 1e309, 'CVSS:4.0/AV:N', 'attacked', ''));
+  const anyValue = fc.oneof(fc.jsonValue(), fc.string(), fc.constantFrom(null, -1, 1.5, Number.POSITIVE_INFINITY, 'CVSS:4.0/AV:N', 'attacked', ''));
   const editKeys = fc.constantFrom('version', 'summary', 'factors', 'cvss', 'exploitMaturity', 'mitigation', 'layers', 'comment', 'form', 'extra');
   const structured = fc
     .array(fc.tuple(editKeys, anyValue), { maxLength: 4 })
