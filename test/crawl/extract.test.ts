@@ -8,6 +8,7 @@ import { referenceListingPath } from '../../evals/reference-dev/calibration.js';
 import { listingSchema } from '../../schemas/listing.js';
 import { stripControls } from '../../src/crawl/extract-text.js';
 import { PROPERTY_TIME_BOUND_MS, timed } from '../helpers/bounded.js';
+import { controlCharacters } from '../helpers/controls.js';
 import {
   TRUNCATION_MARKER,
   canonicalRepoUrl,
@@ -275,11 +276,7 @@ describe('extractListing robustness and the token cap', () => {
 <table><tr><th>Li&#x1b;cense</th><td>MIT\u009c</td></tr></table></body></html>`;
     const listing = extractListing(html, BASE);
     const strings = [listing.title, listing.summary, listing.text, ...listing.fields.capabilities, ...Object.entries(listing.fields.metadata).flat()];
-    const controls = [...strings.join('')].filter((char) => {
-      const code = char.charCodeAt(0);
-      return (code < 0x20 && code !== 0x09 && code !== 0x0a) || (code >= 0x7f && code <= 0x9f);
-    });
-    expect(controls).toEqual([]);
+    expect(controlCharacters(strings.join(''))).toEqual([]);
     // A character reference to 0x9B is U+203A by the HTML spec, not a control; the raw byte is one.
     expect(listing.title).toBe('Evil[2J Agent31m\u203a');
     expect(listing.summary).toBe('Reads ]52;c;ZXZpbA==tickets and replies.');
@@ -416,10 +413,7 @@ describe('extractListing on any input (property)', () => {
         expect(ms).toBeLessThan(PROPERTY_TIME_BOUND_MS);
         expect(listingSchema.parse(listing)).toEqual(listing);
         const strings = [listing.title, listing.summary, listing.text, ...listing.fields.capabilities, ...Object.entries(listing.fields.metadata).flat()];
-        for (const char of strings.join('')) {
-          const code = char.charCodeAt(0);
-          expect((code < 0x20 && code !== 0x09 && code !== 0x0a) || (code >= 0x7f && code <= 0x9f)).toBe(false);
-        }
+        expect(controlCharacters(strings.join(''))).toEqual([]);
         for (const warning of listing.warnings ?? []) expect(warning.code).toBe('markup-capped');
       }),
       { numRuns: 150 },
