@@ -7,6 +7,9 @@ import type { BenchResult } from './types.js';
 
 const TARGET_PER_SECOND = 200;
 const DURATION_MS = 2000;
+/** A hostile shape may cost at most this many times a plain page of the same size. */
+const TARGET_SHAPE_RATIO = 2;
+const MEGABYTE = 1024 * 1024;
 
 function fixturesDir(): string {
   // Works from bench/ (tsx) and from dist/bench/ (after build): walk up to the package root.
@@ -40,6 +43,7 @@ export async function bench(): Promise<BenchResult[]> {
   }
   const perSecond = Math.round(count / cpuSeconds(cpuBefore));
   const longPerSecond = longPageRate();
+  const shapes = nestedAgainstFlat();
   return [
     {
       name: 'extract: reference listings per CPU-second',
@@ -53,7 +57,43 @@ export async function bench(): Promise<BenchResult[]> {
       value: longPerSecond,
       unit: 'listings/s',
     },
+    { name: 'extract: 1 MB flat page (about 10,000 paragraphs), CPU time', value: shapes.flatMs, unit: 'ms' },
+    { name: 'extract: 1 MB page of ~95,000 nested <div>s, CPU time', value: shapes.nestedMs, unit: 'ms' },
+    {
+      name: 'extract: nested page time / flat page time (same size)',
+      value: shapes.ratio,
+      unit: '×',
+      target: `<= ${TARGET_SHAPE_RATIO}`,
+      ok: shapes.ratio <= TARGET_SHAPE_RATIO,
+    },
   ];
+}
+
+/**
+ * A page of nested `<div>`s against a flat page of paragraphs, both 1 MB: extraction must be
+ * linear in the input whatever its shape (hostile nesting once made it quadratic: 120 s vs 6 s).
+ * Each is extracted three times and the fastest CPU time kept, so a busy machine skews it less.
+ */
+function nestedAgainstFlat(): { flatMs: number; nestedMs: number; ratio: number } {
+  const head = '<html><head><title>Shape</title></head><body><h1>Shape test</h1>';
+  const text = 'The agent reads tickets and calls the billing API.';
+  const depth = Math.floor((MEGABYTE - head.length - text.length) / '<div></div>'.length);
+  const nested = `${head}${'<div>'.repeat(depth)}${text}${'</div>'.repeat(depth)}`;
+  const paragraph = `<div><p>${text} Every action is logged for review.</p></div>`;
+  const flat = `${head}${paragraph.repeat(Math.floor((MEGABYTE - head.length) / paragraph.length))}`;
+  const options = { url: 'https://directory.example/agents/shape', sourceId: 'bench', fetchedAt: '2026-01-01T00:00:00Z' };
+  const fastest = (html: string): number => {
+    let best = Number.POSITIVE_INFINITY;
+    for (let run = 0; run < 3; run++) {
+      const before = process.cpuUsage();
+      extractListing(html, options);
+      best = Math.min(best, cpuSeconds(before) * 1000);
+    }
+    return best;
+  };
+  const flatMs = fastest(flat);
+  const nestedMs = fastest(nested);
+  return { flatMs: Math.round(flatMs), nestedMs: Math.round(nestedMs), ratio: Math.round((nestedMs / flatMs) * 100) / 100 };
 }
 
 /** A ~24 KB page without a main element, so the Readability path runs (the slow case). */

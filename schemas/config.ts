@@ -69,7 +69,7 @@ export const envSchema = z.object({
   THREATDRAFT_MAX_TOKENS: positiveInt(16_384),
   /** Between polls of a Batch API batch (`run --batch`). @default 30000 */
   THREATDRAFT_BATCH_POLL_MS: positiveInt(30_000),
-  /** Total time one listing may take across all its attempts and waits. @default 90000 */
+  /** Time one listing may take in the stage that handles it (crawl: fetch, extract, README; model path: every attempt, wait and repair; `assess`: the whole input). @default 90000 */
   THREATDRAFT_LISTING_BUDGET_MS: positiveInt(90_000),
   /** Price overrides for cost accounting, merged over the built-in table. */
   THREATDRAFT_PRICES: pricesJson,

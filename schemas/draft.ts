@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { assessmentSchema } from './assessment.js';
-import { scoreSchema } from './score.js';
+import { scoreSchema, severitySchema } from './score.js';
 
 export const DRAFT_STATUSES = ['draft', 'changes-requested', 'approved', 'rejected', 'published', 'superseded'] as const;
 export const draftStatusSchema = z.enum(DRAFT_STATUSES);
@@ -12,6 +12,7 @@ export const WARNING_CODES = [
   'prompt-injection',
   'assessor-disagreement',
   'listing-truncated',
+  'listing-capped',
   'repo-enrichment-failed',
   'band-wording',
 ] as const;
@@ -80,6 +81,11 @@ export const draftSchema = z.object({
   status: draftStatusSchema,
   assessment: assessmentSchema,
   score: scoreSchema,
+  /**
+   * The highest severity this draft had since it was drafted; edits that lower the score keep it,
+   * so they never lower the approvals it needs. Absent until the first edit (the score's severity).
+   */
+  peakSeverity: severitySchema.optional(),
   checks: checksSchema,
   provenance: provenanceSchema,
   reviews: z.array(reviewActionSchema),

@@ -10,6 +10,15 @@ export const repoSchema = z.object({
 });
 export type Repo = z.infer<typeof repoSchema>;
 
+/** What extraction noticed about a page: `markup-capped` when a cap on its shape left markup out. */
+export const LISTING_WARNING_CODES = ['markup-capped'] as const;
+
+export const listingWarningSchema = z.object({
+  code: z.enum(LISTING_WARNING_CODES),
+  message: z.string(),
+});
+export type ListingWarning = z.infer<typeof listingWarningSchema>;
+
 /** A clean, hashed listing, extracted from one page of a directory. */
 export const listingSchema = z.object({
   /** Stable id derived from the source and the normalised URL: safe in file names and URLs. */
@@ -31,5 +40,7 @@ export const listingSchema = z.object({
     category: z.string().nullable(),
   }),
   repo: repoSchema.optional(),
+  /** Present only when extraction left something out (a hostile or broken page); not hashed. */
+  warnings: z.array(listingWarningSchema).optional(),
 });
 export type Listing = z.infer<typeof listingSchema>;

@@ -34,3 +34,48 @@ export function startDeadline(parent: AbortSignal | undefined, ms: number): Dead
     },
   };
 }
+
+/**
+ * A total time budget for one piece of work that mixes I/O and synchronous steps: `signal` aborts
+ * the I/O when the budget runs out, and `check(step)` (called between synchronous steps, where no
+ * timer can fire) throws once it has run out. `step` names what was running when it did.
+ */
+export interface Budget {
+  readonly signal: AbortSignal;
+  /** Records `step` as the one running now. @throws the budget's error once the budget is spent. */
+  check(step: string): void;
+  /** True when the budget (not the parent) ran out. */
+  exceeded(): boolean;
+  /** The step recorded last. */
+  step(): string;
+  dispose(): void;
+}
+
+/**
+ * How long one listing may take in the stage that handles it, unless configured
+ * (`THREATDRAFT_LISTING_BUDGET_MS`): in the crawl, from its first request to its store write (page
+ * with retries, extraction, README); on the model path, every attempt, wait and repair. Far above
+ * what a normal listing needs; it bounds what one hostile or stalling listing can take from a run.
+ */
+export const DEFAULT_LISTING_BUDGET_MS = 90_000;
+
+/** Starts a budget of `ms` linked to `parent`; `fail(step)` builds the error `check` throws. */
+export function startBudget(parent: AbortSignal | undefined, ms: number, fail: (step: string) => Error, now: () => number = performance.now.bind(performance)): Budget {
+  const deadline = startDeadline(parent, ms);
+  const endsAt = now() + ms;
+  let current = 'starting';
+  let spent = false;
+  return {
+    signal: deadline.signal,
+    check(step) {
+      current = step;
+      if (spent || deadline.timedOut() || now() >= endsAt) {
+        spent = true;
+        throw fail(step);
+      }
+    },
+    exceeded: () => spent || deadline.timedOut(),
+    step: () => current,
+    dispose: () => deadline.dispose(),
+  };
+}

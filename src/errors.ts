@@ -101,5 +101,19 @@ export function exitCodeFor(error: unknown): 1 | 2 {
   return error instanceof InputError || error instanceof ConfigError ? 2 : 1;
 }
 
+/**
+ * A listing that ran out of its time budget (`E_LISTING_BUDGET`): permanent for that listing, so a
+ * hostile or stalling page costs at most the budget. `subject` (URL or input) goes into the context;
+ * callers report it beside the message.
+ */
+export function listingBudgetError(subject: string, budgetMs: number, step: string): PermanentError {
+  const budget = budgetMs >= 1000 ? `${(budgetMs / 1000).toLocaleString('en-US', { maximumFractionDigits: 1 })} s` : `${budgetMs} ms`;
+  return new PermanentError(
+    'E_LISTING_BUDGET',
+    `Listing did not finish within its ${budget} time budget (stopped while ${step}); raise THREATDRAFT_LISTING_BUDGET_MS if the source is just slow`,
+    { subject, budgetMs, step },
+  );
+}
+
 /** A compare-and-set lost: someone saved a newer version first. Nothing was written. */
 export class ConflictError extends ThreatdraftError {}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startDeadline } from '../src/abort.js';
+import { startBudget, startDeadline } from '../src/abort.js';
 
 describe('startDeadline', () => {
   it('aborts with a TimeoutError after its time and says it timed out', async () => {
@@ -30,5 +30,31 @@ describe('startDeadline', () => {
     expect(deadline.signal.aborted).toBe(false);
     parent.abort();
     expect(deadline.signal.aborted).toBe(false);
+  });
+});
+
+describe('startBudget', () => {
+  it('throws from check once its time is spent, naming the step, and aborts its signal for I/O', async () => {
+    let clock = 0;
+    const budget = startBudget(undefined, 50, (step) => new Error(`spent at ${step}`), () => clock);
+    budget.check('parse');
+    clock = 49;
+    budget.check('fields');
+    clock = 50;
+    expect(() => budget.check('main text')).toThrow('spent at main text');
+    expect(budget.exceeded()).toBe(true);
+    expect(budget.step()).toBe('main text');
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(budget.signal.aborted).toBe(true);
+    budget.dispose();
+  });
+
+  it('is not exceeded when its parent aborts', () => {
+    const parent = new AbortController();
+    const budget = startBudget(parent.signal, 60_000, () => new Error('spent'));
+    parent.abort(new Error('stop'));
+    expect(budget.signal.aborted).toBe(true);
+    expect(budget.exceeded()).toBe(false);
+    budget.dispose();
   });
 });

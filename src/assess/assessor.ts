@@ -31,8 +31,7 @@ export interface AssessOutcome {
  */
 export type ModelSlot = <T>(call: () => Promise<T>) => Promise<T>;
 
-/** Total time one listing may take across every attempt and wait, unless configured (`THREATDRAFT_LISTING_BUDGET_MS`). */
-export const DEFAULT_LISTING_BUDGET_MS = 90_000;
+export { DEFAULT_LISTING_BUDGET_MS } from '../abort.js';
 
 /** The slot of a caller without a model-concurrency limit: the call runs at once. */
 export const runAtOnce: ModelSlot = (call) => call();

@@ -214,6 +214,10 @@ export function runChecks(listing: Listing, assessment: Assessment): { checks: C
   if (listing.truncated) {
     warnings.push({ code: 'listing-truncated', message: 'The listing text was cut at the token cap', where: 'listing.text' });
   }
+  // Extraction left markup out of a hostile or broken page: the reviewer should know what is missing.
+  for (const warning of listing.warnings ?? []) {
+    warnings.push({ code: 'listing-capped', message: warning.message, where: 'listing' });
+  }
 
   const groundedCount = grounding.filter((entry) => entry.grounded).length;
   const checks: Checks = {

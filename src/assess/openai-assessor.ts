@@ -25,6 +25,7 @@ import { DEFAULT_LISTING_BUDGET_MS, runAtOnce, type AssessCallOptions, type Asse
 import { createEndpoint, type ChatBody, type ChatMessage, type Endpoint, type EndpointOptions } from './endpoint.js';
 import { parseModelOutput, type ModelOutputResult } from './model-schema.js';
 import { costFor, mergePrices, type PriceTable, type TokenUsage } from './prices.js';
+import { redactSecrets, redactSecretsDeep } from './redact-secrets.js';
 import { loadPrompt, renderSystemMessage, renderUserMessage, type FactorHints, type LoadedPrompt } from './prompts.js';
 
 /** Bump when request building, parsing or repair changes: part of `version`. */
@@ -178,12 +179,7 @@ export function retryAfterMs(headers: { get(name: string): string | null } | und
   return Number.isNaN(date) ? null : Math.max(0, date - nowMs);
 }
 
-/** Removes the API key and anything shaped like an OpenAI key from text. */
-export function redactSecrets(text: string, apiKey: string | undefined): string {
-  let out = text;
-  if (apiKey && apiKey.length >= 4) out = out.split(apiKey).join('[redacted]');
-  return out.replace(/\b(sk|rk)-[A-Za-z0-9_*.-]{6,}/g, '[redacted]');
-}
+export { redactSecrets } from './redact-secrets.js';
 
 /** The repair request: the first messages, the broken answer and the issues to fix, one per line. */
 export function repairMessages(messages: readonly ChatMessage[], answer: string | null, result: Extract<ModelOutputResult, { ok: false }>): ChatMessage[] {
@@ -416,13 +412,15 @@ export function createOpenAIAssessor(options: OpenAIAssessorOptions): OpenAIAsse
       const hit = cachedResponseSchema.safeParse(await cache.get(MODEL_RESPONSE_NAMESPACE, key));
       if (hit.success) {
         logger.debug({ listingId: listing.id, model }, 'model response cache hit');
+        // Entries cached before answers were redacted are redacted on the way out.
+        const cachedAssessment = redactSecretsDeep(hit.data.assessment, apiKey);
         return {
           cached: {
             ...base,
-            assessment: hit.data.assessment,
+            assessment: cachedAssessment,
             usage: { tokensIn: 0, tokensOut: 0, costUsd: 0 },
             cached: true,
-            notes: rules ? crossCheck(hit.data.assessment, rules) : [],
+            notes: rules ? crossCheck(cachedAssessment, rules) : [],
           },
         };
       }
@@ -461,17 +459,20 @@ export function createOpenAIAssessor(options: OpenAIAssessorOptions): OpenAIAsse
         );
       }
     }
+    // A key the model echoes back (the configured one, or any credential-shaped string) is never
+    // stored: not in the cache, the draft or an eval recording.
+    const assessment = redactSecretsDeep(result.assessment, apiKey);
     if (cache) {
-      await cache.set(MODEL_RESPONSE_NAMESPACE, prepared.key, { v: 1, model, assessment: result.assessment, tokensIn, tokensOut });
+      await cache.set(MODEL_RESPONSE_NAMESPACE, prepared.key, { v: 1, model, assessment, tokensIn, tokensOut });
     }
     logger.info({ listingId: listing.id, model, tokensIn, tokensOut, tokensCached, costUsd, batch }, 'assessed listing with model');
     return {
       ...base,
-      assessment: result.assessment,
+      assessment,
       usage: { tokensIn, tokensOut, tokensCached, costUsd },
       cached: false,
       ...(callOptions.batchId === undefined ? {} : { batchId: callOptions.batchId }),
-      notes: prepared.rules ? crossCheck(result.assessment, prepared.rules) : [],
+      notes: prepared.rules ? crossCheck(assessment, prepared.rules) : [],
     };
   };
 

@@ -13,7 +13,8 @@ import { assessListing, type AssessedListing } from '../assess/assess.js';
 import type { Assessor } from '../assess/assessor.js';
 import { loadEnv } from '../config.js';
 import type { Fetcher } from '../crawl/fetcher.js';
-import { ConfigError, InputError, ThreatdraftError, exitCodeFor, toError } from '../errors.js';
+import { startBudget } from '../abort.js';
+import { ConfigError, InputError, ThreatdraftError, exitCodeFor, listingBudgetError, toError } from '../errors.js';
 import { humanOutput, table, writeJsonLine, type Io } from './io.js';
 
 /** Inputs above this many bytes are refused before parsing (a listing page is far smaller). */
@@ -99,12 +100,12 @@ async function readHtmlFile(input: string): Promise<{ html: string; url: string 
   }
 }
 
-async function fetchHtml(input: string, fetcher: Fetcher): Promise<{ html: string; url: string; fetchedAt: string }> {
+async function fetchHtml(input: string, fetcher: Fetcher, signal: AbortSignal): Promise<{ html: string; url: string; fetchedAt: string }> {
   try {
-    const result = await fetcher.fetch(input, { accept: 'page' });
+    const result = await fetcher.fetch(input, { accept: 'page', signal });
     return { html: checkBody(input, Buffer.from(result.body, 'utf8')), url: result.finalUrl, fetchedAt: result.fetchedAt };
   } catch (error) {
-    if (error instanceof InputError) throw error;
+    if (error instanceof InputError || signal.aborted) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     const code = error instanceof ThreatdraftError ? error.code : 'E_FETCH';
     // The guard's advice names the source-config field; here the switch is a flag.
@@ -124,12 +125,25 @@ async function createFetcher(allowPrivateNetwork: boolean): Promise<Fetcher> {
   });
 }
 
-async function loadListing(input: string, deps: { fetcher: () => Promise<Fetcher>; now: () => Date }): Promise<Listing> {
+/** What one input may use: its time budget's signal (for the fetch) and checkpoint (for extraction). */
+interface InputBudget {
+  signal: AbortSignal;
+  check(step: string): void;
+}
+
+async function loadListing(input: string, deps: { fetcher: () => Promise<Fetcher>; now: () => Date }, budget: InputBudget): Promise<Listing> {
   const { extractListing } = await import('../crawl/extract.js');
+  budget.check(isUrl(input) ? 'fetching the page' : 'reading the file');
   const source = isUrl(input)
-    ? await fetchHtml(input, await deps.fetcher())
+    ? await fetchHtml(input, await deps.fetcher(), budget.signal)
     : { ...(await readHtmlFile(input)), fetchedAt: deps.now().toISOString() };
-  const listing = extractListing(source.html, { url: source.url, sourceId: 'cli', fetchedAt: source.fetchedAt });
+  budget.check('extracting');
+  const listing = extractListing(source.html, {
+    url: source.url,
+    sourceId: 'cli',
+    fetchedAt: source.fetchedAt,
+    checkpoint: (step) => budget.check(`extracting (${step})`),
+  });
   if (listing.text.trim().length === 0 && listing.title.trim().length === 0) {
     throw bad(input, 'E_EMPTY', 'the page has no readable text');
   }
@@ -188,25 +202,31 @@ export async function runAssess(inputs: readonly string[], options: AssessComman
     return fetcher;
   };
   const human = humanOutput(io, options.json);
+  const budgetMs = env.THREATDRAFT_LISTING_BUDGET_MS;
   let exitCode = 0;
   let assessed = 0;
   const failed: { input: string; code: string; message: string }[] = [];
   try {
     for (const input of inputs) {
+      // Each input gets the whole budget for fetching, extracting and assessing it.
+      const budget = startBudget(undefined, budgetMs, (step) => listingBudgetError(input, budgetMs, step));
       try {
-        const listing = await loadListing(input, { fetcher: getFetcher, now });
-        const result = await assessListing(listing, { assessor, now, formula });
+        const listing = await loadListing(input, { fetcher: getFetcher, now }, budget);
+        budget.check('assessing');
+        const result = await assessListing(listing, { assessor, now, formula, signal: budget.signal });
         assessed += 1;
         if (human) io.stdout.write(`${formatHuman(input, result)}\n`);
         else writeJsonLine(io, result);
       } catch (thrown) {
-        const error = toError(thrown);
+        const error = budget.exceeded() ? listingBudgetError(input, budgetMs, budget.step()) : toError(thrown);
         const code = error instanceof ThreatdraftError ? error.code : 'E_INTERNAL';
         const message = error instanceof InputError ? error.message : `${input}: ${error.message}`;
         failed.push({ input, code, message });
         exitCode = Math.max(exitCode, exitCodeFor(error));
         io.stderr.write(`threatdraft assess: ${message} [${code}]\n`);
         if (!human) writeJsonLine(io, { input, error: { code, message } });
+      } finally {
+        budget.dispose();
       }
     }
   } finally {

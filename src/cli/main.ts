@@ -6,10 +6,13 @@ import { Command, CommanderError } from 'commander';
 import { exitCodeFor } from '../errors.js';
 import { COMMANDS } from './commands/index.js';
 import { processIo, reportError, type Io } from './io.js';
+import { terminalSafe } from './terminal.js';
 import { VERSION } from '../version.js';
 
 /** Runs the CLI and resolves to the exit code: 0 ok, 1 failure, 2 bad usage or input. */
-export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+export async function main(argv: readonly string[], given: Io = processIo): Promise<number> {
+  // Whatever a command prints, control characters reach the terminal escaped (see terminal.ts).
+  const io: Io = { ...given, stdout: terminalSafe(given.stdout), stderr: terminalSafe(given.stderr) };
   let exitCode = 0;
   const program = new Command('threatdraft')
     .description('Draft agentic threat models (OWASP AIVSS + CSA MAESTRO) from AI-agent listings, for human review.')

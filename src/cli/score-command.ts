@@ -68,6 +68,7 @@ export async function runScore(file: string, options: { json: boolean }, io: Io)
   const { text, source } = await readInput(file, io);
   const value = parseJsonText(text, source);
   const inputs = Array.isArray(value) ? value : [value];
+  if (inputs.length === 0) throw new InputError('E_INPUT', `Invalid score input in ${source}: an empty array has nothing to score`, { source });
   // Validate everything before printing anything, so a bad item never leaves half an output.
   const scores = inputs.map((item, index) => scoreValue(item, Array.isArray(value) ? `${source}[${index}]` : source));
   const human = humanOutput(io, options.json);

@@ -7,13 +7,15 @@
 import { z } from 'zod';
 import type { Listing, Repo } from '../../schemas/listing.js';
 import type { SourceConfig } from '../../schemas/source.js';
-import { ThreatdraftError, TransientError, toError } from '../errors.js';
+import { DEFAULT_LISTING_BUDGET_MS, startBudget } from '../abort.js';
+import { listingBudgetError, ThreatdraftError, TransientError, toError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { discover } from './discover.js';
 import { computeContentHash, extractListing } from './extract.js';
+import { stripControls } from './extract-text.js';
 import { FETCH_CACHE_NAMESPACE, StoreFailure, readCacheEntry, storeCall, unaskedNotModified, validators, withoutUndefined } from './fetch-cache.js';
 import type { Fetcher } from './fetcher.js';
-import { normalizeUrl } from './url.js';
+import { normalizeUrl, rebaseOrigin } from './url.js';
 
 export { FETCH_CACHE_NAMESPACE } from './fetch-cache.js';
 
@@ -22,6 +24,7 @@ export const DEFAULT_RAW_BASE = 'https://raw.githubusercontent.com';
 
 /** README text kept on a listing, in characters. */
 export const DEFAULT_README_MAX_CHARS = 20_000;
+
 
 const pageCacheSchema = z.object({
   etag: z.string().optional(),
@@ -94,6 +97,13 @@ export interface CrawlOptions {
   readmeMaxChars?: number | undefined;
   /** Token budget for `Listing.text`, passed to extraction. */
   maxTokens?: number | undefined;
+  /** Time budget of one listing; when it runs out the listing fails with `E_LISTING_BUDGET`. @default 90000 */
+  listingBudgetMs?: number | undefined;
+  /**
+   * Listing ids of URLs on origin `from` are derived as if the URL were on `to`: a directory served
+   * on a port picked at run time (the demo) keeps its ids, so a store never gets it twice.
+   */
+  idOrigin?: { from: string; to: string } | undefined;
 }
 
 /**
@@ -120,7 +130,17 @@ export async function crawlSource(source: SourceConfig, options: CrawlOptions): 
   };
   options.onProgress?.({ phase: 'discovered', total: summary.found, pagesVisited: summary.pagesVisited });
 
-  const context: ListingContext = { source, fetcher, store, signal, now, rawBase, readmeMaxChars, maxTokens: options.maxTokens };
+  const budgetMs = options.listingBudgetMs ?? DEFAULT_LISTING_BUDGET_MS;
+  const context: Omit<ListingContext, 'signal' | 'checkpoint'> = {
+    source,
+    fetcher,
+    store,
+    now,
+    rawBase,
+    readmeMaxChars,
+    maxTokens: options.maxTokens,
+    idOrigin: options.idOrigin,
+  };
   const urls = discovered.urls;
   let next = 0;
   let done = 0;
@@ -133,8 +153,10 @@ export async function crawlSource(source: SourceConfig, options: CrawlOptions): 
       const url = urls[next] as string;
       next += 1;
       let outcome: ListingOutcome;
+      // One budget for the whole listing: its requests abort with it, extraction checks it between steps.
+      const budget = startBudget(signal, budgetMs, (step) => listingBudgetError(url, budgetMs, step));
       try {
-        const result = await crawlListing(url, context);
+        const result = await crawlListing(url, { ...context, signal: budget.signal, checkpoint: budget.check });
         outcome = result.outcome;
         summary.bytes += result.bytes;
         summary.listings.push({ id: result.listing.id, url: result.listing.url, title: result.listing.title });
@@ -144,7 +166,8 @@ export async function crawlSource(source: SourceConfig, options: CrawlOptions): 
           return;
         }
         if (aborted()) return;
-        const error = toError(thrown);
+        // A request cut by the budget throws the abort reason: name the budget instead.
+        const error = budget.exceeded() ? listingBudgetError(url, budgetMs, budget.step()) : toError(thrown);
         const code = error instanceof ThreatdraftError ? error.code : 'E_INTERNAL';
         if (code === 'E_ROBOTS') {
           outcome = 'skipped';
@@ -152,6 +175,8 @@ export async function crawlSource(source: SourceConfig, options: CrawlOptions): 
           outcome = 'failed';
           summary.failures.push({ url, code, reason: error.message, stage: 'listing' });
         }
+      } finally {
+        budget.dispose();
       }
       summary[outcome] += 1;
       done += 1;
@@ -178,6 +203,9 @@ interface ListingContext {
   rawBase: string;
   readmeMaxChars: number;
   maxTokens: number | undefined;
+  idOrigin: { from: string; to: string } | undefined;
+  /** The listing's time budget: records the step running now, throws once the budget is spent. */
+  checkpoint: (step: string) => void;
 }
 
 /** Fetches, extracts, enriches and stores one listing. Throws the fetch error on failure. */
@@ -185,10 +213,11 @@ async function crawlListing(
   url: string,
   context: ListingContext,
 ): Promise<{ outcome: 'fetched' | 'unchanged'; listing: Listing; bytes: number }> {
-  const { fetcher, store, signal, source } = context;
+  const { fetcher, store, signal, source, checkpoint } = context;
   const cached = await readCacheEntry(store.cache, pageCacheSchema, url);
   let bytes = 0;
 
+  checkpoint('fetching the page');
   const conditional = validators(cached);
   let result = await fetcher.fetch(url, { signal, accept: 'page', conditional });
   bytes += result.bytes;
@@ -196,6 +225,7 @@ async function crawlListing(
   if (result.notModified && cached !== undefined) {
     const stored = await storeCall(() => store.listings.get(cached.listingId));
     if (stored !== null) {
+      checkpoint('fetching the README');
       const refreshed = await refreshRepo(stored, context);
       bytes += refreshed.bytes;
       if (refreshed.listing === null) return { outcome: 'unchanged', listing: stored, bytes };
@@ -210,16 +240,21 @@ async function crawlListing(
   }
 
   const fetchedAt = context.now().toISOString();
+  checkpoint('extracting');
   const extracted = extractListing(result.body, {
     url: result.finalUrl,
     sourceId: source.id,
     fetchedAt,
     fields: source.fields,
     ...(context.maxTokens === undefined ? {} : { maxTokens: context.maxTokens }),
+    ...(context.idOrigin === undefined ? {} : { idUrl: rebaseOrigin(result.finalUrl, context.idOrigin.from, context.idOrigin.to) }),
+    checkpoint: (step) => checkpoint(`extracting (${step})`),
   });
+  checkpoint('fetching the README');
   const enrichment = await enrichRepo(extracted, context, undefined);
   bytes += enrichment.bytes;
   const listing = enrichment.repo === undefined ? extracted : withRepo(extracted, enrichment.repo);
+  checkpoint('storing');
 
   const entry: PageCacheEntry = withoutUndefined({
     etag: result.etag,
@@ -273,9 +308,11 @@ async function enrichRepo(
     await storeCall(() =>
       context.store.cache.set(FETCH_CACHE_NAMESPACE, key, withoutUndefined({ etag: result.etag, lastModified: result.lastModified })),
     );
-    const truncated = result.body.length > context.readmeMaxChars;
+    // README text is listing text too: no control character from it reaches a terminal.
+    const readme = stripControls(result.body);
+    const truncated = readme.length > context.readmeMaxChars;
     return {
-      repo: { url: repoUrl, readme: truncated ? result.body.slice(0, context.readmeMaxChars) : result.body, error: null, truncated },
+      repo: { url: repoUrl, readme: truncated ? readme.slice(0, context.readmeMaxChars) : readme, error: null, truncated },
       bytes: result.bytes,
       notModified: false,
     };

@@ -10,7 +10,9 @@ import type { SourceConfig } from '../../schemas/source.js';
 import { ThreatdraftError, toError } from '../errors.js';
 import type { CacheRepo } from '../store/store.js';
 import { FETCH_CACHE_NAMESPACE, StoreFailure, readCacheEntry, storeCall, unaskedNotModified, validators, withoutUndefined } from './fetch-cache.js';
+import { parseBoundedHtml } from './bounded-parse.js';
 import type { Fetcher } from './fetcher.js';
+import { scanSitemap } from './sitemap.js';
 import { resolveHttpUrl } from './url.js';
 
 /** How deep nested sitemap indexes are followed (index -> index -> urlset is depth 2). */
@@ -68,7 +70,8 @@ export function parseIndexPage(
   pageUrl: string,
   selectors: { listingLinks: string | null; nextPage?: string | undefined },
 ): { listings: string[]; next: string | null } {
-  const $ = load(html);
+  // Bounded: a hostile index page cannot make parsing quadratic (see bounded-parse.ts).
+  const $ = load(parseBoundedHtml(html).document);
   const base = documentBase($, pageUrl);
   const listings =
     selectors.listingLinks === null
@@ -102,27 +105,10 @@ export type SitemapDocument =
  * resolved against `sitemapUrl`, normalised, http(s) only and de-duplicated.
  */
 export function parseSitemap(xml: string, sitemapUrl: string): SitemapDocument {
-  const $ = load(xml, { xml: true });
-  // Element names are matched on their local part, so a prefixed `<sm:urlset>` parses as well.
-  const locsUnder = (parent: string): string[] =>
-    $('*')
-      .filter((_, element) => localName(element) === parent)
-      .children()
-      .children()
-      .filter((_, element) => localName(element) === 'loc')
-      .toArray()
-      .map((element) => $(element).text());
-  const root = $.root().children().toArray().map(localName);
-  if (root.includes('sitemapindex')) return { kind: 'index', sitemaps: uniqueResolved(locsUnder('sitemapindex'), sitemapUrl) };
-  if (root.includes('urlset')) return { kind: 'urlset', urls: uniqueResolved(locsUnder('urlset'), sitemapUrl) };
+  const scan = scanSitemap(xml);
+  if (scan.roots.includes('sitemapindex')) return { kind: 'index', sitemaps: uniqueResolved(scan.sitemapindexLocs, sitemapUrl) };
+  if (scan.roots.includes('urlset')) return { kind: 'urlset', urls: uniqueResolved(scan.urlsetLocs, sitemapUrl) };
   return { kind: 'unknown' };
-}
-
-function localName(element: unknown): string {
-  const name = (element as { name?: unknown }).name;
-  if (typeof name !== 'string') return '';
-  const colon = name.indexOf(':');
-  return (colon === -1 ? name : name.slice(colon + 1)).toLowerCase();
 }
 
 /** A page that discovery could not use; recorded, never fatal. */

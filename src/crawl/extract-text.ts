@@ -73,7 +73,10 @@ const BLOCK_TAGS: ReadonlySet<string> = new Set([
 // Elements that are not paragraph blocks but still separate words.
 const CELL_TAGS: ReadonlySet<string> = new Set(['li', 'dt', 'dd', 'tr', 'td', 'th', 'caption']);
 
-/** Deeper nesting than this is left out: real pages stay far below it, hostile ones would overflow the stack. */
+/**
+ * Deeper nesting than this is left out: real pages stay far below it, hostile ones would overflow
+ * the stack. Parsing already caps nesting (bounded-parse.ts); this guards trees built elsewhere.
+ */
 export const MAX_DEPTH = 400;
 
 interface Block {
@@ -82,41 +85,77 @@ interface Block {
   tight: boolean;
 }
 
+/**
+ * The control characters no listing string keeps and no terminal sees: C0 but tab and newline,
+ * DEL, and C1. Global: reset `lastIndex` or use it with `replace`.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+
+/**
+ * `value` without control characters: no escape sequence from a listing (an OSC 52 clipboard
+ * write, a CSI screen clear, a C1 byte) survives extraction. Tab and newline are kept; CR LF and
+ * a lone CR become a newline.
+ */
+export function stripControls(value: string): string {
+  return value.replace(/\r\n?/g, '\n').replace(CONTROL_CHARACTERS, '');
+}
+
 /** Collapses every run of whitespace (including non-breaking spaces) to one space and trims. */
 export function collapse(value: string): string {
   return value.replace(/[\s\u00a0\u200b\ufeff]+/g, ' ').trim();
 }
 
-/** Inline text of a node: visible text with whitespace collapsed, skipping invisible elements. */
-export function inlineText(node: AnyNode, skip?: (el: Element) => boolean): string {
-  const out: string[] = [];
-  collectInline(node, out, skip, 0);
-  return collapse(out.join(''));
+/**
+ * Inline text of a node: visible text with whitespace collapsed, skipping invisible elements.
+ * With `maxChars`, collection stops once that much raw text is read, so reading a short field
+ * (a label, a table cell) out of a huge nested subtree costs no more than the field.
+ */
+export function inlineText(node: AnyNode, skip?: (el: Element) => boolean, maxChars = Number.POSITIVE_INFINITY): string {
+  const collector: Collector = { out: [], length: 0, maxChars, skip };
+  collectInline(node, collector, 0);
+  return collapse(collector.out.join(''));
 }
 
-function collectInline(node: AnyNode, out: string[], skip: ((el: Element) => boolean) | undefined, depth: number): void {
-  if (depth > MAX_DEPTH) return;
+interface Collector {
+  out: string[];
+  /** Raw characters collected so far. */
+  length: number;
+  maxChars: number;
+  skip: ((el: Element) => boolean) | undefined;
+}
+
+function push(collector: Collector, text: string): void {
+  const room = collector.maxChars - collector.length;
+  const kept = text.length > room ? text.slice(0, room) : text;
+  collector.out.push(kept);
+  collector.length += kept.length;
+}
+
+function collectInline(node: AnyNode, collector: Collector, depth: number): void {
+  if (depth > MAX_DEPTH || collector.length >= collector.maxChars) return;
   if (node.type === 'text') {
-    out.push((node as unknown as { data: string }).data);
+    push(collector, (node as unknown as { data: string }).data);
     return;
   }
   if (node.type !== 'tag' && node.type !== 'root') return;
   const el = node as Element;
   if (node.type === 'tag') {
     if (SKIP_TAGS.has(el.name)) return;
-    if (skip?.(el) === true) return;
+    if (collector.skip?.(el) === true) return;
     if (el.name === 'br') {
-      out.push(' ');
+      push(collector, ' ');
       return;
     }
   }
   const children = (node as unknown as { children?: AnyNode[] }).children;
   if (children === undefined) return;
   for (const child of children) {
-    collectInline(child, out, skip, depth + 1);
+    if (collector.length >= collector.maxChars) return;
+    collectInline(child, collector, depth + 1);
     // Block children inside inline context still need a word break between them.
     if (child.type === 'tag' && (BLOCK_TAGS.has((child as Element).name) || CELL_TAGS.has((child as Element).name))) {
-      out.push(' ');
+      push(collector, ' ');
     }
   }
 }
@@ -224,17 +263,17 @@ function walk(node: AnyNode, state: Walker, depth: number): void {
 function walkListItem(li: Element, state: Walker, depth: number): void {
   if (depth > MAX_DEPTH) return;
   // The item's own text, then any nested lists as their own items.
-  const own: string[] = [];
+  const own: Collector = { out: [], length: 0, maxChars: Number.POSITIVE_INFINITY, skip: state.skip };
   const nested: Element[] = [];
   for (const child of childrenOf(li)) {
     if (child.type === 'tag' && ((child as Element).name === 'ul' || (child as Element).name === 'ol')) {
       nested.push(child as Element);
     } else {
-      collectInline(child, own, state.skip, depth + 1);
-      if (child.type === 'tag' && BLOCK_TAGS.has((child as Element).name)) own.push(' ');
+      collectInline(child, own, depth + 1);
+      if (child.type === 'tag' && BLOCK_TAGS.has((child as Element).name)) push(own, ' ');
     }
   }
-  const text = collapse(own.join(''));
+  const text = collapse(own.out.join(''));
   if (text !== '') state.blocks.push({ text: `- ${text}`, tight: true });
   for (const list of nested) {
     for (const item of childrenOf(list)) {

@@ -4,7 +4,9 @@
  * The source's CSS selectors win where they match; otherwise generic rules find the title, summary,
  * capability bullets, key-value metadata, code repositories and readable main text. The text always
  * contains the title, summary, every capability and every metadata pair, so an assessor's evidence
- * quotes can be checked against it. Malformed or truncated HTML never throws.
+ * quotes can be checked against it. Malformed or truncated HTML never throws. Parsing is bounded
+ * (bounded-parse.ts), so a hostile page costs time linear in its size whatever its shape; a cap
+ * that bit is recorded in `Listing.warnings`.
  */
 import { createHash } from 'node:crypto';
 import { Readability } from '@mozilla/readability';
@@ -14,9 +16,10 @@ import type { AnyNode, Element } from 'domhandler';
 import { createRequire } from 'node:module';
 import type * as GptTokenizer from 'gpt-tokenizer';
 import { parseHTML } from 'linkedom';
-import type { Listing, Repo } from '../../schemas/listing.js';
+import type { Listing, ListingWarning, Repo } from '../../schemas/listing.js';
 import type { SourceConfig } from '../../schemas/source.js';
-import { collapse, flattenDefinitionItems, inlineText, serializeBlocks, stripColon } from './extract-text.js';
+import { describeCap, parseBoundedHtml, type MarkupCap } from './bounded-parse.js';
+import { collapse, flattenDefinitionItems, inlineText, serializeBlocks, stripColon, stripControls } from './extract-text.js';
 import { normalizeUrl } from './url.js';
 
 /** Options for {@link extractListing}. */
@@ -32,6 +35,16 @@ export interface ExtractOptions {
   maxTokens?: number;
   /** Enrichment result for the listing's code repository; its README is hashed, not put into `text`. */
   repo?: Repo | undefined;
+  /**
+   * The URL the id derives from, when it is not `url` (the demo directory's listings keep their
+   * ids whatever port it is served on). @default url
+   */
+  idUrl?: string | undefined;
+  /**
+   * Called between extraction steps with the step's name; throwing from it stops extraction (the
+   * crawl's per-listing time budget does). Extraction itself stays pure: it reads no clock.
+   */
+  checkpoint?: ((step: string) => void) | undefined;
 }
 
 /** Default token budget of `Listing.text`. */
@@ -73,33 +86,54 @@ const MAX_SUMMARY_CHARS = 1000;
 const MAX_FIELD_CHARS = 500;
 const MAX_CAPABILITIES = 100;
 const MAX_METADATA = 60;
+// Raw characters read for one field (a label, a cell, an item): fields are clipped far below this,
+// and reading stops there however large the element's subtree is.
+const FIELD_SCAN_CHARS = 4000;
+// Raw characters read for a label that only counts when short (a heading, a bold "Label:").
+const LABEL_SCAN_CHARS = 500;
+// Elements after a capability heading that are searched for its lists.
+const MAX_HEADING_SIBLINGS = 100;
 // Readability only helps on long pages full of boilerplate; small pages are their own main content.
 const READABILITY_MIN_CHARS = 2500;
+// Readability's cost grows with elements times nesting; pages past these sizes are not listings
+// with some boilerplate around them, and their body text (cut at the token budget) serves.
+const READABILITY_MAX_CHARS = 200_000;
+const READABILITY_MAX_ELEMENTS = 10_000;
 // Token counting is skipped when the UTF-8 length already proves the text is within budget.
 const MARKER_RESERVE_TOKENS = 16;
 const ENCODE_OPTIONS = { disallowedSpecial: new Set<string>() };
+// Characters of text encoded per token of budget at first (tokens average about four characters).
+const PREFIX_CHARS_PER_TOKEN = 8;
+// Tokens a prefix must hold beyond the budget, so the cut is far from where the prefix ends.
+const PREFIX_MARGIN_TOKENS = 256;
 
 /** Extracts a `Listing` from a page's HTML; never throws on malformed or truncated markup. */
 export function extractListing(html: string, options: ExtractOptions): Listing {
   const maxTokens = Math.max(64, Math.floor(options.maxTokens ?? DEFAULT_MAX_TOKENS));
-  const $ = safeLoad(html);
+  const checkpoint = options.checkpoint ?? (() => undefined);
+  const { $, capped } = safeLoad(html);
   const fields = options.fields ?? {};
 
   // Each rule is isolated: a pathological page loses that one field, never the whole listing.
-  const title = clip(guard(() => pickTitle($, fields.title, options.url), ''), MAX_TITLE_CHARS);
-  const summary = clip(guard(() => pickSummary($, fields.description), ''), MAX_SUMMARY_CHARS);
-  const capabilities = guard(() => pickCapabilities($, fields.capabilities), []);
-  const metadata = guard(() => pickMetadata($), {});
-  const repositories = guard(() => pickRepositories($, fields.repository, options.url), []);
+  // Every string leaves without control characters (stripControls), so none reaches a terminal.
+  checkpoint('parse');
+  const title = clip(clean(guard(() => pickTitle($, fields.title, options.url), '')), MAX_TITLE_CHARS);
+  const summary = clip(clean(guard(() => pickSummary($, fields.description), '')), MAX_SUMMARY_CHARS);
+  checkpoint('title and summary');
+  const capabilities = guard(() => pickCapabilities($, fields.capabilities), []).map(clean).filter((item) => item !== '');
+  const metadata = cleanRecord(guard(() => pickMetadata($), {}));
+  const repositories = guard(() => pickRepositories($, fields.repository, options.url), []).map(stripControls);
   const category = pickCategory(metadata);
+  checkpoint('fields');
 
-  const main = guard(() => mainText($, html), '');
+  const main = stripControls(guard(() => mainText($), ''));
+  checkpoint('main text');
   const assembled = assembleText({ title, summary, main, capabilities, metadata });
   const { text, truncated } = capTokens(assembled, maxTokens);
 
   const listingFields: Listing['fields'] = { capabilities, metadata, repositories, category };
   const contentHash = computeContentHash({ title, summary, text, fields: listingFields, repo: options.repo });
-  const normalizedUrl = normalizeListingUrl(options.url);
+  const normalizedUrl = normalizeListingUrl(options.idUrl ?? options.url);
   const listing: Listing = {
     id: listingId(options.sourceId, normalizedUrl),
     sourceId: options.sourceId,
@@ -113,7 +147,26 @@ export function extractListing(html: string, options: ExtractOptions): Listing {
     fields: listingFields,
   };
   if (options.repo !== undefined) listing.repo = options.repo;
+  if (capped.length > 0) listing.warnings = capped.map(capWarning);
   return listing;
+}
+
+/** A field without control characters, whitespace collapsed again where a control stood between words. */
+function clean(value: string): string {
+  return collapse(stripControls(value));
+}
+
+function cleanRecord(record: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(record)) {
+    const cleanKey = clean(key);
+    if (cleanKey !== '' && !Object.hasOwn(out, cleanKey)) out[cleanKey] = clean(value);
+  }
+  return out;
+}
+
+function capWarning(cap: MarkupCap): ListingWarning {
+  return { code: 'markup-capped', message: describeCap(cap) };
 }
 
 /**
@@ -122,7 +175,7 @@ export function extractListing(html: string, options: ExtractOptions): Listing {
  * `Listing.text` is this plus whatever of title, summary, capabilities and metadata it lacks.
  */
 export function readableText(html: string): string {
-  return guard(() => mainText(safeLoad(html), html), '');
+  return guard(() => mainText(safeLoad(html).$), '');
 }
 
 /** What {@link computeContentHash} hashes: everything that would change an assessment. */
@@ -191,12 +244,13 @@ export function normalizeListingUrl(url: string): string {
 // ---------------------------------------------------------------------------------------------
 // Fields
 
-function safeLoad(html: string): CheerioAPI {
+function safeLoad(html: string): { $: CheerioAPI; capped: MarkupCap[] } {
   try {
-    return load(html);
+    const { document, capped } = parseBoundedHtml(html);
+    return { $: load(document), capped };
   } catch {
     // parse5 recovers from nearly anything; this guards against pathological input (e.g. lone surrogates).
-    return load('');
+    return { $: load(''), capped: [] };
   }
 }
 
@@ -204,7 +258,7 @@ function firstText($: CheerioAPI, selector: string | undefined): string {
   if (selector === undefined) return '';
   try {
     for (const el of $(selector).toArray()) {
-      const text = el.type === 'tag' && el.name === 'meta' ? collapse($(el).attr('content') ?? '') : inlineText(el);
+      const text = el.type === 'tag' && el.name === 'meta' ? collapse($(el).attr('content') ?? '') : inlineText(el, undefined, FIELD_SCAN_CHARS);
       if (text !== '') return text;
     }
   } catch {
@@ -280,7 +334,7 @@ function pickCapabilities($: CheerioAPI, selector: string | undefined): string[]
         if (el.type !== 'tag') continue;
         if (el.name === 'ul' || el.name === 'ol') listItems(el).forEach((li) => add(itemText(li)));
         else if ($(el).find('li').length > 0) $(el).find('li').toArray().forEach((li) => add(itemText(li)));
-        else add(inlineText(el));
+        else add(inlineText(el, undefined, FIELD_SCAN_CHARS));
       }
     } catch {
       // Invalid selector: generic rule below.
@@ -288,7 +342,7 @@ function pickCapabilities($: CheerioAPI, selector: string | undefined): string[]
     if (out.length > 0) return out;
   }
   for (const heading of $('h1, h2, h3, h4, h5, h6, dt, strong, b').toArray()) {
-    const label = inlineText(heading);
+    const label = inlineText(heading, undefined, LABEL_SCAN_CHARS);
     if (label.length > 60 || !CAPABILITY_HEADING.test(label)) continue;
     for (const list of listsAfterHeading(heading)) listItems(list).forEach((li) => add(itemText(li)));
   }
@@ -301,8 +355,11 @@ function listsAfterHeading(heading: Element): Element[] {
   for (let depth = 0; depth < 2 && anchor !== null; depth++) {
     const lists: Element[] = [];
     let sibling = anchor.nextSibling;
-    while (sibling !== null) {
+    // Bounded, so a page of thousands of sibling "Tools" labels is not quadratic.
+    let seen = 0;
+    while (sibling !== null && seen < MAX_HEADING_SIBLINGS) {
       if (sibling.type === 'tag') {
+        seen += 1;
         const el = sibling as Element;
         if (/^h[1-6]$/.test(el.name) || (el.name === 'dt' && heading.name === 'dt')) break;
         if (el.name === 'ul' || el.name === 'ol') lists.push(el);
@@ -353,7 +410,7 @@ function listItems(list: Element): Element[] {
 
 /** A list item's own text, without nested lists (those are separate items). */
 function itemText(li: Element): string {
-  return inlineText(li, (el) => el !== li && (el.name === 'ul' || el.name === 'ol'));
+  return inlineText(li, (el) => el !== li && (el.name === 'ul' || el.name === 'ol'), FIELD_SCAN_CHARS);
 }
 
 function pickMetadata($: CheerioAPI): Record<string, string> {
@@ -374,24 +431,24 @@ function pickMetadata($: CheerioAPI): Record<string, string> {
     const [keyCell, valueCell] = cells as [Element, Element];
     // A row of two th cells is a column header, not a pair.
     if (keyCell.name === 'th' && valueCell.name === 'th') continue;
-    add(inlineText(keyCell), inlineText(valueCell));
+    add(inlineText(keyCell, undefined, FIELD_SCAN_CHARS), inlineText(valueCell, undefined, FIELD_SCAN_CHARS));
   }
   for (const dl of $('dl').toArray()) {
     let term: string | undefined;
     for (const item of flattenDefinitionItems(dl)) {
-      if (item.name === 'dt') term = inlineText(item);
+      if (item.name === 'dt') term = inlineText(item, undefined, FIELD_SCAN_CHARS);
       else if (term !== undefined) {
-        add(term, inlineText(item));
+        add(term, inlineText(item, undefined, FIELD_SCAN_CHARS));
         term = undefined;
       }
     }
   }
   // "<li><strong>License:</strong> MIT</li>": a label in bold ending with a colon.
   for (const label of $('li > strong:first-child, li > b:first-child, p > strong:first-child, p > b:first-child').toArray()) {
-    const labelText = inlineText(label);
+    const labelText = inlineText(label, undefined, LABEL_SCAN_CHARS);
     if (!/[:：]$/.test(labelText) || labelText.length > 60) continue;
     const parent = label.parent as Element;
-    const whole = inlineText(parent);
+    const whole = inlineText(parent, undefined, FIELD_SCAN_CHARS);
     if (!whole.startsWith(labelText)) continue;
     add(labelText, whole.slice(labelText.length));
   }
@@ -412,7 +469,7 @@ function pickRepositories($: CheerioAPI, selector: string | undefined, baseUrl: 
       for (const el of $(selector).toArray()) {
         if (el.type !== 'tag') continue;
         const hrefs = el.name === 'a' ? [$(el).attr('href')] : $(el).find('a[href]').toArray().map((a) => $(a).attr('href'));
-        if (hrefs.length === 0) hrefs.push(inlineText(el));
+        if (hrefs.length === 0) hrefs.push(inlineText(el, undefined, FIELD_SCAN_CHARS));
         for (const href of hrefs) {
           const absolute = href === undefined ? undefined : resolveHttp(href, baseUrl);
           if (absolute !== undefined) out.add(canonicalRepoUrl(absolute) ?? absolute);
@@ -494,7 +551,7 @@ function isInChrome(el: Element): boolean {
   return false;
 }
 
-function mainText($: CheerioAPI, html: string): string {
+function mainText($: CheerioAPI): string {
   const body = $('body').get(0) ?? $.root().get(0);
   if (body === undefined) return '';
   const bodyText = serializeBlocks(body, { skip: isChrome });
@@ -502,7 +559,7 @@ function mainText($: CheerioAPI, html: string): string {
   // The largest main/article element is the main content when it holds most of the page's text.
   let best = '';
   try {
-    for (const el of $(MAIN_CANDIDATES).toArray()) {
+    for (const el of outermost($(MAIN_CANDIDATES).toArray())) {
       const text = serializeBlocks(el, { skip: (node) => node !== el && (node.name === 'nav' || node.name === 'aside') });
       if (text.length > best.length) best = text;
     }
@@ -511,19 +568,39 @@ function mainText($: CheerioAPI, html: string): string {
   }
   if (best.length >= 80 && best.length >= bodyText.length * 0.6) return best;
   if (bodyText.length < READABILITY_MIN_CHARS) return bodyText.length >= best.length ? bodyText : best;
+  if (bodyText.length > READABILITY_MAX_CHARS || $('*').length > READABILITY_MAX_ELEMENTS) return bodyText;
 
-  const readable = readabilityText(html);
+  const readable = readabilityText($);
   if (readable.length >= 200 && readable.length >= bodyText.length * 0.25) return readable;
   return bodyText;
 }
 
-function readabilityText(html: string): string {
+/**
+ * The candidates not inside another candidate. An inner one's text is part of its outer one's (both
+ * leave out nav and aside), so it can never be the largest; skipping it keeps nested candidates
+ * from costing their nesting depth times their text. An inner nav or aside is kept: the outer
+ * candidate's text leaves it out.
+ */
+function outermost(candidates: Element[]): Element[] {
+  const set = new Set<AnyNode>(candidates);
+  return candidates.filter((el) => {
+    if (el.name === 'nav' || el.name === 'aside') return true;
+    for (let node = el.parent; node !== null; node = node.parent) if (set.has(node)) return false;
+    return true;
+  });
+}
+
+/**
+ * Readability on linkedom, fed the bounded document re-serialized: linkedom's own parser
+ * (htmlparser2) would otherwise see the raw page with its full nesting.
+ */
+function readabilityText($: CheerioAPI): string {
   try {
-    const { document } = parseHTML(html);
+    const { document } = parseHTML($.html());
     const article = new Readability(document as unknown as Document, { charThreshold: 200 }).parse();
     const content = article?.content;
     if (typeof content !== 'string' || content === '') return '';
-    const $article = load(content);
+    const $article = load(parseBoundedHtml(content).document);
     const root: AnyNode | undefined = $article('body').get(0) ?? $article.root().get(0);
     return root === undefined ? '' : serializeBlocks(root);
   } catch {
@@ -581,8 +658,21 @@ export function capTokens(text: string, maxTokens: number): { text: string; trun
   // Every token covers at least one UTF-8 byte, so a short text cannot exceed the budget.
   if (Buffer.byteLength(text, 'utf8') <= maxTokens) return { text, truncated: false };
   const { encode, decode } = loadTokenizer();
-  const tokens = encode(text, ENCODE_OPTIONS);
-  if (tokens.length <= maxTokens) return { text, truncated: false };
+  // Encoding a whole megabyte page to keep a few thousand tokens would be most of its extraction
+  // time: encode a prefix that holds the budget with a margin, doubling it only when it does not.
+  // Tokens far from a prefix's end are the same as the whole text's.
+  let window = maxTokens * PREFIX_CHARS_PER_TOKEN;
+  let tokens: number[];
+  for (;;) {
+    const whole = window >= text.length;
+    tokens = encode(whole ? text : text.slice(0, window), ENCODE_OPTIONS);
+    if (whole) {
+      if (tokens.length <= maxTokens) return { text, truncated: false };
+      break;
+    }
+    if (tokens.length >= maxTokens + PREFIX_MARGIN_TOKENS) break;
+    window *= 2;
+  }
   let kept = decode(tokens.slice(0, Math.max(1, maxTokens - MARKER_RESERVE_TOKENS)));
   // A decoded prefix can end inside a multi-byte character or a word.
   kept = kept.replace(/\uFFFD+$/, '');

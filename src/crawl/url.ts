@@ -73,6 +73,18 @@ export function sameOrigin(a: string | URL, b: string | URL): boolean {
   return originOf(a) === originOf(b);
 }
 
+/**
+ * `url` moved from origin `from` to origin `to` (path, query and fragment kept); any other URL
+ * as it is. Used for ids that must not depend on a port chosen at run time.
+ */
+export function rebaseOrigin(url: string, from: string, to: string): string {
+  const parsed = URL.parse(url);
+  const source = URL.parse(from);
+  const target = URL.parse(to);
+  if (parsed === null || source === null || target === null || parsed.origin !== source.origin) return url;
+  return `${target.origin}${parsed.pathname}${parsed.search}${parsed.hash}`;
+}
+
 function sortQuery(search: string): string {
   if (search === '' || search === '?') return '';
   const pairs = search

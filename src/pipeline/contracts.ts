@@ -12,6 +12,10 @@ export const crawlInputSchema = z
     limit: z.number().int().positive().optional(),
     /** Where GitHub READMEs are fetched from (the demo serves them itself). */
     rawBase: z.string().url().optional(),
+    /** Time budget of each listing in the crawl (THREATDRAFT_LISTING_BUDGET_MS of the run). */
+    listingBudgetMs: z.number().int().positive().optional(),
+    /** Listing ids of URLs on `from` derive as if on `to` (the demo, whose port varies between runs). */
+    idOrigin: z.object({ from: z.string().url(), to: z.string().url() }).strict().optional(),
   })
   .strict();
 export type CrawlInput = z.infer<typeof crawlInputSchema>;

@@ -26,6 +26,8 @@ export async function crawlStage(input: CrawlInput, deps: CrawlStageDeps): Promi
     ...(deps.now === undefined ? {} : { now: deps.now }),
     ...(parsed.limit === undefined ? {} : { limit: parsed.limit }),
     ...(parsed.rawBase === undefined ? {} : { rawBase: parsed.rawBase }),
+    ...(parsed.listingBudgetMs === undefined ? {} : { listingBudgetMs: parsed.listingBudgetMs }),
+    ...(parsed.idOrigin === undefined ? {} : { idOrigin: parsed.idOrigin }),
     signal: deps.signal,
     onProgress: deps.onProgress,
   });

@@ -119,6 +119,10 @@ export interface RunPipelineOptions {
   limit?: number;
   /** Where GitHub READMEs are fetched from during the crawl. */
   rawBase?: string;
+  /** Time budget of each listing in the crawl. @default the crawler's (300 s) */
+  listingBudgetMs?: number;
+  /** Listing ids of URLs on `from` derive as if on `to` (see CrawlInput). */
+  idOrigin?: { from: string; to: string };
   signal?: AbortSignal;
   onProgress?: (progress: RunProgress) => void;
   /** Clock for `wallMs`. @default performance.now */
@@ -138,6 +142,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunSumma
         source: options.source,
         ...(options.limit === undefined ? {} : { limit: options.limit }),
         ...(options.rawBase === undefined ? {} : { rawBase: options.rawBase }),
+        ...(options.listingBudgetMs === undefined ? {} : { listingBudgetMs: options.listingBudgetMs }),
+        ...(options.idOrigin === undefined ? {} : { idOrigin: options.idOrigin }),
       },
       {
         ...(signal === undefined ? {} : { signal }),

@@ -12,7 +12,9 @@ export async function runPublish(options: { out: string; data?: string | undefin
     const summary = await publishSite({ store, outDir: options.out, ...(options.as === undefined ? {} : { actor: options.as }) });
     if (humanOutput(io, options.json)) {
       io.stdout.write(
-        `Published ${summary.published.length} draft(s); superseded ${summary.superseded.length}; ${summary.agents} agent(s), ${summary.files} files in ${summary.outDir}\n`,
+        `Published ${summary.published.length} draft(s); superseded ${summary.superseded.length}; ${summary.agents} agent(s), ${summary.files} files in ${summary.outDir}${
+          summary.swept.length === 0 ? '' : `; removed ${summary.swept.length} temporary folder(s) left by interrupted runs`
+        }\n`,
       );
       for (const { id, staleText } of summary.refused) {
         io.stdout.write(`Refused ${id}: stale text at ${staleText.join(', ')}; regenerate it or keep it as written (drafts regenerate|confirm-text ${id})\n`);

@@ -9,6 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Draft } from '../../schemas/draft.js';
 import type { Listing } from '../../schemas/listing.js';
 import { InputError } from '../errors.js';
+import { processAlive } from '../process-alive.js';
 import type { Store } from '../store/store.js';
 import { buildSite, SITE_MARKER } from './site.js';
 
@@ -30,7 +31,12 @@ export interface PublishSummary {
   superseded: string[];
   agents: number;
   files: number;
+  /** Temporary folders of interrupted earlier runs that this run removed (names beside `outDir`). */
+  swept: string[];
 }
+
+/** A build folder older than this is abandoned whoever made it (a publish takes seconds to minutes). */
+export const STALE_BUILD_MS = 3_600_000;
 
 /**
  * Publishes approved drafts and writes the site.
@@ -81,8 +87,18 @@ export async function publishSite(options: PublishOptions): Promise<PublishSumma
   const listings = new Map<string, Listing>();
   (await store.listings.getMany(listingIds)).forEach((listing) => listing !== null && listings.set(listing.id, listing));
   const files = buildSite(drafts, listings);
+  const swept = await sweepStaleBuilds(outDir, 'tmp');
   await writeSite(outDir, files);
-  return { outDir, published, refused, superseded, agents: new Set(drafts.filter((d) => d.status === 'published').map((d) => d.listingId)).size, files: files.size };
+  swept.push(...(await sweepStaleBuilds(outDir, 'old')));
+  return {
+    outDir,
+    published,
+    refused,
+    superseded,
+    agents: new Set(drafts.filter((d) => d.status === 'published').map((d) => d.listingId)).size,
+    files: files.size,
+    swept: swept.sort(),
+  };
 }
 
 async function checkOutDir(outDir: string): Promise<void> {
@@ -97,9 +113,44 @@ async function checkOutDir(outDir: string): Promise<void> {
   });
 }
 
+/**
+ * Removes this site's temporary folders (`.<site>.tmp-…` being built, `.<site>.old-…` being
+ * replaced) left behind by interrupted runs: those whose process on this machine is gone, and any
+ * older than {@link STALE_BUILD_MS} (an older version's, without a process id, or another
+ * machine's on a shared disk). A folder of a publish still running is left alone. `old` folders
+ * are swept only once the new site is in place, so the last copy of a site is never removed.
+ */
+async function sweepStaleBuilds(outDir: string, kind: 'tmp' | 'old'): Promise<string[]> {
+  const parent = dirname(outDir);
+  const pattern = new RegExp(`^\\.${escapeRegExp(basename(outDir))}\\.${kind}-(?:(\\d+)-)?[0-9a-f]{12}$`);
+  const names = await readdir(parent).catch(() => [] as string[]);
+  const swept: string[] = [];
+  for (const name of names) {
+    const match = pattern.exec(name);
+    if (match === null) continue;
+    const pid = match[1] === undefined ? undefined : Number(match[1]);
+    const path = join(parent, name);
+    const ageMs = await stat(path).then(
+      (info) => Date.now() - info.mtimeMs,
+      () => null,
+    );
+    if (ageMs === null) continue;
+    const abandoned = ageMs > STALE_BUILD_MS || (pid !== undefined && pid !== process.pid && !processAlive(pid));
+    if (!abandoned) continue;
+    await rm(path, { recursive: true, force: true });
+    swept.push(name);
+  }
+  return swept;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
 /** Writes all files into a fresh sibling directory, then swaps it in, so readers never see half a site. */
 async function writeSite(outDir: string, files: ReadonlyMap<string, string>): Promise<void> {
-  const suffix = randomBytes(6).toString('hex');
+  // The process id in the name lets a later run tell an abandoned folder from one being written.
+  const suffix = `${process.pid}-${randomBytes(6).toString('hex')}`;
   const building = join(dirname(outDir), `.${basename(outDir)}.tmp-${suffix}`);
   const old = join(dirname(outDir), `.${basename(outDir)}.old-${suffix}`);
   await mkdir(dirname(outDir), { recursive: true });

@@ -54,6 +54,38 @@ function isHttps(c: Context): boolean {
   return new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() === 'https';
 }
 
+/**
+ * Cookie options for this request. Behind https the cookies are host-locked (`__Host-` prefix:
+ * Secure, Path=/, no Domain), so no other host, subdomain or plain-http page can set or shadow
+ * them; plain http allows no prefix, and the sign-in Origin check ({@link requestSite}) covers
+ * cookie tossing there (other ports of the same host share its cookies).
+ */
+function cookieOptions(c: Context): { httpOnly: true; sameSite: 'Strict'; path: '/'; secure: boolean; prefix?: 'host' } {
+  const https = isHttps(c);
+  return { httpOnly: true, sameSite: 'Strict', path: '/', secure: https, ...(https ? { prefix: 'host' as const } : {}) };
+}
+
+/** Reads one of our cookies: behind https only its host-locked `__Host-` form counts. */
+function readCookie(c: Context, name: string): string | undefined {
+  return getCookie(c, name, isHttps(c) ? 'host' : undefined);
+}
+
+/**
+ * Where a request comes from by the browser's own word: `same` when Sec-Fetch-Site says
+ * same-origin (or none: typed by the user) or, from a browser without Fetch Metadata, Origin
+ * equals this server's origin; `cross` for any other value (another site, another port of this
+ * host, `Origin: null`); `unknown` without either header (not a browser). Page scripts can set
+ * neither header.
+ */
+export function requestSite(c: Context): 'same' | 'cross' | 'unknown' {
+  const site = c.req.header('sec-fetch-site');
+  if (site !== undefined) return site === 'same-origin' || site === 'none' ? 'same' : 'cross';
+  const origin = c.req.header('origin');
+  if (origin === undefined) return 'unknown';
+  const own = `${isHttps(c) ? 'https' : 'http'}://${c.req.header('host') ?? new URL(c.req.url).host}`;
+  return origin.toLowerCase() === own.toLowerCase() ? 'same' : 'cross';
+}
+
 function statusFor(error: unknown): ContentfulStatusCode {
   if (error instanceof NotFoundError) return 404;
   if (error instanceof ConflictError) return 409;
@@ -121,12 +153,18 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
       c.set('via', 'bearer');
       return next();
     }
-    const session = sessions.get(getCookie(c, SESSION_COOKIE));
-    // A removed reviewer loses access at once, even with a live session.
-    if (session !== null && (await service.reviewerNamed(session.reviewer)) !== null) {
-      c.set('reviewer', session.reviewer);
-      c.set('session', session);
-      c.set('via', 'session');
+    const session = sessions.get(readCookie(c, SESSION_COOKIE));
+    if (session !== null) {
+      // The session belongs to a reviewer id and token: a removed (or re-added) reviewer's session
+      // ends here, at once, and is never extended.
+      const reviewer = await service.sessionReviewer(session);
+      if (reviewer === null) sessions.delete(session.id);
+      else {
+        sessions.touch(session);
+        c.set('reviewer', reviewer.name);
+        c.set('session', session);
+        c.set('via', 'session');
+      }
     }
     return next();
   });
@@ -167,34 +205,37 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
     c.body(PREVIEW_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'max-age=300' }),
   );
 
-  // Sign-in: a double-submit token in a SameSite=Strict cookie stops login CSRF.
+  // Sign-in: a double-submit token in a SameSite=Strict, host-locked cookie, and the browser's word
+  // that the form came from this origin, stop login CSRF (a page on another port of this host
+  // shares its cookies, so it could plant a known token: the Origin check refuses its POST).
   const loginForm = (c: Context<Env>, error: string | null, status: 200 | 401 | 403): Response => {
     const csrf = randomSecret();
-    setCookie(c, LOGIN_COOKIE, csrf, { httpOnly: true, sameSite: 'Strict', path: '/login', secure: isHttps(c), maxAge: 3600 });
+    setCookie(c, LOGIN_COOKIE, csrf, { ...cookieOptions(c), maxAge: 3600 });
     return c.html(loginPage(csrf, error), status);
   };
   app.get('/login', (c) => loginForm(c, null, 200));
   app.post('/login', async (c) => {
+    if (requestSite(c) === 'cross') return loginForm(c, 'Sign-in refused: the form was sent from another origin. Open this page directly and sign in here.', 403);
     const body = await c.req.parseBody();
-    const expected = getCookie(c, LOGIN_COOKIE);
+    const expected = readCookie(c, LOGIN_COOKIE);
     if (expected === undefined || !sameSecret(formString(body['_csrf']), expected)) return loginForm(c, 'The sign-in form expired; try again.', 403);
     const reviewer = await service.authenticate(formString(body['token']).trim());
     if (reviewer === null) return loginForm(c, 'Unknown token.', 401);
-    const old = getCookie(c, SESSION_COOKIE);
+    const old = readCookie(c, SESSION_COOKIE);
     if (old !== undefined) sessions.delete(old);
-    const session = sessions.create(reviewer.name);
-    setCookie(c, SESSION_COOKIE, session.id, { httpOnly: true, sameSite: 'Strict', path: '/', secure: isHttps(c) });
-    deleteCookie(c, LOGIN_COOKIE, { path: '/login' });
-    await service.recordSession(reviewer.name, 'sign-in');
+    const session = sessions.create(reviewer);
+    setCookie(c, SESSION_COOKIE, session.id, cookieOptions(c));
+    deleteCookie(c, LOGIN_COOKIE, cookieOptions(c));
+    await service.recordSession(reviewer, 'sign-in');
     return c.redirect('/', 303);
   });
   app.post('/logout', guard, async (c) => {
     const session = c.get('session');
     if (session !== null) {
       sessions.delete(session.id);
-      await service.recordSession(session.reviewer, 'sign-out');
+      await service.recordSession({ id: session.reviewerId, name: session.reviewer }, 'sign-out');
     }
-    deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    deleteCookie(c, SESSION_COOKIE, cookieOptions(c));
     return c.redirect('/login', 303);
   });
 
@@ -372,10 +413,8 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
   async function guardAdmin(c: Context<Env>, next: () => Promise<void>): Promise<Response | void> {
     if (c.get('reviewer') === null) return c.req.method === 'GET' ? c.redirect('/login', 303) : c.text('Sign in first', 401);
     if (UNSAFE.has(c.req.method) && c.get('via') === 'session') {
-      const site = c.req.header('sec-fetch-site');
-      const origin = c.req.header('origin');
-      const sameOrigin = site !== undefined ? site === 'same-origin' : origin !== undefined && origin === new URL(c.req.url).origin;
-      if (!sameOrigin) return c.text('Cross-origin request refused', 403);
+      // Unlike sign-in, a change here must prove it is same-origin: no header is refused too.
+      if (requestSite(c) !== 'same' || c.req.header('sec-fetch-site') === 'none') return c.text('Cross-origin request refused', 403);
       const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
       if (c.req.method === 'POST' && type !== 'application/json') return c.text('Expected a JSON body', 403);
     }

@@ -321,8 +321,7 @@ export async function runReview(options: ReviewCommandOptions, io: Io): Promise<
     throw new InputError('E_USAGE', `Expected \`--port\` to be 0..65535, got ${JSON.stringify(options.port)}`, { option: 'port' });
   }
   const env = loadEnv(io.env);
-  const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL, namespace: env.THREATDRAFT_NAMESPACE });
-  const { startReviewServer } = await import('./server.js');
+  const { allowedHostsFor, startReviewServer } = await import('./server.js');
   const queueNames = options.queues?.split(',').map((name) => name.trim()).filter((name) => name !== '');
   const allowedHosts = options.allowedHost?.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
   for (const name of allowedHosts ?? []) {
@@ -330,6 +329,9 @@ export async function runReview(options: ReviewCommandOptions, io: Io): Promise<
       throw new InputError('E_USAGE', `Expected \`--allowed-host\` to be host names without ports, got ${JSON.stringify(name)}`, { option: 'allowed-host' });
     }
   }
+  // Beyond loopback without --allowed-host: refused (exit 2) before the store is opened.
+  allowedHostsFor(options.host, allowedHosts);
+  const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL, namespace: env.THREATDRAFT_NAMESPACE });
   let server;
   try {
     server = await startReviewServer({

@@ -1,6 +1,7 @@
 /** Starts the review app on a real HTTP server (@hono/node-server), bound to 127.0.0.1 unless told otherwise. */
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
+import { InputError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { createReviewApp } from './app.js';
 import type { QueueDashboard } from './bull-board.js';
@@ -21,7 +22,8 @@ export interface ReviewServerOptions {
   /**
    * Extra Host header names to answer to (a reverse proxy's name). On a loopback address the server
    * always answers to 127.0.0.1, localhost and [::1] and refuses other names (DNS rebinding); on
-   * another address the check applies only when names are given here.
+   * another address these names are required (it refuses to start without them) and are the only
+   * ones it answers to.
    */
   allowedHosts?: readonly string[] | undefined;
   /** pino level for unexpected errors on stderr. @default 'warn' */
@@ -38,6 +40,9 @@ export interface ReviewServer {
 
 /** Starts listening; resolves once the port is bound. */
 export async function startReviewServer(options: ReviewServerOptions): Promise<ReviewServer> {
+  const host = options.host ?? '127.0.0.1';
+  // Checked before anything is opened or bound.
+  const allowedHosts = allowedHostsFor(host, options.allowedHosts);
   const service = new ReviewService({ store: options.store, twoPerson: options.twoPerson ?? false });
   let dashboard: QueueDashboard | undefined;
   if (options.redisUrl !== undefined && options.redisUrl !== '') {
@@ -50,10 +55,9 @@ export async function startReviewServer(options: ReviewServerOptions): Promise<R
   }
   const { createLogger } = await import('../log.js');
   const logger = createLogger(options.logLevel ?? 'warn', 'threatdraft-review');
-  const host = options.host ?? '127.0.0.1';
   const app = createReviewApp({
     service,
-    allowedHosts: allowedHostsFor(host, options.allowedHosts),
+    allowedHosts,
     admin: dashboard?.app,
     logError: (error, context) => logger.error({ ...context, err: { name: error.name, message: error.message, stack: error.stack } }, 'unexpected error'),
   });
@@ -78,10 +82,23 @@ export async function startReviewServer(options: ReviewServerOptions): Promise<R
 
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 
-/** The Host names a server bound to `host` answers to; undefined means no check. */
-export function allowedHostsFor(host: string, extra: readonly string[] | undefined): string[] | undefined {
+/**
+ * The Host names a server bound to `host` answers to. On loopback: 127.0.0.1, localhost, [::1] and
+ * `extra`. Beyond loopback the server is reachable from other machines, where only the names its
+ * users type are legitimate: without `extra` it would have to answer any Host (DNS rebinding), so
+ * it refuses to start instead.
+ * @throws InputError (exit 2) for a non-loopback `host` without names.
+ */
+export function allowedHostsFor(host: string, extra: readonly string[] | undefined): string[] {
   const loopback = host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
   const names = [...(extra ?? [])];
   if (loopback) return [...new Set([...LOOPBACK_NAMES, host.includes(':') ? `[${host}]` : host, ...names])];
-  return names.length > 0 ? [...new Set([host.includes(':') ? `[${host}]` : host, ...names])] : undefined;
+  if (names.length === 0) {
+    throw new InputError(
+      'E_ALLOWED_HOST',
+      `Refusing to listen on ${host} without --allowed-host: beyond loopback the server must know the host names its users reach it by (e.g. --allowed-host review.internal), so it can refuse any other Host header (DNS rebinding)`,
+      { host, option: 'allowed-host' },
+    );
+  }
+  return [...new Set([host.includes(':') ? `[${host}]` : host, ...names])];
 }

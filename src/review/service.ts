@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { Draft, ReviewAction } from '../../schemas/draft.js';
 import type { Listing } from '../../schemas/listing.js';
-import type { Score } from '../../schemas/score.js';
+import { SEVERITIES, type Score, type Severity } from '../../schemas/score.js';
 import { ConflictError, ExtractionError, InputError } from '../errors.js';
 import { parseDraftId } from '../store/common.js';
 import type { AuditEntry, Reviewer, ReviewPolicy, Store } from '../store/store.js';
@@ -16,7 +16,8 @@ import { diffDrafts, type DiffEntry } from './diff.js';
 import { parseOrFieldError, previewEdit, editRequestSchema, type EditPatch } from './edit.js';
 import { currentApprovals, selectQueue, toQueueItem, type QueueCounts, type QueueItem, type QueueQuery } from './queue.js';
 import { reconcileEdit, regenerateStale, type Regenerator } from './text-state.js';
-import { generateToken, hashToken } from './tokens.js';
+import { generateReviewerId, generateToken, hashToken } from './tokens.js';
+import type { Session } from './sessions.js';
 import { regenerateTexts } from '../assess/rules/regenerate.js';
 
 /** A draft or reviewer that does not exist (HTTP 404, CLI exit 2). */
@@ -103,9 +104,15 @@ export class ReviewService {
     return this.store.reviewers.findByTokenHash(hashToken(token));
   }
 
-  /** The reviewer with this name, or null. */
-  async reviewerNamed(name: string): Promise<Reviewer | null> {
-    return (await this.store.reviewers.list()).find((reviewer) => reviewer.name === name) ?? null;
+  /**
+   * The reviewer a browser session belongs to, or null when that session has ended: the reviewer
+   * was removed (a reviewer added again under the same name has a new id and token), or their
+   * token was replaced. Read from the store on every request, so a removal by another process
+   * (`reviewers remove`) ends the session at the next request.
+   */
+  async sessionReviewer(session: Pick<Session, 'reviewerId' | 'tokenHash'>): Promise<Reviewer | null> {
+    const reviewer = await this.store.reviewers.findByTokenHash(session.tokenHash);
+    return reviewer !== null && reviewer.id === session.reviewerId ? reviewer : null;
   }
 
   /**
@@ -116,22 +123,27 @@ export class ReviewService {
     const checked = parseOrFieldError(reviewerNameSchema, name, 'name');
     const token = generateToken();
     const at = this.#now();
-    await this.store.reviewers.add({ name: checked, tokenHash: hashToken(token), createdAt: at });
-    await this.store.audit.append({ at, actor, action: 'reviewer-add', subject: `reviewer:${checked}` });
+    const id = generateReviewerId();
+    await this.store.reviewers.add({ id, name: checked, tokenHash: hashToken(token), createdAt: at });
+    await this.store.audit.append({ at, actor, action: 'reviewer-add', subject: `reviewer:${checked}`, detail: { reviewerId: id } });
     return { name: checked, token };
   }
 
   /** Reviewers by name, without their token hashes. */
-  async listReviewers(): Promise<Array<{ name: string; createdAt: string }>> {
-    return (await this.store.reviewers.list()).map(({ name, createdAt }) => ({ name, createdAt }));
+  async listReviewers(): Promise<Array<{ id: string; name: string; createdAt: string }>> {
+    return (await this.store.reviewers.list()).map(({ id, name, createdAt }) => ({ id, name, createdAt }));
   }
 
-  /** @throws NotFoundError when there is no such reviewer. */
+  /**
+   * Removes a reviewer; their browser sessions end at their next request (see {@link sessionReviewer}).
+   * @throws NotFoundError when there is no such reviewer.
+   */
   async removeReviewer(name: string, actor = 'cli'): Promise<void> {
-    if (!(await this.store.reviewers.remove(name))) {
+    const reviewer = (await this.store.reviewers.list()).find((candidate) => candidate.name === name);
+    if (reviewer === undefined || !(await this.store.reviewers.remove(name))) {
       throw new NotFoundError('E_NOT_FOUND', `No reviewer named ${JSON.stringify(name)}`, { name });
     }
-    await this.store.audit.append({ at: this.#now(), actor, action: 'reviewer-remove', subject: `reviewer:${name}` });
+    await this.store.audit.append({ at: this.#now(), actor, action: 'reviewer-remove', subject: `reviewer:${name}`, detail: { reviewerId: reviewer.id } });
   }
 
   /**
@@ -170,9 +182,9 @@ export class ReviewService {
     return { policy, before };
   }
 
-  /** Records a sign-in or sign-out. */
-  async recordSession(actor: string, action: 'sign-in' | 'sign-out'): Promise<void> {
-    await this.store.audit.append({ at: this.#now(), actor, action, subject: `reviewer:${actor}` });
+  /** Records a sign-in or sign-out, with the reviewer's immutable id. */
+  async recordSession(reviewer: Pick<Reviewer, 'id' | 'name'>, action: 'sign-in' | 'sign-out'): Promise<void> {
+    await this.store.audit.append({ at: this.#now(), actor: reviewer.name, action, subject: `reviewer:${reviewer.name}`, detail: { reviewerId: reviewer.id } });
   }
 
   /** The queue rows matching `query`, with counts over all drafts and the known sources. */
@@ -218,7 +230,7 @@ export class ReviewService {
   }
 
   /** Approvals this draft needs now, under the rule in force (see {@link requiredApprovals}). */
-  async requiredApprovals(draft: Pick<Draft, 'score' | 'status' | 'reviews'>): Promise<number> {
+  async requiredApprovals(draft: Pick<Draft, 'score' | 'status' | 'reviews' | 'peakSeverity'>): Promise<number> {
     return requiredApprovals(draft, (await this.twoPersonRule()).inForce);
   }
 
@@ -246,11 +258,16 @@ export class ReviewService {
     const { score } = edited;
     const at = this.#now();
     const changed = diffDrafts(draft, { assessment: text.assessment, score }).map((entry) => entry.path);
+    // The edit clears every approval so far (currentApprovals restarts at an edit), and lowering
+    // the score never lowers the approvals needed: the peak severity stays with the draft.
+    const cleared = currentApprovals(draft);
+    const peak = higherSeverity(peakSeverity(draft), score.severity);
     const saved = await this.store.drafts.save(
       {
         ...draft,
         assessment: text.assessment,
         score,
+        peakSeverity: peak,
         status: 'draft',
         reviews: [...draft.reviews, review(actor, 'edit', comment ?? null, at)],
         staleText: text.staleText,
@@ -266,6 +283,10 @@ export class ReviewService {
       scoreAfter: score.score,
       regenerated: text.regenerated,
       stale: text.staled,
+      severityBefore: draft.score.severity,
+      severityAfter: score.severity,
+      peakSeverity: peak,
+      approvalsCleared: cleared,
     });
     return saved;
   }
@@ -351,7 +372,7 @@ export class ReviewService {
     if (approvals.includes(actor)) {
       throw new ConflictError(
         'E_SECOND_APPROVER',
-        `Draft ${id} already has your approval; a ${draft.score.severity} draft needs a second approval by a different reviewer`,
+        `Draft ${id} already has your approval; a draft that was ${peakSeverity(draft)} needs a second approval by a different reviewer`,
         { id, reviewer: actor },
       );
     }
@@ -362,7 +383,14 @@ export class ReviewService {
       { ...draft, status, reviews: [...draft.reviews, review(actor, 'approve', comment, at)], updatedAt: at },
       draft.version,
     );
-    await this.#audit(at, actor, 'approve', saved, channel, { comment, approvals: nextApprovals.length, required, status, twoPerson });
+    await this.#audit(at, actor, 'approve', saved, channel, {
+      comment,
+      approvals: nextApprovals.length,
+      required,
+      status,
+      twoPerson,
+      peakSeverity: peakSeverity(draft),
+    });
     return { draft: saved, approvals: nextApprovals, requiredApprovals: required, twoPerson };
   }
 
@@ -425,14 +453,26 @@ export class ReviewService {
 }
 
 /**
- * Approvals a draft needs: two distinct reviewers for High or Critical while the two-person rule is
- * in force. The rule also sticks to a draft once it holds a pending approval: a draft still in
- * `draft` with an approval recorded got it under the rule (one approval alone would have approved
- * it), so nobody completes it alone after the rule is lifted or from a process without it.
+ * Approvals a draft needs: two distinct reviewers for a draft that was High or Critical at any
+ * revision since it was drafted ({@link peakSeverity}), while the two-person rule is in force, so
+ * one reviewer cannot edit a Critical draft down to Medium and approve it alone. The rule also
+ * sticks to a draft once it holds a pending approval: a draft still in `draft` with an approval
+ * recorded got it under the rule (one approval alone would have approved it), so nobody completes
+ * it alone after the rule is lifted or from a process without it.
  */
-export function requiredApprovals(draft: Pick<Draft, 'score' | 'status' | 'reviews'>, twoPerson: boolean): number {
-  if (twoPerson && (draft.score.severity === 'High' || draft.score.severity === 'Critical')) return 2;
+export function requiredApprovals(draft: Pick<Draft, 'score' | 'status' | 'reviews' | 'peakSeverity'>, twoPerson: boolean): number {
+  const peak = peakSeverity(draft);
+  if (twoPerson && (peak === 'High' || peak === 'Critical')) return 2;
   return draft.status === 'draft' && currentApprovals(draft).length > 0 ? 2 : 1;
+}
+
+/** The highest severity the draft had since it was drafted: its recorded peak or its current one. */
+export function peakSeverity(draft: Pick<Draft, 'score' | 'peakSeverity'>): Severity {
+  return higherSeverity(draft.peakSeverity ?? draft.score.severity, draft.score.severity);
+}
+
+function higherSeverity(a: Severity, b: Severity): Severity {
+  return SEVERITIES.indexOf(a) >= SEVERITIES.indexOf(b) ? a : b;
 }
 
 /** Options of approve, reject and request-changes. */

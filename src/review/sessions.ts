@@ -1,10 +1,21 @@
-/** Browser sessions kept in memory: an opaque id in the cookie, a CSRF token bound to it, an idle expiry. */
+/**
+ * Browser sessions kept in memory: an opaque id in the cookie, a CSRF token bound to it, an idle
+ * expiry. A session belongs to a reviewer's immutable id and to the token it was signed in with,
+ * never to a name: the app checks both against the store on every request (ReviewService
+ * `sessionReviewer`) before it extends the expiry, so removing a reviewer, or adding the name
+ * again as a new reviewer, ends the old sessions at once.
+ */
 import { randomSecret } from './tokens.js';
 
 /** One signed-in browser. */
 export interface Session {
   id: string;
+  /** The reviewer's immutable id. */
+  reviewerId: string;
+  /** The reviewer's name when the session started (for display and the audit log). */
   reviewer: string;
+  /** Hash of the token the session was signed in with: a replaced token ends it. */
+  tokenHash: string;
   csrf: string;
   expiresAt: number;
 }
@@ -30,9 +41,16 @@ export class SessionStore {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Starts a session for `reviewer`. */
-  create(reviewer: string): Session {
-    const session = { id: randomSecret(), reviewer, csrf: randomSecret(), expiresAt: this.#now() + this.#ttlMs };
+  /** Starts a session for a reviewer, bound to their id and the hash of the token they signed in with. */
+  create(reviewer: { id: string; name: string; tokenHash: string }): Session {
+    const session: Session = {
+      id: randomSecret(),
+      reviewerId: reviewer.id,
+      reviewer: reviewer.name,
+      tokenHash: reviewer.tokenHash,
+      csrf: randomSecret(),
+      expiresAt: this.#now() + this.#ttlMs,
+    };
     this.#sessions.set(session.id, session);
     while (this.#sessions.size > this.#max) {
       const oldest = this.#sessions.keys().next().value;
@@ -42,7 +60,7 @@ export class SessionStore {
     return session;
   }
 
-  /** The live session with this id (its expiry extended), or null. */
+  /** The unexpired session with this id, or null. It is not extended: see {@link touch}. */
   get(id: string | undefined): Session | null {
     if (id === undefined) return null;
     const session = this.#sessions.get(id);
@@ -51,8 +69,12 @@ export class SessionStore {
       this.#sessions.delete(id);
       return null;
     }
-    session.expiresAt = this.#now() + this.#ttlMs;
     return session;
+  }
+
+  /** Extends a session's idle expiry; call it only once its reviewer is known to be current. */
+  touch(session: Session): void {
+    session.expiresAt = this.#now() + this.#ttlMs;
   }
 
   delete(id: string): void {

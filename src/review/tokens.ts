@@ -6,6 +6,11 @@ export function generateToken(): string {
   return `tdr_${randomBytes(32).toString('base64url')}`;
 }
 
+/** A new reviewer id: `rv_` and 22 base64url characters (128 random bits), never reused. */
+export function generateReviewerId(): string {
+  return `rv_${randomBytes(16).toString('base64url')}`;
+}
+
 /** A random opaque secret for session ids and CSRF tokens. */
 export function randomSecret(): string {
   return randomBytes(32).toString('base64url');

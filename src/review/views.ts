@@ -10,7 +10,7 @@ import { reportArticle } from '../publish/render-html.js';
 import type { AuditEntry } from '../store/store.js';
 import { highlightEvidence } from './highlight.js';
 import type { QueueCounts, QueueItem, QueueQuery } from './queue.js';
-import type { DraftView } from './service.js';
+import { peakSeverity, type DraftView } from './service.js';
 
 /** Who is looking, for the navigation bar and the forms. */
 export interface Viewer {
@@ -148,7 +148,7 @@ function actionForms(view: DraftView, viewer: Viewer): HtmlEscapedString {
   return h`<section class="actions"><h2>Decision</h2>
 <p>Approvals: <strong id="approvals">${String(view.approvals.length)} of ${String(view.requiredApprovals)}</strong>${
     view.approvals.length > 0 ? h` (${view.approvals.join(', ')})` : ''
-  }${view.requiredApprovals > 1 ? h` — the two-person rule applies to ${draft.score.severity} drafts` : ''}</p>
+  }${view.requiredApprovals > 1 ? h` — the two-person rule applies to ${peakSeverity(draft)} drafts${loweredNote(draft)}` : ''}</p>
 ${twoPersonNote(view)}
 ${open ? form('approve', 'Approve', false) : ''}${open || draft.status === 'approved' ? form('request-changes', 'Request changes', true) : ''}${
     open || draft.status === 'approved' ? form('reject', 'Reject', true) : ''
@@ -194,10 +194,17 @@ function twoPersonNote(view: DraftView): HtmlEscapedString {
       ...(twoPerson.flag ? [h`this server's <code>--two-person</code>`] : []),
     ].map((part, index) => (index === 0 ? part : h` and ${part}`)),
   );
-  const severe = draft.score.severity === 'High' || draft.score.severity === 'Critical';
-  return h`<p class="two-person" id="two-person"><strong>Two-person rule in force</strong> (${why}): High and Critical drafts need two distinct approvers${
-    severe ? '' : h`; this ${draft.score.severity} draft needs one`
+  const peak = peakSeverity(draft);
+  const severe = peak === 'High' || peak === 'Critical';
+  return h`<p class="two-person" id="two-person"><strong>Two-person rule in force</strong> (${why}): drafts that were High or Critical at any revision need two distinct approvers${
+    severe ? loweredNote(draft) : h`; this ${draft.score.severity} draft needs one`
   }.</p>`;
+}
+
+/** Explains why a draft scored lower now still needs what its peak severity needs. */
+function loweredNote(draft: DraftView['draft']): HtmlEscapedString | string {
+  const peak = peakSeverity(draft);
+  return peak === draft.score.severity ? '' : h` (this draft was ${peak} before an edit lowered it to ${draft.score.severity})`;
 }
 
 function auditTable(entries: readonly AuditEntry[]): HtmlEscapedString {

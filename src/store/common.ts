@@ -18,12 +18,18 @@ export const auditEntrySchema = z.object({
   detail: z.record(z.string(), z.unknown()).optional(),
 });
 
-/** A reviewer record; `tokenHash` is a hex sha256. */
-export const reviewerSchema = z.object({
-  name: z.string().min(1).max(128),
-  tokenHash: z.string().regex(/^[a-f0-9]{64}$/, { message: 'expected a hex sha256' }),
-  createdAt: z.string().min(1),
-});
+/**
+ * A reviewer record; `tokenHash` is a hex sha256. A record written before reviewers had ids reads
+ * with one derived from its token hash, which is unique and never changes for that reviewer.
+ */
+export const reviewerSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'expected letters, digits, "_" or "-"' }).optional(),
+    name: z.string().min(1).max(128),
+    tokenHash: z.string().regex(/^[a-f0-9]{64}$/, { message: 'expected a hex sha256' }),
+    createdAt: z.string().min(1),
+  })
+  .transform(({ id, ...rest }) => ({ id: id ?? `legacy-${rest.tokenHash.slice(0, 24)}`, ...rest }));
 
 /** The review policy record (`policy.json`, Redis key `policy`). */
 export const reviewPolicySchema = z.object({

@@ -6,11 +6,11 @@
  * Layout: `listings/<id>.json`, `drafts/<listingId>/r<revision>.json`, `reviewers.json`,
  * `policy.json`, `audit.jsonl`, `cache/<namespace>/<sha256(key)>.json`.
  */
-import { mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { draftId, draftSchema, type Draft } from '../../schemas/draft.js';
 import { listingSchema, type Listing } from '../../schemas/listing.js';
-import { ExtractionError } from '../errors.js';
+import { ExtractionError, TransientError } from '../errors.js';
 import {
   cacheKeyHash,
   checkAuditEntry,
@@ -32,7 +32,7 @@ import {
   reviewerTaken,
   reviewPolicySchema,
 } from './common.js';
-import { errnoCode, FileLocks, isTempName, readFileOrNull, sweepTempFile, writeFileAtomic, type LockOptions } from './fs-atomic.js';
+import { diskFullError, errnoCode, FileLocks, isTempName, NODE_FS, readFileOrNull, sweepTempFile, writeFileAtomic, type LockOptions, type WriteFs } from './fs-atomic.js';
 import type {
   AuditEntry,
   AuditLog,
@@ -59,6 +59,8 @@ export interface FileStoreOptions {
   tempMaxAgeMs?: number;
   /** Parsed drafts kept in memory for repeated reads. @default 2000 */
   draftCacheLimit?: number;
+  /** The file operations writes go through (tests stand in a full disk). @default node:fs/promises */
+  fs?: WriteFs;
 }
 
 const DRAFT_FILE = /^r([1-9][0-9]{0,8})\.json$/;
@@ -106,6 +108,7 @@ export class FileStore implements Store {
   readonly policy: PolicyRepo;
 
   #fsync: boolean;
+  #fs: WriteFs;
   #tempMaxAgeMs: number;
   #locks: FileLocks;
   /**
@@ -120,7 +123,8 @@ export class FileStore implements Store {
     this.root = resolve(options.root ?? './.threatdraft');
     this.#fsync = options.fsync ?? true;
     this.#tempMaxAgeMs = options.tempMaxAgeMs ?? 600_000;
-    this.#locks = new FileLocks(options.locks);
+    this.#fs = options.fs ?? NODE_FS;
+    this.#locks = new FileLocks({ ...options.locks, fs: this.#fs });
     this.#draftCacheLimit = options.draftCacheLimit ?? 2_000;
     this.listings = this.#listingRepo();
     this.drafts = this.#draftRepo();
@@ -180,7 +184,7 @@ export class FileStore implements Store {
         const path = this.#path('listings', `${checked.id}.json`);
         return this.#locks.with(`${path}.lock`, async () => {
           const previous = await this.#readListing(checked.id);
-          await writeFileAtomic(path, `${JSON.stringify(checked)}\n`, { fsync: this.#fsync });
+          await writeFileAtomic(path, `${JSON.stringify(checked)}\n`, { fsync: this.#fsync, fs: this.#fs });
           return { previousHash: previous?.contentHash ?? null };
         });
       },
@@ -298,7 +302,7 @@ export class FileStore implements Store {
           const stored = await this.#readDraftFile(path);
           const version = nextVersion(checked.id, stored?.version ?? null, expectedVersion);
           const saved: Draft = { ...checked, version };
-          await writeFileAtomic(path, `${JSON.stringify(saved)}\n`, { fsync: this.#fsync });
+          await writeFileAtomic(path, `${JSON.stringify(saved)}\n`, { fsync: this.#fsync, fs: this.#fs });
           return saved;
         });
       },
@@ -307,18 +311,30 @@ export class FileStore implements Store {
 
   // ---- audit ----
 
-  async #readAudit(): Promise<AuditEntry[]> {
+  /**
+   * The audit log's whole entries, and the line numbers of torn ones. A line that is not JSON is a
+   * write cut short (a crash or a full disk mid-append; the next append starts on a fresh line, so
+   * it can sit anywhere): it is skipped, never fatal, so no page fails on it, and `status`
+   * reports it. A line that is JSON but not an audit entry is corruption and still an error.
+   */
+  async #readAudit(): Promise<{ entries: AuditEntry[]; torn: number[] }> {
     const path = this.#path('audit.jsonl');
     const text = await readFileOrNull(path);
-    if (text === null) return [];
+    if (text === null) return { entries: [], torn: [] };
     const entries: AuditEntry[] = [];
-    const lines = text.split('\n');
-    for (const [index, line] of lines.entries()) {
+    const torn: number[] = [];
+    for (const [index, line] of text.split('\n').entries()) {
       if (line.trim() === '') continue;
-      const where = `${path}:${index + 1}`;
-      entries.push(checkAuditEntry(parseJsonText(line, where) as AuditEntry, where));
+      let value: unknown;
+      try {
+        value = JSON.parse(line) as unknown;
+      } catch {
+        torn.push(index + 1);
+        continue;
+      }
+      entries.push(checkAuditEntry(value as AuditEntry, `${path}:${index + 1}`));
     }
-    return entries;
+    return { entries, torn };
   }
 
   #auditLog(): AuditLog {
@@ -328,11 +344,11 @@ export class FileStore implements Store {
         const line = `${JSON.stringify(checkAuditEntry(entry, 'audit entry to append'))}\n`;
         let handle;
         try {
-          handle = await open(path, 'a+', 0o644);
+          handle = await this.#fs.open(path, 'a+', 0o644);
         } catch (error) {
-          if (errnoCode(error) !== 'ENOENT') throw error;
+          if (errnoCode(error) !== 'ENOENT') throw diskFullError(error, path);
           await this.#ensureRoot();
-          handle = await open(path, 'a+', 0o644);
+          handle = await this.#fs.open(path, 'a+', 0o644);
         }
         try {
           // A line torn by a crash must not swallow this one: start on a fresh line if needed.
@@ -343,15 +359,26 @@ export class FileStore implements Store {
             await handle.read(last, 0, 1, size - 1);
             if (last[0] !== 0x0a) prefix = '\n';
           }
-          // One write on an O_APPEND descriptor: concurrent appenders never interleave within a line.
-          await handle.write(prefix + line);
-          if (this.#fsync) await handle.sync();
+          // One write of one whole line on an O_APPEND descriptor: concurrent appenders never
+          // interleave within a line. A short write leaves a torn line, which readers skip and the
+          // next append fences off with a newline; it is reported, never retried as a second write.
+          const bytes = Buffer.from(prefix + line, 'utf8');
+          let written: number;
+          try {
+            written = (await handle.write(bytes, 0, bytes.length)).bytesWritten;
+            if (this.#fsync) await handle.sync();
+          } catch (error) {
+            throw diskFullError(error, path);
+          }
+          if (written !== bytes.length) {
+            throw new TransientError('E_AUDIT_WRITE', `Audit append to ${path} was cut short (${written} of ${bytes.length} bytes)`, { path });
+          }
         } finally {
           await handle.close();
         }
       },
       list: async (filter = {}) => {
-        const entries = await this.#readAudit();
+        const { entries } = await this.#readAudit();
         return filter.subject === undefined ? entries : entries.filter((entry) => entry.subject === filter.subject);
       },
     };
@@ -387,7 +414,7 @@ export class FileStore implements Store {
         const text = JSON.stringify({ value });
         if (value === undefined || text === undefined) throw new TypeError(`Cache value for ${namespace} is not JSON-serialisable`);
         // Cache entries can be rebuilt, so they skip fsync; the rename still keeps them whole.
-        await writeFileAtomic(path, `${text}\n`, { fsync: false });
+        await writeFileAtomic(path, `${text}\n`, { fsync: false, fs: this.#fs });
       },
       delete: async (namespace, key) => {
         await unlink(this.#cachePath(namespace, key)).catch((error: unknown) => {
@@ -408,7 +435,7 @@ export class FileStore implements Store {
 
   async #writeReviewers(reviewers: readonly Reviewer[]): Promise<void> {
     const sorted = [...reviewers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    await writeFileAtomic(this.#path('reviewers.json'), `${JSON.stringify(sorted, null, 2)}\n`, { fsync: this.#fsync });
+    await writeFileAtomic(this.#path('reviewers.json'), `${JSON.stringify(sorted, null, 2)}\n`, { fsync: this.#fsync, fs: this.#fs });
   }
 
   #reviewerRepo(): ReviewerRepo {
@@ -449,22 +476,21 @@ export class FileStore implements Store {
       set: async (policy) => {
         const checked = checkPolicy(policy, 'policy to set');
         // One small file replaced whole: readers in other processes see the old or the new policy.
-        await writeFileAtomic(path, `${JSON.stringify(checked, null, 2)}\n`, { fsync: this.#fsync });
+        await writeFileAtomic(path, `${JSON.stringify(checked, null, 2)}\n`, { fsync: this.#fsync, fs: this.#fs });
       },
     };
   }
 
   async stats(): Promise<StoreStats> {
-    const [listingIds, drafts, reviewers, auditText] = await Promise.all([
+    const [listingIds, drafts, reviewers, audit] = await Promise.all([
       this.listings.ids(),
-      this.#readDrafts(await this.#allDraftIds(undefined)),
+      this.#allDraftIds(undefined).then((ids) => this.#readDrafts(ids)),
       this.#readReviewers(),
-      readFileOrNull(this.#path('audit.jsonl')),
+      this.#readAudit(),
     ]);
     const counts = emptyStatusCounts();
     for (const draft of drafts) counts[draft.status] += 1;
-    const auditEntries = auditText === null ? 0 : auditText.split('\n').filter((line) => line.trim() !== '').length;
-    return { listings: listingIds.length, drafts: counts, reviewers: reviewers.length, auditEntries };
+    return { listings: listingIds.length, drafts: counts, reviewers: reviewers.length, auditEntries: audit.entries.length, auditTornLines: audit.torn };
   }
 
   /** Nothing to release: every operation opens and closes its own files. */

@@ -169,7 +169,7 @@ export class MemoryStore implements Store {
   async stats(): Promise<StoreStats> {
     const counts = emptyStatusCounts();
     for (const draft of this.#drafts.values()) counts[draft.status] += 1;
-    return { listings: this.#listings.size, drafts: counts, reviewers: this.#reviewers.size, auditEntries: this.#audit.length };
+    return { listings: this.#listings.size, drafts: counts, reviewers: this.#reviewers.size, auditEntries: this.#audit.length, auditTornLines: [] };
   }
 
   async close(): Promise<void> {}

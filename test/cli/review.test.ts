@@ -73,6 +73,42 @@ describe('threatdraft review', () => {
     expect(io.err()).toContain('`--allowed-host`');
   });
 
+  it('hardening #7: refuses to listen beyond loopback without --allowed-host (exit 2, saying why, nothing bound), and with it answers only those names', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'td-review-cli-'));
+    const refused = captureIo();
+    expect(await main(['review', '--host', '0.0.0.0', '--port', '0', '--data', data, '--json'], refused)).toBe(2);
+    // With --json the error is also the one line on stdout; no { url } line: nothing was served.
+    expect(JSON.parse(refused.out())).toMatchObject({ error: { code: 'E_ALLOWED_HOST' } });
+    expect(refused.err()).toContain('Refusing to listen on 0.0.0.0 without --allowed-host');
+    expect(refused.err()).toContain('[E_ALLOWED_HOST]');
+    const { startReviewServer } = await import('../../src/review/server.js');
+    const { createMemoryStore } = await import('../../src/store/memory-store.js');
+    await expect(startReviewServer({ store: createMemoryStore(), host: '0.0.0.0', port: 0 })).rejects.toMatchObject({ code: 'E_ALLOWED_HOST' });
+
+    const io = captureIo();
+    const running = main(['review', '--host', '0.0.0.0', '--port', '0', '--data', data, '--json', '--allowed-host', 'review.internal'], io);
+    const deadline = Date.now() + 10_000;
+    while (!io.out().includes('\n') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    const port = new URL((JSON.parse(io.out()) as { url: string }).url).port;
+    const statusWithHost = (host: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/login', headers: { Host: host } }, (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    try {
+      expect(await statusWithHost(`review.internal:${port}`)).toBe(200);
+      expect(await statusWithHost(`attacker.example:${port}`)).toBe(403);
+      expect(await statusWithHost(`127.0.0.1:${port}`)).toBe(403);
+    } finally {
+      process.emit('SIGTERM');
+      expect(await running).toBe(0);
+    }
+  });
+
   it('exits 2 on a bad port', async () => {
     const io = captureIo();
     expect(await main(['review', '--port', 'eighty', '--data', mkdtempSync(join(tmpdir(), 'td-review-cli-'))], io)).toBe(2);

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoHint, selfInvocation } from '../../src/cli/commands/run.js';
+import { createServer, type Server } from 'node:http';
+import { DEMO_PORT, demoHint, selfInvocation } from '../../src/cli/commands/run.js';
+import { FileStore } from '../../src/store/file-store.js';
 import { main } from '../../src/cli/main.js';
 import { startDemoServer, type DemoServer } from '../../src/crawl/demo-server.js';
 import { captureIo } from '../helpers/io.js';
@@ -86,6 +88,42 @@ describe('threatdraft run', () => {
       await fake.close();
     }
   }, 60_000);
+
+  it('hardening #11: run --demo keeps its listing ids whatever port it gets, so one store never holds the demo twice', async () => {
+    const data = tmp();
+    const blockers: Server[] = [];
+    /** Holds a loopback port (if it is free) so the next demo run cannot take it. */
+    const block = async (port: number): Promise<void> => {
+      const server = createServer();
+      await new Promise<void>((resolve) => {
+        server.once('error', () => resolve());
+        server.listen(port, '127.0.0.1', () => {
+          blockers.push(server);
+          resolve();
+        });
+      });
+    };
+    const store = new FileStore({ root: data });
+    const originsOf = async (ids: string[]) => new Set((await store.listings.getMany(ids)).map((listing) => new URL(listing!.url).origin));
+    try {
+      await block(DEMO_PORT);
+      const first = await cli(['run', '--demo', '--json', '--data', data], { REDIS_URL: '' });
+      expect(first.code).toBe(0);
+      const ids = await store.listings.ids();
+      const [firstOrigin] = [...(await originsOf(ids))];
+      // The second run cannot get the first one's port either: the demo is served elsewhere.
+      await block(Number(new URL(firstOrigin!).port));
+      const second = await cli(['run', '--demo', '--json', '--data', data], { REDIS_URL: '' });
+      expect(second.code).toBe(0);
+      expect(second.last).toMatchObject({ listings: first.last['listings'], assessed: 0, unchanged: first.last['listings'], drafts: 0 });
+      expect(await store.listings.ids()).toEqual(ids);
+      expect(await originsOf(ids)).not.toContain(firstOrigin);
+      expect(await store.stats()).toMatchObject({ listings: ids.length, drafts: { draft: ids.length } });
+    } finally {
+      await store.close();
+      for (const server of blockers) await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }, 120_000);
 
   it('assesses nothing when run again over an unchanged directory', async () => {
     const data = tmp();

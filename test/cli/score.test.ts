@@ -2,9 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LISTING_FACTOR_KEYS } from '../../schemas/factors.js';
 import { main } from '../../src/cli/main.js';
+import { PROPERTY_TIME_BOUND_MS, timed } from '../helpers/bounded.js';
 import { captureIo } from '../helpers/io.js';
 
 const factors = Object.fromEntries(LISTING_FACTOR_KEYS.map((key) => [key, 0.5]));
@@ -105,5 +107,33 @@ describe('threatdraft score', () => {
     const bad = spawnSync(process.execPath, ['bin/threatdraft.js', 'score', file], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/Malformed JSON in .*input\.json/);
+  });
+});
+
+describe('threatdraft score on any input (property)', () => {
+  // Valid inputs with one field replaced by anything, and arbitrary JSON or text.
+  const anyValue = fc.oneof(fc.jsonValue(), fc.string(), fc.double(), fc.constantFrom(NaN, -1, Number.POSITIVE_INFINITY, 10.05, 1.5, 0, null));
+  const field = fc.constantFrom('formula', 'cvss', 'factors', 'thm', 'mf', 'rounding', 'extra');
+  const mutated = fc.tuple(field, anyValue).map(([key, value]) => JSON.stringify({ cvss: VECTOR, factors, [key]: value }));
+  const factorMutated = fc.tuple(fc.constantFrom(...LISTING_FACTOR_KEYS, 'autonomy', 'bogus'), anyValue).map(([key, value]) => JSON.stringify({ cvss: 9.4, factors: { ...factors, [key]: value } }));
+  const input = fc.oneof(mutated, factorMutated, fc.jsonValue().map((value) => JSON.stringify(value)), fc.string({ maxLength: 200 }));
+
+  it('ends in a score (exit 0) or a clear error naming what is wrong (exit 2), never a crash, within the time bound', async () => {
+    await fc.assert(
+      fc.asyncProperty(input, async (text) => {
+        const { value: result, ms } = await timed(() => score(text));
+        expect(ms).toBeLessThan(PROPERTY_TIME_BOUND_MS);
+        expect([0, 2]).toContain(result.code);
+        if (result.code === 0) {
+          const parsed = JSON.parse(result.out) as { score: number; severity: string };
+          expect(parsed.score).toBeGreaterThanOrEqual(0);
+          expect(parsed.score).toBeLessThanOrEqual(10);
+        } else {
+          expect(result.err).toMatch(/^threatdraft: .+\[E_[A-Z_]+\]\n$/s);
+          expect(result.err).not.toMatch(/\n\s+at /);
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 });

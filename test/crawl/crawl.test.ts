@@ -482,3 +482,51 @@ describe('crawlSource against the demo directory', () => {
     expect([...paths].filter((path) => path.startsWith('/agents/'))).toHaveLength(first.fetched);
   });
 });
+
+describe('the per-listing time budget', () => {
+  it('hardening #1 (hostile listing): a listing that stalls fails alone with E_LISTING_BUDGET naming the step; the others are stored', async () => {
+    const html = (title: string): string => `<html><body><main><h1>${title}</h1><p>${title} reads tickets.</p></main></body></html>`;
+    const stalled: Array<() => void> = [];
+    const server = createServer((request, response) => {
+      if (request.url === '/agents') {
+        response.writeHead(200, { 'content-type': 'text/html' }).end('<a class="listing" href="/a/ok">ok</a><a class="listing" href="/a/stall">stall</a>');
+      } else if (request.url === '/a/ok') {
+        response.writeHead(200, { 'content-type': 'text/html' }).end(html('Fine Agent'));
+      } else if (request.url === '/a/stall') {
+        // Headers and a first chunk, then nothing: only the budget ends this listing.
+        response.writeHead(200, { 'content-type': 'text/html' }).write('<html><body><h1>Stall');
+        stalled.push(() => response.destroy());
+      } else response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const fetcher = new UndiciFetcher({ allowPrivateNetwork: true, politeness: { concurrency: 2, intervalMs: 0 }, maxAttempts: 1, robots: false });
+    const store = createMemoryStore();
+    try {
+      const source = sourceConfigSchema.parse({
+        id: 'slow',
+        name: 'Slow directory',
+        start: [`${origin}/agents`],
+        listingLinks: 'a.listing',
+        allowPrivateNetwork: true,
+        politeness: { concurrency: 2, intervalMs: 0 },
+      });
+      const summary = await crawlSource(source, { fetcher, store, listingBudgetMs: 2000 });
+      expect(summary).toMatchObject({ found: 2, fetched: 1, failed: 1 });
+      expect(summary.listings.map((listing) => listing.title)).toEqual(['Fine Agent']);
+      expect(summary.failures).toEqual([
+        {
+          url: `${origin}/a/stall`,
+          code: 'E_LISTING_BUDGET',
+          reason: 'Listing did not finish within its 2 s time budget (stopped while fetching the page); raise THREATDRAFT_LISTING_BUDGET_MS if the source is just slow',
+          stage: 'listing',
+        },
+      ]);
+    } finally {
+      for (const end of stalled) end();
+      await fetcher.close();
+      await store.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

@@ -76,9 +76,32 @@ describe('parseNextPage', () => {
       next: 'https://dir.example/p/2',
     });
   });
+
+  it('hardening #1 (hostile nesting): finds the links of an index page nested 100,000 deep, in bounded time', () => {
+    const depth = 100_000;
+    const html = `<a class="l" href="/a/1">1</a>${'<div>'.repeat(depth)}<a class="l" href="/a/2">2</a>${'</div>'.repeat(depth)}<a class="n" href="/p/2">next</a>`;
+    expect(parseIndexPage(html, PAGE, { listingLinks: '.l', nextPage: '.n' })).toEqual({
+      listings: ['https://dir.example/a/1'],
+      next: 'https://dir.example/p/2',
+    });
+  });
 });
 
 describe('parseSitemap', () => {
+  it('hardening #1 (hostile nesting): reads a sitemap wrapped in 100,000 nested elements in one streaming pass', () => {
+    const depth = 100_000;
+    const xml = `<urlset><url><loc>https://dir.example/a</loc></url>${'<x>'.repeat(depth)}<url><loc>https://dir.example/deep</loc></url>${'</x>'.repeat(depth)}<url><loc>https://dir.example/b</loc></url></urlset>`;
+    expect(parseSitemap(xml, 'https://dir.example/s.xml')).toEqual({ kind: 'urlset', urls: ['https://dir.example/a', 'https://dir.example/b'] });
+  });
+
+  it('decodes entities and CDATA in loc, and keeps a loc cut off by the end of the document', () => {
+    const xml = `<urlset><url><loc><![CDATA[https://dir.example/c?a=1&b=2]]></loc></url><url><loc>https://dir.example/&#100;&amp;x</loc></url><url><loc>https://dir.example/cut`;
+    expect(parseSitemap(xml, 'https://dir.example/s.xml')).toEqual({
+      kind: 'urlset',
+      urls: ['https://dir.example/c?a=1&b=2', 'https://dir.example/d&x', 'https://dir.example/cut'],
+    });
+  });
+
   it('reads page URLs from a urlset, resolved, normalised and de-duplicated', () => {
     const xml = `<?xml version="1.0" encoding="UTF-8"?>
       <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">

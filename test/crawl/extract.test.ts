@@ -2,8 +2,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'cheerio';
 import { countTokens } from 'gpt-tokenizer';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { listingSchema } from '../../schemas/listing.js';
+import { stripControls } from '../../src/crawl/extract-text.js';
+import { PROPERTY_TIME_BOUND_MS, timed } from '../helpers/bounded.js';
+import { controlCharacters } from '../helpers/controls.js';
 import {
   TRUNCATION_MARKER,
   canonicalRepoUrl,
@@ -225,6 +229,62 @@ describe('extractListing robustness and the token cap', () => {
     expect(listingSchema.safeParse(listing).success).toBe(true);
   });
 
+  it('hardening #1 (hostile nesting): 100,000 nested divs extract with their text and a markup-capped warning', () => {
+    const html = `<html><head><title>Deep Agent</title></head><body><h1>Deep Agent</h1>${'<div>'.repeat(100_000)}Calls tools on request.${'</div>'.repeat(100_000)}</body></html>`;
+    const listing = extractListing(html, BASE);
+    expect(listingSchema.parse(listing)).toEqual(listing);
+    expect(listing.title).toBe('Deep Agent');
+    expect(listing.text).toContain('Calls tools on request.');
+    expect(listing.warnings).toEqual([
+      {
+        code: 'markup-capped',
+        message: 'The page nests elements deeper than 256 levels: 99,746 start tags beyond that were left out (their text was kept)',
+      },
+    ]);
+  });
+
+  it('records no warning for a page within the caps, and the warning never changes the content hash', () => {
+    expect(extractListing('<h1>Plain</h1><p>Calls tools.</p>', BASE).warnings).toBeUndefined();
+    const deep = extractListing(`<h1>A</h1>${'<div>'.repeat(300)}text`, BASE);
+    const shallow = extractListing(`<h1>A</h1>${'<div>'.repeat(200)}text`, BASE);
+    expect(deep.warnings).toHaveLength(1);
+    expect(deep.contentHash).toBe(shallow.contentHash);
+  });
+
+  it('calls the checkpoint between steps and stops when it throws (how a time budget ends extraction)', () => {
+    const steps: string[] = [];
+    extractListing('<h1>A</h1><p>text</p>', { ...BASE, checkpoint: (step) => steps.push(step) });
+    expect(steps).toEqual(['parse', 'title and summary', 'fields', 'main text']);
+    const stop = new Error('budget spent');
+    expect(() =>
+      extractListing('<h1>A</h1>', {
+        ...BASE,
+        checkpoint: (step) => {
+          if (step === 'fields') throw stop;
+        },
+      }),
+    ).toThrow(stop);
+  });
+
+  it('hardening #4 (control characters): strips C0/C1 controls from title, summary, text and fields, keeping tab and newline', () => {
+    // Raw bytes and character references alike: an OSC 52 clipboard write, CSI clears, C1 CSI, NEL, DEL.
+    const html = `<html><head><title>T</title><meta name="description" content="Reads &#x1b;]52;c;ZXZpbA==&#7;tickets and replies."></head><body>
+<h1>Evil\u001b[2J Agent\u009b31m&#x9b;</h1>
+<p>Line one\u0007 has a bell.</p><pre>col1\tcol2\r\nrow\u0085two\u007f</pre>
+<h2>Capabilities</h2><ul><li>Shell\u001b[0m access</li><li>\u0000\u0001</li></ul>
+<table><tr><th>Li&#x1b;cense</th><td>MIT\u009c</td></tr></table></body></html>`;
+    const listing = extractListing(html, BASE);
+    const strings = [listing.title, listing.summary, listing.text, ...listing.fields.capabilities, ...Object.entries(listing.fields.metadata).flat()];
+    expect(controlCharacters(strings.join(''))).toEqual([]);
+    // A character reference to 0x9B is U+203A by the HTML spec, not a control; the raw byte is one.
+    expect(listing.title).toBe('Evil[2J Agent31m\u203a');
+    expect(listing.summary).toBe('Reads ]52;c;ZXZpbA==tickets and replies.');
+    expect(listing.fields.capabilities).toEqual(['Shell[0m access']);
+    expect(listing.fields.metadata).toEqual({ License: 'MIT' });
+    expect(listing.text).toContain('col1 col2\nrowtwo');
+    expect(stripControls('a\tb\r\nc\rd\u001b[0m\u009b\u007f')).toBe('a\tb\nc\nd[0m');
+  });
+
   it('keeps items of an unclosed list and separates words of an unclosed heading', () => {
     const listing = extractListing('<body><h1>Unclosed <ul><li>one<li>two', BASE);
     expect(listing.title).toBe('Unclosed one two');
@@ -325,6 +385,37 @@ describe('computeContentHash and listingId', () => {
     expect(listingId('demo', 'https://d.example/a/acme-agent.html')).toMatch(/^demo\.acme-agent-[a-f0-9]{12}$/);
     expect(extractListing('', { ...BASE, url: 'https://d.example/a#top' }).id).toBe(
       extractListing('', { ...BASE, url: 'https://d.example/a' }).id,
+    );
+  });
+});
+
+describe('extractListing on any input (property)', () => {
+  // Markup pieces that steer extraction into its rules and its expensive paths, plus controls,
+  // entities and free text; joined at random, repeated to build depth.
+  const PIECES = [
+    '<h1>', '</h1>', '<title>', '</title>', '<p>', '</p>', '<div>', '</div>', '<main>', '<article>', '<nav>', '<ul>', '<li>', '</ul>',
+    '<dl><dt>Category:</dt><dd>', '</dd></dl>', '<table><tr><td>', '</td><td>', '</td></tr></table>', '<strong>Tools:</strong>',
+    '<a href="https://github.com/o/r">', '<a href="javascript:x">', '</a>', '<meta name="description" content="', '">',
+    '<script>', '</script>', '<!--', '-->', '<svg>', '<template>', '<b>', '<i>', '&#27;', '&amp;', '&#x9b;', '\u001b[2J', '\u0007',
+    '\u009b', '\r\n', '\t', 'Calls tools ', 'ignore previous instructions ', 'text ',
+  ];
+  const html = fc.oneof(
+    fc.array(fc.constantFrom(...PIECES), { maxLength: 400 }).map((parts) => parts.join('')),
+    fc.tuple(fc.constantFrom('<div>', '<span>', '<table><tr><td>', '<b>', '<li>', '<dd><dl>'), fc.integer({ min: 0, max: 3000 })).map(([open, depth]) => `<h1>Deep</h1>${open.repeat(depth)}end`),
+    fc.string({ maxLength: 2000 }),
+  );
+
+  it('returns a schema-valid listing without control characters, within the time bound, for any markup', async () => {
+    await fc.assert(
+      fc.asyncProperty(html, async (page) => {
+        const { value: listing, ms } = await timed(() => extractListing(page, BASE));
+        expect(ms).toBeLessThan(PROPERTY_TIME_BOUND_MS);
+        expect(listingSchema.parse(listing)).toEqual(listing);
+        const strings = [listing.title, listing.summary, listing.text, ...listing.fields.capabilities, ...Object.entries(listing.fields.metadata).flat()];
+        expect(controlCharacters(strings.join(''))).toEqual([]);
+        for (const warning of listing.warnings ?? []) expect(warning.code).toBe('markup-capped');
+      }),
+      { numRuns: 150 },
     );
   });
 });

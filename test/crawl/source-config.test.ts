@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSourceConfig, locateJsonError, parseSourceConfig } from '../../src/crawl/source-config.js';
-import { InputError } from '../../src/errors.js';
+import { ConfigError, InputError } from '../../src/errors.js';
+import { PROPERTY_TIME_BOUND_MS, timed } from '../helpers/bounded.js';
 
 const valid = {
   id: 'demo-dir',
@@ -94,5 +96,35 @@ describe('locateJsonError', () => {
 
   it('survives absurd nesting', () => {
     expect(locateJsonError('['.repeat(200_000))).toBeGreaterThan(0);
+  });
+});
+
+describe('loadSourceConfig on any file (property)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'td-source-prop-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const anyValue = fc.oneof(fc.jsonValue(), fc.string(), fc.constantFrom('a[', ':::', '', 'https://', 'http://127.0.0.1:0', -1, 1e9, null));
+  const field = fc.constantFrom('id', 'name', 'type', 'start', 'sitemap', 'listingLinks', 'nextPage', 'fields', 'maxListings', 'maxPages', 'politeness', 'allowPrivateNetwork', 'render', 'contactUrl', 'unknown');
+  const text = fc.oneof(
+    fc.tuple(field, anyValue).map(([key, value]) => JSON.stringify({ ...valid, [key]: value })),
+    fc.jsonValue().map((value) => JSON.stringify(value)),
+    fc.string({ maxLength: 300 }),
+  );
+  let n = 0;
+
+  it('ends in a source config or a bad-input error naming the file, never another error, within the time bound', async () => {
+    await fc.assert(
+      fc.asyncProperty(text, async (content) => {
+        const path = join(dir, `source-${n++}.json`);
+        writeFileSync(path, content);
+        const { value: outcome, ms } = await timed(() => loadSourceConfig(path).then((config) => ({ config }), (error: unknown) => ({ error })));
+        expect(ms).toBeLessThan(PROPERTY_TIME_BOUND_MS);
+        if ('error' in outcome) {
+          // Exit 2 classes only, with a message that says where.
+          expect(outcome.error instanceof InputError || outcome.error instanceof ConfigError).toBe(true);
+          expect((outcome.error as Error).message).toContain(path);
+        } else expect(outcome.config.id).toEqual(expect.any(String));
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentError } from '../../src/errors.js';
-import { isHttpUrl, normalizeUrl, originOf, resolveHttpUrl, robotsUrlFor, sameOrigin } from '../../src/crawl/url.js';
+import { isHttpUrl, normalizeUrl, originOf, rebaseOrigin, resolveHttpUrl, robotsUrlFor, sameOrigin } from '../../src/crawl/url.js';
 
 describe('normalizeUrl', () => {
   it.each([
@@ -61,5 +61,15 @@ describe('url helpers', () => {
     expect(robotsUrlFor('http://example.com:8080/x/y')).toBe('http://example.com:8080/robots.txt');
     expect(sameOrigin('https://example.com/a', 'https://example.com:443/b')).toBe(true);
     expect(sameOrigin('https://example.com/a', 'http://example.com/a')).toBe(false);
+  });
+});
+
+describe('rebaseOrigin', () => {
+  it('moves URLs on one origin to another, keeping path, query and fragment, and leaves other URLs alone', () => {
+    expect(rebaseOrigin('http://127.0.0.1:51234/agents/a.html?x=1#top', 'http://127.0.0.1:51234', 'http://127.0.0.1:47613')).toBe(
+      'http://127.0.0.1:47613/agents/a.html?x=1#top',
+    );
+    expect(rebaseOrigin('http://127.0.0.1:9999/agents/a.html', 'http://127.0.0.1:51234', 'http://127.0.0.1:47613')).toBe('http://127.0.0.1:9999/agents/a.html');
+    expect(rebaseOrigin('not a url', 'http://127.0.0.1:51234', 'http://127.0.0.1:47613')).toBe('not a url');
   });
 });

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -254,5 +255,35 @@ describe('publish', () => {
     mkdirSync(join(out, 'empty'));
     await publishSite({ store, outDir: join(out, 'empty') });
     expect(readdirSync(join(out, 'empty'))).toContain('index.html');
+  });
+
+  it('hardening #12: sweeps the temporary folders interrupted runs left beside the site, never one a running publish is writing', async () => {
+    const store = await seeded();
+    const parent = mkdtempSync(join(tmpdir(), 'td-pub-'));
+    const out = join(parent, 'site');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const deadPid = Number(dead.stdout);
+    // A building folder and a replaced site of a killed run, a legacy folder (no pid) from hours ago,
+    // a folder of a publish still running (this process), and another site's folder.
+    const leftovers = {
+      killedBuild: `.site.tmp-${deadPid}-0123456789ab`,
+      killedOld: `.site.old-${deadPid}-0123456789ab`,
+      legacy: '.site.tmp-abcdefabcdef',
+      running: `.site.tmp-${process.pid}-fedcba987654`,
+      otherSite: `.blog.tmp-${deadPid}-0123456789ab`,
+    };
+    for (const name of Object.values(leftovers)) {
+      mkdirSync(join(parent, name, 'agents'), { recursive: true });
+      writeFileSync(join(parent, name, 'index.html'), 'half a site');
+    }
+    const hoursAgo = new Date(Date.now() - 3 * 3_600_000);
+    utimesSync(join(parent, leftovers.legacy), hoursAgo, hoursAgo);
+
+    const summary = await publishSite({ store, outDir: out });
+    expect(summary.swept).toEqual([leftovers.killedBuild, leftovers.killedOld, leftovers.legacy].sort());
+    expect(readdirSync(parent).sort()).toEqual([leftovers.otherSite, leftovers.running, 'site'].sort());
+    expect(readdirSync(out)).toContain('index.html');
+    // A second run has nothing of its own left to sweep.
+    expect((await publishSite({ store, outDir: out })).swept).toEqual([]);
   });
 });

@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { computeAivss } from '../../src/aivss/index.js';
 import { LISTING_FACTOR_KEYS } from '../../schemas/factors.js';
+import { PROPERTY_TIME_BOUND_MS, timed } from '../helpers/bounded.js';
 import { bearer, seedQueue, setup, signIn } from './setup.js';
 
 const json = (body: unknown): RequestInit => ({ body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
@@ -286,5 +288,47 @@ describe('review JSON API', () => {
     const session = await signIn(app, tokens.alice);
     const response = await app.request('/api/drafts/calm-notes.r1/approve', { method: 'POST', headers: { Cookie: session.cookie, 'X-CSRF-Token': session.csrf } });
     expect(response.status).toBe(200);
+  });
+});
+
+describe('review API bodies (property)', () => {
+  const anyValue = fc.oneof(fc.jsonValue(), fc.string(), fc.constantFrom(null, -1, 1.5, Number.POSITIVE_INFINITY, 'CVSS:4.0/AV:N', 'attacked', ''));
+  const editKeys = fc.constantFrom('version', 'summary', 'factors', 'cvss', 'exploitMaturity', 'mitigation', 'layers', 'comment', 'form', 'extra');
+  const structured = fc
+    .array(fc.tuple(editKeys, anyValue), { maxLength: 4 })
+    .map((pairs) => JSON.stringify({ version: 1, ...Object.fromEntries(pairs) }));
+  const factorEdits = fc
+    .tuple(fc.constantFrom('dynamicToolUse', 'autonomyOfAction', 'bogus', '__proto__'), anyValue, anyValue)
+    .map(([key, value, rationale]) => JSON.stringify({ version: 1, factors: { [key]: { value, rationale } } }));
+  const body = fc.oneof(structured, factorEdits, fc.jsonValue().map((value) => JSON.stringify(value)), fc.string({ maxLength: 300 }));
+  const route = fc.constantFrom(
+    ['PATCH', '/api/drafts/acme-ops-agent.r1'],
+    ['POST', '/api/drafts/acme-ops-agent.r1/approve'],
+    ['POST', '/api/drafts/calm-notes.r1/reject'],
+    ['POST', '/api/drafts/calm-notes.r1/request-changes'],
+    ['POST', '/api/drafts/acme-ops-agent.r1/preview'],
+    ['PATCH', '/api/drafts/no-such.r1'],
+  );
+
+  it('answers any body with a result or a clear 4xx naming the problem, never a 500, within the time bound', async () => {
+    const { app, tokens, store } = await setup();
+    await fc.assert(
+      fc.asyncProperty(route, body, async ([method, path], text) => {
+        const before = await store.drafts.list();
+        const { value: response, ms } = await timed(() =>
+          app.request(path!, { method, body: text, headers: { ...bearer(tokens.alice), 'Content-Type': 'application/json' } }),
+        );
+        expect(ms).toBeLessThan(PROPERTY_TIME_BOUND_MS);
+        expect([200, 400, 404, 409, 413]).toContain(response.status);
+        const payload = (await response.json()) as { error?: { code: string; message: string } };
+        if (response.status !== 200) {
+          expect(payload.error?.code).toMatch(/^E_[A-Z_]+$/);
+          expect(payload.error?.message).not.toBe('Internal error');
+          // A refused request changes nothing.
+          expect(await store.drafts.list()).toEqual(before);
+        }
+      }),
+      { numRuns: 250 },
+    );
   });
 });

@@ -11,7 +11,7 @@ import { ExtractionError } from '../../src/errors.js';
 import { POLICY_SUBJECT, ReviewService } from '../../src/review/service.js';
 import { FileStore } from '../../src/store/file-store.js';
 import type { Store } from '../../src/store/store.js';
-import { createAssessment, createDraft } from '../factories/draft.js';
+import { createAssessment, createDraft, LOW_VECTOR } from '../factories/draft.js';
 import { createListing } from '../factories/listing.js';
 import { bearer, HIGH_VECTOR, setup, signIn } from './setup.js';
 
@@ -173,5 +173,78 @@ describe('two-person rule on the draft page and the API', () => {
     const $ = load(await (await app.request('/drafts/acme-ops-agent.r1', { headers: { Cookie: session.cookie } })).text());
     expect($('#approvals').text()).toBe('1 of 2');
     expect($('#two-person').text()).toContain('holds an approval given under it');
+  });
+});
+
+describe('hardening #2 (a careless reviewer): the approvals a draft needs follow its peak severity', () => {
+  const CRITICAL_ID = 'acme-ops-agent.r1';
+  const json = (token: string): Record<string, string> => ({ ...bearer(token), 'Content-Type': 'application/json' });
+
+  it('hardening #2: a reviewer who edits a Critical draft down to Medium cannot then approve it alone', async () => {
+    const { store, service, app, tokens } = await setup();
+    await service.setTwoPersonPolicy(true, 'root');
+    const before = (await store.drafts.get(CRITICAL_ID))!;
+    expect(before.score.severity).toBe('Critical');
+
+    const edit = await app.request(`/api/drafts/${CRITICAL_ID}`, {
+      method: 'PATCH',
+      headers: json(tokens.alice),
+      body: JSON.stringify({ version: before.version, cvss: { vector: LOW_VECTOR } }),
+    });
+    expect(edit.status).toBe(200);
+    expect(((await edit.json()) as { draft: { score: { severity: string }; peakSeverity: string } }).draft).toMatchObject({
+      score: { severity: 'Medium' },
+      peakSeverity: 'Critical',
+    });
+
+    const alone = await app.request(`/api/drafts/${CRITICAL_ID}/approve`, { method: 'POST', headers: json(tokens.alice), body: '{}' });
+    expect(await alone.json()).toMatchObject({ draft: { status: 'draft' }, approvals: ['alice'], requiredApprovals: 2, twoPerson: true });
+    const second = await app.request(`/api/drafts/${CRITICAL_ID}/approve`, { method: 'POST', headers: json(tokens.bob), body: '{}' });
+    expect(await second.json()).toMatchObject({ draft: { status: 'approved' }, approvals: ['alice', 'bob'], requiredApprovals: 2 });
+
+    const audit = await store.audit.list({ subject: CRITICAL_ID });
+    expect(audit.map((entry) => [entry.actor, entry.action])).toEqual([
+      ['alice', 'edit'],
+      ['alice', 'approve'],
+      ['bob', 'approve'],
+    ]);
+    expect(audit[0]?.detail).toMatchObject({ severityBefore: 'Critical', severityAfter: 'Medium', peakSeverity: 'Critical', approvalsCleared: [] });
+    expect(audit[1]?.detail).toMatchObject({ required: 2, status: 'draft', peakSeverity: 'Critical' });
+    // The draft page says why a Medium draft needs two approvers.
+    const { cookie } = await signIn(app, tokens.alice);
+    const page = load(await (await app.request(`/drafts/${CRITICAL_ID}`, { headers: { Cookie: cookie } })).text());
+    expect(page('#approvals').parent().text()).toContain('this draft was Critical before an edit lowered it to Medium');
+  });
+
+  it('hardening #2: an edit after an approval clears it, and the audit entry names the approvals it cleared', async () => {
+    const { store, service, tokens, app } = await setup();
+    await service.setTwoPersonPolicy(true, 'root');
+    expect(await service.approve(CRITICAL_ID, 'alice', {}, 'cli')).toMatchObject({ approvals: ['alice'], requiredApprovals: 2 });
+    const current = (await store.drafts.get(CRITICAL_ID))!;
+    const edit = await app.request(`/api/drafts/${CRITICAL_ID}`, {
+      method: 'PATCH',
+      headers: json(tokens.bob),
+      body: JSON.stringify({ version: current.version, summary: 'Bob rewrote the summary.' }),
+    });
+    expect(edit.status).toBe(200);
+    const view = await service.show(CRITICAL_ID);
+    expect(view).toMatchObject({ approvals: [], requiredApprovals: 2 });
+    const entry = (await store.audit.list({ subject: CRITICAL_ID })).find((e) => e.action === 'edit');
+    expect(entry).toMatchObject({ actor: 'bob', detail: { approvalsCleared: ['alice'], peakSeverity: 'Critical' } });
+    // Alice's approval no longer counts: bob and alice must both approve the edited text.
+    expect(await service.approve(CRITICAL_ID, 'bob', {}, 'cli')).toMatchObject({ draft: { status: 'draft' }, approvals: ['bob'] });
+    expect(await service.approve(CRITICAL_ID, 'alice', {}, 'cli')).toMatchObject({ draft: { status: 'approved' }, approvals: ['bob', 'alice'] });
+  });
+
+  it('raises the peak when an edit raises the severity, and keeps it when a later edit lowers it again', async () => {
+    const { store, service } = await setup();
+    await service.setTwoPersonPolicy(true, 'root');
+    const medium = (await store.drafts.get('calm-notes.r1'))!;
+    expect(medium.score.severity).toBe('Medium');
+    const raised = await service.edit('calm-notes.r1', { version: medium.version, cvss: { vector: HIGH_VECTOR } }, 'alice', 'api');
+    expect(raised).toMatchObject({ score: { severity: 'High' }, peakSeverity: 'High' });
+    const lowered = await service.edit('calm-notes.r1', { version: raised.version, cvss: { vector: LOW_VECTOR } }, 'alice', 'api');
+    expect(lowered).toMatchObject({ score: { severity: 'Medium' }, peakSeverity: 'High' });
+    expect(await service.requiredApprovals(lowered)).toBe(2);
   });
 });

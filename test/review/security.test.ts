@@ -3,6 +3,8 @@ import { CONTENT_SECURITY_POLICY, hostnameOf } from '../../src/review/app.js';
 import { allowedHostsFor } from '../../src/review/server.js';
 import { ReviewService } from '../../src/review/service.js';
 import { createAssessment } from '../factories/draft.js';
+import { SessionStore } from '../../src/review/sessions.js';
+import { createReviewApp } from '../../src/review/app.js';
 import { bearer, setup, signIn } from './setup.js';
 
 const form = (fields: Record<string, string>): { body: string; 'Content-Type': string } => ({
@@ -113,15 +115,56 @@ describe('review auth and CSRF', () => {
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
     expect(cookie).not.toMatch(/Secure/);
-    const form1 = await app.request('/login', { headers: { 'X-Forwarded-Proto': 'https' } });
-    const loginCookie = form1.headers.getSetCookie()[0]!.split(';')[0]!;
+  });
+
+  it('hardening #6: behind https both cookies are host-locked (__Host-, Secure, Path=/, no Domain) and a tossed plain cookie is ignored', async () => {
+    const { app, tokens } = await setup();
+    const https = { 'X-Forwarded-Proto': 'https' };
+    const form1 = await app.request('/login', { headers: https });
+    const login = form1.headers.getSetCookie()[0]!;
+    expect(login).toMatch(/^__Host-td_login=[^;]+; Max-Age=3600; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(await form1.text())![1]!;
-    const response = await app.request('/login', {
+    // A cookie planted without the prefix (from plain http or another port) does not count.
+    const tossed = await app.request('/login', {
       method: 'POST',
-      headers: { Cookie: loginCookie, 'X-Forwarded-Proto': 'https', 'Content-Type': 'application/x-www-form-urlencoded' },
+      headers: { ...https, Cookie: `td_login=${csrf}`, 'Content-Type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ _csrf: csrf, token: tokens.alice }).toString(),
     });
-    expect(response.headers.getSetCookie().find((c) => c.startsWith('td_session='))).toMatch(/; Secure/);
+    expect(tossed.status).toBe(403);
+    const response = await app.request('/login', {
+      method: 'POST',
+      headers: { ...https, Cookie: login.split(';')[0]!, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf, token: tokens.alice }).toString(),
+    });
+    expect(response.status).toBe(303);
+    const session = response.headers.getSetCookie().find((c) => c.startsWith('__Host-td_session='))!;
+    expect(session).toMatch(/^__Host-td_session=[^;]+; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
+    const id = session.split(';')[0]!.split('=')[1]!;
+    expect((await app.request('/api/drafts', { headers: { ...https, Cookie: `__Host-td_session=${id}` } })).status).toBe(200);
+    expect((await app.request('/api/drafts', { headers: { ...https, Cookie: `td_session=${id}` } })).status).toBe(401);
+  });
+
+  it('hardening #6: refuses a sign-in posted from another origin of the same host (cookie tossing), even with a planted login cookie', async () => {
+    const { app, tokens, store } = await setup();
+    // A page on http://127.0.0.1:8080 can set a td_login cookie for 127.0.0.1 (cookies ignore
+    // ports) and post the matching token with the attacker's own reviewer token.
+    const planted = 'attacker-chosen-login-token-123456';
+    const post = (headers: Record<string, string>) =>
+      app.request('http://127.0.0.1:4173/login', {
+        method: 'POST',
+        headers: { Host: '127.0.0.1:4173', Cookie: `td_login=${planted}`, 'Content-Type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams({ _csrf: planted, token: tokens.bob }).toString(),
+      });
+    for (const headers of [{ Origin: 'http://127.0.0.1:8080' }, { Origin: 'null' }, { 'Sec-Fetch-Site': 'same-site', Origin: 'http://127.0.0.1:8080' }, { 'Sec-Fetch-Site': 'cross-site' }]) {
+      const response = await post(headers);
+      expect(response.status).toBe(403);
+      expect(response.headers.getSetCookie().some((c) => c.startsWith('td_session='))).toBe(false);
+      expect(await response.text()).toContain('Sign-in refused: the form was sent from another origin');
+    }
+    expect((await store.audit.list()).filter((entry) => entry.action === 'sign-in')).toEqual([]);
+    // The same form from this origin signs in.
+    expect((await post({ Origin: 'http://127.0.0.1:4173' })).status).toBe(303);
+    expect((await post({ 'Sec-Fetch-Site': 'same-origin' })).status).toBe(303);
   });
 
   it('refuses a sign-in without the login form token (login CSRF) and with an unknown token', async () => {
@@ -154,6 +197,63 @@ describe('review auth and CSRF', () => {
     expect(out.status).toBe(303);
     expect((await app.request('/api/drafts', { headers: { Cookie: cookie } })).status).toBe(401);
     expect((await store.audit.list()).map((e) => e.action).filter((a) => a.startsWith('sign'))).toEqual(['sign-in', 'sign-out']);
+  });
+});
+
+describe('hardening #3 (sessions belong to a reviewer id and token, not a name)', () => {
+  it('hardening #3: a reviewer removed and added again under the same name does not get the old browser session back', async () => {
+    const { app, service, tokens, store } = await setup();
+    const { cookie, csrf } = await signIn(app, tokens.alice);
+    expect((await app.request('/api/drafts', { headers: { Cookie: cookie } })).status).toBe(200);
+    await service.removeReviewer('alice');
+    const again = await service.addReviewer('alice');
+    // The old session is over: no read, no change, even with its CSRF token.
+    expect((await app.request('/api/drafts', { headers: { Cookie: cookie } })).status).toBe(401);
+    const approve = await app.request('/api/drafts/calm-notes.r1/approve', {
+      method: 'POST',
+      headers: { Cookie: cookie, 'X-CSRF-Token': csrf, 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    expect(approve.status).toBe(401);
+    expect((await store.drafts.get('calm-notes.r1'))!.status).toBe('draft');
+    // The new alice signs in with her own token and is a different reviewer.
+    const fresh = await signIn(app, again.token);
+    expect((await app.request('/api/drafts', { headers: { Cookie: fresh.cookie } })).status).toBe(200);
+    const signIns = (await store.audit.list({ subject: 'reviewer:alice' })).filter((entry) => entry.action === 'sign-in');
+    expect(signIns).toHaveLength(2);
+    expect(signIns[0]?.detail?.['reviewerId']).not.toBe(signIns[1]?.detail?.['reviewerId']);
+  });
+
+  it('hardening #3: removing a reviewer ends their session at once and never extends its expiry', async () => {
+    const { store, service, tokens } = await setup();
+    let now = 1_000_000;
+    const sessions = new SessionStore({ ttlMs: 60_000, now: () => now });
+    const app = createReviewApp({ service, sessions });
+    const { cookie } = await signIn(app, tokens.bob);
+    const id = /td_session=([^;]+)/.exec(cookie)![1]!;
+    now += 30_000;
+    expect((await app.request('/api/drafts', { headers: { Cookie: cookie } })).status).toBe(200);
+    expect(sessions.get(id)?.expiresAt).toBe(now + 60_000);
+    await service.removeReviewer('bob');
+    now += 1_000;
+    expect((await app.request('/', { headers: { Cookie: cookie } })).status).toBe(303);
+    // Gone from the session store, not merely refused: nothing keeps it alive.
+    expect(sessions.get(id)).toBeNull();
+    expect((await store.reviewers.list()).map((reviewer) => reviewer.name)).toEqual(['alice']);
+  });
+
+  it('gives every reviewer an immutable id, recorded with their sign-in, add and remove', async () => {
+    const { app, service, store, tokens } = await setup();
+    const [alice] = (await service.listReviewers()).filter((reviewer) => reviewer.name === 'alice');
+    expect(alice?.id).toMatch(/^rv_[A-Za-z0-9_-]{22}$/);
+    await signIn(app, tokens.alice);
+    await service.removeReviewer('alice');
+    const entries = (await store.audit.list({ subject: 'reviewer:alice' })).map((entry) => [entry.action, entry.detail?.['reviewerId']]);
+    expect(entries).toEqual([
+      ['reviewer-add', alice?.id],
+      ['sign-in', alice?.id],
+      ['reviewer-remove', alice?.id],
+    ]);
   });
 });
 
@@ -221,10 +321,13 @@ describe('Host header guard', () => {
     expect(hostnameOf(header)).toBe(name);
   });
 
-  it('answers only to loopback names on a loopback bind, and checks nothing elsewhere unless names are given', () => {
+  it('answers only to loopback names on a loopback bind, and beyond loopback only to the names given, which are required', () => {
     expect(allowedHostsFor('127.0.0.1', undefined)).toEqual(['127.0.0.1', 'localhost', '[::1]']);
     expect(allowedHostsFor('::1', ['review.internal'])).toEqual(['127.0.0.1', 'localhost', '[::1]', 'review.internal']);
-    expect(allowedHostsFor('0.0.0.0', undefined)).toBeUndefined();
     expect(allowedHostsFor('10.0.0.5', ['review.internal'])).toEqual(['10.0.0.5', 'review.internal']);
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', 'review.internal']) {
+      expect(() => allowedHostsFor(host, undefined)).toThrow(expect.objectContaining({ code: 'E_ALLOWED_HOST' }));
+      expect(() => allowedHostsFor(host, [])).toThrow(/without --allowed-host/);
+    }
   });
 });

@@ -342,6 +342,7 @@ export function runStoreContract(
           drafts: { draft: 1, 'changes-requested': 0, approved: 1, rejected: 0, published: 0, superseded: 0 },
           reviewers: 1,
           auditEntries: 1,
+          auditTornLines: [],
         });
       });
     });

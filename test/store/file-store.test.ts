@@ -2,11 +2,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError, ExtractionError, TransientError } from '../../src/errors.js';
+import { ConfigError, ConflictError, ExtractionError, TransientError } from '../../src/errors.js';
 import { FileStore } from '../../src/store/file-store.js';
+import { FileLocks, NODE_FS, type WriteFs } from '../../src/store/fs-atomic.js';
 import { openStore } from '../../src/store/open-store.js';
 import { runStoreContract } from './contract.js';
 import { makeAuditEntry, makeDraft, makeListing, makeReviewer } from './records.js';
@@ -146,10 +147,23 @@ describe('file store on disk', () => {
     expect(await store.policy.get()).toMatchObject({ twoPerson: false });
   });
 
-  it('names the file and line of a corrupt audit entry', async () => {
+  it('names the file and line of an audit line that is whole JSON but not an audit entry (corruption, not a torn write)', async () => {
     await store.audit.append(makeAuditEntry());
-    await writeFile(join(root, 'audit.jsonl'), '{"broken": \n', { flag: 'a' });
+    await writeFile(join(root, 'audit.jsonl'), '{"broken": true}\n', { flag: 'a' });
     await expect(store.audit.list()).rejects.toThrow(`${join(root, 'audit.jsonl')}:2`);
+  });
+
+  it('hardening #5: a torn last line of audit.jsonl (a crash mid-append) fails no reader; stats reports it; later appends stay whole', async () => {
+    const path = join(root, 'audit.jsonl');
+    await store.audit.append(makeAuditEntry({ action: 'one', subject: 'demo.a.r1' }));
+    await writeFile(path, '{"at":"2025-01-01T00:00:00.000Z","actor":"alice","action":"appr', { flag: 'a' });
+    expect((await store.audit.list()).map((entry) => entry.action)).toEqual(['one']);
+    expect(await store.audit.list({ subject: 'demo.a.r1' })).toHaveLength(1);
+    expect(await store.stats()).toMatchObject({ auditEntries: 1, auditTornLines: [2] });
+    // The torn line stays where it was (the log is append-only), fenced off by the next append.
+    await store.audit.append(makeAuditEntry({ action: 'two' }));
+    expect((await store.audit.list()).map((entry) => entry.action)).toEqual(['one', 'two']);
+    expect(await store.stats()).toMatchObject({ auditEntries: 2, auditTornLines: [2] });
   });
 
   it('only ever appends to audit.jsonl, starting a fresh line after a torn one', async () => {
@@ -233,15 +247,97 @@ describe('file store on disk', () => {
     expect((await quick.drafts.save(makeDraft(), 1)).version).toBe(2);
   });
 
-  it('times out with a TransientError on a lock a live process holds, writing nothing', async () => {
-    const impatient = new FileStore({ root, locks: { staleMs: 60_000, timeoutMs: 150 } });
+  it('times out with a TransientError naming the holder on a lock a live holder keeps refreshing, writing nothing', async () => {
+    const locks = { staleMs: 2_000, timeoutMs: 2_500 };
+    const impatient = new FileStore({ root, locks });
     const saved = await impatient.drafts.save(makeDraft(), null);
     const lockPath = join(root, 'drafts', 'demo.agent-one', 'r1.json.lock');
-    const { hostname } = await import('node:os');
-    await writeFile(lockPath, JSON.stringify({ pid: 1, host: hostname(), token: 'init', at: Date.now() }));
-    await expect(impatient.drafts.save({ ...saved, status: 'approved' }, 1)).rejects.toMatchObject({ code: 'E_LOCK_TIMEOUT' });
-    await expect(impatient.drafts.save({ ...saved, status: 'approved' }, 1)).rejects.toBeInstanceOf(TransientError);
-    expect((await impatient.drafts.get(saved.id))?.status).toBe('draft');
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const holding = new FileLocks(locks).with(lockPath, () => held);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const error = await impatient.drafts.save({ ...saved, status: 'approved' }, 1).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(TransientError);
+      expect(error).toMatchObject({ code: 'E_LOCK_TIMEOUT', message: expect.stringContaining(`held by pid ${process.pid} on `) as unknown });
+      expect((await impatient.drafts.get(saved.id))?.status).toBe('draft');
+    } finally {
+      release();
+      await holding;
+    }
+  });
+
+  it('hardening #9: the lock wait is one budget, longer than the staleness limit', () => {
+    expect(() => new FileLocks({ staleMs: 1_000, timeoutMs: 500 })).toThrow(/longer than the staleness limit/);
+    expect(() => new FileLocks({ staleMs: 1_000, timeoutMs: 1_000 })).toThrow(ConfigError);
+    expect(() => new FileLocks({ staleMs: 1_000 })).not.toThrow();
+  });
+
+  it('hardening #9: a lock its holder keeps refreshing is never broken however long it is held; waiters wait their turn', async () => {
+    // A holder working for longer than the staleness limit keeps its lock (it refreshes it); a
+    // waiter, whose budget is twice that limit, waits its turn instead of breaking in.
+    const locks = { staleMs: 2_000 };
+    const lockPath = join(root, 'long.lock');
+    let inside = false;
+    const holder = new FileLocks(locks).with(lockPath, async () => {
+      inside = true;
+      const owner = JSON.parse(await readFile(lockPath, 'utf8')) as Record<string, unknown>;
+      expect(owner).toMatchObject({ pid: process.pid, host: expect.any(String) as unknown, at: expect.any(Number) as unknown });
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      inside = false;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const waiter = new FileLocks(locks).with(lockPath, async () => {
+      expect(inside).toBe(false);
+      return 'turn';
+    });
+    expect(await waiter).toBe('turn');
+    await holder;
+  });
+
+  describe('hardening #9: a full disk', () => {
+    /** The real file system, except that writing a new file whose name matches `failing` runs out of space. */
+    const fullDisk = (failing: RegExp): WriteFs => ({
+      ...NODE_FS,
+      open: (async (path: string, flags?: string, mode?: number) => {
+        const handle = await NODE_FS.open(path, flags, mode);
+        if (!failing.test(basename(path))) return handle;
+        const enospc = (): Promise<never> => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28 }));
+        return Object.assign(Object.create(handle) as typeof handle, { writeFile: enospc, write: enospc, close: () => handle.close() });
+      }) as WriteFs['open'],
+    });
+
+    it('hardening #9: taking a lock on a full disk leaves no empty lock behind and names the lock file', async () => {
+      await store.drafts.save(makeDraft(), null);
+      const dir = join(root, 'drafts', 'demo.agent-one');
+      const full = new FileStore({ root, fs: fullDisk(/\.lock\..*\.tmp$/) });
+      const error = await full.drafts.save(makeDraft({ status: 'approved' }), 1).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(TransientError);
+      expect(error).toMatchObject({ code: 'E_DISK_FULL', message: expect.stringContaining(join(dir, 'r1.json.lock')) as unknown });
+      expect(await readdir(dir)).toEqual(['r1.json']);
+      // Space is back: the next save takes the lock at once, with no stale lock to wait out.
+      const quick = new FileStore({ root, locks: { staleMs: 60_000, timeoutMs: 120_000 } });
+      const started = Date.now();
+      expect((await quick.drafts.save(makeDraft({ status: 'approved' }), 1)).version).toBe(2);
+      expect(Date.now() - started).toBeLessThan(30_000);
+    });
+
+    it('hardening #9: a save and an audit append on a full disk name their file and keep what was stored', async () => {
+      const saved = await store.drafts.save(makeDraft(), null);
+      await store.audit.append(makeAuditEntry({ action: 'one' }));
+      const full = new FileStore({ root, fs: fullDisk(/^\.r1\.json\.\d+\.[0-9a-f]+\.tmp$|^audit\.jsonl$/) });
+      await expect(full.drafts.save({ ...saved, status: 'approved' }, 1)).rejects.toMatchObject({
+        code: 'E_DISK_FULL',
+        message: `No space left on the device while writing ${join(root, 'drafts', 'demo.agent-one', 'r1.json')} (ENOSPC); free some space and try again`,
+      });
+      await expect(full.audit.append(makeAuditEntry({ action: 'two' }))).rejects.toMatchObject({
+        code: 'E_DISK_FULL',
+        message: expect.stringContaining(join(root, 'audit.jsonl')) as unknown,
+      });
+      expect(await readdir(join(root, 'drafts', 'demo.agent-one'))).toEqual(['r1.json']);
+      expect((await store.drafts.get(saved.id))?.status).toBe('draft');
+      expect((await store.audit.list()).map((entry) => entry.action)).toEqual(['one']);
+    });
   });
 
   it('lets exactly one of two processes win a compare-and-set race', async () => {

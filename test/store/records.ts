@@ -94,7 +94,7 @@ export function makeDraft(overrides: Partial<Draft> & { listingId?: string; revi
 }
 
 export function makeReviewer(name: string): Reviewer {
-  return { name, tokenHash: sha256(`token for ${name}`), createdAt: '2025-01-01T00:00:00.000Z' };
+  return { id: `rv_${name}`, name, tokenHash: sha256(`token for ${name}`), createdAt: '2025-01-01T00:00:00.000Z' };
 }
 
 export function makeAuditEntry(overrides: Partial<AuditEntry> = {}): AuditEntry {

@@ -42,4 +42,4 @@ export const RULES_CODE_FILES: readonly string[] = [
 export const RULES_CODE_LIBRARIES: readonly string[] = ['ae-cvss-calculator'];
 
 /** sha256 of RULES_CODE_FILES without comments and of RULES_CODE_LIBRARIES' locked versions (see test/assess/rules-version.test.ts). */
-export const RULES_CODE_FINGERPRINT = 'dd997400bd54714a9580d925884cc5b498aa7c9b394754d9370205cc116ac46f';
+export const RULES_CODE_FINGERPRINT = 'ab7f09b5c9cdf8a58818690a1d35ae1ec77fd7fe6d72f6c13b1ddd2b927792a2';

@@ -5,6 +5,7 @@
 import type { CrawlProgress } from '../../crawl/crawl.js';
 import { InputError, ThreatdraftError } from '../../errors.js';
 import type { Io } from '../io.js';
+import { rawStream } from '../terminal.js';
 import type { DefineCommand } from './types.js';
 
 interface CrawlCommandOptions {
@@ -78,6 +79,7 @@ async function runCrawl(options: CrawlCommandOptions, io: Io): Promise<number> {
       limit,
       signal: controller.signal,
       rawBase: options.rawBase,
+      listingBudgetMs: env.THREATDRAFT_LISTING_BUDGET_MS,
       onProgress: progress?.update,
     });
     progress?.stop();
@@ -117,7 +119,7 @@ async function startProgress(io: Io): Promise<{ update: (event: CrawlProgress) =
   if (io.stderr.isTTY !== true) return undefined;
   const { SingleBar, Presets } = await import('cli-progress');
   const bar = new SingleBar(
-    { stream: io.stderr, format: 'crawl [{bar}] {value}/{total} listings | {eta_formatted} left | {last}', hideCursor: true, clearOnComplete: false },
+    { stream: rawStream(io.stderr), format: 'crawl [{bar}] {value}/{total} listings | {eta_formatted} left | {last}', hideCursor: true, clearOnComplete: false },
     Presets.shades_classic,
   );
   let running = false;

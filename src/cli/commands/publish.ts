@@ -12,9 +12,10 @@ export const definePublish: DefineCommand = (program, { io, setExitCode }) => {
     .option('--json', 'print the summary as one JSON line')
     .addHelpText(
       'after',
-      '\nSummary: { outDir, published: [id], refused: [{ id, staleText }], superseded: [id], agents, files }\n' +
+      '\nSummary: { outDir, published: [id], refused: [{ id, staleText }], superseded: [id], agents, files, swept: [folder] }\n' +
         'An approved draft whose text no longer matches its values (staleText) is refused, and the command exits 1,\n' +
-        'until that text is regenerated or a reviewer keeps it as written (drafts regenerate|confirm-text).',
+        'until that text is regenerated or a reviewer keeps it as written (drafts regenerate|confirm-text).\n' +
+        'swept: temporary folders of interrupted runs removed from beside --out',
     )
     .action(async (options: { out: string; data?: string; json?: boolean; as?: string }) => {
       const { runPublish } = await import('../../publish/command.js');

@@ -5,9 +5,12 @@ export const defineReview: DefineCommand = (program, { io }) => {
   program
     .command('review')
     .description('Serve the review web UI and its JSON API (sign in with a personal reviewer token).')
-    .option('--host <HOST>', 'address to bind', '127.0.0.1')
+    .option('--host <HOST>', 'address to bind; beyond loopback (e.g. 0.0.0.0) --allowed-host is required', '127.0.0.1')
     .option('--port <N>', 'port (0 picks a free one)', '4173')
-    .option('--allowed-host <NAMES>', 'comma-separated Host names to answer to besides 127.0.0.1, localhost and [::1] (a reverse proxy\'s name); others get 403')
+    .option(
+      '--allowed-host <NAMES>',
+      "comma-separated Host names to answer to (a reverse proxy's name); on loopback in addition to 127.0.0.1, localhost and [::1]; required beyond loopback; others get 403",
+    )
     .option('--two-person', "require two distinct approvers for High and Critical in this server even if the store's policy is off (or THREATDRAFT_TWO_PERSON=1); `reviewers policy --two-person on` sets it for everyone")
     .option('--queues <NAMES>', 'comma-separated BullMQ queue names for /admin/queues (default: the pipeline queues)')
     .option('--queue-prefix <PREFIX>', 'BullMQ key prefix for /admin/queues (default <THREATDRAFT_NAMESPACE>:q, i.e. threatdraft:q)')

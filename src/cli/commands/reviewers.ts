@@ -20,16 +20,16 @@ export const defineReviewers: DefineCommand = (program, { io }) => {
     });
   reviewers
     .command('list')
-    .description('List reviewers (names and dates; never tokens).')
+    .description('List reviewers (immutable ids, names and dates; never tokens).')
     .option('--data <DIR>', DATA_HELP)
-    .option('--json', 'one JSON line per reviewer, then { reviewers }')
+    .option('--json', 'one JSON line { id, name, createdAt } per reviewer, then { reviewers }')
     .action(async (options: { data?: string; json?: boolean }) => {
       const { reviewersList } = await import('../../review/commands.js');
       await reviewersList(options, io);
     });
   reviewers
     .command('remove')
-    .description('Remove a reviewer; their token and sessions stop working at once.')
+    .description('Remove a reviewer; their token and sessions stop working at once (adding the name again makes a new reviewer).')
     .argument('<NAME>')
     .option('--data <DIR>', DATA_HELP)
     .option('--json', 'print { removed } as one JSON line')

@@ -10,10 +10,17 @@ import { hasRedisCredentials, safeRedisUrl } from '../../store/redis-url.js';
 import type { Executor } from '../../pipeline/run.js';
 import type { Io } from '../io.js';
 import { exitOnSignals, untilAborted } from '../signals.js';
+import { rawStream } from '../terminal.js';
 import type { DefineCommand } from './types.js';
 
 /** The loopback port the demo directory prefers. */
 export const DEMO_PORT = 47613;
+
+/**
+ * The origin demo listing ids derive from, whatever port the demo got: that of its preferred
+ * port, so ids stay those of earlier runs on it.
+ */
+export const DEMO_ID_ORIGIN = `http://127.0.0.1:${DEMO_PORT}`;
 
 interface RunCommandOptions {
   source?: string;
@@ -141,11 +148,11 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
       const { checkRedis } = await import('../../../queues/connect.js');
       await untilAborted(checkRedis(queue.url), controller.signal);
     }
-    let demo: { rawBase: string; close(): Promise<void>; sourceConfig: NonNullable<typeof source> } | undefined;
+    let demo: { origin: string; rawBase: string; close(): Promise<void>; sourceConfig: NonNullable<typeof source> } | undefined;
     if (options.demo === true) {
       const { startDemoServer } = await import('../../crawl/demo-server.js');
-      // A fixed port keeps listing URLs (and so ids and hashes) stable across demo runs, so a
-      // second \`npm start\` finds everything unchanged; any free port when it is taken.
+      // The preferred port when it is free, any other otherwise: listing ids are derived as if it
+      // were the preferred one (idOrigin below), so a second \`npm start\` finds the same listings.
       demo = await startDemoServer({ port: DEMO_PORT }).catch(() => startDemoServer());
       cleanups.push(() => (demo as { close(): Promise<void> }).close());
     }
@@ -200,14 +207,16 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
     }
     cleanups.unshift(() => executor.close());
 
-    progress = await startRunProgress(io.stderr);
+    // The bars draw with escape sequences of their own and print no listing data.
+    progress = await startRunProgress(rawStream(io.stderr));
     const summary = await runPipeline({
       executor,
       store,
       profile,
       source: runSource,
-      ...(demo === undefined ? {} : { rawBase: demo.rawBase }),
+      ...(demo === undefined ? {} : { rawBase: demo.rawBase, idOrigin: { from: demo.origin, to: DEMO_ID_ORIGIN } }),
       ...(limit === undefined ? {} : { limit }),
+      listingBudgetMs: env.THREATDRAFT_LISTING_BUDGET_MS,
       signal: controller.signal,
       ...(progress === undefined ? {} : { onProgress: progress.update }),
     });

@@ -16,7 +16,7 @@ Input:   { "formula": "v0.8" | "v0.8-floor" | "v0.5",           (default v0.8)
            "thm": "attacked" | "poc" | "unreported" | 0.97,    (default poc)
            "mf": "none" | "partial" | "strong" | 1,            (default none)
            "rounding": "half-up" | "float-half-even" }         (default half-up)
-         An array of such objects scores each in turn.
+         A non-empty array of such objects scores each in turn.
 Example: echo '{"cvss":9.4,"factors":{"autonomy":1,"tools":1,"language":1,"context":1,"nonDeterminism":1,
            "opacity":1,"persistence":0.5,"identity":1,"multiAgent":1,"selfModification":0.5}}' | threatdraft score --json`,
     )

@@ -21,7 +21,11 @@ export const defineStatus: DefineCommand = (program, { io }) => {
     .option('--data <DIR>', 'file store root (default ./.threatdraft, or THREATDRAFT_DATA); REDIS_URL selects Redis')
     .option('--namespace <NAME>', 'Redis key namespace for store and queues (default THREATDRAFT_NAMESPACE, or threatdraft)')
     .option('--json', 'print the counts as one JSON line')
-    .addHelpText('after', '\nOutput: { store, listings, drafts: { draft, approved, ... }, reviewers, auditEntries, queues? }')
+    .addHelpText(
+      'after',
+      '\nOutput: { store, listings, drafts: { draft, approved, ... }, reviewers, auditEntries, auditTornLines: [line…], queues? }\n' +
+        '        auditTornLines: audit.jsonl lines cut short by a crash or a full disk (skipped by every reader)',
+    )
     .action(async (options: StatusCommandOptions) => {
       await runStatus(options, io);
     });
@@ -95,6 +99,9 @@ async function runStatus(options: StatusCommandOptions, io: Io): Promise<void> {
         ...Object.entries(stats.drafts).map(([status, count]) => [`drafts ${status}`, String(count)]),
         ['reviewers', String(stats.reviewers)],
         ['audit entries', String(stats.auditEntries)],
+        ...(stats.auditTornLines.length === 0
+          ? []
+          : [['audit torn lines', `${stats.auditTornLines.length} (line ${stats.auditTornLines.join(', ')}): writes cut short by a crash or a full disk, skipped by every reader`]]),
       ];
       for (const [name, counts] of Object.entries(queues ?? {})) {
         rows.push([`queue ${name}`, JOB_STATES.map((state) => `${state} ${counts[state] ?? 0}`).join(', ')]);
