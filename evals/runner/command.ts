@@ -322,7 +322,7 @@ ${listing.text
     score: { band: draft.score.severity, value: draft.score.score, tolerance: 0.5 },
     uncertainLayers: uncertain,
     layersVisible: [1, 2, 3, 4, 5, 6, 7],
-    keywords: Object.fromEntries(draft.assessment.layers.filter((layer) => layer.certain && layer.threats.length > 0).map((layer) => [String(layer.layer), layer.threats.slice(0, 3)])),
+    keywords: Object.fromEntries(draft.assessment.layers.filter((layer) => layer.certain && layer.threats.length > 0).map((layer) => [String(layer.layer), layer.threats.slice(0, 3).map((threat) => threat.name)])),
     facts: [],
     tags: ['promoted'],
   };

@@ -10,6 +10,7 @@ import type { Draft } from '../../schemas/draft.js';
 import type { Listing } from '../../schemas/listing.js';
 import { InputError } from '../errors.js';
 import type { Store } from '../store/store.js';
+import { safeHttpUrl } from './html.js';
 import { buildSite, SITE_MARKER } from './site.js';
 
 export interface PublishOptions {
@@ -19,6 +20,8 @@ export interface PublishOptions {
   actor?: string;
   /** @default () => new Date() */
   clock?: () => Date;
+  /** Where agent pages send vendors for corrections (`?agent=<id>` is added); null: the review server's `/corrections/new`. */
+  correctionsUrl?: string | null;
 }
 
 /** What a publish run did. */
@@ -39,6 +42,7 @@ export interface PublishSummary {
 export async function publishSite(options: PublishOptions): Promise<PublishSummary> {
   const { store } = options;
   const outDir = resolve(options.outDir);
+  const correctionsUrl = checkCorrectionsUrl(options.correctionsUrl ?? null);
   await checkOutDir(outDir);
   const actor = options.actor ?? 'publisher';
   const now = (options.clock ?? (() => new Date()))().toISOString();
@@ -80,9 +84,18 @@ export async function publishSite(options: PublishOptions): Promise<PublishSumma
   const listingIds = [...new Set(drafts.map((draft) => draft.listingId))].sort();
   const listings = new Map<string, Listing>();
   (await store.listings.getMany(listingIds)).forEach((listing) => listing !== null && listings.set(listing.id, listing));
-  const files = buildSite(drafts, listings);
+  const files = buildSite(drafts, listings, { correctionsUrl });
   await writeSite(outDir, files);
   return { outDir, published, refused, superseded, agents: new Set(drafts.filter((d) => d.status === 'published').map((d) => d.listingId)).size, files: files.size };
+}
+
+/** An http(s) URL, or an InputError naming `--corrections-url`. */
+function checkCorrectionsUrl(value: string | null): string | null {
+  if (value === null) return null;
+  if (safeHttpUrl(value) === null) {
+    throw new InputError('E_INPUT', `Invalid \`--corrections-url\`: expected an http(s) URL, got ${JSON.stringify(value.slice(0, 200))}`, { field: 'corrections-url' });
+  }
+  return value;
 }
 
 async function checkOutDir(outDir: string): Promise<void> {

@@ -328,11 +328,8 @@ export class ReviewService {
     return saved;
   }
 
-  /** The rules assessor's words for this draft's listing, or null when the listing is not in the store. */
   async #regenerator(draft: Draft): Promise<Regenerator | null> {
-    const listing = await this.store.listings.get(draft.listingId);
-    if (listing === null) return null;
-    return (assessment, score, paths) => regenerateTexts(listing, assessment, score, paths);
+    return rulesRegenerator(this.store, draft);
   }
 
   /**
@@ -422,6 +419,13 @@ export class ReviewService {
   async #audit(at: string, actor: string, action: string, draft: Draft, channel: Channel, detail: Record<string, unknown>): Promise<void> {
     await this.store.audit.append({ at, actor, action, subject: draft.id, detail: { ...detail, version: draft.version, via: channel } });
   }
+}
+
+/** The rules assessor's words for this draft's listing, or null when the listing is not in the store. */
+export async function rulesRegenerator(store: Store, draft: Draft): Promise<Regenerator | null> {
+  const listing = await store.listings.get(draft.listingId);
+  if (listing === null) return null;
+  return (assessment, score, paths) => regenerateTexts(listing, assessment, score, paths);
 }
 
 /**

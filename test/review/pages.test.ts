@@ -5,6 +5,7 @@ import { LISTING_FACTOR_KEYS } from '../../schemas/factors.js';
 import { computeAivss } from '../../src/aivss/index.js';
 import { createAssessment, createDraft } from '../factories/draft.js';
 import { seedQueue, setup, signIn, type Fixture } from './setup.js';
+import { namedThreat } from '../../schemas/catalogue/index.js';
 
 type Session = Awaited<ReturnType<typeof signIn>>;
 
@@ -244,7 +245,7 @@ describe('draft page', () => {
     await fixture.store.drafts.save({ ...calm, status: 'published' }, 1);
     const changed = structuredClone(calm.assessment);
     changed.factors.selfModification.value = 0.5;
-    changed.layers[2]!.threats = ['tool misuse'];
+    changed.layers[2]!.threats = [namedThreat('tool-misuse')];
     changed.mitigation.value = 'strong';
     const next = createDraft({ listingId: 'calm-notes', revision: 2, assessment: changed });
     await fixture.store.drafts.save(next, null);

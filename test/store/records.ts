@@ -5,6 +5,7 @@ import { LISTING_FACTOR_KEYS } from '../../schemas/factors.js';
 import type { Listing } from '../../schemas/listing.js';
 import type { Assessment } from '../../schemas/assessment.js';
 import type { AuditEntry, Reviewer } from '../../src/store/store.js';
+import { namedThreat, TAXONOMIES } from '../../schemas/catalogue/index.js';
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -27,7 +28,7 @@ export function makeListing(overrides: Partial<Listing> = {}): Listing {
 
 function makeAssessment(): Assessment {
   const factors = Object.fromEntries(
-    LISTING_FACTOR_KEYS.map((key) => [key, { value: 0.5, rationale: `Because of ${key}.`, evidence: ['calls tools'] }]),
+    LISTING_FACTOR_KEYS.map((key) => [key, { value: 0.5, rationale: `Because of ${key}.`, evidence: ['calls tools'], certainty: 'stated' as const }]),
   ) as Assessment['factors'];
   return {
     summary: 'Reads mail and calls tools.',
@@ -38,10 +39,13 @@ function makeAssessment(): Assessment {
     layers: [1, 2, 3, 4, 5, 6, 7].map((layer) => ({
       layer,
       certain: false,
-      threats: ['prompt injection'],
+      threats: [namedThreat(layer === 1 ? 'prompt-injection' : 'tool-misuse')].filter(() => layer === 1 || layer === 3),
+      otherThreats: [],
       text: 'Not certain from the listing.',
       evidence: [],
     })),
+    insufficientEvidence: false,
+    taxonomies: { ...TAXONOMIES },
   };
 }
 
