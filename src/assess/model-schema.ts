@@ -16,6 +16,7 @@ import { factorAssessmentSchema, factorCertaintySchema, exploitMaturitySchema, m
 import { namedThreat, TAXONOMIES, THREAT_BY_ID, THREAT_IDS } from '../../schemas/catalogue/index.js';
 import { LAYER_NUMBERS, LISTING_FACTOR_KEYS, type ListingFactorKey } from '../../schemas/factors.js';
 import { BASE_METRICS } from '../aivss/cvss.js';
+import { INSUFFICIENT_SENTENCE } from './uncertainty.js';
 
 const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
@@ -240,6 +241,20 @@ export function toAssessment(answer: ModelAnswer): Assessment {
     insufficientEvidence: false,
     taxonomies: { ...TAXONOMIES },
   };
+}
+
+/**
+ * The model answer an assessment came from (what eval recordings keep, so a replay sends what a
+ * model sent): catalogue threats back to their ids, without what the pipeline adds after the
+ * model (the taxonomies, the evidence verdict and its sentence in the summary).
+ */
+export function toModelAnswer(assessment: Assessment): ModelAnswer {
+  const { taxonomies: _taxonomies, insufficientEvidence: _verdict, ...rest } = assessment;
+  return {
+    ...rest,
+    summary: assessment.summary.replace(` ${INSUFFICIENT_SENTENCE}`, '').replace(INSUFFICIENT_SENTENCE, '').trim(),
+    layers: assessment.layers.map((layer) => ({ ...layer, threats: layer.threats.map((threat) => threat.id) })),
+  } as ModelAnswer;
 }
 
 /** Parses the model's content and validates it against `modelAnswerSchema` (pure). */

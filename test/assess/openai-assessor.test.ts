@@ -92,7 +92,7 @@ describe('openai assessor against the fake server', () => {
     const outcome = await assessor().assess(listing);
 
     expect(assessmentSchema.safeParse(outcome.assessment).success).toBe(true);
-    expect(outcome.assessment).toEqual(generateAssessment({ ...expectedBlock(listing) }));
+    expect(outcome.assessment).toEqual(toAssessment(generateAssessment({ ...expectedBlock(listing) })));
     for (const quote of LISTING_FACTOR_KEYS.flatMap((key) => outcome.assessment.factors[key].evidence)) {
       expect(listing.text).toContain(quote);
     }

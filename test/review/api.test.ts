@@ -1,3 +1,5 @@
+import { namedThreat } from '../../schemas/catalogue/index.js';
+import { scoreWithRange } from '../../src/assess/uncertainty.js';
 import { describe, expect, it } from 'vitest';
 import { computeAivss } from '../../src/aivss/index.js';
 import { LISTING_FACTOR_KEYS } from '../../schemas/factors.js';
@@ -54,6 +56,7 @@ describe('review JSON API', () => {
       status: { draft: 2, 'changes-requested': 1, approved: 0, rejected: 1, published: 1, superseded: 0 },
       severity: { None: 0, Low: 1, Medium: 2, High: 1, Critical: 1 },
       withWarnings: 2,
+      insufficientEvidence: 0,
     };
     for (const query of ['', '?status=rejected&warnings=yes']) {
       const response = await app.request(`/api/drafts${query}`, { headers: bearer(tokens.alice) });
@@ -103,7 +106,7 @@ describe('review JSON API', () => {
       body: JSON.stringify({
         version: 1,
         layers: [
-          { layer: 1, certain: true, text: '  The listing names GPT-4o as its model.  ', threats: ['model jailbreak', ' ', ' prompt injection '] },
+          { layer: 1, certain: true, text: '  The listing names GPT-4o as its model.  ', threats: ['jailbreak', ' ', ' Prompt Injection '], otherThreats: [' model theft '] },
           { layer: 2, certain: false },
         ],
         exploitMaturity: { value: 'attacked', rationale: 'Seen in the wild.' },
@@ -114,7 +117,14 @@ describe('review JSON API', () => {
     expect(response.status).toBe(200);
     const saved = (await store.drafts.get('acme-ops-agent.r1'))!;
     expect(saved.assessment.layers.slice(0, 2)).toEqual([
-      { ...before.assessment.layers[0]!, certain: true, text: 'The listing names GPT-4o as its model.', threats: ['model jailbreak', 'prompt injection'] },
+      // Catalogue ids or names map to catalogue threats; the rest stays free text for later mapping.
+      {
+        ...before.assessment.layers[0]!,
+        certain: true,
+        text: 'The listing names GPT-4o as its model.',
+        threats: [namedThreat('jailbreak'), namedThreat('prompt-injection')],
+        otherThreats: ['model theft'],
+      },
       { ...before.assessment.layers[1]!, certain: false },
     ]);
     expect(saved.assessment.layers.slice(2)).toEqual(before.assessment.layers.slice(2));
@@ -129,7 +139,7 @@ describe('review JSON API', () => {
       thm: 'attacked',
       mf: 'partial',
     });
-    expect(saved.score).toEqual(expected);
+    expect(saved.score).toEqual({ ...expected, range: scoreWithRange(saved.assessment).range });
     expect([saved.score.thm, saved.score.mf]).toEqual([1, 0.83]);
     expect(saved.score.score).not.toBe(before.score.score);
     const audit = await store.audit.list({ subject: 'acme-ops-agent.r1' });
@@ -141,7 +151,7 @@ describe('review JSON API', () => {
           comment: 'L1 is known',
           scoreBefore: before.score.score,
           scoreAfter: expected.score,
-          fields: ['score.score', 'summary', 'exploitMaturity.value', 'mitigation.value', 'layers.1.certain', 'layers.1.threats', 'layers.1.text', 'layers.2.certain'],
+          fields: ['score.score', 'summary', 'exploitMaturity.value', 'mitigation.value', 'layers.1.certain', 'layers.1.threats', 'layers.1.otherThreats', 'layers.1.text', 'layers.2.certain'],
           // The summary states the score, so it is rewritten from the new values; the rationales were written in this edit.
           regenerated: ['summary'],
           stale: [],

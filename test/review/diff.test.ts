@@ -64,7 +64,7 @@ describe('diffDrafts', () => {
       { path: 'exploitMaturity.value', label: 'Exploit maturity', before: 'poc', after: 'attacked' },
       { path: 'mitigation.value', label: 'Mitigation', before: 'none', after: 'strong' },
       { path: 'layers.1.certain', label: 'L1 Foundation Models certain', before: 'no', after: 'yes' },
-      { path: 'layers.1.threats', label: 'L1 Foundation Models threats', before: 'unknown', after: 'model jailbreak, prompt injection' },
+      { path: 'layers.1.threats', label: 'L1 Foundation Models threats', before: '', after: 'jailbreak, prompt injection' },
       { path: 'layers.7.text', label: 'L7 Agent Ecosystem text', before: 'Several agents coordinate through a message bus.', after: 'Agents coordinate over a public bus.' },
     ]);
   });

@@ -22,6 +22,8 @@ export const RULES_CODE_FILES: readonly string[] = [
   'src/assess/checks.ts',
   'src/assess/summary-band.ts',
   'src/assess/text-paths.ts',
+  'src/assess/uncertainty.ts',
+  'schemas/catalogue/index.ts',
   'src/assess/rules/assess.ts',
   'src/assess/rules/context.ts',
   'src/assess/rules/cvss.ts',
