@@ -56,9 +56,9 @@ export class Corrections {
   readonly #service: ReviewService;
   readonly #now: () => string;
 
-  constructor(service: ReviewService, clock: () => Date = () => new Date()) {
+  constructor(service: ReviewService) {
     this.#service = service;
-    this.#now = () => clock().toISOString();
+    this.#now = () => service.now().toISOString();
   }
 
   get #store() {

@@ -97,6 +97,11 @@ export class ReviewService {
     return this.#clock().toISOString();
   }
 
+  /** The service's clock (what every audit entry and decision is stamped with). */
+  now(): Date {
+    return this.#clock();
+  }
+
   /** The reviewer whose personal token this is, or null. */
   async authenticate(token: string): Promise<Reviewer | null> {
     if (token.length < 8 || token.length > 512) return null;

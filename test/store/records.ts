@@ -1,4 +1,5 @@
 /** Valid records for the store tests, built from a base with overrides. */
+import type { Correction } from '../../schemas/correction.js';
 import { createHash } from 'node:crypto';
 import { draftId, type Draft, type DraftStatus } from '../../schemas/draft.js';
 import { LISTING_FACTOR_KEYS } from '../../schemas/factors.js';
@@ -103,4 +104,22 @@ export function makeReviewer(name: string): Reviewer {
 
 export function makeAuditEntry(overrides: Partial<AuditEntry> = {}): AuditEntry {
   return { at: '2025-01-01T00:00:00.000Z', actor: 'alice', action: 'approve', subject: 'demo.agent-one.r1', ...overrides };
+}
+
+/** A valid open correction request (override any field). */
+export function makeCorrection(overrides: Partial<Correction> = {}): Correction {
+  return {
+    id: `c-${'0'.repeat(23)}1`,
+    listingId: 'acme-agent',
+    draftId: 'acme-agent.r1',
+    status: 'open',
+    name: 'Acme Corp',
+    email: null,
+    message: 'The agent does not keep any memory between sessions.',
+    keyHash: sha256('key'),
+    createdAt: '2025-03-01T00:00:00.000Z',
+    version: 1,
+    decision: null,
+    ...overrides,
+  };
 }
