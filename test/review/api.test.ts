@@ -298,3 +298,22 @@ describe('review JSON API', () => {
     expect(response.status).toBe(200);
   });
 });
+
+describe('review JSON API: threats from the catalogue', () => {
+  it('refuses a threat the catalogue lacks, or one named on a layer it does not belong to, naming the field', async () => {
+    const { app, tokens, store } = await setup();
+    const patch = async (threats: string[]) =>
+      app.request('/api/drafts/acme-ops-agent.r1', {
+        method: 'PATCH',
+        headers: { ...bearer(tokens.alice), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ version: 1, layers: [{ layer: 3, threats }] }),
+      });
+    const unknown = await patch(['tool misuse', 'quantum teleportation']);
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { error: { field: string; message: string } }).error).toMatchObject({ field: 'layers.3.threats', message: expect.stringContaining('quantum teleportation') as unknown as string });
+    const misplaced = await patch(['sandbox-escape']);
+    expect(misplaced.status).toBe(400);
+    expect(((await misplaced.json()) as { error: { message: string } }).error.message).toContain('belongs to layer 4');
+    expect((await store.drafts.get('acme-ops-agent.r1'))!.version).toBe(1);
+  });
+});

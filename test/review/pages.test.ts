@@ -400,3 +400,32 @@ describe('decision forms', () => {
     ]);
   });
 });
+
+describe('insufficient evidence and the methodology in the review UI', () => {
+  it('filters the queue by evidence, tags thin drafts, and shows their banner on the draft page', async () => {
+    const { app, tokens, store } = await setup();
+    const thin = createAssessment({ insufficientEvidence: true });
+    await store.drafts.save(createDraft({ listingId: 'thin-agent', assessment: thin }), null);
+    const session = await signIn(app, tokens.alice);
+    const only = await page(app, session, '/?evidence=insufficient');
+    expect(rowIds(only)).toEqual(['thin-agent.r1']);
+    expect(only('tr[data-id="thin-agent.r1"] .tag-insufficient').text()).toBe('insufficient evidence');
+    expect(only('select[name="evidence"] option[selected]').attr('value')).toBe('insufficient');
+    expect(rowIds(await page(app, session, '/?evidence=sufficient'))).not.toContain('thin-agent.r1');
+    expect((await app.request('/?evidence=maybe', { headers: { Cookie: session.cookie } })).status).toBe(400);
+    const draft = await page(app, session, '/drafts/thin-agent.r1');
+    expect(draft('#insufficient').text()).toMatch(/^Insufficient evidence: the listing pins only 3 of the ten factors; the score \d+\.\d \(\d+\.\d–\d+\.\d\)/);
+    expect(draft('.report [data-insufficient]').length).toBe(1);
+  });
+
+  it('serves the methodology with the ASI, T and catalogue anchors that threat chips link to', async () => {
+    const { app, tokens } = await setup();
+    const session = await signIn(app, tokens.alice);
+    const $ = await page(app, session, '/methodology');
+    expect($('tr#ASI01 td').first().text()).toBe('Agent Goal Hijack');
+    expect($('tr#T17 td').first().text()).toBe('Supply Chain Compromise');
+    expect($('tr#threat-tool-misuse').length).toBe(1);
+    expect($('nav.top a[href="/methodology"]').length).toBe(1);
+    expect((await app.request('/methodology')).status).toBe(303);
+  });
+});
