@@ -7,7 +7,8 @@
  * id→contentHash; `draft:<id>` hash {json, version, status}, `drafts:all` set,
  * `drafts:by-listing:<listingId>` zset scored by revision, `drafts:status:<status>` sets;
  * `audit` stream; `cache:<namespace>:<sha256(key)>` JSON; `reviewers` hash name→JSON,
- * `reviewer-tokens` hash tokenHash→name; `policy` JSON.
+ * `reviewer-tokens` hash tokenHash→name; `policy` JSON; `correction:<id>` hash {json, version} and the
+ * `corrections` set.
  */
 import { Redis } from 'ioredis';
 import { DRAFT_STATUSES, draftSchema, type Draft } from '../../schemas/draft.js';
@@ -69,15 +70,19 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('ZADD', KEYS[3], 0, ARGV[1])
 return old`;
 
-// KEYS: draft, drafts:all, by-listing, new status set, then every status set.
-// ARGV: id, expected version ('' = must not exist), json, new version, status, revision.
-const SAVE_DRAFT = `
+// Compare-and-set on the record hash KEYS[1]: ARGV[2] is the expected version ('' = must not exist);
+// a mismatch returns {0, stored version}.
+const CAS_CHECK = `
 local stored = redis.call('HGET', KEYS[1], 'version')
 if ARGV[2] == '' then
   if stored then return {0, stored} end
 elseif stored ~= ARGV[2] then
   return {0, stored or ''}
-end
+end`;
+
+// KEYS: draft, drafts:all, by-listing, new status set, then every status set.
+// ARGV: id, expected version ('' = must not exist), json, new version, status, revision.
+const SAVE_DRAFT = `${CAS_CHECK}
 for i = 5, #KEYS do redis.call('SREM', KEYS[i], ARGV[1]) end
 redis.call('HSET', KEYS[1], 'json', ARGV[3], 'version', ARGV[4], 'status', ARGV[5])
 redis.call('SADD', KEYS[2], ARGV[1])
@@ -86,13 +91,7 @@ redis.call('SADD', KEYS[4], ARGV[1])
 return {1, ARGV[4]}`;
 
 // KEYS: correction, corrections index. ARGV: id, expected version ('' = must not exist), json, new version.
-const SAVE_CORRECTION = `
-local stored = redis.call('HGET', KEYS[1], 'version')
-if ARGV[2] == '' then
-  if stored then return {0, stored} end
-elseif stored ~= ARGV[2] then
-  return {0, stored or ''}
-end
+const SAVE_CORRECTION = `${CAS_CHECK}
 redis.call('HSET', KEYS[1], 'json', ARGV[3], 'version', ARGV[4])
 redis.call('SADD', KEYS[2], ARGV[1])
 return {1, ARGV[4]}`;
