@@ -51,10 +51,10 @@ export async function assessListing(listing: Listing, options: AssessListingOpti
       assessor: options.assessor.id,
     });
   }
-  const checks0 = runChecks(listing, parsed.data);
+  const run = runChecks(listing, parsed.data);
   // Whether the evidence suffices is decided once, here, from the checked certainties, for every assessor.
   const formula = options.formula ?? 'v0.8';
-  const checked = { ...checks0, assessment: { ...withEvidenceVerdict(checks0.assessment), taxonomies: { ...checks0.assessment.taxonomies, aivss: formula } } };
+  const checked = { ...run, assessment: { ...withEvidenceVerdict(run.assessment), taxonomies: { ...run.assessment.taxonomies, aivss: formula } } };
   const score = scoreAssessment(checked.assessment, formula);
   // Text that calls the draft another band than its own score misleads whoever stops reading there.
   const wording = textsContradictingBand(checked.assessment, score.severity).map((path) => ({

@@ -16,7 +16,7 @@ import { factorAssessmentSchema, factorCertaintySchema, exploitMaturitySchema, m
 import { namedThreat, TAXONOMIES, THREAT_BY_ID, THREAT_IDS } from '../../schemas/catalogue/index.js';
 import { LAYER_NUMBERS, LISTING_FACTOR_KEYS, type ListingFactorKey } from '../../schemas/factors.js';
 import { BASE_METRICS } from '../aivss/cvss.js';
-import { INSUFFICIENT_SENTENCE } from './uncertainty.js';
+import { withoutInsufficientSentence } from './uncertainty.js';
 
 const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
@@ -252,7 +252,7 @@ export function toModelAnswer(assessment: Assessment): ModelAnswer {
   const { taxonomies: _taxonomies, insufficientEvidence: _verdict, ...rest } = assessment;
   return {
     ...rest,
-    summary: assessment.summary.replace(` ${INSUFFICIENT_SENTENCE}`, '').replace(INSUFFICIENT_SENTENCE, '').trim(),
+    summary: withoutInsufficientSentence(assessment.summary),
     layers: assessment.layers.map((layer) => ({ ...layer, threats: layer.threats.map((threat) => threat.id) })),
   } as ModelAnswer;
 }

@@ -55,6 +55,11 @@ export function isInsufficient(assessment: Pick<Assessment, 'factors'>): boolean
   return pinnedFactors(assessment) < MIN_PINNED_FACTORS;
 }
 
+/** A summary without the insufficient-evidence sentence. */
+export function withoutInsufficientSentence(summary: string): string {
+  return summary.replace(` ${INSUFFICIENT_SENTENCE}`, '').replace(INSUFFICIENT_SENTENCE, '').trim();
+}
+
 /** The assessment with `insufficientEvidence` decided and, when it is, the summary saying so (once). */
 export function withEvidenceVerdict(assessment: Assessment): Assessment {
   const insufficientEvidence = isInsufficient(assessment);
@@ -63,7 +68,7 @@ export function withEvidenceVerdict(assessment: Assessment): Assessment {
     insufficientEvidence && !says
       ? `${assessment.summary.slice(0, 1500 - INSUFFICIENT_SENTENCE.length - 1)} ${INSUFFICIENT_SENTENCE}`
       : !insufficientEvidence && says
-        ? assessment.summary.replace(` ${INSUFFICIENT_SENTENCE}`, '').replace(INSUFFICIENT_SENTENCE, '').trim()
+        ? withoutInsufficientSentence(assessment.summary)
         : assessment.summary;
   return { ...assessment, summary, insufficientEvidence };
 }

@@ -56,8 +56,6 @@ export interface ReviewAppOptions {
   allowedHosts?: readonly string[] | undefined;
   /** Where unexpected (500) errors are logged. @default stderr as JSON */
   logError?: ((error: Error, context: { method: string; path: string }) => void) | undefined;
-  /** Vendor corrections. @default new Corrections(service) */
-  corrections?: Corrections | undefined;
   /** Submissions of the public corrections form per client address. @default 5 per 10 minutes */
   correctionRateLimit?: RateLimiter | undefined;
   /**
@@ -103,7 +101,7 @@ export function hostnameOf(header: string | undefined): string | null {
 export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
   const { service } = options;
   const sessions = options.sessions ?? new SessionStore();
-  const corrections = options.corrections ?? new Corrections(service);
+  const corrections = new Corrections(service);
   const limiter = options.correctionRateLimit ?? new RateLimiter();
   const minFillMs = options.correctionMinFillMs ?? 3_000;
   const nowMs = options.now ?? Date.now;

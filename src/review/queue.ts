@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { DRAFT_STATUSES, type Draft, type DraftStatus } from '../../schemas/draft.js';
 import { SEVERITIES, type Severity } from '../../schemas/score.js';
+import { scoreWithRange } from '../assess/uncertainty.js';
 
 /** One row of the queue. */
 export interface QueueItem {
@@ -66,7 +67,8 @@ export function toQueueItem(draft: Draft, listing: { title: string; sourceId: st
     source: listing?.sourceId ?? '',
     status: draft.status,
     score: draft.score.score,
-    range: draft.score.range ?? { low: draft.score.score, high: draft.score.score },
+    // Drafts stored before ranges were recorded get theirs from the same pure module as the site.
+    range: draft.score.range ?? scoreWithRange(draft.assessment, draft.score.formula).range ?? { low: draft.score.score, high: draft.score.score },
     severity: draft.score.severity,
     insufficientEvidence: draft.assessment.insufficientEvidence,
     warnings: draft.checks.warnings.length,

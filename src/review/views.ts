@@ -215,7 +215,7 @@ function twoPersonNote(view: DraftView): HtmlEscapedString {
   }.</p>`;
 }
 
-export function auditTable(entries: readonly AuditEntry[]): HtmlEscapedString {
+function auditTable(entries: readonly AuditEntry[]): HtmlEscapedString {
   return h`<table class="audit"><thead><tr><th>When</th><th>Who</th><th>Action</th><th>Subject</th><th>Detail</th></tr></thead><tbody>${join(
     entries.map(
       (entry) =>
