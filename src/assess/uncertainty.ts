@@ -85,11 +85,12 @@ function factorsAt(assessment: Pick<Assessment, 'factors'>, end: 'low' | 'high')
  * @throws InputError (from computeAivss) for an unscorable vector.
  */
 export function scoreWithRange(assessment: Pick<Assessment, 'factors' | 'cvss' | 'exploitMaturity' | 'mitigation'>, formula: Formula = 'v0.8'): Score {
-  const at = (factors: Record<ListingFactorKey, number>): Score =>
-    computeAivss({ formula, cvss: assessment.cvss.vector, factors, thm: assessment.exploitMaturity.value, mf: assessment.mitigation.value });
-  const score = at(Object.fromEntries(LISTING_FACTOR_KEYS.map((key) => [key, assessment.factors[key].value])) as Record<ListingFactorKey, number>);
-  const low = at(factorsAt(assessment, 'low')).score;
-  const high = at(factorsAt(assessment, 'high')).score;
+  const at = (factors: Record<ListingFactorKey, number>, cvss: string | number): Score =>
+    computeAivss({ formula, cvss, factors, thm: assessment.exploitMaturity.value, mf: assessment.mitigation.value });
+  const score = at(Object.fromEntries(LISTING_FACTOR_KEYS.map((key) => [key, assessment.factors[key].value])) as Record<ListingFactorKey, number>, assessment.cvss.vector);
+  // The vector is scored once; the ends reuse its base score.
+  const low = at(factorsAt(assessment, 'low'), score.cvssBase).score;
+  const high = at(factorsAt(assessment, 'high'), score.cvssBase).score;
   return { ...score, range: { low: Math.min(low, score.score), high: Math.max(high, score.score) } };
 }
 

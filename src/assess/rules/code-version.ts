@@ -44,4 +44,4 @@ export const RULES_CODE_FILES: readonly string[] = [
 export const RULES_CODE_LIBRARIES: readonly string[] = ['ae-cvss-calculator'];
 
 /** sha256 of RULES_CODE_FILES without comments and of RULES_CODE_LIBRARIES' locked versions (see test/assess/rules-version.test.ts). */
-export const RULES_CODE_FINGERPRINT = '0aec3f80f9a95952b0239bd822e80c696eb05e5fc9c35c590a0be96ec600cfe4';
+export const RULES_CODE_FINGERPRINT = 'c6487439c246fd3b6dc04c8d4bdc479a72067403cb55bb1db2e7a5505262550e';

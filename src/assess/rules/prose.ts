@@ -91,18 +91,35 @@ export function factorAssessment(key: ListingFactorKey, value: number, estimate:
  * signal read only from it pins nothing; nor does a generic signal (that it is AI-driven).
  */
 export function factorCertainty(estimate: FactorEstimate, reading: Reading): FactorCertainty {
+  const pins = pinsOf(reading);
+  let best: FactorCertainty = reading.kinds.quote === null ? 'unknown' : 'inferred';
+  for (const id of [...estimate.parts.map((part) => part.id), ...(estimate.ceiling === null ? [] : [estimate.ceiling.id])]) {
+    const pin = pins.get(id);
+    if (pin === 'field') return 'field';
+    if (pin === 'stated') best = 'stated';
+    else if (pin === 'inferred' && best === 'unknown') best = 'inferred';
+  }
+  return best;
+}
+
+const PINS = new WeakMap<Reading, Map<string, FactorCertainty>>();
+
+/** How firmly each fired signal pins what it moves (see {@link factorCertainty}), worked out once per reading. */
+function pinsOf(reading: Reading): Map<string, FactorCertainty> {
+  const known = PINS.get(reading);
+  if (known !== undefined) return known;
   const fieldQuotes = new Set(reading.statements.filter((statement) => statement.field !== null).map((statement) => statement.quote));
   const kindQuotes = new Set([
     ...(reading.kinds.quote === null ? [] : [reading.kinds.quote]),
     ...reading.statements.filter((statement) => statement.field?.kind === 'category').map((statement) => statement.quote),
   ]);
-  const ids = new Set([...estimate.parts.map(({ id }) => id), ...(estimate.ceiling === null ? [] : [estimate.ceiling.id])]);
-  const firings = reading.firings.filter(({ signal }) => ids.has(signal.id));
-  const pinning = firings
-    .filter(({ signal, strength }) => strength === 1 && signal.generic !== true).map(({ quotes }) => quotes.filter((quote) => !kindQuotes.has(quote))).filter((quotes) => quotes.length > 0);
-  if (pinning.some((quotes) => quotes.some((quote) => fieldQuotes.has(quote)))) return 'field';
-  if (pinning.length > 0) return 'stated';
-  return firings.length > 0 || reading.kinds.quote !== null ? 'inferred' : 'unknown';
+  const pins = new Map<string, FactorCertainty>();
+  for (const { signal, strength, quotes } of reading.firings) {
+    const own = strength === 1 && signal.generic !== true ? quotes.filter((quote) => !kindQuotes.has(quote)) : [];
+    pins.set(signal.id, own.some((quote) => fieldQuotes.has(quote)) ? 'field' : own.length > 0 ? 'stated' : 'inferred');
+  }
+  PINS.set(reading, pins);
+  return pins;
 }
 
 /** Catalogue threat ids for a layer from what the listing establishes, without those it rules out. */
