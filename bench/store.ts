@@ -13,6 +13,7 @@ import { FileStore } from '../src/store/file-store.js';
 import { RedisStore } from '../src/store/redis-store.js';
 import type { Store } from '../src/store/store.js';
 import type { BenchResult } from './types.js';
+import { namedThreat, TAXONOMIES } from '../schemas/catalogue/index.js';
 
 const DRAFTS = 2_000;
 
@@ -27,12 +28,14 @@ function draft(listingId: string): Draft {
     assessment: {
       summary: 'Reads mail and calls tools. '.repeat(10),
       factors: Object.fromEntries(
-        LISTING_FACTOR_KEYS.map((key) => [key, { value: 0.5, rationale: `Rationale for ${key}. `.repeat(8), evidence: ['calls tools'] }]),
+        LISTING_FACTOR_KEYS.map((key) => [key, { value: 0.5, rationale: `Rationale for ${key}. `.repeat(8), evidence: ['calls tools'], certainty: 'stated' as const }]),
       ) as Draft['assessment']['factors'],
       cvss: { vector: 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N', rationale: 'Remote.' },
       exploitMaturity: { value: 'poc', rationale: 'Known.' },
       mitigation: { value: 'none', rationale: 'None.' },
-      layers: [1, 2, 3, 4, 5, 6, 7].map((layer) => ({ layer, certain: true, threats: ['x'], text: 'Layer text. '.repeat(20), evidence: ['q'] })),
+      layers: [1, 2, 3, 4, 5, 6, 7].map((layer) => ({ layer, certain: true, threats: [namedThreat('tool-misuse')], otherThreats: [], text: 'Layer text. '.repeat(20), evidence: ['q'] })),
+      insufficientEvidence: false,
+      taxonomies: { ...TAXONOMIES },
     },
     score: { formula: 'v0.8', cvssBase: 9.3, cvssVector: null, factorSum: 5, aars: 0.34, thm: 0.97, mf: 1, raw: 9.6, score: 9.6, severity: 'Critical', rounding: 'half-up' },
     checks: { grounding: [], groundingRate: 1, injection: { suspected: false, matches: [] }, warnings: [] },

@@ -15,6 +15,7 @@ export const WARNING_CODES = [
   'listing-capped',
   'repo-enrichment-failed',
   'band-wording',
+  'certainty-demoted',
 ] as const;
 
 export const warningSchema = z.object({
@@ -63,7 +64,7 @@ export type Provenance = z.infer<typeof provenanceSchema>;
 
 export const reviewActionSchema = z.object({
   reviewer: z.string(),
-  action: z.enum(['edit', 'approve', 'reject', 'request-changes', 'publish', 'regenerate', 'confirm-text']),
+  action: z.enum(['edit', 'approve', 'reject', 'request-changes', 'publish', 'regenerate', 'confirm-text', 'correction']),
   comment: z.string().nullable(),
   at: z.string(),
 });
@@ -97,6 +98,8 @@ export const draftSchema = z.object({
   staleText: z.array(z.string()).default([]),
   /** Texts a reviewer wrote by hand: a later edit of the values marks them stale instead of rewriting them. */
   reviewerText: z.array(z.string()).default([]),
+  /** The vendor correction this revision applies, when a reviewer accepted one (`Corrected on DATE`). */
+  correction: z.object({ id: z.string(), acceptedAt: z.string(), acceptedBy: z.string() }).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -54,6 +54,8 @@ export const scoreSchema = z.object({
   score: z.number(),
   severity: severitySchema,
   rounding: roundingSchema,
+  /** The score recomputed with every factor at its plausible low and high (drafts; `threatdraft score` prints none). */
+  range: z.object({ low: z.number().min(0).max(10), high: z.number().min(0).max(10) }).optional(),
 });
 export type Score = z.infer<typeof scoreSchema>;
 

@@ -1,4 +1,5 @@
 /** `threatdraft eval` and `threatdraft eval promote`: wiring of cases, assessor, cache, baseline and reports. */
+import { toModelAnswer } from '../../src/assess/model-schema.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -257,7 +258,8 @@ export async function runEvalCommand(options: EvalCommandOptions, context: { io:
       ...(options.record
         ? {
             onAssessed: async (evalCase: EvalCase, outcome: CaseOutcome) => {
-              const recorded = { model: identity.model, promptId: identity.promptId, promptHash: identity.promptHash, assessment: outcome.assessment };
+              // The answer as the model gave it (catalogue ids, no pipeline additions), so a replay sends the same.
+              const recorded = { model: identity.model, promptId: identity.promptId, promptHash: identity.promptHash, assessment: toModelAnswer(outcome.assessment) };
               await writeFile(join(evalCase.dir, recordingFile(promptVersion)), `${JSON.stringify(recorded, null, 2)}\n`);
             },
           }
@@ -322,7 +324,7 @@ ${listing.text
     score: { band: draft.score.severity, value: draft.score.score, tolerance: 0.5 },
     uncertainLayers: uncertain,
     layersVisible: [1, 2, 3, 4, 5, 6, 7],
-    keywords: Object.fromEntries(draft.assessment.layers.filter((layer) => layer.certain && layer.threats.length > 0).map((layer) => [String(layer.layer), layer.threats.slice(0, 3)])),
+    keywords: Object.fromEntries(draft.assessment.layers.filter((layer) => layer.certain && layer.threats.length > 0).map((layer) => [String(layer.layer), layer.threats.slice(0, 3).map((threat) => threat.name)])),
     facts: [],
     tags: ['promoted'],
   };

@@ -115,7 +115,7 @@ function predictionOf(outcome: CaseOutcome): Prediction {
     LISTING_FACTOR_KEYS.map((key) => [key, outcome.assessment.factors[key].value]),
   ) as Record<ListingFactorKey, number>;
   const layerText: Record<string, string> = {};
-  for (const layer of outcome.assessment.layers) layerText[String(layer.layer)] = `${layer.threats.join('; ')}. ${layer.text}`;
+  for (const layer of outcome.assessment.layers) layerText[String(layer.layer)] = `${[...layer.threats.map((threat) => threat.name), ...layer.otherThreats].join('; ')}. ${layer.text}`;
   return {
     factors,
     score: outcome.score.score,

@@ -4,15 +4,14 @@
  */
 import { assessmentSchema, type Assessment } from '../../schemas/assessment.js';
 import type { Checks, Provenance } from '../../schemas/draft.js';
-import { LISTING_FACTOR_KEYS, type ListingFactorKey } from '../../schemas/factors.js';
 import type { Listing } from '../../schemas/listing.js';
 import type { Formula, Score } from '../../schemas/score.js';
-import { computeAivss } from '../aivss/index.js';
 import { ExtractionError } from '../errors.js';
 import { VERSION } from '../version.js';
 import type { Assessor } from './assessor.js';
 import { runChecks } from './checks.js';
 import { textsContradictingBand } from './text-paths.js';
+import { scoreWithRange, withEvidenceVerdict } from './uncertainty.js';
 
 export interface AssessListingOptions {
   assessor: Assessor;
@@ -32,23 +31,9 @@ export interface AssessedListing {
   provenance: Provenance;
 }
 
-/** The factor values of an assessment, keyed as `computeAivss` expects. */
-export function factorValues(assessment: Assessment): Record<ListingFactorKey, number> {
-  return Object.fromEntries(LISTING_FACTOR_KEYS.map((key) => [key, assessment.factors[key].value])) as Record<
-    ListingFactorKey,
-    number
-  >;
-}
-
-/** Scores an assessment with the pure AIVSS core (maturity and mitigation as named levels). */
+/** Scores an assessment with the pure AIVSS core (maturity and mitigation as named levels), with its plausible range. */
 export function scoreAssessment(assessment: Assessment, formula: Formula = 'v0.8'): Score {
-  return computeAivss({
-    formula,
-    cvss: assessment.cvss.vector,
-    factors: factorValues(assessment),
-    thm: assessment.exploitMaturity.value,
-    mf: assessment.mitigation.value,
-  });
+  return scoreWithRange(assessment, formula);
 }
 
 /**
@@ -66,8 +51,11 @@ export async function assessListing(listing: Listing, options: AssessListingOpti
       assessor: options.assessor.id,
     });
   }
-  const checked = runChecks(listing, parsed.data);
-  const score = scoreAssessment(checked.assessment, options.formula ?? 'v0.8');
+  const run = runChecks(listing, parsed.data);
+  // Whether the evidence suffices is decided once, here, from the checked certainties, for every assessor.
+  const formula = options.formula ?? 'v0.8';
+  const checked = { ...run, assessment: { ...withEvidenceVerdict(run.assessment), taxonomies: { ...run.assessment.taxonomies, aivss: formula } } };
+  const score = scoreAssessment(checked.assessment, formula);
   // Text that calls the draft another band than its own score misleads whoever stops reading there.
   const wording = textsContradictingBand(checked.assessment, score.severity).map((path) => ({
     code: 'band-wording' as const,

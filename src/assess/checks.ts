@@ -153,7 +153,8 @@ function withUncertainPrefix(text: string): string {
 /**
  * Checks an assessment against its listing and returns the checks plus the adjusted assessment:
  * ungrounded quotes are flagged (and kept, for the reviewer to see), certain layers without any
- * grounded quote become uncertain, and instruction-like listing text is reported.
+ * grounded quote become uncertain, factors said to be pinned by a field or a sentence without a
+ * grounded quote become inferred, and instruction-like listing text is reported.
  */
 export function runChecks(listing: Listing, assessment: Assessment): { checks: Checks; assessment: Assessment } {
   const haystacks = groundingHaystacks(listing);
@@ -164,9 +165,12 @@ export function runChecks(listing: Listing, assessment: Assessment): { checks: C
   const grounding: Grounding[] = [];
   const warnings: Warning[] = [];
 
+  const factors = { ...assessment.factors };
   for (const key of LISTING_FACTOR_KEYS) {
+    let anyGrounded = false;
     for (const quote of assessment.factors[key].evidence) {
       const ok = grounded(quote);
+      anyGrounded ||= ok;
       grounding.push({ where: `factors.${key}`, quote, grounded: ok });
       if (!ok) {
         warnings.push({
@@ -175,6 +179,16 @@ export function runChecks(listing: Listing, assessment: Assessment): { checks: C
           where: `factors.${key}`,
         });
       }
+    }
+    // A factor the listing pins must show it: without a grounded quote it is at most inferred.
+    const { certainty } = assessment.factors[key];
+    if ((certainty === 'field' || certainty === 'stated') && !anyGrounded) {
+      factors[key] = { ...assessment.factors[key], certainty: 'inferred' };
+      warnings.push({
+        code: 'certainty-demoted',
+        message: `${key} was marked ${certainty} without a grounded quote; marked inferred`,
+        where: `factors.${key}`,
+      });
     }
   }
 
@@ -226,5 +240,5 @@ export function runChecks(listing: Listing, assessment: Assessment): { checks: C
     injection: { suspected: matches.length > 0, matches },
     warnings,
   };
-  return { checks, assessment: { ...assessment, layers } };
+  return { checks, assessment: { ...assessment, factors, layers } };
 }

@@ -12,9 +12,11 @@
  * the whole `modelAnswerSchema`, whose issues drive the one repair request.
  */
 import { z } from 'zod';
-import { factorAssessmentSchema, layerAssessmentSchema, exploitMaturitySchema, mitigationSchema, type Assessment } from '../../schemas/assessment.js';
+import { factorAssessmentSchema, factorCertaintySchema, exploitMaturitySchema, mitigationSchema, type Assessment } from '../../schemas/assessment.js';
+import { namedThreat, TAXONOMIES, THREAT_BY_ID, THREAT_IDS } from '../../schemas/catalogue/index.js';
 import { LAYER_NUMBERS, LISTING_FACTOR_KEYS, type ListingFactorKey } from '../../schemas/factors.js';
 import { BASE_METRICS } from '../aivss/cvss.js';
+import { withoutInsufficientSentence } from './uncertainty.js';
 
 const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
@@ -22,25 +24,47 @@ const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/
 export const CVSS_BASE_VECTOR_PATTERN = `^${escapeRegex('CVSS:4.0')}${BASE_METRICS.map(([name, values]) => `/${name}:[${values.join('')}]`).join('')}$`;
 
 /** Bounds of the model's texts and lists (tighter than the stored Assessment's, which reviewers and the rules assessor share). */
-export const MODEL_BOUNDS = { summary: 800, rationale: 400, quote: 300, quotes: 3, threat: 80, threats: 5, layerText: 900 } as const;
+export const MODEL_BOUNDS = { summary: 800, rationale: 400, quote: 300, quotes: 3, threats: 5, other: 80, others: 2, layerText: 900 } as const;
 
 const rationale = z.string().min(1).max(MODEL_BOUNDS.rationale);
 const quotes = z.array(z.string().min(1).max(MODEL_BOUNDS.quote)).max(MODEL_BOUNDS.quotes);
-const modelFactorSchema = factorAssessmentSchema.extend({ rationale, evidence: quotes });
+const modelFactorSchema = factorAssessmentSchema.extend({ certainty: factorCertaintySchema, rationale, evidence: quotes });
 const modelFactorsSchema = z.object(
   Object.fromEntries(LISTING_FACTOR_KEYS.map((key) => [key, modelFactorSchema])) as Record<ListingFactorKey, typeof modelFactorSchema>,
 );
-const modelLayerSchema = layerAssessmentSchema.extend({
-  threats: z.array(z.string().min(1).max(MODEL_BOUNDS.threat)).max(MODEL_BOUNDS.threats),
+/**
+ * A layer as the model writes it: catalogue threat ids (an enum of the whole catalogue) and, for
+ * what the catalogue lacks, a bounded free-text `otherThreats` a reviewer can map.
+ */
+const modelLayerSchema = z.object({
+  layer: z.number().int().min(1).max(7),
+  certain: z.boolean(),
+  threats: z.array(z.enum(THREAT_IDS)).max(MODEL_BOUNDS.threats),
+  otherThreats: z.array(z.string().min(1).max(MODEL_BOUNDS.other)).max(MODEL_BOUNDS.others),
   text: z.string().min(1).max(MODEL_BOUNDS.layerText),
   evidence: quotes,
 });
 
-/** Exactly seven layers naming each of 1 to 7 once, in order; the message says which are missing or repeated. */
+/**
+ * Exactly seven layers naming each of 1 to 7 once, in order (the message says which are missing or
+ * repeated), each naming only catalogue threats that belong to it.
+ */
 const layersSchema = z
   .array(modelLayerSchema)
   .length(7)
   .superRefine((layers, context) => {
+    layers.forEach((layer, index) =>
+      layer.threats.forEach((id, position) => {
+        const threat = THREAT_BY_ID.get(id);
+        if (threat !== undefined && !(threat.layers as readonly number[]).includes(layer.layer)) {
+          context.addIssue({
+            code: 'custom',
+            path: [index, 'threats', position],
+            message: `${id} belongs to layer${threat.layers.length > 1 ? 's' : ''} ${threat.layers.join(', ')}, not ${layer.layer}; name it there, or use otherThreats`,
+          });
+        }
+      }),
+    );
     const numbers = layers.map((layer) => layer.layer);
     if (numbers.every((number, index) => number === index + 1)) return;
     const repeated = LAYER_NUMBERS.filter((number) => numbers.filter((seen) => seen === number).length > 1);
@@ -55,7 +79,7 @@ const layersSchema = z
     });
   });
 
-/** What a model must return: the Assessment, with an exact CVSS base vector and exactly-once layers. */
+/** What a model must return: the Assessment's content, with an exact CVSS base vector, exactly-once layers and catalogue ids. */
 export const modelAnswerSchema = z.object({
   summary: z.string().min(1).max(MODEL_BOUNDS.summary),
   factors: modelFactorsSchema,
@@ -202,6 +226,37 @@ function normalise(raw: unknown): unknown {
   return answer;
 }
 
+/** A model answer. */
+export type ModelAnswer = z.infer<typeof modelAnswerSchema>;
+
+/**
+ * The Assessment of a valid answer: catalogue ids become stored catalogue threats (their names,
+ * ASI and T ids and mitigations, once each), with this catalogue's taxonomies; whether the
+ * evidence suffices is decided after the checks (`assessListing`).
+ */
+export function toAssessment(answer: ModelAnswer): Assessment {
+  return {
+    ...answer,
+    layers: answer.layers.map((layer) => ({ ...layer, threats: [...new Set(layer.threats)].map(namedThreat) })),
+    insufficientEvidence: false,
+    taxonomies: { ...TAXONOMIES },
+  };
+}
+
+/**
+ * The model answer an assessment came from (what eval recordings keep, so a replay sends what a
+ * model sent): catalogue threats back to their ids, without what the pipeline adds after the
+ * model (the taxonomies, the evidence verdict and its sentence in the summary).
+ */
+export function toModelAnswer(assessment: Assessment): ModelAnswer {
+  const { taxonomies: _taxonomies, insufficientEvidence: _verdict, ...rest } = assessment;
+  return {
+    ...rest,
+    summary: withoutInsufficientSentence(assessment.summary),
+    layers: assessment.layers.map((layer) => ({ ...layer, threats: layer.threats.map((threat) => threat.id) })),
+  } as ModelAnswer;
+}
+
 /** Parses the model's content and validates it against `modelAnswerSchema` (pure). */
 export function parseModelOutput(content: string | null): ModelOutputResult {
   if (content === null || content.trim() === '') {
@@ -215,7 +270,7 @@ export function parseModelOutput(content: string | null): ModelOutputResult {
     return { ok: false, kind: 'not-json', issues: [`the answer is not valid JSON (${reason})`] };
   }
   const parsed = modelAnswerSchema.safeParse(normalise(raw));
-  if (parsed.success) return { ok: true, assessment: parsed.data };
+  if (parsed.success) return { ok: true, assessment: toAssessment(parsed.data) };
   const issues = parsed.error.issues.slice(0, 20).map((issue) => {
     const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
     return `${path}: ${issue.message}`;

@@ -26,7 +26,7 @@ import { createEndpoint, type ChatBody, type ChatMessage, type Endpoint, type En
 import { parseModelOutput, type ModelOutputResult } from './model-schema.js';
 import { costFor, mergePrices, type PriceTable, type TokenUsage } from './prices.js';
 import { redactSecrets, redactSecretsDeep } from './redact-secrets.js';
-import { loadPrompt, renderSystemMessage, renderUserMessage, type FactorHints, type LoadedPrompt } from './prompts.js';
+import { loadPrompt, renderCatalogueBlock, renderSystemMessage, renderUserMessage, usesCatalogue, type FactorHints, type LoadedPrompt } from './prompts.js';
 
 /** Bump when request building, parsing or repair changes: part of `version`. */
 const ADAPTER_VERSION = 2;
@@ -227,8 +227,9 @@ export function createOpenAIAssessor(options: OpenAIAssessorOptions): OpenAIAsse
   const sleep = options.sleep ?? ((ms: number, signal?: AbortSignal) => sleepFor(ms, undefined, signal ? { signal } : {}));
   const prompt = options.prompt ?? loadPrompt('assess-listing', 2);
   const fewShot = options.fewShot ?? null;
-  // The few-shot block is part of what the model is asked: it goes into the prompt hash.
-  const promptHash = fewShot === null ? prompt.hash : createHash('sha256').update(prompt.hash).update('\0').update(fewShot).digest('hex');
+  // The threat catalogue and the few-shot block are part of what the model is asked: they go into the prompt hash.
+  const parts = [...(usesCatalogue(prompt) ? [renderCatalogueBlock()] : []), ...(fewShot === null ? [] : [fewShot])];
+  const promptHash = parts.length === 0 ? prompt.hash : parts.reduce((hash, part) => hash.update('\0').update(part), createHash('sha256').update(prompt.hash)).digest('hex');
   const apiKey = options.apiKey;
   const model = options.model;
   const where = `${endpoint.baseUrl}, model ${model}`;

@@ -8,7 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { LISTING_FACTORS, type ListingFactorKey } from '../../schemas/factors.js';
+import { CATALOGUE_THREATS, CATALOGUE_VERSION } from '../../schemas/catalogue/index.js';
+import { LISTING_FACTORS, MAESTRO_LAYERS, type LayerNumber, type ListingFactorKey } from '../../schemas/factors.js';
 import type { Listing } from '../../schemas/listing.js';
 import { ConfigError, formatIssues } from '../errors.js';
 
@@ -192,14 +193,34 @@ export function formatHintsBlock(hints: FactorHints | null): string {
 }
 
 /**
- * Renders the system message: the prompt's static text with the few-shot block (drawn from
- * approved drafts, static for a run) in place of `{{examples}}`, or the placeholder dropped.
- * The same for every listing, so it is the cached prefix of every request.
+ * The threat catalogue as the model reads it: per MAESTRO layer, the ids it may name there with
+ * their names (the answer schema offers the ids as an enum).
+ */
+export function renderCatalogueBlock(): string {
+  const lines = [`Threat catalogue ${CATALOGUE_VERSION} (id: name), by the layer each id may be named on:`];
+  for (const [number, name] of Object.entries(MAESTRO_LAYERS)) {
+    const layer = Number(number) as LayerNumber;
+    lines.push(`Layer ${layer} ${name}:`, ...CATALOGUE_THREATS.filter((threat) => (threat.layers as readonly number[]).includes(layer)).map((threat) => `- ${threat.id}: ${threat.name}`));
+  }
+  return lines.join('\n');
+}
+
+/** Whether a prompt shows the model the threat catalogue (its `{{catalogue}}` placeholder): the catalogue is then part of its hash. */
+export function usesCatalogue(prompt: LoadedPrompt): boolean {
+  return prompt.system.includes('{{catalogue}}');
+}
+
+/**
+ * Renders the system message: the prompt's static text with the threat catalogue in place of
+ * `{{catalogue}}` and the few-shot block (drawn from approved drafts, static for a run) in place of
+ * `{{examples}}`, or that placeholder dropped. The same for every listing, so it is the cached
+ * prefix of every request.
  */
 export function renderSystemMessage(prompt: LoadedPrompt, fewShot: string | null = null): string {
-  if (!prompt.system.includes('{{examples}}')) return prompt.system;
-  if (fewShot === null || fewShot.trim() === '') return prompt.system.replace(/\n*\{\{examples\}\}/, '');
-  return prompt.system.replace('{{examples}}', () => fewShot.trim());
+  const system = usesCatalogue(prompt) ? prompt.system.replace('{{catalogue}}', () => renderCatalogueBlock()) : prompt.system;
+  if (!system.includes('{{examples}}')) return system;
+  if (fewShot === null || fewShot.trim() === '') return system.replace(/\n*\{\{examples\}\}/, '');
+  return system.replace('{{examples}}', () => fewShot.trim());
 }
 
 /** Renders the user message: the template with the listing block and optional hints filled in. */

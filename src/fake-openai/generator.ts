@@ -3,8 +3,9 @@
  * request. Same listing, same answer; values on the 0.05 grid; evidence copied verbatim from the
  * listing text so it grounds. Pure: no I/O, no clock, no randomness.
  */
-import type { Assessment, LayerAssessment } from '../../schemas/assessment.js';
+import { THREAT_BY_ID } from '../../schemas/catalogue/index.js';
 import { LISTING_FACTOR_KEYS, MAESTRO_LAYERS, type ListingFactorKey } from '../../schemas/factors.js';
+import type { ModelAnswer } from '../assess/model-schema.js';
 import type { ListingBlock } from '../assess/prompts.js';
 
 const FACTOR_SIGNALS: Record<ListingFactorKey, { base: number; words: RegExp }> = {
@@ -20,14 +21,15 @@ const FACTOR_SIGNALS: Record<ListingFactorKey, { base: number; words: RegExp }> 
   opacityAndReflexivity: { base: 0.4, words: /\b(closed|proprietary|not stated|black box)\b/i },
 };
 
-const LAYER_SIGNALS: Record<number, { words: RegExp; threats: string[] }> = {
-  1: { words: /\b(llm|gpt|claude|model|language model)\b/i, threats: ['jailbreak', 'adversarial prompts'] },
-  2: { words: /\b(data|memory|database|rag|documents?|vector)\b/i, threats: ['memory poisoning', 'data leakage'] },
-  3: { words: /\b(tools?|framework|plugins?|api|shell|browser|mcp)\b/i, threats: ['tool misuse', 'prompt injection via tools'] },
-  4: { words: /\b(deploy\w*|hosted|cloud|saas|docker|self-?host\w*|on-?prem\w*)\b/i, threats: ['exposed endpoints', 'secret leakage'] },
-  5: { words: /\b(logs?|logging|monitor\w*|trac\w*|audit|eval\w*)\b/i, threats: ['missing audit trail', 'detection evasion'] },
-  6: { words: /\b(auth\w*|permissions?|api keys?|compliance|guardrails?|soc ?2|gdpr|approval)\b/i, threats: ['privilege escalation', 'credential misuse'] },
-  7: { words: /\b(agents|marketplace|multi-?agent|swarm|protocol|ecosystem)\b/i, threats: ['malicious peer agents', 'cascading failures'] },
+/** Per layer: words that pin it, catalogue threat ids that belong to it, and one name outside the catalogue. */
+const LAYER_SIGNALS: Record<number, { words: RegExp; threats: ModelAnswer['layers'][number]['threats']; other: string }> = {
+  1: { words: /\b(llm|gpt|claude|model|language model)\b/i, threats: ['jailbreak', 'adversarial-inputs'], other: 'adversarial prompts' },
+  2: { words: /\b(data|memory|database|rag|documents?|vector)\b/i, threats: ['memory-poisoning', 'stored-data-exfiltration'], other: 'data leakage' },
+  3: { words: /\b(tools?|framework|plugins?|api|shell|browser|mcp)\b/i, threats: ['tool-misuse', 'plan-hijacking'], other: 'prompt injection via tools' },
+  4: { words: /\b(deploy\w*|hosted|cloud|saas|docker|self-?host\w*|on-?prem\w*)\b/i, threats: ['exposed-endpoints', 'credential-theft'], other: 'secret leakage' },
+  5: { words: /\b(logs?|logging|monitor\w*|trac\w*|audit|eval\w*)\b/i, threats: ['log-tampering', 'detection-blind-spots'], other: 'missing audit trail' },
+  6: { words: /\b(auth\w*|permissions?|api keys?|compliance|guardrails?|soc ?2|gdpr|approval)\b/i, threats: ['privilege-escalation', 'credential-misuse'], other: 'policy bypass' },
+  7: { words: /\b(agents|marketplace|multi-?agent|swarm|protocol|ecosystem)\b/i, threats: ['agent-impersonation', 'cascading-failures'], other: 'malicious peer agents' },
 };
 
 /** Splits listing text into verbatim fragments (lines, then sentences), each a substring of the text. */
@@ -44,8 +46,8 @@ export function fragments(text: string): string[] {
 
 const step = (value: number): number => Math.round(Math.min(1, Math.max(0, value)) * 20) / 20;
 
-/** Builds a schema-valid Assessment from a listing block, deterministically. */
-export function generateAssessment(listing: ListingBlock): Assessment {
+/** Builds a schema-valid model answer from a listing block, deterministically. */
+export function generateAssessment(listing: ListingBlock): ModelAnswer {
   const pieces = fragments(listing.text);
   const name = listing.title || listing.id;
   const matching = (words: RegExp): string[] => pieces.filter((piece) => words.test(piece));
@@ -59,20 +61,22 @@ export function generateAssessment(listing: ListingBlock): Assessment {
         evidence.length > 0
           ? `The listing mentions ${evidence.length} related capabilit${evidence.length === 1 ? 'y' : 'ies'}.`
           : 'The listing says nothing on this factor.';
-      return [key, { value, rationale, evidence }];
+      return [key, { value, certainty: evidence.length > 0 ? 'stated' : 'unknown', rationale, evidence }];
     }),
-  ) as Assessment['factors'];
+  ) as ModelAnswer['factors'];
 
   const tools = factors.dynamicToolUse.value >= 0.45;
-  const layers = ([1, 2, 3, 4, 5, 6, 7] as const).map((layer): LayerAssessment => {
-    const signal = LAYER_SIGNALS[layer] ?? { words: /$^/, threats: [] };
+  const layers = ([1, 2, 3, 4, 5, 6, 7] as const).map((layer): ModelAnswer['layers'][number] => {
+    const signal = LAYER_SIGNALS[layer] ?? { words: /$^/, threats: [], other: 'unknown' };
     const evidence = matching(signal.words).slice(0, 2);
     const certain = evidence.length > 0;
     const title = MAESTRO_LAYERS[layer];
+    const named = signal.threats.map((id) => THREAT_BY_ID.get(id)?.name ?? id).join(' and ');
     const text = certain
-      ? `${title}: the listing describes this layer for ${name}, exposing it to ${signal.threats.join(' and ')}.`
-      : `Not certain from the listing — ${title} is not described; an agent of this kind may face ${signal.threats.join(' and ')}.`;
-    return { layer, certain, threats: signal.threats, text, evidence };
+      ? `${title}: the listing describes this layer for ${name}, exposing it to ${named}.`
+      : `Not certain from the listing — ${title} is not described; an agent of this kind may face ${named}.`;
+    // A layer the listing pins gets catalogue threats only; an open one also names one threat the catalogue lacks.
+    return { layer, certain, threats: signal.threats, otherThreats: certain ? [] : [signal.other], text, evidence };
   });
 
   const sum = LISTING_FACTOR_KEYS.reduce((total, key) => total + factors[key].value, 0);
@@ -96,7 +100,7 @@ export function generateAssessment(listing: ListingBlock): Assessment {
 }
 
 /** Breaks a valid assessment so it still parses as JSON but fails the schema (for fault injection). */
-export function breakAssessment(assessment: Assessment): Record<string, unknown> {
+export function breakAssessment(assessment: ModelAnswer): Record<string, unknown> {
   const { summary: _summary, ...rest } = assessment;
   return {
     ...rest,

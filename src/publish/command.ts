@@ -5,11 +5,19 @@ import { openStore } from '../store/open-store.js';
 import { publishSite } from './publish.js';
 
 /** Publishes approved drafts and writes the site; prints the summary. Resolves to 1 when a draft was refused for stale text. */
-export async function runPublish(options: { out: string; data?: string | undefined; json?: boolean | undefined; as?: string | undefined }, io: Io): Promise<number> {
+export async function runPublish(
+  options: { out: string; data?: string | undefined; json?: boolean | undefined; as?: string | undefined; correctionsUrl?: string | undefined },
+  io: Io,
+): Promise<number> {
   const env = loadEnv(io.env);
   const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL, namespace: env.THREATDRAFT_NAMESPACE });
   try {
-    const summary = await publishSite({ store, outDir: options.out, ...(options.as === undefined ? {} : { actor: options.as }) });
+    const summary = await publishSite({
+      store,
+      outDir: options.out,
+      correctionsUrl: options.correctionsUrl ?? null,
+      ...(options.as === undefined ? {} : { actor: options.as }),
+    });
     if (humanOutput(io, options.json)) {
       io.stdout.write(
         `Published ${summary.published.length} draft(s); superseded ${summary.superseded.length}; ${summary.agents} agent(s), ${summary.files} files in ${summary.outDir}${

@@ -11,6 +11,7 @@ import type { Listing } from '../../schemas/listing.js';
 import { InputError } from '../errors.js';
 import { processAlive } from '../process-alive.js';
 import type { Store } from '../store/store.js';
+import { safeHttpUrl } from './html.js';
 import { buildSite, SITE_MARKER } from './site.js';
 
 export interface PublishOptions {
@@ -20,6 +21,8 @@ export interface PublishOptions {
   actor?: string;
   /** @default () => new Date() */
   clock?: () => Date;
+  /** Where agent pages send vendors for corrections (`?agent=<id>` is added); null: the review server's `/corrections/new`. */
+  correctionsUrl?: string | null;
 }
 
 /** What a publish run did. */
@@ -45,6 +48,7 @@ export const STALE_BUILD_MS = 3_600_000;
 export async function publishSite(options: PublishOptions): Promise<PublishSummary> {
   const { store } = options;
   const outDir = resolve(options.outDir);
+  const correctionsUrl = checkCorrectionsUrl(options.correctionsUrl ?? null);
   await checkOutDir(outDir);
   const actor = options.actor ?? 'publisher';
   const now = (options.clock ?? (() => new Date()))().toISOString();
@@ -86,7 +90,7 @@ export async function publishSite(options: PublishOptions): Promise<PublishSumma
   const listingIds = [...new Set(drafts.map((draft) => draft.listingId))].sort();
   const listings = new Map<string, Listing>();
   (await store.listings.getMany(listingIds)).forEach((listing) => listing !== null && listings.set(listing.id, listing));
-  const files = buildSite(drafts, listings);
+  const files = buildSite(drafts, listings, { correctionsUrl });
   const swept = await sweepStaleBuilds(outDir, 'tmp');
   await writeSite(outDir, files);
   swept.push(...(await sweepStaleBuilds(outDir, 'old')));
@@ -99,6 +103,15 @@ export async function publishSite(options: PublishOptions): Promise<PublishSumma
     files: files.size,
     swept: swept.sort(),
   };
+}
+
+/** An http(s) URL, or an InputError naming `--corrections-url`. */
+function checkCorrectionsUrl(value: string | null): string | null {
+  if (value === null) return null;
+  if (safeHttpUrl(value) === null) {
+    throw new InputError('E_INPUT', `Invalid \`--corrections-url\`: expected an http(s) URL, got ${JSON.stringify(value.slice(0, 200))}`, { field: 'corrections-url' });
+  }
+  return value;
 }
 
 async function checkOutDir(outDir: string): Promise<void> {

@@ -2,7 +2,7 @@
 import type { PublishedAgent } from '../../schemas/published.js';
 import { stripUncertainPrefix, UNCERTAIN_PREFIX } from '../assess/checks.js';
 import { day } from './html.js';
-import { formulaText } from './render-html.js';
+import { formulaText, scoreText } from './render-html.js';
 
 /** Escapes Markdown and inline-HTML syntax (CommonMark allows a backslash before any ASCII punctuation). */
 export function md(text: string): string {
@@ -15,11 +15,13 @@ export function agentMarkdown(agent: PublishedAgent): string {
   const lines = [
     `# ${md(agent.title)} — agentic threat model`,
     '',
+    ...(agent.insufficientEvidence ? ['> **Insufficient evidence**: the listing pins too few factors for a confident draft.', ''] : []),
+    ...(agent.correction === null ? [] : [`> Corrected on ${day(agent.correction.correctedAt)} after a factual correction from the vendor.`, '']),
     md(agent.summary),
     '',
     '## OWASP AIVSS score rationale',
     '',
-    `**AIVSS ${s.value.toFixed(1)} — ${s.severity}** (${md(formulaText(s.formula))})`,
+    `**AIVSS ${md(scoreText(s))} — ${s.severity}** (${md(formulaText(s.formula))})`,
     '',
     `| Part | Value |`,
     `| --- | --- |`,
@@ -29,9 +31,11 @@ export function agentMarkdown(agent: PublishedAgent): string {
     `| ThM | ${s.thm} (${agent.exploitMaturity.value}) |`,
     `| MF | ${s.mf === null ? '—' : s.mf} (${agent.mitigation.value}) |`,
     '',
-    '| Factor | Value | Rationale |',
-    '| --- | --- | --- |',
-    ...agent.factors.map((factor) => `| ${md(factor.name)} | ${factor.value.toFixed(2)} | ${md(factor.rationale)} |`),
+    '| Factor | Value | Plausible | Certainty | Rationale |',
+    '| --- | --- | --- | --- | --- |',
+    ...agent.factors.map(
+      (factor) => `| ${md(factor.name)} | ${factor.value.toFixed(2)} | ${factor.range.low.toFixed(2)}–${factor.range.high.toFixed(2)} | ${factor.certainty} | ${md(factor.rationale)} |`,
+    ),
     '',
     '## MAESTRO 7-layer threat model',
     '',
@@ -39,7 +43,8 @@ export function agentMarkdown(agent: PublishedAgent): string {
       `### L${layer.layer} ${md(layer.name)}`,
       '',
       `${layer.certain ? '' : UNCERTAIN_PREFIX}${md(layer.certain ? layer.text : stripUncertainPrefix(layer.text))}`,
-      ...(layer.threats.length > 0 ? ['', `Threats: ${layer.threats.map(md).join(', ')}`] : []),
+      ...(layer.threats.length > 0 ? ['', `Threats: ${layer.threats.map((threat) => `${md(threat.name)} (${[...threat.asi, ...threat.t].join(', ')})`).join('; ')}`] : []),
+      ...(layer.otherThreats.length > 0 ? ['', `Other threats: ${layer.otherThreats.map(md).join(', ')}`] : []),
       '',
     ]),
     '---',
@@ -47,6 +52,7 @@ export function agentMarkdown(agent: PublishedAgent): string {
     `Method: ${md(agent.provenance.assessor)} assessor, OWASP AIVSS ${s.formula}, reviewed by ${md(agent.review.reviewers.join(', ') || '—')}` +
       ` on ${day(agent.review.approvedAt)}; published ${day(agent.review.publishedAt)}; model ${md(agent.provenance.model ?? '—')};` +
       ` prompt ${md(agent.provenance.promptId ?? '—')}; revision ${agent.revision}.`,
+    `Taxonomies: AIVSS ${md(agent.taxonomies.aivss)}; ${md(agent.taxonomies.maestro)}; ${md(agent.taxonomies.asi)}; ${md(agent.taxonomies.t)}; ${md(agent.taxonomies.catalogue)}.`,
     '',
   ];
   return lines.join('\n');

@@ -23,4 +23,14 @@ svg.radar .axis{stroke:#d0d7de}svg.radar .shape{fill:rgba(10,91,211,.25);stroke:
 #band-Medium:checked~table tbody tr:not(.band-row-Medium),#band-Low:checked~table tbody tr:not(.band-row-Low),
 #band-None:checked~table tbody tr:not(.band-row-None){display:none}
 .band-radio{position:absolute;opacity:0;pointer-events:none}
+header.site a.nav{font-weight:400;margin-left:1rem;color:var(--accent)}
+.score-range{color:var(--muted);font-variant-numeric:tabular-nums;margin-right:.5rem}
+.banner{border-radius:.25rem;padding:.5rem .75rem;margin:.75rem 0}.banner.insufficient{border:1px solid #bf8700;background:#fff8c5}
+.banner.corrected{border:1px solid #0a5bd3;background:#ddf4ff}
+.chip{display:inline-block;border-radius:1rem;padding:0 .45rem;font-size:.75em;font-weight:600;text-decoration:none;margin:0 .1rem;border:1px solid var(--line)}
+.chip-asi{background:#ddf4ff;color:#0a3069;border-color:#54aeff}.chip-t{background:#f6f8fa;color:var(--muted)}
+ul.threats{font-size:.9em;margin:.25rem 0;padding-left:1.2rem}.other-threats{font-style:italic}
+td.certainty{font-size:.85em;color:var(--muted);white-space:nowrap}.certainty-field,.certainty-stated{color:var(--fg)}
+.tag-insufficient{font-size:.75em;border:1px solid #bf8700;background:#fff8c5;border-radius:.25rem;padding:0 .3rem}
+table.catalogue td,table.taxonomy td,table.rubric td{font-size:.9em}
 `;

@@ -4,6 +4,8 @@
  * behind https), a CSRF token bound to the session on every change, a strict CSP with scripts only
  * from this origin, and escaped output throughout.
  */
+import { createHmac } from 'node:crypto';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
@@ -17,11 +19,19 @@ import { NotFoundError, type ReviewService } from './service.js';
 import { SessionStore, type Session } from './sessions.js';
 import { randomSecret, sameSecret } from './tokens.js';
 import { auditPage, draftPage, errorPage, loginPage, queuePage, type Notice, type Viewer } from './views.js';
+import { correctionFormPage, correctionPage, correctionsQueuePage, correctionStatusPage, methodologyReviewPage, publicErrorPage, type CorrectionFormState } from './correction-views.js';
+import { Corrections } from './corrections.js';
+import { RateLimiter } from './rate-limit.js';
+import { CORRECTION_STATUSES, correctionStatusSchema, type CorrectionStatus } from '../../schemas/correction.js';
 import { parseOrFieldError } from './edit.js';
 import { z } from 'zod';
 
 const SESSION_COOKIE = 'td_session';
 const LOGIN_COOKIE = 'td_login';
+/** The public corrections form's double-submit CSRF cookie (path /corrections, SameSite=Strict). */
+const CORRECTION_COOKIE = 'td_correction';
+/** The public form's body cap: far below the app's, since anyone may send it. */
+const CORRECTION_BODY_LIMIT = 16 * 1024;
 
 /** The CSP of every page: nothing inline, nothing from elsewhere. */
 export const CONTENT_SECURITY_POLICY =
@@ -46,6 +56,15 @@ export interface ReviewAppOptions {
   allowedHosts?: readonly string[] | undefined;
   /** Where unexpected (500) errors are logged. @default stderr as JSON */
   logError?: ((error: Error, context: { method: string; path: string }) => void) | undefined;
+  /** Submissions of the public corrections form per client address. @default 5 per 10 minutes */
+  correctionRateLimit?: RateLimiter | undefined;
+  /**
+   * A corrections form sent back sooner than this after it was served is refused as automated
+   * (people take longer to write a correction). @default 3000
+   */
+  correctionMinFillMs?: number | undefined;
+  /** @default Date.now */
+  now?: (() => number) | undefined;
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -114,6 +133,11 @@ export function hostnameOf(header: string | undefined): string | null {
 export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
   const { service } = options;
   const sessions = options.sessions ?? new SessionStore();
+  const corrections = new Corrections(service);
+  const limiter = options.correctionRateLimit ?? new RateLimiter();
+  const minFillMs = options.correctionMinFillMs ?? 3_000;
+  const nowMs = options.now ?? Date.now;
+  const formSecret = randomSecret();
   const app = new Hono<Env>();
 
   app.use('*', async (c, next) => {
@@ -239,6 +263,58 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
     return c.redirect('/login', 303);
   });
 
+  // The public corrections form: no sign-in; a double-submit CSRF token, a signed issue time, a
+  // honeypot field, a body cap and a per-address rate limit; every vendor string is escaped.
+  const issuedToken = (at: number): string => `${at}.${createHmac('sha256', formSecret).update(String(at)).digest('base64url')}`;
+  const issuedAge = (token: string): number | null => {
+    const [at, mac] = token.split('.');
+    if (at === undefined || mac === undefined || !/^\d{1,16}$/.test(at) || !sameSecret(issuedToken(Number(at)), token)) return null;
+    return nowMs() - Number(at);
+  };
+  const correctionForm = async (c: Context<Env>, agent: string, values: CorrectionFormState['values'], error: CorrectionFormState['error'], status: ContentfulStatusCode) => {
+    const report = await corrections.publishedReport(agent);
+    if (report === null) return c.html(publicErrorPage(404, 'There is no published report for this agent.'), 404);
+    const listing = await service.store.listings.get(report.listingId);
+    const csrf = randomSecret();
+    setCookie(c, CORRECTION_COOKIE, csrf, { httpOnly: true, sameSite: 'Strict', path: '/corrections', secure: isHttps(c), maxAge: 86_400 });
+    return c.html(correctionFormPage({ agent, title: listing?.title ?? report.listingId, csrf, issued: issuedToken(nowMs()), values, error }), status);
+  };
+  app.get('/corrections/new', async (c) => correctionForm(c, c.req.query('agent') ?? '', { name: '', email: '', message: '' }, null, 200));
+  app.post('/corrections', bodyLimit({ maxSize: CORRECTION_BODY_LIMIT, onError: (c) => c.html(publicErrorPage(413, 'The request is too large.'), 413) }), async (c) => {
+    const form = Object.fromEntries(Object.entries(await c.req.parseBody()).map(([key, value]) => [key, formString(value)]));
+    const agent = form['agent'] ?? '';
+    const values = { name: form['name'] ?? '', email: form['email'] ?? '', message: form['message'] ?? '' };
+    const expected = getCookie(c, CORRECTION_COOKIE);
+    if (expected === undefined || !sameSecret(form['_csrf'] ?? '', expected)) {
+      return correctionForm(c, agent, values, { message: 'The form expired or was sent from elsewhere; check your text and send it again.' }, 403);
+    }
+    const age = issuedAge(form['issued'] ?? '');
+    // Bots fill hidden fields and post at once; people do neither.
+    if ((form['website'] ?? '') !== '' || age === null || age < minFillMs || age > 86_400_000) {
+      return correctionForm(c, agent, values, { message: 'The request could not be accepted; wait a moment and send it again.' }, 400);
+    }
+    const limit = limiter.hit(clientAddress(c));
+    if (!limit.allowed) {
+      c.header('Retry-After', String(Math.ceil(limit.retryAfterMs / 1000)));
+      return c.html(publicErrorPage(429, 'Too many requests from your address; try again later.'), 429);
+    }
+    try {
+      const { correction, key } = await corrections.submit({ agent, ...values });
+      deleteCookie(c, CORRECTION_COOKIE, { path: '/corrections' });
+      return c.redirect(`/corrections/status/${correction.id}?key=${encodeURIComponent(key)}&filed=1`, 303);
+    } catch (error) {
+      if (statusFor(error) !== 400) throw error;
+      const field = error instanceof ThreatdraftError ? error.context['field'] : undefined;
+      return correctionForm(c, agent, values, { message: errorBody(error).error.message, field: typeof field === 'string' ? field : undefined }, 400);
+    }
+  });
+  app.get('/corrections/status/:id', async (c) => {
+    const correction = await corrections.statusFor(c.req.param('id'), c.req.query('key') ?? '');
+    if (correction === null) return c.html(publicErrorPage(404, 'No such request, or the link is incomplete.'), 404);
+    const listing = await service.store.listings.get(correction.listingId);
+    return c.html(correctionStatusPage(correction, listing?.title ?? correction.listingId, c.req.query('filed') === '1'));
+  });
+
   // Pages.
   app.get('/', guard, async (c) => {
     const query = queueQuerySchema.safeParse(c.req.query());
@@ -246,6 +322,59 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
     const viewer = viewerOf(c);
     if (viewer === null) return c.redirect('/login', 303);
     return c.html(queuePage(viewer, query.data, await service.queue(query.data)));
+  });
+  app.get('/methodology', guard, (c) => c.html(methodologyReviewPage(viewerOf(c))));
+  const correctionTitles = async (listingIds: readonly string[]): Promise<Map<string, string>> => {
+    const listings = await service.store.listings.getMany([...new Set(listingIds)]);
+    return new Map(listings.filter((listing) => listing !== null).map((listing) => [listing.id, listing.title]));
+  };
+  app.get('/corrections', guard, async (c) => {
+    const viewer = viewerOf(c);
+    if (viewer === null) return c.redirect('/login', 303);
+    const parsed = correctionStatusSchema.optional().safeParse(c.req.query('status') || undefined);
+    if (!parsed.success) return c.html(errorPage(viewer, 400, 'Unknown status.'), 400);
+    const all = await corrections.list();
+    const counts = Object.fromEntries(CORRECTION_STATUSES.map((s) => [s, all.filter((item) => item.status === s).length])) as Record<CorrectionStatus, number>;
+    const items = parsed.data === undefined ? all : all.filter((item) => item.status === parsed.data);
+    return c.html(correctionsQueuePage(viewer, parsed.data, items, await correctionTitles(items.map((item) => item.listingId)), counts));
+  });
+  const renderCorrection = async (c: Context<Env>, id: string, notice: Notice | null, values: Record<string, string> | null, status: ContentfulStatusCode) => {
+    const viewer = viewerOf(c);
+    if (viewer === null) return c.redirect('/login', 303);
+    const view = await corrections.show(id);
+    const title = (await correctionTitles([view.correction.listingId])).get(view.correction.listingId) ?? view.correction.listingId;
+    return c.html(correctionPage(view, viewer, title, notice, values), status);
+  };
+  app.get('/corrections/:id', guard, async (c) => {
+    const done = c.req.query('done');
+    const message = done === 'accept' ? 'Accepted: the corrected revision waits for approval.' : done === 'decline' ? 'Declined; the vendor sees your reply.' : undefined;
+    return renderCorrection(c, c.req.param('id'), message === undefined ? null : { kind: 'ok', message }, null, 200);
+  });
+  app.post('/corrections/:id/accept', guard, async (c) => {
+    const id = c.req.param('id');
+    const form = Object.fromEntries(Object.entries(await c.req.parseBody()).map(([k, v]) => [k, formString(v)]));
+    try {
+      const { _csrf: _token, version: _version, correctionVersion, reply, ...fields } = form;
+      const patch = patchFromForm(fields);
+      const { draft } = await corrections.accept(id, { version: Number(correctionVersion), patch, ...(reply?.trim() ? { reply } : {}) }, actor(c), 'web');
+      return c.redirect(`/drafts/${encodeURIComponent(draft.id)}?done=correction`, 303);
+    } catch (error) {
+      const status = statusFor(error);
+      if (status === 500 || status === 404) throw error;
+      return renderCorrection(c, id, { kind: 'error', message: errorBody(error).error.message }, form, status);
+    }
+  });
+  app.post('/corrections/:id/decline', guard, async (c) => {
+    const id = c.req.param('id');
+    const form = await c.req.parseBody();
+    try {
+      await corrections.decline(id, { version: Number(formString(form['version'])), reply: formString(form['reply']) }, actor(c), 'web');
+      return c.redirect(`/corrections/${encodeURIComponent(id)}?done=decline`, 303);
+    } catch (error) {
+      const status = statusFor(error);
+      if (status === 500 || status === 404) throw error;
+      return renderCorrection(c, id, { kind: 'error', message: errorBody(error).error.message }, null, status);
+    }
   });
   app.get('/audit', guard, async (c) => {
     const viewer = viewerOf(c);
@@ -264,6 +393,7 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
     'request-changes': 'Changes requested.',
     regenerate: 'Regenerated from the current values.',
     'confirm-text': 'Kept as written; publish will accept it.',
+    correction: 'Corrected revision created from the vendor’s request; approve it to publish it.',
   };
   app.get('/drafts/:id', guard, async (c) => {
     const done = c.req.query('done');
@@ -381,6 +511,14 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
   app.post('/api/drafts/:id/regenerate', async (c) => c.json({ draft: await service.regenerate(c.req.param('id'), await jsonBody(c), actor(c), 'api') }));
   app.post('/api/drafts/:id/confirm-text', async (c) => c.json({ draft: await service.confirmText(c.req.param('id'), await jsonBody(c), actor(c), 'api') }));
   app.get('/api/audit', async (c) => c.json({ entries: await service.auditLog(c.req.query('subject') || undefined) }));
+  app.get('/api/corrections', async (c) => {
+    const status = correctionStatusSchema.optional().safeParse(c.req.query('status') || undefined);
+    if (!status.success) return c.json(errorBody(parseError(status.error)), 400);
+    return c.json({ corrections: await corrections.list(status.data) });
+  });
+  app.get('/api/corrections/:id', async (c) => c.json(await corrections.show(c.req.param('id'))));
+  app.post('/api/corrections/:id/accept', async (c) => c.json(await corrections.accept(c.req.param('id'), await jsonBody(c), actor(c), 'api')));
+  app.post('/api/corrections/:id/decline', async (c) => c.json({ correction: await corrections.decline(c.req.param('id'), await jsonBody(c), actor(c), 'api') }));
 
   if (options.admin !== undefined) {
     // bull-board's own API sends no CSRF token: guardAdmin requires changes to be same-origin and preflighted.
@@ -446,4 +584,13 @@ function actionBody(body: unknown): { comment?: string | null; version?: number 
     throw new InputError('E_INPUT', 'Invalid `(body)`: expected a JSON object', { field: '(body)' });
   }
   return body as { comment?: string | null; version?: number };
+}
+
+/** The client's address for rate limiting: the socket's peer (a reverse proxy's, behind one). */
+function clientAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }

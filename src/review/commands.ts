@@ -312,6 +312,8 @@ export interface ReviewCommandOptions extends StoreOptions {
   queues?: string | undefined;
   queuePrefix?: string | undefined;
   allowedHost?: string | undefined;
+  /** Public corrections form: submissions per client address in ten minutes. */
+  correctionRateLimit?: string | undefined;
 }
 
 /** `threatdraft review`: serves until SIGINT or SIGTERM, then closes the server and the store. */
@@ -319,6 +321,10 @@ export async function runReview(options: ReviewCommandOptions, io: Io): Promise<
   const port = Number(options.port);
   if (!/^\d+$/.test(options.port) || port > 65535) {
     throw new InputError('E_USAGE', `Expected \`--port\` to be 0..65535, got ${JSON.stringify(options.port)}`, { option: 'port' });
+  }
+  const correctionRateLimit = options.correctionRateLimit === undefined ? undefined : Number(options.correctionRateLimit);
+  if (correctionRateLimit !== undefined && (!/^\d+$/.test(options.correctionRateLimit ?? '') || correctionRateLimit < 1 || correctionRateLimit > 10_000)) {
+    throw new InputError('E_USAGE', `Expected \`--correction-rate-limit\` to be 1..10000, got ${JSON.stringify(options.correctionRateLimit)}`, { option: 'correction-rate-limit' });
   }
   const env = loadEnv(io.env);
   const { allowedHostsFor, startReviewServer } = await import('./server.js');
@@ -345,6 +351,7 @@ export async function runReview(options: ReviewCommandOptions, io: Io): Promise<
       // The queues of this namespace unless told otherwise, so the dashboard shows what `run` enqueued.
       queuePrefix: options.queuePrefix ?? prefixesFor(env.THREATDRAFT_NAMESPACE).queue,
       logLevel: env.LOG_LEVEL,
+      correctionRateLimit,
     });
   } catch (error) {
     await store.close();

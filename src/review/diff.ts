@@ -27,7 +27,8 @@ function flatten(assessment: Assessment, score: Draft['score']): Array<[string, 
   for (const layer of assessment.layers) {
     const name = `L${layer.layer} ${MAESTRO_LAYERS[layer.layer as LayerNumber]}`;
     rows.push([`layers.${layer.layer}.certain`, `${name} certain`, layer.certain ? 'yes' : 'no']);
-    rows.push([`layers.${layer.layer}.threats`, `${name} threats`, layer.threats.join(', ')]);
+    rows.push([`layers.${layer.layer}.threats`, `${name} threats`, layer.threats.map((threat) => threat.name).join(', ')]);
+    rows.push([`layers.${layer.layer}.otherThreats`, `${name} other threats`, layer.otherThreats.join(', ')]);
     rows.push([`layers.${layer.layer}.text`, `${name} text`, layer.text]);
   }
   return rows;

@@ -4,10 +4,11 @@
  */
 import { z } from 'zod';
 import { assessmentSchema, exploitMaturitySchema, mitigationSchema, type Assessment } from '../../schemas/assessment.js';
+import { catalogueIdFor, namedThreat, THREAT_BY_ID, type NamedThreat } from '../../schemas/catalogue/index.js';
 import type { Draft } from '../../schemas/draft.js';
 import { LISTING_FACTOR_KEYS } from '../../schemas/factors.js';
 import type { Score } from '../../schemas/score.js';
-import { computeAivss } from '../aivss/index.js';
+import { scoreWithRange } from '../assess/uncertainty.js';
 import { InputError, ThreatdraftError } from '../errors.js';
 
 const factorPatch = z.object({ value: z.number().optional(), rationale: z.string().optional() }).strict();
@@ -20,7 +21,10 @@ const layerPatch = z
     layer: z.number().int().min(1).max(7),
     certain: z.boolean().optional(),
     text: z.string().optional(),
+    /** Catalogue threat ids (or names), each on a layer it belongs to. */
     threats: z.array(z.string()).optional(),
+    /** Threats the catalogue does not hold, in words. */
+    otherThreats: z.array(z.string()).optional(),
   })
   .strict();
 
@@ -80,21 +84,32 @@ export function applyPatch(assessment: Assessment, patch: EditPatch): Assessment
     if (layer === undefined) continue;
     if (change.certain !== undefined) layer.certain = change.certain;
     if (change.text !== undefined) layer.text = change.text.trim();
-    if (change.threats !== undefined) layer.threats = change.threats.map((threat) => threat.trim()).filter((threat) => threat !== '');
+    if (change.threats !== undefined) layer.threats = catalogueThreats(change.layer, change.threats);
+    if (change.otherThreats !== undefined) layer.otherThreats = change.otherThreats.map((threat) => threat.trim()).filter((threat) => threat !== '');
   }
   return parseOrFieldError(assessmentSchema, next);
 }
 
-/** Scores an assessment with the draft's formula; a bad vector becomes an error naming `cvss.vector`. */
+/**
+ * The catalogue threats a reviewer named for a layer (ids or names, once each), mapping what was
+ * free text; a name the catalogue lacks, or a threat of another layer, is an error naming the field.
+ */
+function catalogueThreats(layer: number, names: readonly string[]): NamedThreat[] {
+  const out: NamedThreat[] = [];
+  for (const name of names.map((value) => value.trim()).filter((value) => value !== '')) {
+    const id = catalogueIdFor(name);
+    if (id === null) throw fieldError(`layers.${layer}.threats`, `${JSON.stringify(name)} is not in the threat catalogue; use a catalogue id, or list it under other threats`);
+    const allowed = THREAT_BY_ID.get(id)?.layers ?? [];
+    if (!(allowed as readonly number[]).includes(layer)) throw fieldError(`layers.${layer}.threats`, `${id} belongs to layer ${allowed.join(', ')}, not ${layer}`);
+    if (!out.some((threat) => threat.id === id)) out.push(namedThreat(id));
+  }
+  return out;
+}
+
+/** Scores an assessment with the draft's formula, with its plausible range; a bad vector becomes an error naming `cvss.vector`. */
 export function scoreAssessment(assessment: Assessment, formula: Draft['score']['formula'] = 'v0.8'): Score {
   try {
-    return computeAivss({
-      formula,
-      cvss: assessment.cvss.vector,
-      factors: Object.fromEntries(LISTING_FACTOR_KEYS.map((key) => [key, assessment.factors[key].value])),
-      thm: assessment.exploitMaturity.value,
-      mf: assessment.mitigation.value,
-    });
+    return scoreWithRange(assessment, formula);
   } catch (error) {
     if (error instanceof ThreatdraftError) {
       const field = String(error.context['field'] ?? '');
@@ -136,7 +151,7 @@ export function patchFromForm(form: Readonly<Record<string, string>>): EditPatch
       const entry = layers.get(layer) ?? { layer };
       layers.set(layer, entry);
       entry[parts[2]] =
-        parts[2] === 'certain' ? value === 'true' || value === 'on' : parts[2] === 'threats' ? value.split(/[\n,]/) : value;
+        parts[2] === 'certain' ? value === 'true' || value === 'on' : parts[2] === 'threats' || parts[2] === 'otherThreats' ? value.split(/[\n,]/) : value;
     }
   }
   if (Object.keys(factors).length > 0) patch['factors'] = factors;

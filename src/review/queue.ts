@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { DRAFT_STATUSES, type Draft, type DraftStatus } from '../../schemas/draft.js';
 import { SEVERITIES, type Severity } from '../../schemas/score.js';
+import { scoreWithRange } from '../assess/uncertainty.js';
 
 /** One row of the queue. */
 export interface QueueItem {
@@ -13,7 +14,11 @@ export interface QueueItem {
   source: string;
   status: DraftStatus;
   score: number;
+  /** The score's plausible low and high. */
+  range: { low: number; high: number };
   severity: Severity;
+  /** The listing pins too few factors for a confident draft. */
+  insufficientEvidence: boolean;
   warnings: number;
   approvals: string[];
   createdAt: string;
@@ -26,6 +31,8 @@ export const queueQuerySchema = z.object({
   severity: z.preprocess((v) => (v === '' ? undefined : v), z.enum(SEVERITIES).optional()),
   source: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(200).optional()),
   warnings: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['yes', 'no']).optional()),
+  /** `insufficient`: only drafts whose listing pins too few factors; `sufficient`: the others. */
+  evidence: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['insufficient', 'sufficient']).optional()),
   sort: z.preprocess((v) => (v === '' || v === undefined ? 'severity' : v), z.enum(['severity', 'date'])),
 });
 export type QueueQuery = z.infer<typeof queueQuerySchema>;
@@ -36,6 +43,7 @@ export interface QueueCounts {
   status: Record<DraftStatus, number>;
   severity: Record<Severity, number>;
   withWarnings: number;
+  insufficientEvidence: number;
 }
 
 /** Reviewers who approved since the last edit or change request: the approvals that still count. */
@@ -59,7 +67,10 @@ export function toQueueItem(draft: Draft, listing: { title: string; sourceId: st
     source: listing?.sourceId ?? '',
     status: draft.status,
     score: draft.score.score,
+    // Drafts stored before ranges were recorded get theirs from the same pure module as the site.
+    range: draft.score.range ?? scoreWithRange(draft.assessment, draft.score.formula).range ?? { low: draft.score.score, high: draft.score.score },
     severity: draft.score.severity,
+    insufficientEvidence: draft.assessment.insufficientEvidence,
     warnings: draft.checks.warnings.length,
     approvals: currentApprovals(draft),
     createdAt: draft.createdAt,
@@ -74,18 +85,21 @@ export function selectQueue(items: readonly QueueItem[], query: QueueQuery): { i
     status: Object.fromEntries(DRAFT_STATUSES.map((s) => [s, 0])) as Record<DraftStatus, number>,
     severity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>,
     withWarnings: 0,
+    insufficientEvidence: 0,
   };
   for (const item of items) {
     counts.status[item.status] += 1;
     counts.severity[item.severity] += 1;
     if (item.warnings > 0) counts.withWarnings += 1;
+    if (item.insufficientEvidence) counts.insufficientEvidence += 1;
   }
   const selected = items.filter(
     (item) =>
       (query.status === undefined || item.status === query.status) &&
       (query.severity === undefined || item.severity === query.severity) &&
       (query.source === undefined || item.source === query.source) &&
-      (query.warnings === undefined || (query.warnings === 'yes') === item.warnings > 0),
+      (query.warnings === undefined || (query.warnings === 'yes') === item.warnings > 0) &&
+      (query.evidence === undefined || (query.evidence === 'insufficient') === item.insufficientEvidence),
   );
   const byId = (a: QueueItem, b: QueueItem): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   selected.sort((a, b) =>

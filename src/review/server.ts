@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { InputError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { createReviewApp } from './app.js';
+import { RateLimiter } from './rate-limit.js';
 import type { QueueDashboard } from './bull-board.js';
 import { ReviewService } from './service.js';
 
@@ -28,6 +29,12 @@ export interface ReviewServerOptions {
   allowedHosts?: readonly string[] | undefined;
   /** pino level for unexpected errors on stderr. @default 'warn' */
   logLevel?: string | undefined;
+  /** Public corrections form: the least time between serving and sending it (see createReviewApp). @default 3000 */
+  correctionMinFillMs?: number | undefined;
+  /** Public corrections form: submissions per client address in ten minutes. @default 5 */
+  correctionRateLimit?: number | undefined;
+  /** @default () => new Date() */
+  clock?: (() => Date) | undefined;
 }
 
 /** A running review server. */
@@ -43,7 +50,7 @@ export async function startReviewServer(options: ReviewServerOptions): Promise<R
   const host = options.host ?? '127.0.0.1';
   // Checked before anything is opened or bound.
   const allowedHosts = allowedHostsFor(host, options.allowedHosts);
-  const service = new ReviewService({ store: options.store, twoPerson: options.twoPerson ?? false });
+  const service = new ReviewService({ store: options.store, twoPerson: options.twoPerson ?? false, ...(options.clock === undefined ? {} : { clock: options.clock }) });
   let dashboard: QueueDashboard | undefined;
   if (options.redisUrl !== undefined && options.redisUrl !== '') {
     const { createQueueDashboard } = await import('./bull-board.js');
@@ -59,6 +66,8 @@ export async function startReviewServer(options: ReviewServerOptions): Promise<R
     service,
     allowedHosts,
     admin: dashboard?.app,
+    correctionMinFillMs: options.correctionMinFillMs,
+    ...(options.correctionRateLimit === undefined ? {} : { correctionRateLimit: new RateLimiter({ max: options.correctionRateLimit }) }),
     logError: (error, context) => logger.error({ ...context, err: { name: error.name, message: error.message, stack: error.stack } }, 'unexpected error'),
   });
   const server = await new Promise<ServerType>((resolve, reject) => {

@@ -98,6 +98,11 @@ export class ReviewService {
     return this.#clock().toISOString();
   }
 
+  /** The service's clock (what every audit entry and decision is stamped with). */
+  now(): Date {
+    return this.#clock();
+  }
+
   /** The reviewer whose personal token this is, or null. */
   async authenticate(token: string): Promise<Reviewer | null> {
     if (token.length < 8 || token.length > 512) return null;
@@ -349,11 +354,8 @@ export class ReviewService {
     return saved;
   }
 
-  /** The rules assessor's words for this draft's listing, or null when the listing is not in the store. */
   async #regenerator(draft: Draft): Promise<Regenerator | null> {
-    const listing = await this.store.listings.get(draft.listingId);
-    if (listing === null) return null;
-    return (assessment, score, paths) => regenerateTexts(listing, assessment, score, paths);
+    return rulesRegenerator(this.store, draft);
   }
 
   /**
@@ -450,6 +452,13 @@ export class ReviewService {
   async #audit(at: string, actor: string, action: string, draft: Draft, channel: Channel, detail: Record<string, unknown>): Promise<void> {
     await this.store.audit.append({ at, actor, action, subject: draft.id, detail: { ...detail, version: draft.version, via: channel } });
   }
+}
+
+/** The rules assessor's words for this draft's listing, or null when the listing is not in the store. */
+export async function rulesRegenerator(store: Store, draft: Draft): Promise<Regenerator | null> {
+  const listing = await store.listings.get(draft.listingId);
+  if (listing === null) return null;
+  return (assessment, score, paths) => regenerateTexts(listing, assessment, score, paths);
 }
 
 /**

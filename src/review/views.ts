@@ -4,6 +4,7 @@ import { DRAFT_STATUSES } from '../../schemas/draft.js';
 import { LISTING_FACTOR_KEYS, LISTING_FACTORS, MAESTRO_LAYERS, type LayerNumber } from '../../schemas/factors.js';
 import { SEVERITIES } from '../../schemas/score.js';
 import { textAt } from '../assess/text-paths.js';
+import { formatScore, pinnedFactors } from '../assess/uncertainty.js';
 import { h, join, safeHttpUrl, type HtmlEscapedString } from '../publish/html.js';
 import { toPublishedAgent } from '../publish/model.js';
 import { reportArticle } from '../publish/render-html.js';
@@ -12,18 +13,21 @@ import { highlightEvidence } from './highlight.js';
 import type { QueueCounts, QueueItem, QueueQuery } from './queue.js';
 import { peakSeverity, type DraftView } from './service.js';
 
+/** Report links inside the review UI: taxonomy chips open the review server's methodology page. */
+export const REVIEW_LINKS = { methodology: '/methodology' } as const;
+
 /** Who is looking, for the navigation bar and the forms. */
 export interface Viewer {
   reviewer: string;
   csrf: string;
 }
 
-function layout(title: string, viewer: Viewer | null, body: HtmlEscapedString, scripts: readonly string[] = []): string {
+export function layout(title: string, viewer: Viewer | null, body: HtmlEscapedString, scripts: readonly string[] = []): string {
   return `<!doctype html>\n${h`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">${viewer === null ? '' : h`<meta name="csrf-token" content="${viewer.csrf}">`}
 <title>${title} · threatdraft review</title><link rel="stylesheet" href="/static/report.css"><link rel="stylesheet" href="/static/app.css">
 ${join(scripts.map((src) => h`<script src="${src}" defer></script>`))}</head><body>
-<nav class="top"><a href="/">Queue</a><a href="/audit">Audit log</a>${
+<nav class="top"><a href="/">Queue</a><a href="/corrections">Corrections</a><a href="/audit">Audit log</a><a href="/methodology">Methodology</a>${
     viewer === null
       ? ''
       : h`<span class="who">Signed in as <strong>${viewer.reviewer}</strong></span><form method="post" action="/logout"><input type="hidden" name="_csrf" value="${viewer.csrf}"><button type="submit">Sign out</button></form>`
@@ -42,7 +46,7 @@ export function loginPage(csrf: string, error: string | null): string {
   );
 }
 
-function option(value: string, current: string | undefined, label = value): HtmlEscapedString {
+export function option(value: string, current: string | undefined, label = value): HtmlEscapedString {
   return h`<option value="${value}"${value === (current ?? '') ? h` selected` : ''}>${label}</option>`;
 }
 
@@ -50,8 +54,10 @@ function option(value: string, current: string | undefined, label = value): Html
 export function queuePage(viewer: Viewer, query: QueueQuery, result: { items: QueueItem[]; counts: QueueCounts; sources: string[] }): string {
   const { counts } = result;
   const rows = result.items.map(
-    (item) => h`<tr data-id="${item.id}"><td><a href="/drafts/${item.id}">${item.title}</a><br><span class="muted">${item.id}</span></td>
-<td>${item.status}</td><td class="num">${item.score.toFixed(1)}</td><td><span class="band band-${item.severity}">${item.severity}</span></td>
+    (item) => h`<tr data-id="${item.id}"${item.insufficientEvidence ? h` data-insufficient` : ''}><td><a href="/drafts/${item.id}">${item.title}</a>${
+      item.insufficientEvidence ? h` <span class="tag-insufficient">insufficient evidence</span>` : ''
+    }<br><span class="muted">${item.id}</span></td>
+<td>${item.status}</td><td class="num">${item.score.toFixed(1)} <span class="muted">(${item.range.low.toFixed(1)}–${item.range.high.toFixed(1)})</span></td><td><span class="band band-${item.severity}">${item.severity}</span></td>
 <td>${item.source}</td><td class="num">${String(item.warnings)}</td><td>${item.approvals.join(', ')}</td><td class="num">${item.updatedAt.slice(0, 16).replace('T', ' ')}</td></tr>`,
   );
   return layout(
@@ -60,12 +66,13 @@ export function queuePage(viewer: Viewer, query: QueueQuery, result: { items: Qu
     h`<h1>Review queue</h1>
 <p class="counts"><span>${String(counts.total)} drafts</span>${join(
       DRAFT_STATUSES.map((status) => h`<span>${status}: <strong>${String(counts.status[status])}</strong></span>`),
-    )}<span>with warnings: <strong>${String(counts.withWarnings)}</strong></span></p>
+    )}<span>with warnings: <strong>${String(counts.withWarnings)}</strong></span><span>insufficient evidence: <strong>${String(counts.insufficientEvidence)}</strong></span></p>
 <form method="get" action="/" class="filters-form">
 <label>Status <select name="status">${option('', query.status, 'any')}${join(DRAFT_STATUSES.map((s) => option(s, query.status)))}</select></label>
 <label>Severity <select name="severity">${option('', query.severity, 'any')}${join(SEVERITIES.map((s) => option(s, query.severity, `${s} (${counts.severity[s]})`)))}</select></label>
 <label>Source <select name="source">${option('', query.source, 'any')}${join(result.sources.map((s) => option(s, query.source)))}</select></label>
 <label>Warnings <select name="warnings">${option('', query.warnings, 'any')}${option('yes', query.warnings)}${option('no', query.warnings)}</select></label>
+<label>Evidence <select name="evidence">${option('', query.evidence, 'any')}${option('insufficient', query.evidence, `insufficient (${counts.insufficientEvidence})`)}${option('sufficient', query.evidence)}</select></label>
 <label>Sort <select name="sort">${option('severity', query.sort, 'severity')}${option('date', query.sort, 'date')}</select></label>
 <button type="submit">Apply</button></form>
 <table class="queue"><thead><tr><th>Agent</th><th>Status</th><th>Score</th><th>Band</th><th>Source</th><th>Warnings</th><th>Approvals</th><th>Updated</th></tr></thead>
@@ -88,7 +95,8 @@ export function formValues(draft: Draft): Record<string, string> {
   values['mitigation.rationale'] = draft.assessment.mitigation.rationale;
   for (const layer of draft.assessment.layers) {
     values[`layers.${layer.layer}.certain`] = String(layer.certain);
-    values[`layers.${layer.layer}.threats`] = layer.threats.join(', ');
+    values[`layers.${layer.layer}.threats`] = layer.threats.map((threat) => threat.id).join(', ');
+    values[`layers.${layer.layer}.otherThreats`] = layer.otherThreats.join(', ');
     values[`layers.${layer.layer}.text`] = layer.text;
   }
   return values;
@@ -101,7 +109,13 @@ export interface Notice {
   field?: string | undefined;
 }
 
-function editForm(view: DraftView, viewer: Viewer, values: Readonly<Record<string, string>>): HtmlEscapedString {
+/** The edit form; `action` is where it posts (a draft's edit, or a correction's acceptance with `extra` fields). */
+export function editForm(
+  view: Pick<DraftView, 'draft'>,
+  viewer: Viewer,
+  values: Readonly<Record<string, string>>,
+  options: { action?: string; submit?: string; extra?: HtmlEscapedString } = {},
+): HtmlEscapedString {
   const { draft } = view;
   const v = (name: string): string => values[name] ?? '';
   const select = (name: string, choices: readonly string[]): HtmlEscapedString =>
@@ -118,10 +132,11 @@ function editForm(view: DraftView, viewer: Viewer, values: Readonly<Record<strin
   const layers = draft.assessment.layers.map(
     (layer) => h`<fieldset><legend>L${layer.layer} ${MAESTRO_LAYERS[layer.layer as LayerNumber]}</legend>
 <label>Certain from the listing ${select(`layers.${layer.layer}.certain`, ['true', 'false'])}</label>
-<label>Threats (comma separated) <input type="text" name="layers.${layer.layer}.threats" value="${v(`layers.${layer.layer}.threats`)}"></label>
+<label>Threats (<a href="/methodology#catalogue">catalogue</a> ids, comma separated) <input type="text" name="layers.${layer.layer}.threats" value="${v(`layers.${layer.layer}.threats`)}"></label>
+<label>Other threats (free text the catalogue lacks; map one by naming its catalogue id above) <input type="text" name="layers.${layer.layer}.otherThreats" value="${v(`layers.${layer.layer}.otherThreats`)}"></label>
 <label>Text <textarea name="layers.${layer.layer}.text">${v(`layers.${layer.layer}.text`)}</textarea></label></fieldset>`,
   );
-  return h`<form method="post" action="/drafts/${draft.id}/edit" id="edit-form" data-preview="/api/drafts/${draft.id}/preview">
+  return h`<form method="post" action="${options.action ?? `/drafts/${draft.id}/edit`}" id="edit-form" data-preview="/api/drafts/${draft.id}/preview">
 <input type="hidden" name="_csrf" value="${viewer.csrf}"><input type="hidden" name="version" value="${values['version'] ?? String(draft.version)}">
 <p class="preview">Score preview: <output id="preview-score" data-score="${String(draft.score.score)}">${draft.score.score.toFixed(1)} ${draft.score.severity}</output> <span id="preview-error" class="muted"></span></p>
 <label>Summary <textarea name="summary">${v('summary')}</textarea></label>
@@ -134,8 +149,8 @@ function editForm(view: DraftView, viewer: Viewer, values: Readonly<Record<strin
 <label>Mitigation ${select('mitigation.value', ['none', 'partial', 'strong'])}</label>
 <label>Mitigation rationale <textarea name="mitigation.rationale">${v('mitigation.rationale')}</textarea></label></fieldset>
 ${join(layers)}
-<label>Comment (optional) <input type="text" name="comment" value="${v('comment')}"></label>
-<button type="submit" id="save">Save changes</button></form>`;
+${options.extra ?? h`<label>Comment (optional) <input type="text" name="comment" value="${v('comment')}"></label>`}
+<button type="submit" id="save">${options.submit ?? 'Save changes'}</button></form>`;
 }
 
 function actionForms(view: DraftView, viewer: Viewer): HtmlEscapedString {
@@ -264,6 +279,8 @@ export function draftPage(view: DraftView, viewer: Viewer, notice: Notice | null
     viewer,
     h`<h1>${title}</h1><p class="muted">Draft <span id="draft-id">${draft.id}</span> · status <strong id="status">${draft.status}</strong> · version <span id="version">${String(draft.version)}</span> · updated ${draft.updatedAt}</p>
 ${noticeBlock}
+${draft.assessment.insufficientEvidence ? h`<p class="banner insufficient" id="insufficient" role="note">Insufficient evidence: the listing pins only ${String(pinnedFactors(draft.assessment))} of the ten factors; the score ${formatScore(draft.score)} rests mostly on what such products usually do.</p>` : ''}
+${draft.correction === undefined ? '' : h`<p class="banner corrected" id="correction-note">This revision applies vendor correction <a href="/corrections/${draft.correction.id}">${draft.correction.id}</a>, accepted by ${draft.correction.acceptedBy} on ${draft.correction.acceptedAt.slice(0, 10)}.</p>`}
 ${staleTextBlock(view, viewer)}
 ${actionForms(view, viewer)}
 <div class="grid"><section><h2>Edit</h2>${editForm(view, viewer, values ?? formValues(draft))}</section>
@@ -273,7 +290,7 @@ ${ungrounded.length === 0 ? '' : h`<h3>Ungrounded evidence</h3><ul>${join(ungrou
 <h2>Changes since published</h2>${diff}
 <h2>Provenance</h2><table class="provenance"><tbody>${join(provenance.map(([k, val]) => h`<tr><th>${k}</th><td>${val}</td></tr>`))}</tbody></table>
 </section></div>
-<h2>The report as it will be published</h2>${reportArticle(toPublishedAgent(draft, listing))}
+<h2>The report as it will be published</h2>${reportArticle(toPublishedAgent(draft, listing), REVIEW_LINKS)}
 <h2>Audit trail</h2>${auditTable(view.audit)}`,
     ['/static/preview.js'],
   );

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { correctionSchema, type Correction, type CorrectionStatus } from '../../schemas/correction.js';
 import { DRAFT_STATUSES, draftId, draftSchema, type Draft, type DraftStatus } from '../../schemas/draft.js';
 import { listingSchema, type Listing } from '../../schemas/listing.js';
 import { ConflictError, ExtractionError, InputError } from '../errors.js';
@@ -122,11 +123,11 @@ export function cacheKeyHash(key: string): string {
  * Applies the compare-and-set rule: returns the version to write, or throws ConflictError.
  * @throws ConflictError when `stored` (null when absent) differs from `expected`.
  */
-export function nextVersion(id: string, stored: number | null, expected: number | null): number {
+export function nextVersion(id: string, stored: number | null, expected: number | null, what = 'Draft'): number {
   if (stored !== expected) {
     throw new ConflictError(
       'E_CONFLICT',
-      `Draft ${id} was changed by someone else: expected version ${expected ?? 'none (new draft)'}, stored ${stored ?? 'none'}`,
+      `${what} ${id} was changed by someone else: expected version ${expected ?? `none (new ${what.toLowerCase()})`}, stored ${stored ?? 'none'}`,
       { id, expectedVersion: expected, storedVersion: stored },
     );
   }
@@ -193,4 +194,21 @@ export function reviewerTaken(name: string, field: 'name' | 'tokenHash'): Confli
     field === 'name' ? `Reviewer ${JSON.stringify(name)} already exists` : `Reviewer ${JSON.stringify(name)}: token hash already in use`,
     { name },
   );
+}
+
+/** Checks a correction before it is stored. */
+export function checkCorrection(correction: Correction): Correction {
+  const result = correctionSchema.safeParse(correction);
+  if (!result.success) throw new ExtractionError(`Correction ${String(correction?.id)}`, result.error.issues, { id: correction?.id });
+  return result.data;
+}
+
+/** Whether a correction matches a corrections filter. */
+export function matchesCorrection(correction: Correction, filter: { status?: readonly CorrectionStatus[]; listingId?: string }): boolean {
+  return (filter.status === undefined || filter.status.includes(correction.status)) && (filter.listingId === undefined || correction.listingId === filter.listingId);
+}
+
+/** Oldest first, ties by id. */
+export function compareCorrections(a: Correction, b: Correction): number {
+  return a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

@@ -4,17 +4,21 @@
  * append-only JSONL audit log. Every file read is validated and a bad one is named in the error.
  *
  * Layout: `listings/<id>.json`, `drafts/<listingId>/r<revision>.json`, `reviewers.json`,
- * `policy.json`, `audit.jsonl`, `cache/<namespace>/<sha256(key)>.json`.
+ * `policy.json`, `audit.jsonl`, `cache/<namespace>/<sha256(key)>.json`, `corrections/<id>.json`.
  */
 import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { correctionSchema } from '../../schemas/correction.js';
 import { draftId, draftSchema, type Draft } from '../../schemas/draft.js';
 import { listingSchema, type Listing } from '../../schemas/listing.js';
 import { ExtractionError, TransientError } from '../errors.js';
 import {
   cacheKeyHash,
   checkAuditEntry,
+  checkCorrection,
   checkDraft,
+  compareCorrections,
+  matchesCorrection,
   checkListing,
   checkNamespace,
   checkPolicy,
@@ -37,6 +41,7 @@ import type {
   AuditEntry,
   AuditLog,
   CacheRepo,
+  CorrectionRepo,
   DraftFilter,
   DraftRepo,
   ListingRepo,
@@ -106,6 +111,7 @@ export class FileStore implements Store {
   readonly cache: CacheRepo;
   readonly reviewers: ReviewerRepo;
   readonly policy: PolicyRepo;
+  readonly corrections: CorrectionRepo;
 
   #fsync: boolean;
   #fs: WriteFs;
@@ -132,6 +138,7 @@ export class FileStore implements Store {
     this.cache = this.#cacheRepo();
     this.reviewers = this.#reviewerRepo();
     this.policy = this.#policyRepo();
+    this.corrections = this.#correctionRepo();
   }
 
   #path(...parts: string[]): string {
@@ -477,6 +484,38 @@ export class FileStore implements Store {
         const checked = checkPolicy(policy, 'policy to set');
         // One small file replaced whole: readers in other processes see the old or the new policy.
         await writeFileAtomic(path, `${JSON.stringify(checked, null, 2)}\n`, { fsync: this.#fsync, fs: this.#fs });
+      },
+    };
+  }
+
+  // ---- corrections ----
+
+  #correctionRepo(): CorrectionRepo {
+    const CORRECTION_FILE = /^(c-[a-f0-9]{24})\.json$/;
+    const pathOf = (id: string): string | null => (/^c-[a-f0-9]{24}$/.test(id) ? this.#path('corrections', `${id}.json`) : null);
+    const read = async (id: string) => {
+      const path = pathOf(id);
+      if (path === null) return null;
+      const value = await this.#readJson(path);
+      return value === null ? null : parseRecord(correctionSchema, value, 'Correction', path);
+    };
+    return {
+      get: read,
+      list: async (filter = {}) => {
+        const ids = (await this.#scan(this.#path('corrections'))).map((name) => CORRECTION_FILE.exec(name)?.[1]).filter((id): id is string => id !== undefined);
+        const all = await mapLimit(ids, READ_CONCURRENCY, read);
+        return all.filter((correction) => correction !== null && matchesCorrection(correction, filter)).map((correction) => correction!).sort(compareCorrections);
+      },
+      save: async (correction, expectedVersion) => {
+        const checked = checkCorrection(correction);
+        const path = this.#path('corrections', `${checked.id}.json`);
+        return this.#locks.with(`${path}.lock`, async () => {
+          const stored = await read(checked.id);
+          const version = nextVersion(checked.id, stored?.version ?? null, expectedVersion, 'Correction');
+          const saved = { ...checked, version };
+          await writeFileAtomic(path, `${JSON.stringify(saved)}\n`, { fsync: this.#fsync });
+          return saved;
+        });
       },
     };
   }

@@ -2,12 +2,16 @@
  * The in-memory store: the contract without persistence, for tests and `assess`.
  * Values are deep-copied in and out so callers never share mutable state with the store.
  */
+import type { Correction } from '../../schemas/correction.js';
 import type { Draft } from '../../schemas/draft.js';
 import type { Listing } from '../../schemas/listing.js';
 import {
   cacheKeyHash,
   checkAuditEntry,
+  checkCorrection,
   checkDraft,
+  compareCorrections,
+  matchesCorrection,
   checkListing,
   checkNamespace,
   checkPolicy,
@@ -23,6 +27,7 @@ import type {
   AuditEntry,
   AuditLog,
   CacheRepo,
+  CorrectionRepo,
   DraftFilter,
   DraftRepo,
   ListingRepo,
@@ -45,7 +50,9 @@ export class MemoryStore implements Store {
   readonly cache: CacheRepo;
   readonly reviewers: ReviewerRepo;
   readonly policy: PolicyRepo;
+  readonly corrections: CorrectionRepo;
 
+  #corrections = new Map<string, Correction>();
   #listings = new Map<string, Listing>();
   #drafts = new Map<string, Draft>();
   #audit: AuditEntry[] = [];
@@ -162,6 +169,24 @@ export class MemoryStore implements Store {
       get: async () => (this.#policy === null ? null : copy(this.#policy)),
       set: async (policy) => {
         this.#policy = copy(checkPolicy(policy, 'memory policy'));
+      },
+    };
+
+    const corrections = this.#corrections;
+    this.corrections = {
+      async get(id) {
+        const found = corrections.get(id);
+        return found === undefined ? null : copy(found);
+      },
+      async list(filter = {}) {
+        return [...corrections.values()].filter((correction) => matchesCorrection(correction, filter)).sort(compareCorrections).map(copy);
+      },
+      async save(correction, expectedVersion) {
+        const checked = checkCorrection(correction);
+        const version = nextVersion(checked.id, corrections.get(checked.id)?.version ?? null, expectedVersion, 'Correction');
+        const saved = { ...copy(checked), version };
+        corrections.set(saved.id, saved);
+        return copy(saved);
       },
     };
   }

@@ -7,7 +7,8 @@
  * id→contentHash; `draft:<id>` hash {json, version, status}, `drafts:all` set,
  * `drafts:by-listing:<listingId>` zset scored by revision, `drafts:status:<status>` sets;
  * `audit` stream; `cache:<namespace>:<sha256(key)>` JSON; `reviewers` hash name→JSON,
- * `reviewer-tokens` hash tokenHash→name; `policy` JSON.
+ * `reviewer-tokens` hash tokenHash→name; `policy` JSON; `correction:<id>` hash {json, version} and the
+ * `corrections` set.
  */
 import { Redis } from 'ioredis';
 import { DRAFT_STATUSES, draftSchema, type Draft } from '../../schemas/draft.js';
@@ -17,6 +18,9 @@ import { safeRedisUrl } from './redis-url.js';
 import {
   cacheKeyHash,
   checkAuditEntry,
+  checkCorrection,
+  compareCorrections,
+  matchesCorrection,
   checkDraft,
   checkListing,
   checkNamespace,
@@ -35,6 +39,7 @@ import type {
   AuditEntry,
   AuditLog,
   CacheRepo,
+  CorrectionRepo,
   DraftFilter,
   DraftRepo,
   ListingRepo,
@@ -65,20 +70,30 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('ZADD', KEYS[3], 0, ARGV[1])
 return old`;
 
-// KEYS: draft, drafts:all, by-listing, new status set, then every status set.
-// ARGV: id, expected version ('' = must not exist), json, new version, status, revision.
-const SAVE_DRAFT = `
+// Compare-and-set on the record hash KEYS[1]: ARGV[2] is the expected version ('' = must not exist);
+// a mismatch returns {0, stored version}.
+const CAS_CHECK = `
 local stored = redis.call('HGET', KEYS[1], 'version')
 if ARGV[2] == '' then
   if stored then return {0, stored} end
 elseif stored ~= ARGV[2] then
   return {0, stored or ''}
-end
+end`;
+
+// KEYS: draft, drafts:all, by-listing, new status set, then every status set.
+// ARGV: id, expected version ('' = must not exist), json, new version, status, revision.
+const SAVE_DRAFT = `${CAS_CHECK}
 for i = 5, #KEYS do redis.call('SREM', KEYS[i], ARGV[1]) end
 redis.call('HSET', KEYS[1], 'json', ARGV[3], 'version', ARGV[4], 'status', ARGV[5])
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('ZADD', KEYS[3], tonumber(ARGV[6]), ARGV[1])
 redis.call('SADD', KEYS[4], ARGV[1])
+return {1, ARGV[4]}`;
+
+// KEYS: correction, corrections index. ARGV: id, expected version ('' = must not exist), json, new version.
+const SAVE_CORRECTION = `${CAS_CHECK}
+redis.call('HSET', KEYS[1], 'json', ARGV[3], 'version', ARGV[4])
+redis.call('SADD', KEYS[2], ARGV[1])
 return {1, ARGV[4]}`;
 
 // KEYS: reviewers, reviewer-tokens. ARGV: name, tokenHash, json.
@@ -98,7 +113,7 @@ if redis.call('HGET', KEYS[2], reviewer.tokenHash) == ARGV[1] then redis.call('H
 redis.call('HDEL', KEYS[1], ARGV[1])
 return 1`;
 
-type ScriptName = 'tdPutListing' | 'tdSaveDraft' | 'tdAddReviewer' | 'tdRemoveReviewer';
+type ScriptName = 'tdPutListing' | 'tdSaveDraft' | 'tdAddReviewer' | 'tdRemoveReviewer' | 'tdSaveCorrection';
 type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
 
 const AUDIT_PAGE = 1000;
@@ -113,6 +128,7 @@ export class RedisStore implements Store {
   readonly cache: CacheRepo;
   readonly reviewers: ReviewerRepo;
   readonly policy: PolicyRepo;
+  readonly corrections: CorrectionRepo;
 
   #redis: Redis;
   #url: string;
@@ -132,12 +148,14 @@ export class RedisStore implements Store {
     this.#redis.defineCommand('tdSaveDraft', { numberOfKeys: 4 + DRAFT_STATUSES.length, lua: SAVE_DRAFT });
     this.#redis.defineCommand('tdAddReviewer', { numberOfKeys: 2, lua: ADD_REVIEWER });
     this.#redis.defineCommand('tdRemoveReviewer', { numberOfKeys: 2, lua: REMOVE_REVIEWER });
+    this.#redis.defineCommand('tdSaveCorrection', { numberOfKeys: 2, lua: SAVE_CORRECTION });
     this.listings = this.#listingRepo();
     this.drafts = this.#draftRepo();
     this.audit = this.#auditLog();
     this.cache = this.#cacheRepo();
     this.reviewers = this.#reviewerRepo();
     this.policy = this.#policyRepo();
+    this.corrections = this.#correctionRepo();
   }
 
   #key(...parts: string[]): string {
@@ -390,6 +408,47 @@ export class RedisStore implements Store {
         this.#run('policy.set', async () => {
           const checked = checkPolicy(policy, 'policy to set');
           await this.#redis.set(key, JSON.stringify(checked));
+        }),
+    };
+  }
+
+  // ---- corrections ----
+
+  #correctionRepo(): CorrectionRepo {
+    const parse = (json: string | null | undefined, id: string) => {
+      if (json === null || json === undefined) return null;
+      const where = `Redis hash ${this.#key('correction', id)}`;
+      return checkCorrection(parseJsonText(json, where) as never);
+    };
+    return {
+      get: (id) => this.#run('corrections.get', async () => parse(await this.#redis.hget(this.#key('correction', id), 'json'), id)),
+      list: (filter = {}) =>
+        this.#run('corrections.list', async () => {
+          const ids = (await this.#redis.smembers(this.#key('corrections'))).sort();
+          const pipeline = this.#redis.pipeline();
+          for (const id of ids) pipeline.hget(this.#key('correction', id), 'json');
+          const results = (await pipeline.exec()) ?? [];
+          return ids
+            .map((id, index) => parse(results[index]?.[1] as string | null, id))
+            .filter((correction) => correction !== null && matchesCorrection(correction, filter))
+            .map((correction) => correction!)
+            .sort(compareCorrections);
+        }),
+      save: (correction, expectedVersion) =>
+        this.#run('corrections.save', async () => {
+          const checked = checkCorrection(correction);
+          const version = expectedVersion === null ? 1 : expectedVersion + 1;
+          const saved = { ...checked, version };
+          const [ok, stored] = (await this.#script('tdSaveCorrection')(
+            this.#key('correction', checked.id),
+            this.#key('corrections'),
+            checked.id,
+            expectedVersion === null ? '' : String(expectedVersion),
+            JSON.stringify(saved),
+            String(version),
+          )) as [number, string];
+          if (ok !== 1) nextVersion(checked.id, stored === '' ? null : Number(stored), expectedVersion, 'Correction');
+          return saved;
         }),
     };
   }

@@ -3,6 +3,7 @@
  * (default, `./.threatdraft/`), the Redis store (with REDIS_URL) and an in-memory store for tests.
  * Every implementation passes the one contract suite in `test/store/contract.ts`.
  */
+import type { Correction, CorrectionStatus } from '../../schemas/correction.js';
 import type { Draft, DraftStatus } from '../../schemas/draft.js';
 import type { Listing } from '../../schemas/listing.js';
 
@@ -107,6 +108,19 @@ export interface PolicyRepo {
   set(policy: ReviewPolicy): Promise<void>;
 }
 
+/** Vendors' correction requests (the corrections queue). */
+export interface CorrectionRepo {
+  get(id: string): Promise<Correction | null>;
+  /** Matching corrections, oldest first (by `createdAt`, then id). */
+  list(filter?: { status?: readonly CorrectionStatus[]; listingId?: string }): Promise<Correction[]>;
+  /**
+   * Saves with compare-and-set, as drafts do: `expectedVersion` null means it must not exist yet;
+   * the saved correction has `version` + 1 (or 1 when new).
+   * @throws ConflictError when the stored version differs; nothing is written.
+   */
+  save(correction: Correction, expectedVersion: number | null): Promise<Correction>;
+}
+
 /** Counts for `threatdraft status`. */
 export interface StoreStats {
   listings: number;
@@ -129,6 +143,7 @@ export interface Store {
   readonly cache: CacheRepo;
   readonly reviewers: ReviewerRepo;
   readonly policy: PolicyRepo;
+  readonly corrections: CorrectionRepo;
   /** Counts of listings, drafts per status, reviewers and audit entries. */
   stats(): Promise<StoreStats>;
   close(): Promise<void>;

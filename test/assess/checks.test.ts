@@ -34,10 +34,10 @@ describe('checks', () => {
 
   it('forces a certain layer without grounded evidence to not certain and prefixes its text', () => {
     const assessment = baseAssessment();
-    assessment.layers[5] = { layer: 6, certain: true, threats: ['x'], text: 'SOC 2 certified.', evidence: ['It is SOC 2 certified'] };
-    assessment.layers[6] = { layer: 7, certain: true, threats: ['x'], text: 'Marketplace.', evidence: [] };
+    assessment.layers[5] = { layer: 6, certain: true, threats: [], otherThreats: ['x'], text: 'SOC 2 certified.', evidence: ['It is SOC 2 certified'] };
+    assessment.layers[6] = { layer: 7, certain: true, threats: [], otherThreats: ['x'], text: 'Marketplace.', evidence: [] };
     const { checks, assessment: adjusted } = runChecks(listing, assessment);
-    expect(adjusted.layers[5]).toEqual({ layer: 6, certain: false, threats: ['x'], text: `${UNCERTAIN_PREFIX}SOC 2 certified.`, evidence: ['It is SOC 2 certified'] });
+    expect(adjusted.layers[5]).toEqual({ layer: 6, certain: false, threats: [], otherThreats: ['x'], text: `${UNCERTAIN_PREFIX}SOC 2 certified.`, evidence: ['It is SOC 2 certified'] });
     expect(adjusted.layers[6]?.certain).toBe(false);
     const forced = checks.warnings.filter((warning) => warning.code === 'layer-forced-uncertain').map((warning) => warning.where);
     expect(forced).toEqual(['layers.6', 'layers.7']);
@@ -45,7 +45,7 @@ describe('checks', () => {
 
   it('leaves a layer certain when one of its quotes is grounded', () => {
     const assessment = baseAssessment();
-    assessment.layers[3] = { layer: 4, certain: true, threats: ['x'], text: 'Hosted.', evidence: ['made up', 'Hosted SaaS'] };
+    assessment.layers[3] = { layer: 4, certain: true, threats: [], otherThreats: ['x'], text: 'Hosted.', evidence: ['made up', 'Hosted SaaS'] };
     const { assessment: adjusted } = runChecks(listing, assessment);
     expect(adjusted.layers[3]?.certain).toBe(true);
   });

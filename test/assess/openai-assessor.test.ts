@@ -17,6 +17,7 @@ import { generateAssessment } from '../../src/fake-openai/generator.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../../src/fake-openai/server.js';
 import type { CacheRepo } from '../../src/store/store.js';
 import { createListing } from '../factories/listing.js';
+import { toAssessment } from '../../src/assess/model-schema.js';
 
 const API_KEY = 'sk-test-Zq81SECRETkeyDoNotLeak0042';
 
@@ -91,7 +92,7 @@ describe('openai assessor against the fake server', () => {
     const outcome = await assessor().assess(listing);
 
     expect(assessmentSchema.safeParse(outcome.assessment).success).toBe(true);
-    expect(outcome.assessment).toEqual(generateAssessment({ ...expectedBlock(listing) }));
+    expect(outcome.assessment).toEqual(toAssessment(generateAssessment({ ...expectedBlock(listing) })));
     for (const quote of LISTING_FACTOR_KEYS.flatMap((key) => outcome.assessment.factors[key].evidence)) {
       expect(listing.text).toContain(quote);
     }
@@ -317,7 +318,7 @@ describe('openai assessor against the fake server', () => {
   it('gives the model the rules hints and notes factors where the two differ by more than 0.4', async () => {
     const listing = createListing();
     const modelAnswer = generateAssessment(expectedBlock(listing));
-    const rulesAnswer: Assessment = structuredClone(modelAnswer);
+    const rulesAnswer: Assessment = toAssessment(structuredClone(modelAnswer));
     rulesAnswer.factors.dynamicToolUse.value = modelAnswer.factors.dynamicToolUse.value > 0.5 ? 0 : 1;
     rulesAnswer.factors.nonDeterminism.value = Math.min(1, modelAnswer.factors.nonDeterminism.value + 0.4);
     const rules: Assessor = {
@@ -406,7 +407,7 @@ describe('openai assessor helpers', () => {
   });
 
   it('notes no disagreement at exactly 0.4 apart', () => {
-    const a = generateAssessment({ id: 'x', title: 'X', summary: '', capabilities: [], text: '' });
+    const a = toAssessment(generateAssessment({ id: 'x', title: 'X', summary: '', capabilities: [], text: '' }));
     const b: Assessment = structuredClone(a);
     b.factors.autonomyOfAction.value = a.factors.autonomyOfAction.value + 0.4;
     expect(crossCheck(a, b)).toEqual([]);

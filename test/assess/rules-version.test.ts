@@ -44,6 +44,11 @@ const HASHED = [
   'src/assess/rules/data/layers.ts',
   'src/assess/rules/data/threats.ts',
   'src/assess/rules/code-version.ts',
+  // The threat catalogue: THREATS and CATALOGUE (taxonomies, mitigations, chain rules) are hashed.
+  'schemas/catalogue/threats.ts',
+  'schemas/catalogue/mitigations.ts',
+  'schemas/catalogue/taxonomies.ts',
+  'schemas/catalogue/chains.ts',
 ];
 /** Modules the fingerprinted code uses that do not shape an assessment, a check or a score. */
 const EXEMPT: Record<string, string> = {

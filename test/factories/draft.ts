@@ -1,8 +1,9 @@
 /** Builds valid Drafts (per schemas/draft.ts) whose score is computed by the AIVSS module. */
+import { scoreWithRange } from '../../src/assess/uncertainty.js';
 import type { Assessment } from '../../schemas/assessment.js';
 import { draftId, draftSchema, type Draft } from '../../schemas/draft.js';
 import { LISTING_FACTOR_KEYS, type ListingFactorKey } from '../../schemas/factors.js';
-import { computeAivss } from '../../src/aivss/index.js';
+import { namedThreat, TAXONOMIES } from '../../schemas/catalogue/index.js';
 
 export const DEFAULT_VECTOR = 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N';
 /** A vector with a low base score, for Medium/Low drafts. */
@@ -37,6 +38,16 @@ const LAYER_EVIDENCE: Record<number, string> = {
   7: 'Several agents coordinate through a message bus',
 };
 
+/** A catalogue threat that belongs to each layer, for the certain layers. */
+const CATALOGUE_FIRST: Record<number, string> = { 1: 'prompt-injection', 2: 'memory-poisoning', 3: 'tool-misuse', 4: 'exposed-endpoints', 5: 'no-observability', 6: 'missing-authn', 7: 'cascading-failures' };
+
+/** Factors the listing of `createListing()` states, with the quote: three, so the draft has enough evidence. */
+const QUOTES: Partial<Record<string, string>> = {
+  dynamicToolUse: 'calls external tools such as a shell',
+  persistentMemory: 'long-term memory',
+  multiAgentInteractions: 'Several agents coordinate through a message bus',
+};
+
 /** A valid assessment grounded in the text of `createListing()`. */
 export function createAssessment(overrides: Partial<Assessment> = {}): Assessment {
   const factors = Object.fromEntries(
@@ -45,7 +56,8 @@ export function createAssessment(overrides: Partial<Assessment> = {}): Assessmen
       {
         value: FACTOR_VALUES[key],
         rationale: `Estimated from the listing for ${key}.`,
-        evidence: key === 'dynamicToolUse' ? ['calls external tools such as a shell'] : key === 'persistentMemory' ? ['long-term memory'] : [],
+        evidence: QUOTES[key] === undefined ? [] : [QUOTES[key]],
+        certainty: QUOTES[key] === undefined ? 'inferred' : 'stated',
       },
     ]),
   ) as Assessment['factors'];
@@ -60,24 +72,21 @@ export function createAssessment(overrides: Partial<Assessment> = {}): Assessmen
       return {
         layer: index + 1,
         certain: evidence !== undefined,
-        threats: evidence !== undefined ? ['prompt injection', 'tool misuse'] : ['unknown'],
+        threats: (evidence !== undefined ? [CATALOGUE_FIRST[index + 1]!] : []).map(namedThreat),
+        otherThreats: evidence !== undefined ? [] : ['unknown'],
         text,
         evidence: evidence === undefined ? [] : [evidence],
       };
     }),
+    insufficientEvidence: false,
+    taxonomies: { ...TAXONOMIES },
     ...overrides,
   };
 }
 
 /** Scores an assessment exactly as the review service does. */
 export function scoreOf(assessment: Assessment): Draft['score'] {
-  return computeAivss({
-    formula: 'v0.8',
-    cvss: assessment.cvss.vector,
-    factors: Object.fromEntries(LISTING_FACTOR_KEYS.map((key) => [key, assessment.factors[key].value])),
-    thm: assessment.exploitMaturity.value,
-    mf: assessment.mitigation.value,
-  });
+  return scoreWithRange(assessment);
 }
 
 /** Builds a valid Draft; `id` follows `listingId` and `revision`, and `score` follows the assessment, unless overridden. */

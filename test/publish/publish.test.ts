@@ -5,7 +5,9 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { load } from 'cheerio';
 import { z } from 'zod';
+import type { Draft } from '../../schemas/draft.js';
 import { LISTING_FACTOR_KEYS, LISTING_FACTORS } from '../../schemas/factors.js';
+import { scoreWithRange } from '../../src/assess/uncertainty.js';
 import { publishedAgentSchema, publishedIndexSchema } from '../../schemas/published.js';
 import { publishSite } from '../../src/publish/publish.js';
 import { buildSite } from '../../src/publish/site.js';
@@ -98,7 +100,7 @@ describe('publish', () => {
     const old = publishedAgentSchema.parse(JSON.parse(readFileSync(join(out, 'agents/acme-ops-agent/v1/index.json'), 'utf8')));
     expect([old.revision, old.status]).toEqual([1, 'superseded']);
     expect(readFileSync(join(out, 'agents/acme-ops-agent/v1/index.html'), 'utf8')).toContain('earlier revision');
-    expect(readdirSync(join(out, 'agents/acme-ops-agent')).sort()).toEqual(['index.html', 'index.json', 'index.md', 'v1', 'v2']);
+    expect(readdirSync(join(out, 'agents/acme-ops-agent')).sort()).toEqual(['index.html', 'index.json', 'index.md', 'index.otm.json', 'v1', 'v2']);
   });
 
   it('writes JSON valid against the published JSON Schema it ships', async () => {
@@ -187,7 +189,7 @@ describe('publish', () => {
       published('bare-model', '2025-02-05T00:00:00.000Z', zero),
     ];
     const $ = load(buildSite(drafts, listings).get('index.html')!);
-    expect($('table.agents thead th').toArray().map((th) => $(th).text())).toEqual(['Agent', 'Category', 'Score', 'Band', 'Published']);
+    expect($('table.agents thead th').toArray().map((th) => $(th).text())).toEqual(['Agent', 'Category', 'Score', 'Band', 'OWASP ASI', 'Published']);
     const rows = $('table.agents tbody tr')
       .toArray()
       .map((row) => ({
@@ -195,10 +197,14 @@ describe('publish', () => {
         href: $(row).find('td a').attr('href'),
         cells: $(row).find('td').toArray().map((td) => $(td).text()),
       }));
+    // Each score with its plausible range, and the ASI ids of the report's threats as chips.
+    const range = (draft: Draft) => `(${scoreWithRange(draft.assessment).range!.low.toFixed(1)}–${scoreWithRange(draft.assessment).range!.high.toFixed(1)})`;
+    const asi = (draft: Draft) => [...new Set(draft.assessment.layers.flatMap((layer) => layer.threats.flatMap((threat) => threat.asi)))].sort().join('');
+    const [calm, , acme, bare] = drafts as [Draft, Draft, Draft, Draft];
     expect(rows).toEqual([
-      { band: 'band-row-Critical', href: 'agents/acme-ops-agent/index.html', cells: ['Acme Ops Agent', 'devops', '9.6', 'Critical', '2025-02-01'] },
-      { band: 'band-row-Medium', href: 'agents/calm-notes/index.html', cells: ['Calm Notes', 'writing', '5.4', 'Medium', '2025-02-03'] },
-      { band: 'band-row-Low', href: 'agents/bare-model/index.html', cells: ['Bare Model', '—', '1.0', 'Low', '2025-02-05'] },
+      { band: 'band-row-Critical', href: 'agents/acme-ops-agent/index.html', cells: ['Acme Ops Agent', 'devops', `9.6 ${range(acme)}`, 'Critical', asi(acme), '2025-02-01'] },
+      { band: 'band-row-Medium', href: 'agents/calm-notes/index.html', cells: ['Calm Notes', 'writing', `5.4 ${range(calm)}`, 'Medium', asi(calm), '2025-02-03'] },
+      { band: 'band-row-Low', href: 'agents/bare-model/index.html', cells: ['Bare Model', '—', `1.0 ${range(bare)}`, 'Low', asi(bare), '2025-02-05'] },
     ]);
     // The no-script filter: one radio and one label per band present, "All" checked first.
     expect($('input.band-radio').toArray().map((input) => [$(input).attr('id'), $(input).attr('checked') !== undefined])).toEqual([

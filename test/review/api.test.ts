@@ -1,4 +1,6 @@
 import fc from 'fast-check';
+import { namedThreat } from '../../schemas/catalogue/index.js';
+import { scoreWithRange } from '../../src/assess/uncertainty.js';
 import { describe, expect, it } from 'vitest';
 import { computeAivss } from '../../src/aivss/index.js';
 import { LISTING_FACTOR_KEYS } from '../../schemas/factors.js';
@@ -56,6 +58,7 @@ describe('review JSON API', () => {
       status: { draft: 2, 'changes-requested': 1, approved: 0, rejected: 1, published: 1, superseded: 0 },
       severity: { None: 0, Low: 1, Medium: 2, High: 1, Critical: 1 },
       withWarnings: 2,
+      insufficientEvidence: 0,
     };
     for (const query of ['', '?status=rejected&warnings=yes']) {
       const response = await app.request(`/api/drafts${query}`, { headers: bearer(tokens.alice) });
@@ -105,7 +108,7 @@ describe('review JSON API', () => {
       body: JSON.stringify({
         version: 1,
         layers: [
-          { layer: 1, certain: true, text: '  The listing names GPT-4o as its model.  ', threats: ['model jailbreak', ' ', ' prompt injection '] },
+          { layer: 1, certain: true, text: '  The listing names GPT-4o as its model.  ', threats: ['jailbreak', ' ', ' Prompt Injection '], otherThreats: [' model theft '] },
           { layer: 2, certain: false },
         ],
         exploitMaturity: { value: 'attacked', rationale: 'Seen in the wild.' },
@@ -116,7 +119,14 @@ describe('review JSON API', () => {
     expect(response.status).toBe(200);
     const saved = (await store.drafts.get('acme-ops-agent.r1'))!;
     expect(saved.assessment.layers.slice(0, 2)).toEqual([
-      { ...before.assessment.layers[0]!, certain: true, text: 'The listing names GPT-4o as its model.', threats: ['model jailbreak', 'prompt injection'] },
+      // Catalogue ids or names map to catalogue threats; the rest stays free text for later mapping.
+      {
+        ...before.assessment.layers[0]!,
+        certain: true,
+        text: 'The listing names GPT-4o as its model.',
+        threats: [namedThreat('jailbreak'), namedThreat('prompt-injection')],
+        otherThreats: ['model theft'],
+      },
       { ...before.assessment.layers[1]!, certain: false },
     ]);
     expect(saved.assessment.layers.slice(2)).toEqual(before.assessment.layers.slice(2));
@@ -131,7 +141,7 @@ describe('review JSON API', () => {
       thm: 'attacked',
       mf: 'partial',
     });
-    expect(saved.score).toEqual(expected);
+    expect(saved.score).toEqual({ ...expected, range: scoreWithRange(saved.assessment).range });
     expect([saved.score.thm, saved.score.mf]).toEqual([1, 0.83]);
     expect(saved.score.score).not.toBe(before.score.score);
     const audit = await store.audit.list({ subject: 'acme-ops-agent.r1' });
@@ -143,7 +153,7 @@ describe('review JSON API', () => {
           comment: 'L1 is known',
           scoreBefore: before.score.score,
           scoreAfter: expected.score,
-          fields: ['score.score', 'summary', 'exploitMaturity.value', 'mitigation.value', 'layers.1.certain', 'layers.1.threats', 'layers.1.text', 'layers.2.certain'],
+          fields: ['score.score', 'summary', 'exploitMaturity.value', 'mitigation.value', 'layers.1.certain', 'layers.1.threats', 'layers.1.otherThreats', 'layers.1.text', 'layers.2.certain'],
           // The summary states the score, so it is rewritten from the new values; the rationales were written in this edit.
           regenerated: ['summary'],
           stale: [],
@@ -330,5 +340,24 @@ describe('review API bodies (property)', () => {
       }),
       { numRuns: 250 },
     );
+  });
+});
+
+describe('review JSON API: threats from the catalogue', () => {
+  it('refuses a threat the catalogue lacks, or one named on a layer it does not belong to, naming the field', async () => {
+    const { app, tokens, store } = await setup();
+    const patch = async (threats: string[]) =>
+      app.request('/api/drafts/acme-ops-agent.r1', {
+        method: 'PATCH',
+        headers: { ...bearer(tokens.alice), 'Content-Type': 'application/json' },
+        body: JSON.stringify({ version: 1, layers: [{ layer: 3, threats }] }),
+      });
+    const unknown = await patch(['tool misuse', 'quantum teleportation']);
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { error: { field: string; message: string } }).error).toMatchObject({ field: 'layers.3.threats', message: expect.stringContaining('quantum teleportation') as unknown as string });
+    const misplaced = await patch(['sandbox-escape']);
+    expect(misplaced.status).toBe(400);
+    expect(((await misplaced.json()) as { error: { message: string } }).error.message).toContain('belongs to layer 4');
+    expect((await store.drafts.get('acme-ops-agent.r1'))!.version).toBe(1);
   });
 });

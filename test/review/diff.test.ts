@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Assessment } from '../../schemas/assessment.js';
 import { diffDrafts } from '../../src/review/diff.js';
 import { createAssessment, scoreOf } from '../factories/draft.js';
+import { namedThreat } from '../../schemas/catalogue/index.js';
 
 /** A draft-shaped pair (assessment and its score) after `change` is applied to a copy of the base assessment. */
 function revision(change: (assessment: Assessment) => void = () => undefined): { assessment: Assessment; score: ReturnType<typeof scoreOf> } {
@@ -43,7 +44,7 @@ describe('diffDrafts', () => {
     const after = revision((a) => {
       a.layers[6]!.text = 'Agents coordinate over a public bus.';
       a.layers[0]!.certain = true;
-      a.layers[0]!.threats = ['model jailbreak', 'prompt injection'];
+      a.layers[0]!.threats = [namedThreat('jailbreak'), namedThreat('prompt-injection')];
       a.mitigation.value = 'strong';
       a.exploitMaturity.value = 'attacked';
       a.cvss.vector = 'CVSS:4.0/AV:L/AC:H/AT:P/PR:H/UI:A/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N';
@@ -63,7 +64,7 @@ describe('diffDrafts', () => {
       { path: 'exploitMaturity.value', label: 'Exploit maturity', before: 'poc', after: 'attacked' },
       { path: 'mitigation.value', label: 'Mitigation', before: 'none', after: 'strong' },
       { path: 'layers.1.certain', label: 'L1 Foundation Models certain', before: 'no', after: 'yes' },
-      { path: 'layers.1.threats', label: 'L1 Foundation Models threats', before: 'unknown', after: 'model jailbreak, prompt injection' },
+      { path: 'layers.1.threats', label: 'L1 Foundation Models threats', before: '', after: 'jailbreak, prompt injection' },
       { path: 'layers.7.text', label: 'L7 Agent Ecosystem text', before: 'Several agents coordinate through a message bus.', after: 'Agents coordinate over a public bus.' },
     ]);
   });

@@ -1,10 +1,12 @@
 /** The review UI's HTML pages and form actions, through a signed-in session, asserted on the parsed HTML. */
 import { load, type CheerioAPI } from 'cheerio';
+import { scoreWithRange } from '../../src/assess/uncertainty.js';
 import { describe, expect, it } from 'vitest';
 import { LISTING_FACTOR_KEYS } from '../../schemas/factors.js';
 import { computeAivss } from '../../src/aivss/index.js';
 import { createAssessment, createDraft } from '../factories/draft.js';
 import { seedQueue, setup, signIn, type Fixture } from './setup.js';
+import { namedThreat } from '../../schemas/catalogue/index.js';
 
 type Session = Awaited<ReturnType<typeof signIn>>;
 
@@ -57,9 +59,13 @@ describe('queue page', () => {
     const cells = $('table.queue tbody tr')
       .toArray()
       .map((row) => $(row).find('td').toArray().slice(1).map((cell) => $(cell).text().trim()));
+    const rangeOf = async (id: string) => {
+      const { range } = (await store.drafts.get(id))!.score;
+      return `(${range!.low.toFixed(1)}–${range!.high.toFixed(1)})`;
+    };
     expect(cells).toEqual([
-      ['changes-requested', '8.4', 'High', '', '2', '', '2025-01-09 00:00'],
-      ['published', '5.4', 'Medium', '', '1', '', '2025-01-07 00:00'],
+      ['changes-requested', `8.4 ${await rangeOf('noisy-agent.r1')}`, 'High', '', '2', '', '2025-01-09 00:00'],
+      ['published', `5.4 ${await rangeOf('live-agent.r1')}`, 'Medium', '', '1', '', '2025-01-07 00:00'],
     ]);
     expect($('p.muted').text()).not.toContain('No drafts match');
     const none = await page(app, await signIn(app, tokens.alice), '/?status=approved');
@@ -81,6 +87,7 @@ describe('queue page', () => {
         'published: 1',
         'superseded: 0',
         'with warnings: 2',
+        'insufficient evidence: 0',
       ]);
       expect(text($, 'select[name="severity"] option')).toEqual(['any', 'None (0)', 'Low (1)', 'Medium (2)', 'High (1)', 'Critical (1)']);
     }
@@ -170,7 +177,9 @@ describe('draft page', () => {
         layer: Number($(section).attr('data-layer')),
         certain: $(section).hasClass('certain'),
         tagged: $(section).find('.uncertain-tag').text(),
-        threats: $(section).find('.threats').text(),
+        threats: $(section).find('ul.threats li a:first-child').toArray().map((a) => $(a).text()),
+        chips: $(section).find('ul.threats a.chip-asi').toArray().map((a) => [$(a).text(), $(a).attr('href')]),
+        other: $(section).find('.other-threats').text(),
         text: $(section).find('p').first().text(),
       }));
     expect(layers).toEqual(
@@ -178,13 +187,18 @@ describe('draft page', () => {
         layer: layer.layer,
         certain: layer.certain,
         tagged: layer.certain ? '' : 'Not certain from the listing —',
-        threats: `Threats: ${layer.threats.join(', ')}`,
+        threats: layer.threats.map((threat) => threat.name),
+        // ASI ids as chips linking to their descriptions on the review server's methodology page.
+        chips: layer.threats.flatMap((threat) => threat.asi.map((id) => [id, `/methodology#${id}`])),
+        other: layer.otherThreats.length === 0 ? '' : `Also named, outside the catalogue: ${layer.otherThreats.join(', ')}`,
         text: layer.certain ? layer.text : `Not certain from the listing — ${layer.text}`,
       })),
     );
+    expect(layers.some((layer) => layer.chips.length > 0)).toBe(true);
     for (const layer of draft.assessment.layers) {
       expect($(`select[name="layers.${layer.layer}.certain"] option[selected]`).attr('value')).toBe(String(layer.certain));
-      expect($(`input[name="layers.${layer.layer}.threats"]`).attr('value')).toBe(layer.threats.join(', '));
+      expect($(`input[name="layers.${layer.layer}.threats"]`).attr('value')).toBe(layer.threats.map((threat) => threat.id).join(', '));
+      expect($(`input[name="layers.${layer.layer}.otherThreats"]`).attr('value')).toBe(layer.otherThreats.join(', '));
       expect($(`textarea[name="layers.${layer.layer}.text"]`).text()).toBe(layer.text);
     }
     expect($('select[name="exploitMaturity.value"] option[selected]').attr('value')).toBe('attacked');
@@ -244,7 +258,7 @@ describe('draft page', () => {
     await fixture.store.drafts.save({ ...calm, status: 'published' }, 1);
     const changed = structuredClone(calm.assessment);
     changed.factors.selfModification.value = 0.5;
-    changed.layers[2]!.threats = ['tool misuse'];
+    changed.layers[2]!.threats = [namedThreat('tool-misuse'), namedThreat('api-abuse')];
     changed.mitigation.value = 'strong';
     const next = createDraft({ listingId: 'calm-notes', revision: 2, assessment: changed });
     await fixture.store.drafts.save(next, null);
@@ -257,7 +271,7 @@ describe('draft page', () => {
       ['AIVSS score', `${calm.score.score.toFixed(1)} (${calm.score.severity})`, `${next.score.score.toFixed(1)} (${next.score.severity})`],
       ['Self-Modification value', '0.00', '0.50'],
       ['Mitigation', 'none', 'strong'],
-      ['L3 Agent Frameworks threats', 'prompt injection, tool misuse', 'tool misuse'],
+      ['L3 Agent Frameworks threats', 'tool misuse', 'tool misuse, API abuse'],
     ]);
   });
 });
@@ -270,7 +284,8 @@ describe('edit form', () => {
     const response = await post(app, session, '/drafts/acme-ops-agent.r1/edit', {
       version: '1',
       'layers.1.certain': 'true',
-      'layers.1.threats': 'model jailbreak, prompt injection\nmodel theft',
+      'layers.1.threats': 'jailbreak, Prompt Injection',
+      'layers.1.otherThreats': 'model theft',
       'layers.1.text': 'Runs on GPT-4o, named in the listing.',
       'layers.4.certain': 'false',
       'exploitMaturity.value': 'unreported',
@@ -280,7 +295,13 @@ describe('edit form', () => {
     });
     expect([response.status, response.headers.get('location')]).toEqual([303, '/drafts/acme-ops-agent.r1?done=saved']);
     const saved = (await store.drafts.get('acme-ops-agent.r1'))!;
-    expect(saved.assessment.layers[0]).toEqual({ ...before.assessment.layers[0]!, certain: true, threats: ['model jailbreak', 'prompt injection', 'model theft'], text: 'Runs on GPT-4o, named in the listing.' });
+    expect(saved.assessment.layers[0]).toEqual({
+      ...before.assessment.layers[0]!,
+      certain: true,
+      threats: [namedThreat('jailbreak'), namedThreat('prompt-injection')],
+      otherThreats: ['model theft'],
+      text: 'Runs on GPT-4o, named in the listing.',
+    });
     expect(saved.assessment.layers[3]).toEqual({ ...before.assessment.layers[3]!, certain: false });
     expect([saved.assessment.exploitMaturity.value, saved.assessment.exploitMaturity.rationale, saved.assessment.mitigation.value]).toEqual(['unreported', 'No public report.', 'strong']);
     const expected = computeAivss({
@@ -290,14 +311,15 @@ describe('edit form', () => {
       thm: 'unreported',
       mf: 'strong',
     });
-    expect(saved.score).toEqual(expected);
+    expect(saved.score).toEqual({ ...expected, range: scoreWithRange(saved.assessment).range });
     expect([saved.version, saved.reviews]).toEqual([2, [{ reviewer: 'alice', action: 'edit', comment: 'checked the model', at: expect.any(String) }]]);
 
     const $ = await page(app, session, '/drafts/acme-ops-agent.r1?done=saved');
     expect($('p.ok').text()).toBe('Saved; the score was recomputed.');
     expect($('.report [data-score]').text()).toBe(expected.score.toFixed(1));
     expect($('.report section.layer[data-layer="1"]').hasClass('certain')).toBe(true);
-    expect($('.report section.layer[data-layer="1"] .threats').text()).toBe('Threats: model jailbreak, prompt injection, model theft');
+    expect($('.report section.layer[data-layer="1"] ul.threats li > a:first-child').toArray().map((a) => $(a).text())).toEqual(['jailbreak', 'prompt injection']);
+    expect($('.report section.layer[data-layer="1"] .other-threats').text()).toBe('Also named, outside the catalogue: model theft');
     expect($('.report section.layer[data-layer="4"] .uncertain-tag').text()).toBe('Not certain from the listing —');
     expect((await store.audit.list({ subject: 'acme-ops-agent.r1' })).map((e) => [e.actor, e.action, e.detail?.['via']])).toEqual([['alice', 'edit', 'web']]);
   });
@@ -376,5 +398,34 @@ describe('decision forms', () => {
     expect((await store.audit.list({ subject: 'calm-notes.r1' })).map((e) => [e.actor, e.action, e.detail?.['comment'], e.detail?.['via']])).toEqual([
       ['alice', action, 'L3 is wrong', 'web'],
     ]);
+  });
+});
+
+describe('insufficient evidence and the methodology in the review UI', () => {
+  it('filters the queue by evidence, tags thin drafts, and shows their banner on the draft page', async () => {
+    const { app, tokens, store } = await setup();
+    const thin = createAssessment({ insufficientEvidence: true });
+    await store.drafts.save(createDraft({ listingId: 'thin-agent', assessment: thin }), null);
+    const session = await signIn(app, tokens.alice);
+    const only = await page(app, session, '/?evidence=insufficient');
+    expect(rowIds(only)).toEqual(['thin-agent.r1']);
+    expect(only('tr[data-id="thin-agent.r1"] .tag-insufficient').text()).toBe('insufficient evidence');
+    expect(only('select[name="evidence"] option[selected]').attr('value')).toBe('insufficient');
+    expect(rowIds(await page(app, session, '/?evidence=sufficient'))).not.toContain('thin-agent.r1');
+    expect((await app.request('/?evidence=maybe', { headers: { Cookie: session.cookie } })).status).toBe(400);
+    const draft = await page(app, session, '/drafts/thin-agent.r1');
+    expect(draft('#insufficient').text()).toMatch(/^Insufficient evidence: the listing pins only 3 of the ten factors; the score \d+\.\d \(\d+\.\d–\d+\.\d\)/);
+    expect(draft('.report [data-insufficient]').length).toBe(1);
+  });
+
+  it('serves the methodology with the ASI, T and catalogue anchors that threat chips link to', async () => {
+    const { app, tokens } = await setup();
+    const session = await signIn(app, tokens.alice);
+    const $ = await page(app, session, '/methodology');
+    expect($('tr#ASI01 td').first().text()).toBe('Agent Goal Hijack');
+    expect($('tr#T17 td').first().text()).toBe('Supply Chain Compromise');
+    expect($('tr#threat-tool-misuse').length).toBe(1);
+    expect($('nav.top a[href="/methodology"]').length).toBe(1);
+    expect((await app.request('/methodology')).status).toBe(303);
   });
 });

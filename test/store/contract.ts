@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { draftId } from '../../schemas/draft.js';
 import { ConflictError, ExtractionError, InputError } from '../../src/errors.js';
 import type { ReviewPolicy, Store } from '../../src/store/store.js';
-import { makeAuditEntry, makeDraft, makeListing, makeReviewer, sha256 } from './records.js';
+import { makeAuditEntry, makeCorrection, makeDraft, makeListing, makeReviewer, sha256 } from './records.js';
 
 /**
  * Runs the shared contract against fresh stores from `makeStore`; `cleanup` runs after each close.
@@ -325,6 +325,40 @@ export function runStoreContract(
           }
         });
       }
+    });
+
+    describe('corrections', () => {
+      it('saves a new correction at version 1, gets it, and refuses to create it twice', async () => {
+        const saved = await store.corrections.save(makeCorrection(), null);
+        expect(saved.version).toBe(1);
+        expect(await store.corrections.get(saved.id)).toEqual(saved);
+        await expect(store.corrections.save(makeCorrection(), null)).rejects.toBeInstanceOf(ConflictError);
+        expect(await store.corrections.get(`c-${'f'.repeat(24)}`)).toBeNull();
+        expect(await store.corrections.get('../etc/passwd')).toBeNull();
+      });
+
+      it('compare-and-sets a decision: a stale version is a ConflictError and writes nothing', async () => {
+        const saved = await store.corrections.save(makeCorrection(), null);
+        const decision = { by: 'alice', at: '2025-03-02T00:00:00.000Z', reply: 'Thanks', draftId: 'acme-agent.r2' };
+        const accepted = await store.corrections.save({ ...saved, status: 'accepted', decision }, 1);
+        expect([accepted.version, accepted.status]).toEqual([2, 'accepted']);
+        await expect(store.corrections.save({ ...saved, status: 'declined' }, 1)).rejects.toBeInstanceOf(ConflictError);
+        expect(await store.corrections.get(saved.id)).toEqual(accepted);
+      });
+
+      it('lists oldest first and filters by status and listing', async () => {
+        const late = await store.corrections.save(makeCorrection({ id: `c-${'b'.repeat(24)}`, createdAt: '2025-03-05T00:00:00.000Z' }), null);
+        const early = await store.corrections.save(makeCorrection({ id: `c-${'a'.repeat(24)}`, createdAt: '2025-03-01T00:00:00.000Z', listingId: 'other' }), null);
+        const done = await store.corrections.save(makeCorrection({ id: `c-${'c'.repeat(24)}`, createdAt: '2025-03-06T00:00:00.000Z', status: 'declined', decision: { by: 'bob', at: '2025-03-06T00:00:00.000Z', reply: 'No', draftId: null } }), null);
+        expect((await store.corrections.list()).map((c) => c.id)).toEqual([early.id, late.id, done.id]);
+        expect((await store.corrections.list({ status: ['open'] })).map((c) => c.id)).toEqual([early.id, late.id]);
+        expect((await store.corrections.list({ listingId: 'other' })).map((c) => c.id)).toEqual([early.id]);
+      });
+
+      it('rejects an invalid correction, naming the field, and stores nothing', async () => {
+        await expect(store.corrections.save(makeCorrection({ message: 'short' }), null)).rejects.toBeInstanceOf(ExtractionError);
+        expect(await store.corrections.list()).toEqual([]);
+      });
     });
 
     describe('stats', () => {

@@ -1,10 +1,12 @@
 /** Valid records for the store tests, built from a base with overrides. */
+import type { Correction } from '../../schemas/correction.js';
 import { createHash } from 'node:crypto';
 import { draftId, type Draft, type DraftStatus } from '../../schemas/draft.js';
 import { LISTING_FACTOR_KEYS } from '../../schemas/factors.js';
 import type { Listing } from '../../schemas/listing.js';
 import type { Assessment } from '../../schemas/assessment.js';
 import type { AuditEntry, Reviewer } from '../../src/store/store.js';
+import { namedThreat, TAXONOMIES } from '../../schemas/catalogue/index.js';
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -27,7 +29,7 @@ export function makeListing(overrides: Partial<Listing> = {}): Listing {
 
 function makeAssessment(): Assessment {
   const factors = Object.fromEntries(
-    LISTING_FACTOR_KEYS.map((key) => [key, { value: 0.5, rationale: `Because of ${key}.`, evidence: ['calls tools'] }]),
+    LISTING_FACTOR_KEYS.map((key) => [key, { value: 0.5, rationale: `Because of ${key}.`, evidence: ['calls tools'], certainty: 'stated' as const }]),
   ) as Assessment['factors'];
   return {
     summary: 'Reads mail and calls tools.',
@@ -38,10 +40,13 @@ function makeAssessment(): Assessment {
     layers: [1, 2, 3, 4, 5, 6, 7].map((layer) => ({
       layer,
       certain: false,
-      threats: ['prompt injection'],
+      threats: [namedThreat(layer === 1 ? 'prompt-injection' : 'tool-misuse')].filter(() => layer === 1 || layer === 3),
+      otherThreats: [],
       text: 'Not certain from the listing.',
       evidence: [],
     })),
+    insufficientEvidence: false,
+    taxonomies: { ...TAXONOMIES },
   };
 }
 
@@ -99,4 +104,22 @@ export function makeReviewer(name: string): Reviewer {
 
 export function makeAuditEntry(overrides: Partial<AuditEntry> = {}): AuditEntry {
   return { at: '2025-01-01T00:00:00.000Z', actor: 'alice', action: 'approve', subject: 'demo.agent-one.r1', ...overrides };
+}
+
+/** A valid open correction request (override any field). */
+export function makeCorrection(overrides: Partial<Correction> = {}): Correction {
+  return {
+    id: `c-${'0'.repeat(23)}1`,
+    listingId: 'acme-agent',
+    draftId: 'acme-agent.r1',
+    status: 'open',
+    name: 'Acme Corp',
+    email: null,
+    message: 'The agent does not keep any memory between sessions.',
+    keyHash: sha256('key'),
+    createdAt: '2025-03-01T00:00:00.000Z',
+    version: 1,
+    decision: null,
+    ...overrides,
+  };
 }

@@ -7,8 +7,9 @@ import { createHash } from 'node:crypto';
 import type { Assessment } from '../../../schemas/assessment.js';
 import { LAYER_NUMBERS, LISTING_FACTOR_KEYS, type ListingFactorKey } from '../../../schemas/factors.js';
 import type { Listing } from '../../../schemas/listing.js';
-import { computeAivss } from '../../aivss/index.js';
+import { TAXONOMIES } from '../../../schemas/catalogue/index.js';
 import type { Assessor, AssessOutcome } from '../assessor.js';
+import { isInsufficient, scoreWithRange } from '../uncertainty.js';
 import { RULES_CODE_FINGERPRINT } from './code-version.js';
 import { CALIBRATION } from './data/calibration.js';
 import { CONTEXT_TRIGGERS, SCOPE_WORDS } from './data/context.js';
@@ -16,7 +17,7 @@ import { ABSENT_VALUE, FIELD_LABELS, UNKNOWN_VALUE } from './data/fields.js';
 import { KINDS } from './data/kinds.js';
 import { ASPECTS } from './data/layers.js';
 import { SIGNALS } from './data/signals.js';
-import { DEFAULT_THREATS, THREATS } from './data/threats.js';
+import { CATALOGUE, DEFAULT_THREATS, THREATS } from './data/threats.js';
 import type { Kind, Signal } from './data/types.js';
 import { buildCvss } from './cvss.js';
 import { capabilityFirings, estimate, type Calibration, type FactorEstimate } from './model.js';
@@ -46,6 +47,7 @@ export function rulesVersion(table: RulesTable): string {
       kinds: table.kinds,
       calibration: table.calibration.factors,
       threats: THREATS,
+      catalogue: CATALOGUE,
       defaultThreats: DEFAULT_THREATS,
       context: CONTEXT_TRIGGERS,
       scopeWords: SCOPE_WORDS,
@@ -97,21 +99,18 @@ export function assessWithRules(listing: Listing, overrides: Partial<RulesTable>
   const cvss = buildCvss(contributions);
   const exploitMaturity = maturityFor(contributions, basis.capabilityIds);
   const mitigation = mitigationFor(contributions);
-  const score = computeAivss({
-    formula: 'v0.8',
-    cvss: cvss.vector,
-    factors: Object.fromEntries(LISTING_FACTOR_KEYS.map((key) => [key, factors[key].value])),
-    thm: exploitMaturity.value,
-    mf: mitigation.value,
-  });
+  const score = scoreWithRange({ factors, cvss, exploitMaturity, mitigation }, 'v0.8');
   const uncertain = layers.filter((layer) => !layer.certain).length;
+  const insufficientEvidence = isInsufficient({ factors });
   return {
-    summary: summaryFor(listing, reading, contributions, factors, score, uncertain),
+    summary: summaryFor(listing, reading, contributions, factors, score, uncertain, insufficientEvidence),
     factors,
     cvss,
     exploitMaturity,
     mitigation,
     layers,
+    insufficientEvidence,
+    taxonomies: { ...TAXONOMIES },
   };
 }
 

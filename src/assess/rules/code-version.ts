@@ -22,6 +22,8 @@ export const RULES_CODE_FILES: readonly string[] = [
   'src/assess/checks.ts',
   'src/assess/summary-band.ts',
   'src/assess/text-paths.ts',
+  'src/assess/uncertainty.ts',
+  'schemas/catalogue/index.ts',
   'src/assess/rules/assess.ts',
   'src/assess/rules/context.ts',
   'src/assess/rules/cvss.ts',
@@ -42,4 +44,4 @@ export const RULES_CODE_FILES: readonly string[] = [
 export const RULES_CODE_LIBRARIES: readonly string[] = ['ae-cvss-calculator'];
 
 /** sha256 of RULES_CODE_FILES without comments and of RULES_CODE_LIBRARIES' locked versions (see test/assess/rules-version.test.ts). */
-export const RULES_CODE_FINGERPRINT = 'ab7f09b5c9cdf8a58818690a1d35ae1ec77fd7fe6d72f6c13b1ddd2b927792a2';
+export const RULES_CODE_FINGERPRINT = '5d10b3025549e3517b9b2bfbbd1ccc5d8b38a2cdb207d581e06efb724d2161a5';

@@ -4,12 +4,14 @@
  * reading of the listing and the draft's current values, so a reviewer's edit regenerates them
  * deterministically (regenerate.ts), and the summary's wording always follows the computed band.
  */
-import type { Assessment, FactorAssessment, LayerAssessment } from '../../../schemas/assessment.js';
+import type { Assessment, FactorAssessment, FactorCertainty, LayerAssessment } from '../../../schemas/assessment.js';
+import { namedThreat } from '../../../schemas/catalogue/index.js';
 import { LISTING_FACTOR_KEYS, LISTING_FACTORS, MAESTRO_LAYERS, type LayerNumber, type ListingFactorKey } from '../../../schemas/factors.js';
 import type { Listing } from '../../../schemas/listing.js';
 import type { Score } from '../../../schemas/score.js';
 import { UNCERTAIN_PREFIX } from '../checks.js';
 import { BAND_PHRASES } from '../summary-band.js';
+import { INSUFFICIENT_SENTENCE } from '../uncertainty.js';
 import { ASPECTS } from './data/layers.js';
 import { DEFAULT_THREATS, THREATS, type Threat } from './data/threats.js';
 import type { FactorEstimate } from './model.js';
@@ -77,10 +79,50 @@ export function factorAssessment(key: ListingFactorKey, value: number, estimate:
     value === estimate.value
       ? `${name} ${fmt(value)}: ${basis}; the sum ${fmt(estimate.raw)} is rounded to 0.05${capped}. What each level is worth is fitted from labelled listings (npm run calibrate).`
       : `${name} ${fmt(value)}, set by a reviewer. The rules estimate was ${fmt(estimate.value)} (${basis}).`;
-  return { value, rationale: rationale.slice(0, 1200), evidence: quotesFor(estimate, reading) };
+  return { value, rationale: rationale.slice(0, 1200), evidence: quotesFor(estimate, reading), certainty: factorCertainty(estimate, reading) };
 }
 
-/** Threat names for a layer from what the listing establishes, without those it rules out. */
+/**
+ * How firmly the listing pins a factor: `field` when a stated (not hedged) signal moving it, or a
+ * limitation capping it, was read from a labelled field; `stated` when one was read from a
+ * sentence; `inferred` when only the kind's prior (placed by a statement) or hedged statements move
+ * it; `unknown` when nothing in the listing does. What the listing says it is (its category, or the
+ * statement that placed its kind) names a kind of product, not a capability of this one, so a
+ * signal read only from it pins nothing; nor does a generic signal (that it is AI-driven).
+ */
+export function factorCertainty(estimate: FactorEstimate, reading: Reading): FactorCertainty {
+  const pins = pinsOf(reading);
+  let best: FactorCertainty = reading.kinds.quote === null ? 'unknown' : 'inferred';
+  for (const id of [...estimate.parts.map((part) => part.id), ...(estimate.ceiling === null ? [] : [estimate.ceiling.id])]) {
+    const pin = pins.get(id);
+    if (pin === 'field') return 'field';
+    if (pin === 'stated') best = 'stated';
+    else if (pin === 'inferred' && best === 'unknown') best = 'inferred';
+  }
+  return best;
+}
+
+const PINS = new WeakMap<Reading, Map<string, FactorCertainty>>();
+
+/** How firmly each fired signal pins what it moves (see {@link factorCertainty}), worked out once per reading. */
+function pinsOf(reading: Reading): Map<string, FactorCertainty> {
+  const known = PINS.get(reading);
+  if (known !== undefined) return known;
+  const fieldQuotes = new Set(reading.statements.filter((statement) => statement.field !== null).map((statement) => statement.quote));
+  const kindQuotes = new Set([
+    ...(reading.kinds.quote === null ? [] : [reading.kinds.quote]),
+    ...reading.statements.filter((statement) => statement.field?.kind === 'category').map((statement) => statement.quote),
+  ]);
+  const pins = new Map<string, FactorCertainty>();
+  for (const { signal, strength, quotes } of reading.firings) {
+    const own = strength === 1 && signal.generic !== true ? quotes.filter((quote) => !kindQuotes.has(quote)) : [];
+    pins.set(signal.id, own.some((quote) => fieldQuotes.has(quote)) ? 'field' : own.length > 0 ? 'stated' : 'inferred');
+  }
+  PINS.set(reading, pins);
+  return pins;
+}
+
+/** Catalogue threat ids for a layer from what the listing establishes, without those it rules out. */
 export function threatsFor(layer: LayerNumber, contributions: readonly Contribution[]): string[] {
   const fired = new Set(contributions.filter(({ strength }) => strength === 1).map(({ id }) => id));
   const applicable = (id: string): boolean => {
@@ -89,7 +131,7 @@ export function threatsFor(layer: LayerNumber, contributions: readonly Contribut
   };
   const named = unique(contributions.flatMap(({ meaning }) => meaning.threats[layer] ?? [])).filter(applicable);
   const ids = named.length > 0 ? named : DEFAULT_THREATS[layer].filter(applicable);
-  return ids.slice(0, 8).map((id) => THREAT_BY_ID.get(id)!.name);
+  return ids.slice(0, 8);
 }
 
 /**
@@ -101,7 +143,8 @@ export function layerAssessment(layer: LayerNumber, name: string, contributions:
   const pinning = contributions.filter(({ meaning, strength }) => strength === 1 && meaning.pins.includes(layer));
   const speaking = contributions.filter(({ meaning }) => meaning.notes[layer] !== undefined || (meaning.tells[layer]?.length ?? 0) > 0);
   const certain = pinning.length > 0;
-  const threats = threatsFor(layer, contributions);
+  const ids = threatsFor(layer, contributions);
+  const threats = ids.map((id) => THREAT_BY_ID.get(id)!.name);
   const aspects = ASPECTS[layer] as Record<string, string>;
   const told = new Set(speaking.flatMap(({ meaning }) => (meaning.tells[layer] ?? []) as readonly string[]));
   const missing = Object.entries(aspects)
@@ -127,7 +170,7 @@ export function layerAssessment(layer: LayerNumber, name: string, contributions:
       (said.length > 0 ? `The listing states that ${said.join('; ')}, but ${gap}.` : `The listing ${gap}.`) +
       ` Plausible threats for ${name} here, if deployed without further controls: ${listWords(threats)}.`;
   }
-  return { layer, certain, threats: threats.map((threat) => threat.slice(0, 120)), text: text.slice(0, 2000), evidence };
+  return { layer, certain, threats: ids.map(namedThreat), otherThreats: [], text: text.slice(0, 2000), evidence };
 }
 
 /**
@@ -203,6 +246,7 @@ export function summaryFor(
   factors: Readonly<Record<ListingFactorKey, { value: number }>>,
   score: Score,
   uncertainLayers: number,
+  insufficient: boolean,
 ): string {
   const name = nameOf(listing);
   const category = reading.statements.find((statement) => statement.field?.kind === 'category' && statement.field.state === 'stated')?.field?.value;
@@ -224,5 +268,6 @@ export function summaryFor(
         (hedged.length > 0 ? `; it suggests, without stating it firmly, that it ${listWords(unique(hedged.map(({ label }) => label)).slice(0, 2), 'or')}.` : '.')
       : 'Its listing states few concrete capabilities, so much of this draft rests on what such products usually do.';
   const open = `${uncertainLayers} of the seven MAESTRO layers are not pinned by the listing and are marked not certain.`;
-  return `${placed} ${scored} ${does} ${capitalise(open)}`.slice(0, 1500);
+  const thin = insufficient ? ` ${INSUFFICIENT_SENTENCE}` : '';
+  return `${placed} ${scored} ${does} ${capitalise(open)}`.slice(0, 1500 - thin.length) + thin;
 }

@@ -20,7 +20,7 @@ export function regenerateTexts(listing: Listing, assessment: Assessment, score:
     const parts = path.split('.');
     if (path === 'summary') {
       const uncertain = assessment.layers.filter((layer) => !layer.certain).length;
-      out[path] = summaryFor(listing, reading, contributions, assessment.factors, score, uncertain);
+      out[path] = summaryFor(listing, reading, contributions, assessment.factors, score, uncertain, assessment.insufficientEvidence);
     } else if (parts[0] === 'factors' && parts[2] === 'rationale' && LISTING_FACTOR_KEYS.includes(parts[1] as ListingFactorKey)) {
       const key = parts[1] as ListingFactorKey;
       out[path] = factorAssessment(key, assessment.factors[key].value, estimates[key], reading).rationale;

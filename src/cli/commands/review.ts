@@ -14,6 +14,7 @@ export const defineReview: DefineCommand = (program, { io }) => {
     .option('--two-person', "require two distinct approvers for High and Critical in this server even if the store's policy is off (or THREATDRAFT_TWO_PERSON=1); `reviewers policy --two-person on` sets it for everyone")
     .option('--queues <NAMES>', 'comma-separated BullMQ queue names for /admin/queues (default: the pipeline queues)')
     .option('--queue-prefix <PREFIX>', 'BullMQ key prefix for /admin/queues (default <THREATDRAFT_NAMESPACE>:q, i.e. threatdraft:q)')
+    .option('--correction-rate-limit <N>', 'public corrections form: submissions per client address in ten minutes', '5')
     .option('--data <DIR>', 'file store root (default ./.threatdraft, or THREATDRAFT_DATA); REDIS_URL selects Redis and enables /admin/queues')
     .option('--json', 'print { url, ... } as one JSON line once listening')
     .addHelpText(
@@ -22,9 +23,15 @@ export const defineReview: DefineCommand = (program, { io }) => {
 API:  GET /api/drafts  GET /api/drafts/:id  PATCH /api/drafts/:id (JSON with "version")
       POST /api/drafts/:id/approve|reject|request-changes  (JSON { "comment": "…", "version": N })
         "version" is optional; when given, a draft changed since answers 409 and nothing is recorded.
-      Authorization: Bearer <token>, or the browser session cookie plus X-CSRF-Token.`,
+      GET /api/corrections[?status=open|accepted|declined]  GET /api/corrections/:id
+      POST /api/corrections/:id/accept (JSON { "version": N, "reply"?: "…", "patch"?: { …as PATCH… } })
+      POST /api/corrections/:id/decline (JSON { "version": N, "reply": "…" })
+      Authorization: Bearer <token>, or the browser session cookie plus X-CSRF-Token.
+Public (no sign-in): GET /corrections/new?agent=<id> (the vendor's form), POST /corrections,
+      GET /corrections/status/<id>?key=… (the vendor's private status page).
+Pages: / (queue; ?evidence=insufficient), /drafts/:id, /corrections, /corrections/:id, /methodology, /audit.`,
     )
-    .action(async (options: { host: string; port: string; allowedHost?: string; twoPerson?: boolean; queues?: string; queuePrefix?: string; data?: string; json?: boolean }) => {
+    .action(async (options: { host: string; port: string; allowedHost?: string; twoPerson?: boolean; queues?: string; queuePrefix?: string; data?: string; json?: boolean; correctionRateLimit?: string }) => {
       const { runReview } = await import('../../review/commands.js');
       await runReview(options, io);
     });

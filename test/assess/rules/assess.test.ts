@@ -169,7 +169,7 @@ describe('what a listing states is not contradicted', () => {
     const assessment = assessWithRules(listingOf('Iris-VL\nIris-VL: an open-weights vision-language model that reads charts, screenshots and scanned documents.', 'Iris-VL'));
     const l1 = assessment.layers[0]!;
     expect(l1.certain).toBe(true);
-    expect(l1.threats).toEqual(expect.arrayContaining(['visual prompt injection', 'instructions hidden in images']));
+    expect(l1.threats.map((threat) => threat.name)).toEqual(expect.arrayContaining(['visual prompt injection', 'instructions hidden in images']));
     expect(l1.text).not.toContain('does not say which foundation model');
   });
 
@@ -182,7 +182,7 @@ describe('what a listing states is not contradicted', () => {
     const assessment = assessWithRules(listingOf('Smith\nSmith is a coding agent that writes and runs code in a container sandbox.', 'Smith'));
     const text = allText(assessment);
     expect(text).not.toContain('unsandboxed code execution');
-    expect(assessment.layers[3]!.threats).toContain('sandbox escape');
+    expect(assessment.layers[3]!.threats.map((threat) => threat.name)).toContain('sandbox escape');
     expect(assessment.layers[3]!.certain).toBe(true);
   });
 

@@ -41,6 +41,7 @@ export const SIGNALS: readonly Signal[] = [
     notes: { 1: 'it relies on a language model for its output' },
     threats: { 1: ['prompt-injection', 'jailbreak'] },
     poc: true,
+    generic: true,
     examples: { match: ['Relies on external LLMs', 'AI-powered support', 'Answers in natural language'], noMatch: ['Deterministic processing pipeline', 'Removes watermarks from videos'] },
   },
   {

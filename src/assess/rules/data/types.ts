@@ -98,5 +98,10 @@ export interface Signal extends Meaning {
   mitigates?: boolean;
   /** Public proof-of-concept attacks exist for this capability class. */
   poc?: boolean;
+  /**
+   * True for what is said of nearly every listing in an agent directory (it is AI-driven): the
+   * signal moves factors, but pins none of them (their certainty stays inferred).
+   */
+  generic?: boolean;
   examples: Examples;
 }
