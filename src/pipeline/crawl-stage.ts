@@ -15,6 +15,8 @@ export interface CrawlStageDeps {
   now?: () => Date;
   signal?: AbortSignal | undefined;
   onProgress?: (progress: CrawlProgress) => void;
+  /** Chromium for sources with `render: browser | auto`. */
+  chromiumPath?: string | undefined;
 }
 
 /** Runs discover + fetch + extract for one source and reports the stored listings. */
@@ -28,6 +30,7 @@ export async function crawlStage(input: CrawlInput, deps: CrawlStageDeps): Promi
     ...(parsed.rawBase === undefined ? {} : { rawBase: parsed.rawBase }),
     signal: deps.signal,
     onProgress: deps.onProgress,
+    chromiumPath: deps.chromiumPath,
   });
   const ids = [...new Set(summary.listings.map((listing) => listing.id))];
   const stored = await deps.store.listings.getMany(ids);
@@ -42,5 +45,7 @@ export async function crawlStage(input: CrawlInput, deps: CrawlStageDeps): Promi
     failures: summary.failures
       .filter((failure) => failure.stage === 'listing')
       .map((failure) => ({ url: failure.url, code: failure.code, reason: failure.reason })),
+    skips: summary.skips,
+    warnings: summary.warnings,
   };
 }

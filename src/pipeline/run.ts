@@ -39,6 +39,8 @@ export interface LocalExecutorConfig {
   policy?: AttemptPolicy;
   /** Total time one listing may take across its attempts and waits. @default 90000 */
   listingBudgetMs?: number;
+  /** Chromium for sources with `render: browser | auto`. */
+  chromiumPath?: string | undefined;
   /** Assess through the Batch API (the openai assessor on an OpenAI or Azure endpoint). */
   batch?: { pollMs?: number; onStatus?: (status: BatchStatus) => void };
   now?: () => Date;
@@ -61,6 +63,7 @@ export class LocalExecutor implements Executor {
         store: this.#config.store,
         fetcher,
         signal: options.signal,
+        chromiumPath: this.#config.chromiumPath,
         ...(this.#config.now === undefined ? {} : { now: this.#config.now }),
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
       });
@@ -132,8 +135,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunSumma
   const { executor, store, signal } = options;
   let refs: ListingRef[];
   const failures: RunSummary['failures'] = [];
+  let crawled: CrawlOutput | undefined;
   if (options.source !== undefined) {
-    const crawled = await executor.crawl(
+    crawled = await executor.crawl(
       {
         source: options.source,
         ...(options.limit === undefined ? {} : { limit: options.limit }),
@@ -167,6 +171,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunSumma
     unchanged: tally.unchanged,
     failed: failures.length,
     failures,
+    skipped: crawled?.skipped ?? 0,
+    skips: crawled?.skips ?? [],
+    warnings: crawled?.warnings ?? [],
     drafts: tally.assessed,
     tokens: tally.tokensIn + tally.tokensOut,
     costUsd: tally.costUsd,

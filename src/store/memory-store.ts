@@ -3,8 +3,10 @@
  * Values are deep-copied in and out so callers never share mutable state with the store.
  */
 import type { Draft } from '../../schemas/draft.js';
-import type { Listing } from '../../schemas/listing.js';
+import type { Listing, ListingVersion } from '../../schemas/listing.js';
 import {
+  appendVersion,
+  checkVersion,
   cacheKeyHash,
   checkAuditEntry,
   checkDraft,
@@ -47,6 +49,7 @@ export class MemoryStore implements Store {
   readonly policy: PolicyRepo;
 
   #listings = new Map<string, Listing>();
+  #versions = new Map<string, ListingVersion[]>();
   #drafts = new Map<string, Draft>();
   #audit: AuditEntry[] = [];
   #cache = new Map<string, string>();
@@ -55,6 +58,7 @@ export class MemoryStore implements Store {
 
   constructor() {
     const listings = this.#listings;
+    const versions = this.#versions;
     const drafts = this.#drafts;
     const audit = this.#audit;
     const cache = this.#cache;
@@ -79,6 +83,15 @@ export class MemoryStore implements Store {
       },
       async ids() {
         return [...listings.keys()].sort();
+      },
+      async addVersion(id, version) {
+        const next = appendVersion(versions.get(id) ?? [], checkVersion(id, version));
+        if (next === null) return false;
+        versions.set(id, copy(next));
+        return true;
+      },
+      async versions(id) {
+        return copy(versions.get(id) ?? []);
       },
     };
 

@@ -171,6 +171,7 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
           store,
           assessorFor,
           fetcherFor,
+          chromiumPath: env.THREATDRAFT_CHROMIUM_PATH,
           concurrency,
           listingBudgetMs: env.THREATDRAFT_LISTING_BUDGET_MS,
           batchPollMs: env.THREATDRAFT_BATCH_POLL_MS,
@@ -185,6 +186,7 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
         store,
         assessor,
         fetcherFor,
+        chromiumPath: env.THREATDRAFT_CHROMIUM_PATH,
         modelConcurrency: concurrency,
         listingBudgetMs: env.THREATDRAFT_LISTING_BUDGET_MS,
         ...(options.batch === true
