@@ -14,6 +14,8 @@ export const WARNING_CODES = [
   'listing-truncated',
   'repo-enrichment-failed',
   'band-wording',
+  'document-fields',
+  'possible-rug-pull',
 ] as const;
 
 export const warningSchema = z.object({

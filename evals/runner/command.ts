@@ -327,7 +327,11 @@ ${listing.text
     tags: ['promoted'],
   };
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'listing.html'), html);
+  // A listing from a structured document keeps the document, so the case reads it as the crawl did.
+  const document = listing.document;
+  if (document === undefined) await writeFile(join(dir, 'listing.html'), html);
+  else if (document.type === 'a2a-agent-card') await writeFile(join(dir, 'agent-card.json'), `${JSON.stringify(document.data, null, 2)}\n`);
+  else await writeFile(join(dir, 'registry-entry.json'), `${JSON.stringify({ server: document.data, ...(document.meta === undefined ? {} : { _meta: document.meta }) }, null, 2)}\n`);
   await writeFile(join(dir, 'expected.json'), `${JSON.stringify(expected, null, 2)}\n`);
   await context.store.audit.append({ at: new Date().toISOString(), actor: 'cli', action: 'eval-promote', subject: draft.id, detail: { case: id } });
   return { id, dir };

@@ -133,7 +133,8 @@ export function normaliseForGrounding(value: string): string {
 function groundingHaystacks(listing: Listing): string[] {
   const { fields } = listing;
   const metadata = Object.entries(fields.metadata).flatMap(([key, value]) => [value, `${key}: ${value}`]);
-  return [listing.text, listing.title, listing.summary, ...fields.capabilities, ...metadata, fields.category ?? '']
+  const manifests = (listing.repo?.manifests ?? []).map((manifest) => manifest.facts);
+  return [listing.text, listing.title, listing.summary, ...fields.capabilities, ...metadata, fields.category ?? '', ...manifests]
     .map(normaliseForGrounding)
     .filter((value) => value.length > 0);
 }
@@ -213,6 +214,14 @@ export function runChecks(listing: Listing, assessment: Assessment): { checks: C
   }
   if (listing.truncated) {
     warnings.push({ code: 'listing-truncated', message: 'The listing text was cut at the token cap', where: 'listing.text' });
+  }
+  if (listing.document !== undefined && listing.document.warnings.length > 0) {
+    const count = listing.document.warnings.length;
+    warnings.push({
+      code: 'document-fields',
+      message: `The ${listing.document.schema} document had ${count} field${count === 1 ? '' : 's'} left out for breaking its schema: ${listing.document.warnings.slice(0, 3).join('; ')}`,
+      where: 'listing.document',
+    });
   }
 
   const groundedCount = grounding.filter((entry) => entry.grounded).length;

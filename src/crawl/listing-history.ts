@@ -14,7 +14,7 @@ const MAX_TEXT_LINES = 200;
 const MAX_DEPTH = 6;
 
 /** Fact paths that define what an MCP server runs: a change to one under the same version is a possible rug pull. */
-const DEFINITION_PATHS = /^document\.(?:packages|remotes|tools)\b/;
+export const DEFINITION_PATHS = /^document\.(?:packages|remotes|tools)\b/;
 
 /** A listing's facts as flat `path → value` pairs, bounded, in a stable order. */
 export function listingFacts(listing: Listing): Record<string, string> {

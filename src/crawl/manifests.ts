@@ -31,7 +31,8 @@ const FACTS: Readonly<Record<ManifestFile, (text: string) => string | null>> = {
   'package.json': (text) => {
     const value = JSON.parse(text) as unknown;
     if (!isRecord(value)) return null;
-    const names = ['dependencies', 'peerDependencies', 'optionalDependencies', 'devDependencies'].flatMap((key) =>
+    // What ships with it: development tools (test runners, browsers for tests) are left out.
+    const names = ['dependencies', 'peerDependencies', 'optionalDependencies'].flatMap((key) =>
       isRecord(value[key]) ? Object.keys(value[key]) : [],
     );
     const bin = isRecord(value['bin']) || typeof value['bin'] === 'string';
@@ -82,33 +83,32 @@ function requirementName(requirement: string): string {
   return requirement.split(/[\s<>=~!;[(@]/)[0] ?? '';
 }
 
-/** Dependency names of a pyproject.toml: PEP 621 `[project] dependencies` and optional ones, and Poetry's tables. */
+/** Runtime dependency names of a pyproject.toml: PEP 621 `[project] dependencies` and Poetry's main table (not dev groups or extras). */
 function pyprojectDependencies(text: string): string[] {
   const names: string[] = [];
   let section = '';
   let inArray = false;
+  const quoted = (entry: string): string[] => [...entry.matchAll(/["']([^"']+)["']/g)].map((match) => requirementName(match[1] ?? ''));
   for (const raw of text.split(/\r?\n/)) {
     const entry = raw.replace(/(^|\s)#.*$/, '').trim();
     if (entry === '') continue;
-    const header = /^\[([^\]]+)\]$/.exec(entry);
-    if (header !== null && !inArray) {
-      section = header[1]?.trim() ?? '';
-      continue;
-    }
-    const quoted = [...entry.matchAll(/["']([^"']+)["']/g)].map((match) => requirementName(match[1] ?? ''));
     if (inArray) {
-      names.push(...quoted);
+      names.push(...quoted(entry));
       if (entry.includes(']')) inArray = false;
       continue;
     }
-    const arrayStart = /^(?:dependencies|[\w-]+)\s*=\s*\[/.exec(entry);
-    if (arrayStart !== null && (section === 'project' || section === 'project.optional-dependencies')) {
-      if (section === 'project' && !entry.startsWith('dependencies')) continue;
-      names.push(...entry.slice(entry.indexOf('[')).match(/["']([^"']+)["']/g)?.map((value) => requirementName(value.slice(1, -1))) ?? []);
-      inArray = !entry.includes(']');
+    const header = /^\[([^\]]+)\]$/.exec(entry);
+    if (header !== null) {
+      section = header[1]?.trim() ?? '';
       continue;
     }
-    if (/^tool\.poetry(?:\.group\.[\w-]+)?\.(?:dev-)?dependencies$/.test(section)) {
+    if (section === 'project' && /^dependencies\s*=\s*\[/.test(entry)) {
+      const list = entry.slice(entry.indexOf('['));
+      names.push(...quoted(list));
+      inArray = !list.includes(']');
+      continue;
+    }
+    if (section === 'tool.poetry.dependencies') {
       const key = /^([\w.-]+)\s*=/.exec(entry)?.[1];
       if (key !== undefined && key !== 'python') names.push(key);
     }

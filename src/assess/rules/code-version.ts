@@ -42,4 +42,4 @@ export const RULES_CODE_FILES: readonly string[] = [
 export const RULES_CODE_LIBRARIES: readonly string[] = ['ae-cvss-calculator'];
 
 /** sha256 of RULES_CODE_FILES without comments and of RULES_CODE_LIBRARIES' locked versions (see test/assess/rules-version.test.ts). */
-export const RULES_CODE_FINGERPRINT = '1d4d8771eb6ee65111081e207d5ca8cd110e127645d8d5cff736f8804bf1064b';
+export const RULES_CODE_FINGERPRINT = '5ffee17c6a22ba2c5a40809f80e063cd5982f93ea5a71e6ee857326b9a697779';

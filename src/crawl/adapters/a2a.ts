@@ -5,8 +5,8 @@
  * conditional GET of JSON, capped at {@link MAX_CARD_BYTES}, read by `documents/agent-card.ts`.
  */
 import { PermanentError, ThreatdraftError } from '../../errors.js';
-import { listingFromDocument, parseJson } from '../documents/common.js';
-import { readAgentCard } from '../documents/agent-card.js';
+import { parseJson } from '../documents/common.js';
+import { listingFromJson } from '../documents/index.js';
 import { normalizeUrl, parseHttpUrl } from '../url.js';
 import { DOCUMENT_SKIP_CODES, type AdapterContext, type Discovery, type DiscoveredItem, type Loaded, type SourceAdapter } from './adapter.js';
 import { listingCap } from '../discover.js';
@@ -54,9 +54,8 @@ export const a2aAdapter: SourceAdapter = {
           toListing: (result) => {
             const json = parseJson(result.body);
             if (!json.ok) throw new PermanentError('E_JSON', `Agent card ${result.finalUrl} is not JSON (${json.reason})`, { url: result.finalUrl });
-            const card = readAgentCard(json.value, { url: result.finalUrl });
             // The agent, not the path its card was found at, is the listing: ids derive from the start URL.
-            return listingFromDocument(card.rendering, card.document, {
+            return listingFromJson('a2a-agent-card', json.value, {
               url: result.finalUrl,
               idUrl: item.url,
               sourceId: context.source.id,

@@ -10,8 +10,9 @@
  */
 import { z } from 'zod';
 import { PermanentError, ThreatdraftError, toError } from '../../errors.js';
-import { isRecord, listingFromDocument, parseJson } from '../documents/common.js';
-import { readServerJson, status } from '../documents/server-json.js';
+import { isRecord, parseJson } from '../documents/common.js';
+import { listingFromJson } from '../documents/index.js';
+import { status } from '../documents/server-json.js';
 import { listingCap, type DiscoverError } from '../discover.js';
 import { FETCH_CACHE_NAMESPACE, StoreFailure, readCacheEntry, storeCall } from '../fetch-cache.js';
 import { DOCUMENT_SKIP_CODES, type AdapterContext, type Discovery, type DiscoveredItem, type Loaded, type Skip, type SourceAdapter } from './adapter.js';
@@ -168,8 +169,7 @@ export const mcpRegistryAdapter: SourceAdapter = {
 
   load(item: DiscoveredItem, context: AdapterContext): Promise<Loaded> {
     const entry = item.payload as Entry;
-    const reading = readServerJson(entry.server, { url: item.url, meta: entry.meta });
-    const listing = listingFromDocument(reading.rendering, reading.document, {
+    const listing = listingFromJson('mcp-registry-entry', { server: entry.server, _meta: entry.meta }, {
       url: item.url,
       sourceId: context.source.id,
       fetchedAt: context.now().toISOString(),

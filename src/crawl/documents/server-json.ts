@@ -156,8 +156,8 @@ function renderServer(
   remotes: readonly Transport[],
   lifecycle: string | undefined,
 ): DocumentRendering {
-  const metadata: Record<string, string> = { name };
-  const lines: string[] = ['protocol: MCP (Model Context Protocol server)', `name: ${name}`];
+  const metadata: Record<string, string> = { category: 'MCP server', name };
+  const lines: string[] = ['category: MCP server', 'protocol: MCP (Model Context Protocol server)', `name: ${name}`];
   if (typeof valid['version'] === 'string') {
     metadata['version'] = line(valid['version'], 80);
     lines.push(`version: ${metadata['version']}`);
