@@ -10,7 +10,7 @@ import type { Listing, ListingFlag } from '../../schemas/listing.js';
 import { sourceTypeOf, type SourceConfig } from '../../schemas/source.js';
 import { ThreatdraftError, toError } from '../errors.js';
 import type { Store } from '../store/store.js';
-import type { AdapterContext, DiscoveredItem, Loaded, Skip } from './adapters/adapter.js';
+import type { AdapterContext, DiscoveredItem, Loaded } from './adapters/adapter.js';
 import { ADAPTERS } from './adapters/index.js';
 import { FETCH_CACHE_NAMESPACE, StoreFailure, storeCall, withoutUndefined } from './fetch-cache.js';
 import type { Fetcher } from './fetcher.js';
@@ -21,12 +21,16 @@ import { DEFAULT_README_MAX_CHARS, DEFAULT_RAW_BASE, enrichRepo, refreshRepo, wi
 export { FETCH_CACHE_NAMESPACE } from './fetch-cache.js';
 export { DEFAULT_RAW_BASE, DEFAULT_README_MAX_CHARS, readmeUrlFor } from './repo.js';
 
-/** One URL the crawl could not use. `stage` says whether it was an index page or a listing. */
+/**
+ * One URL the crawl could not use. `stage`: an index or registry page (`discover`), a listing that
+ * failed (`listing`), or a structured document skipped as unusable (`skipped`: not JSON, breaks its
+ * schema, over the cap, a redirect to a private address, deleted in its registry).
+ */
 export interface CrawlFailure {
   url: string;
   code: string;
   reason: string;
-  stage: 'discover' | 'listing';
+  stage: 'discover' | 'listing' | 'skipped';
 }
 
 /** A listing stored with something a reviewer should know about its change or its document. */
@@ -38,7 +42,10 @@ export interface CrawlWarning {
   message: string;
 }
 
-/** What a crawl did; `found` = `fetched` + `unchanged` + `skipped` + `failed`. */
+/**
+ * What a crawl did; `found` = `fetched` + `unchanged` + `skipped` + `failed`. Only `failed` listings
+ * make a crawl fail; skipped documents and index pages are listed in `failures` with their stage.
+ */
 export interface CrawlSummary {
   /** Listing URLs discovered (after caps). */
   found: number;
@@ -48,15 +55,14 @@ export interface CrawlSummary {
   unchanged: number;
   /**
    * Listings skipped: refused by robots.txt (`E_ROBOTS`), or a structured document that is not JSON,
-   * breaks its schema, is over the size cap or redirects to a private address.
+   * breaks its schema, is over the size cap or redirects to a private address (each of those in
+   * `failures` with `stage: 'skipped'` and its reason).
    */
   skipped: number;
   /** Listings that failed (fetch, HTTP status, content type, size…). */
   failed: number;
-  /** Every failure, index pages (`stage: 'discover'`) included; these do not count in `failed`. */
+  /** Every failure and skipped document; index pages (`discover`) and skips (`skipped`) do not count in `failed`. */
   failures: CrawlFailure[];
-  /** Every skip with its reason (registry entries refused at discovery included; those do not count in `skipped`). */
-  skips: Skip[];
   /** Stored listings a reviewer should look at twice (possible rug pulls, documents with fields left out). */
   warnings: CrawlWarning[];
   listings: Array<{ id: string; url: string; title: string }>;
@@ -145,13 +151,13 @@ async function crawlWith(context: AdapterContext, repoContext: RepoContext, skip
   const discovered = await discoverOrThrow(() => adapter.discover(context));
   const items = discovered.items;
   const summary: CrawlSummary = {
-    found: items.length,
+    // Entries a registry page listed but discovery refused are found and skipped.
+    found: items.length + discovered.skips.length,
     fetched: 0,
     unchanged: 0,
-    skipped: 0,
+    skipped: discovered.skips.length,
     failed: 0,
-    failures: discovered.errors.map((error) => ({ ...error, stage: 'discover' as const })),
-    skips: [...discovered.skips],
+    failures: [...discovered.errors.map((error) => ({ ...error, stage: 'discover' as const })), ...discovered.skips.map((skip) => ({ ...skip, stage: 'skipped' as const }))],
     warnings: [],
     listings: [],
     pagesVisited: discovered.pagesVisited,
@@ -184,9 +190,11 @@ async function crawlWith(context: AdapterContext, repoContext: RepoContext, skip
         if (aborted()) return;
         const error = toError(thrown);
         const code = error instanceof ThreatdraftError ? error.code : 'E_INTERNAL';
-        if (code === 'E_ROBOTS' || skipCodes?.has(code) === true) {
+        if (code === 'E_ROBOTS') {
           outcome = 'skipped';
-          summary.skips.push({ url: item.url, code, reason: error.message });
+        } else if (skipCodes?.has(code) === true) {
+          outcome = 'skipped';
+          summary.failures.push({ url: item.url, code, reason: error.message, stage: 'skipped' });
         } else {
           outcome = 'failed';
           summary.failures.push({ url: item.url, code, reason: error.message, stage: 'listing' });
@@ -204,7 +212,7 @@ async function crawlWith(context: AdapterContext, repoContext: RepoContext, skip
   if (fatal !== undefined) throw fatal;
   signal?.throwIfAborted();
   // Incremental state (a registry's updated_since) moves on only after a complete, clean crawl.
-  if (discovered.commit !== undefined && summary.failed === 0 && summary.failures.length === 0) {
+  if (discovered.commit !== undefined && summary.failed === 0 && discovered.errors.length === 0) {
     await discoverOrThrow(() => (discovered.commit as () => Promise<void>)());
   }
   // Workers finish out of order; a stable order keeps output diffable.

@@ -143,7 +143,8 @@ export interface DiscoverOptions {
   cache?: CacheRepo | undefined;
   /**
    * Builds an index page in a browser when the source asks for it (`render: browser`, or `auto` and
-   * `hasContent` says the served HTML holds no listing link); returns the HTML to parse.
+   * `hasContent` says the served HTML holds no listing link); returns the HTML to parse. Pass no
+   * `cache` with it: a page's validators do not cover the data its scripts load.
    */
   render?: ((url: string, html: string, hasContent: (html: string) => boolean) => Promise<string>) | undefined;
 }
@@ -179,8 +180,6 @@ const indexPayloadSchema = z.object({
   /** The selectors the links were parsed with; a source edited since then refetches in full. */
   listingLinks: z.string(),
   nextPage: z.string().nullable(),
-  /** How the page was loaded when not as served (`browser`, `auto`): a source switched to or from a browser refetches in full. */
-  render: z.string().optional(),
   listings: z.array(z.string()),
   next: z.string().nullable(),
 });
@@ -296,8 +295,7 @@ export async function discover(source: SourceConfig, fetcher: Fetcher, options: 
   // Index pages and pagination.
   const listingLinks = source.listingLinks ?? 'a[href]';
   const render = options.render;
-  const renderMode = render === undefined ? undefined : (source.render ?? 'static');
-  const selectors = { listingLinks, nextPage: source.nextPage ?? null, ...(renderMode === undefined ? {} : { render: renderMode }) };
+  const selectors = { listingLinks, nextPage: source.nextPage ?? null };
   const parseIndex = async (body: string, landedUrl: string): Promise<IndexPayload> => {
     const parse = (html: string): { listings: string[]; next: string | null } => parseIndexPage(html, landedUrl, { listingLinks, nextPage: source.nextPage });
     const parsed = parse(body);
@@ -329,7 +327,7 @@ export async function discover(source: SourceConfig, fetcher: Fetcher, options: 
                   repo: cache,
                   key: discoveryCacheKey('index', pageUrl),
                   schema: indexCacheSchema,
-                  fits: (entry) => entry.listingLinks === selectors.listingLinks && entry.nextPage === selectors.nextPage && entry.render === renderMode,
+                  fits: (entry) => entry.listingLinks === selectors.listingLinks && entry.nextPage === selectors.nextPage,
                 },
             // Relative links resolve against the exact URL the page landed on: normalising it first
             // would strip a trailing slash and resolve `href="alpha"` on `/dir/` to `/alpha`.

@@ -184,13 +184,18 @@ function stableJson(value: unknown): unknown {
   );
 }
 
+/** What every listing id of a source starts with (`<source slug>.`). */
+export function sourceListingPrefix(sourceId: string): string {
+  return `${slugify(sourceId, 48) || 'source'}.`;
+}
+
 /**
  * A stable, filesystem- and URL-safe id (`[a-z0-9._-]`, at most 128 chars): the source, a slug of
  * the URL's last path segment (or of `name`, when the caller knows the listing's own name), and a
  * short hash of source and URL so distinct URLs never collide.
  */
 export function listingId(sourceId: string, normalizedUrl: string, name?: string): string {
-  const source = slugify(sourceId, 48) || 'source';
+  const source = sourceListingPrefix(sourceId).slice(0, -1);
   const hash = createHash('sha256').update(`${sourceId}\n${normalizedUrl}`).digest('hex').slice(0, 12);
   const named = name === undefined ? '' : slugify(name, 60);
   if (named !== '') return `${source}.${named}-${hash}`;

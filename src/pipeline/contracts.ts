@@ -99,11 +99,6 @@ export interface RunSummary {
   unchanged: number;
   failed: number;
   failures: Array<{ id?: string; url?: string; reason: string; code?: string; attempts?: number }>;
-  /** Listings the crawl skipped (robots.txt, unusable structured documents), each with why. */
-  skipped: number;
-  skips: Array<{ url: string; code: string; reason: string }>;
-  /** Stored listings a reviewer should look at twice (possible rug pulls, documents with fields left out). */
-  warnings: Array<{ id: string; url: string; code: string; message: string }>;
   drafts: number;
   tokens: number;
   costUsd: number;

@@ -124,6 +124,8 @@ export interface RunPipelineOptions {
   rawBase?: string;
   signal?: AbortSignal;
   onProgress?: (progress: RunProgress) => void;
+  /** Told what the crawl did (its skipped documents and warnings are not part of the run summary). */
+  onCrawled?: (output: CrawlOutput) => void;
   /** Clock for `wallMs`. @default performance.now */
   clockMs?: () => number;
 }
@@ -135,9 +137,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunSumma
   const { executor, store, signal } = options;
   let refs: ListingRef[];
   const failures: RunSummary['failures'] = [];
-  let crawled: CrawlOutput | undefined;
+
   if (options.source !== undefined) {
-    crawled = await executor.crawl(
+    const crawled = await executor.crawl(
       {
         source: options.source,
         ...(options.limit === undefined ? {} : { limit: options.limit }),
@@ -149,6 +151,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunSumma
       },
     );
     refs = crawled.listings;
+    options.onCrawled?.(crawled);
     for (const failure of crawled.failures) failures.push({ url: failure.url ?? '', reason: failure.reason, code: failure.code });
   } else {
     refs = await storedRefs(store, options.limit);
@@ -171,14 +174,28 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunSumma
     unchanged: tally.unchanged,
     failed: failures.length,
     failures,
-    skipped: crawled?.skipped ?? 0,
-    skips: crawled?.skips ?? [],
-    warnings: crawled?.warnings ?? [],
     drafts: tally.assessed,
     tokens: tally.tokensIn + tally.tokensOut,
     costUsd: tally.costUsd,
     wallMs: Math.round(clock() - started),
   };
+}
+
+/** The summary of several runs (one per source) as one: counts and costs added, lists joined. */
+export function mergeRunSummaries(summaries: readonly RunSummary[]): RunSummary {
+  const total: RunSummary = { listings: 0, assessed: 0, unchanged: 0, failed: 0, failures: [], drafts: 0, tokens: 0, costUsd: 0, wallMs: 0 };
+  for (const summary of summaries) {
+    total.listings += summary.listings;
+    total.assessed += summary.assessed;
+    total.unchanged += summary.unchanged;
+    total.failed += summary.failed;
+    total.failures.push(...summary.failures);
+    total.drafts += summary.drafts;
+    total.tokens += summary.tokens;
+    total.costUsd += summary.costUsd;
+    total.wallMs += summary.wallMs;
+  }
+  return total;
 }
 
 /** Every stored listing as a ref (id + hash), read in chunks. */

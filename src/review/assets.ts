@@ -14,7 +14,8 @@ textarea{width:100%;min-height:3.5rem;font:inherit}input[type=text]{width:100%}i
 fieldset{border:1px solid #d0d7de;border-radius:.25rem;margin:.75rem 0}.actions form{margin:.5rem 0}
 .counts span{margin-right:.75rem}.filters-form{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:end}
 .preview{position:sticky;top:0;background:#fff;border:1px solid #d0d7de;padding:.4rem .75rem;border-radius:.25rem}
-del{background:#ffebe9}ins{background:#dafbe1;text-decoration:none}`;
+del{background:#ffebe9}ins{background:#dafbe1;text-decoration:none}table.diff td{overflow-wrap:anywhere;vertical-align:top}
+.changed{font-size:.8em;border:1px solid #9a6700;background:#fff8c5;border-radius:1rem;padding:0 .5rem;white-space:nowrap}`;
 
 /** Debounced live score preview: posts the edit form to the preview endpoint and shows the result. */
 export const PREVIEW_JS = `'use strict';

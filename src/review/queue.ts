@@ -16,6 +16,8 @@ export interface QueueItem {
   severity: Severity;
   warnings: number;
   approvals: string[];
+  /** The listing changed since its last published revision, and this draft assesses the change. */
+  changedSincePublished: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -26,6 +28,8 @@ export const queueQuerySchema = z.object({
   severity: z.preprocess((v) => (v === '' ? undefined : v), z.enum(SEVERITIES).optional()),
   source: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(200).optional()),
   warnings: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['yes', 'no']).optional()),
+  /** `yes`: only drafts of listings that changed since their last published revision. */
+  changed: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['yes', 'no']).optional()),
   sort: z.preprocess((v) => (v === '' || v === undefined ? 'severity' : v), z.enum(['severity', 'date'])),
 });
 export type QueueQuery = z.infer<typeof queueQuerySchema>;
@@ -36,6 +40,7 @@ export interface QueueCounts {
   status: Record<DraftStatus, number>;
   severity: Record<Severity, number>;
   withWarnings: number;
+  changedSincePublished: number;
 }
 
 /** Reviewers who approved since the last edit or change request: the approvals that still count. */
@@ -48,8 +53,16 @@ export function currentApprovals(draft: Pick<Draft, 'reviews'>): string[] {
   return approvers;
 }
 
-/** The queue row for a draft, titled from its listing when known. */
-export function toQueueItem(draft: Draft, listing: { title: string; sourceId: string } | null): QueueItem {
+/**
+ * Whether `draft` assesses a listing that changed since its last published revision: a newer
+ * revision made from other listing content than `published` was.
+ */
+export function changedSincePublished(draft: Pick<Draft, 'revision' | 'provenance'>, published: Pick<Draft, 'revision' | 'provenance'> | undefined): boolean {
+  return published !== undefined && draft.revision > published.revision && draft.provenance.listingContentHash !== published.provenance.listingContentHash;
+}
+
+/** The queue row for a draft, titled from its listing when known, given its listing's last published revision. */
+export function toQueueItem(draft: Draft, listing: { title: string; sourceId: string } | null, published?: Pick<Draft, 'revision' | 'provenance'>): QueueItem {
   return {
     id: draft.id,
     listingId: draft.listingId,
@@ -62,6 +75,7 @@ export function toQueueItem(draft: Draft, listing: { title: string; sourceId: st
     severity: draft.score.severity,
     warnings: draft.checks.warnings.length,
     approvals: currentApprovals(draft),
+    changedSincePublished: changedSincePublished(draft, published),
     createdAt: draft.createdAt,
     updatedAt: draft.updatedAt,
   };
@@ -74,18 +88,21 @@ export function selectQueue(items: readonly QueueItem[], query: QueueQuery): { i
     status: Object.fromEntries(DRAFT_STATUSES.map((s) => [s, 0])) as Record<DraftStatus, number>,
     severity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>,
     withWarnings: 0,
+    changedSincePublished: 0,
   };
   for (const item of items) {
     counts.status[item.status] += 1;
     counts.severity[item.severity] += 1;
     if (item.warnings > 0) counts.withWarnings += 1;
+    if (item.changedSincePublished) counts.changedSincePublished += 1;
   }
   const selected = items.filter(
     (item) =>
       (query.status === undefined || item.status === query.status) &&
       (query.severity === undefined || item.severity === query.severity) &&
       (query.source === undefined || item.source === query.source) &&
-      (query.warnings === undefined || (query.warnings === 'yes') === item.warnings > 0),
+      (query.warnings === undefined || (query.warnings === 'yes') === item.warnings > 0) &&
+      (query.changed === undefined || (query.changed === 'yes') === item.changedSincePublished),
   );
   const byId = (a: QueueItem, b: QueueItem): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   selected.sort((a, b) =>

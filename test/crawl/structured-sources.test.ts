@@ -97,7 +97,7 @@ describe('structured sources', () => {
     it('reads a v1.0 card at /.well-known/agent-card.json into a listing that keeps the card and quotes its fields', async () => {
       site.routes.set('/agents/quoter/.well-known/agent-card.json', json(fixture('agent-card-v1.json')));
       const summary = await crawl({ type: 'a2a', start: [`${site.origin}/agents/quoter`] });
-      expect(summary).toMatchObject({ found: 1, fetched: 1, skipped: 0, failed: 0, failures: [], skips: [] });
+      expect(summary).toMatchObject({ found: 1, fetched: 1, skipped: 0, failed: 0, failures: [] });
       const listing = await store.listings.get(summary.listings[0]!.id);
       expect(listing).toMatchObject({
         title: 'NorthPeak Quote Agent',
@@ -168,11 +168,12 @@ describe('structured sources', () => {
       });
       const names = ['good', 'notjson', 'html', 'noname', 'huge', 'private'];
       const summary = await crawl({ type: 'a2a', start: names.map((name) => `${site.origin}/${name}`) });
-      expect(summary).toMatchObject({ found: 6, fetched: 1, skipped: 5, failed: 0, failures: [] });
-      const codeOf = (name: string) => summary.skips.find((skip) => skip.url === `${site.origin}/${name}`)?.code;
+      expect(summary).toMatchObject({ found: 6, fetched: 1, skipped: 5, failed: 0 });
+      expect(summary.failures.every((failure) => failure.stage === 'skipped')).toBe(true);
+      const codeOf = (name: string) => summary.failures.find((skip) => skip.url === `${site.origin}/${name}`)?.code;
       expect(names.slice(1).map(codeOf)).toEqual(['E_JSON', 'E_CONTENT_TYPE', 'E_SCHEMA', 'E_TOO_LARGE', 'E_SSRF']);
-      for (const skip of summary.skips) expect(skip.reason.length).toBeGreaterThan(10);
-      expect(summary.skips.find((skip) => skip.code === 'E_SCHEMA')!.reason).toContain('`name` is missing');
+      for (const skip of summary.failures) expect(skip.reason.length).toBeGreaterThan(10);
+      expect(summary.failures.find((skip) => skip.code === 'E_SCHEMA')!.reason).toContain('`name` is missing');
     });
 
     it('keeps the stored listing when its card later breaks', async () => {
@@ -181,7 +182,7 @@ describe('structured sources', () => {
       const stored = await store.listings.get(first.listings[0]!.id);
       site.routes.set('/agent/.well-known/agent-card.json', json('not json at all'));
       const second = await crawl({ type: 'a2a', start: [`${site.origin}/agent`] });
-      expect(second).toMatchObject({ skipped: 1, skips: [{ code: 'E_JSON' }] });
+      expect(second).toMatchObject({ skipped: 1, failed: 0, failures: [{ code: 'E_JSON', stage: 'skipped' }] });
       expect(await store.listings.get(first.listings[0]!.id)).toEqual(stored);
     });
   });
@@ -281,9 +282,10 @@ describe('structured sources', () => {
         { server: { name: 'io.example/gone', description: 'Withdrawn server.', version: '0.1.0' }, _meta: { 'io.modelcontextprotocol.registry/official': { status: 'deleted', updatedAt: '2026-01-10T00:00:00Z' } } },
       );
       const summary = await crawl({ type: 'mcp-registry' });
-      expect(summary).toMatchObject({ found: 6, fetched: 5, skipped: 1, failed: 0, failures: [] });
-      expect(summary.skips.map((skip) => skip.code).sort()).toEqual(['E_DELETED', 'E_SCHEMA', 'E_SCHEMA']);
-      expect(summary.skips.find((skip) => skip.url.includes('io.example%2Fempty'))!.reason).toContain('nothing to assess');
+      // One entry refused on the list page (no server name), one at reading (nothing to assess), one deleted.
+      expect(summary).toMatchObject({ found: 8, fetched: 5, skipped: 3, failed: 0 });
+      expect(summary.failures.map((skip) => `${skip.stage} ${skip.code}`).sort()).toEqual(['skipped E_DELETED', 'skipped E_SCHEMA', 'skipped E_SCHEMA']);
+      expect(summary.failures.find((skip) => skip.url.includes('io.example%2Fempty'))!.reason).toContain('nothing to assess');
     });
 
     it('reports a registry page that is not JSON, is over the cap or redirects to a private address, and stores nothing from it', async () => {

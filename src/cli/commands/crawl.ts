@@ -37,13 +37,12 @@ export const defineCrawl: DefineCommand = (program, { io, setExitCode }) => {
     .addHelpText(
       'after',
       `
-Summary: { found, fetched, unchanged, skipped, failed, failures: [{ url, code, reason, stage }],
-           skips: [{ url, code, reason }], warnings: [{ id, url, code, message }], listings: [{ id, url, title }] }
+Summary: { found, fetched, unchanged, skipped, failed, failures: [{ url, code, reason, stage }], listings: [{ id, url, title }] }
          skipped counts robots.txt refusals and, for a2a and mcp-registry sources, documents that are not
-         JSON, break their schema, exceed the size cap or redirect to a private address (each in skips);
-         unchanged counts 304s and documents whose content did not change; warnings name possible rug pulls
-         (an MCP server's packages, remotes or tools changed under the same version) and documents with
-         fields left out.
+         JSON, break their schema, exceed the size cap or redirect to a private address (each of those in
+         failures with stage "skipped"); unchanged counts 304s and documents whose content did not change.
+         Possible rug pulls (an MCP server's packages, remotes or tools changed under the same version)
+         and documents with fields left out are told on stderr, one line each.
 Sources: html (default) index pages read with CSS selectors, render static|browser|auto; a2a agent origins
          or card URLs; mcp-registry registry bases (GET <base>/v0.1/servers, updated_since on reruns).
 Exit:    0 when the crawl ran (even with per-URL failures), 1 when no index page could be read, 2 on bad input.`,
@@ -89,7 +88,9 @@ async function runCrawl(options: CrawlCommandOptions, io: Io): Promise<number> {
       chromiumPath: env.THREATDRAFT_CHROMIUM_PATH,
     });
     progress?.stop();
-    const { pagesVisited: _pages, bytes: _bytes, ...printed } = summary;
+    const { pagesVisited: _pages, bytes: _bytes, warnings, ...printed } = summary;
+    // Possible rug pulls and documents with fields left out: told on stderr, as the drafts will carry them.
+    for (const warning of warnings) io.stderr.write(`threatdraft: warning ${warning.id}: ${warning.message} [${warning.code}]\n`);
     if (humanOutput(io, options.json)) {
       io.stdout.write(
         `${table([
@@ -101,9 +102,8 @@ async function runCrawl(options: CrawlCommandOptions, io: Io): Promise<number> {
           ['failed', String(summary.failed)],
         ])}\n`,
       );
-      for (const failure of summary.failures) io.stdout.write(`  ${failure.stage === 'discover' ? 'index page' : 'listing'} ${failure.url}: ${failure.reason} [${failure.code}]\n`);
-      for (const skip of summary.skips) io.stdout.write(`  skipped ${skip.url}: ${skip.reason} [${skip.code}]\n`);
-      for (const warning of summary.warnings) io.stdout.write(`  warning ${warning.id}: ${warning.message} [${warning.code}]\n`);
+      const labels = { discover: 'index page', listing: 'listing', skipped: 'skipped' } as const;
+      for (const failure of summary.failures) io.stdout.write(`  ${labels[failure.stage]} ${failure.url}: ${failure.reason} [${failure.code}]\n`);
     } else {
       writeJsonLine(io, printed);
     }

@@ -22,6 +22,11 @@ export type PageCacheEntry = z.infer<typeof pageCacheSchema>;
 export interface ConditionalLoad {
   accept: NonNullable<FetchOptions['accept']>;
   maxBytes?: number | undefined;
+  /**
+   * Whether a 304 may stand for the listing. Not for pages built in a browser: their scripts load
+   * data the document's validators do not cover. @default true
+   */
+  conditional?: boolean | undefined;
   /** Turns the fetched body into a listing. */
   toListing: (result: FetchResult) => Promise<Listing> | Listing;
 }
@@ -29,7 +34,7 @@ export interface ConditionalLoad {
 /** Fetches `url` (conditionally when the cache has validators for it) and returns its listing. */
 export async function loadConditionally(url: string, context: AdapterContext, options: ConditionalLoad): Promise<Loaded> {
   const { fetcher, store, signal } = context;
-  const cached = await readCacheEntry(store.cache, pageCacheSchema, url);
+  const cached = options.conditional === false ? undefined : await readCacheEntry(store.cache, pageCacheSchema, url);
   const request = { signal, accept: options.accept, maxBytes: options.maxBytes };
   const conditional = validators(cached);
   let result = await fetcher.fetch(url, { ...request, conditional });
@@ -44,5 +49,5 @@ export async function loadConditionally(url: string, context: AdapterContext, op
     if (result.notModified) throw unaskedNotModified(url);
   }
   const listing = await options.toListing(result);
-  return { listing, notModified: false, bytes, validators: { key: url, etag: result.etag, lastModified: result.lastModified } };
+  return { listing, notModified: false, bytes, ...(options.conditional === false ? {} : { validators: { key: url, etag: result.etag, lastModified: result.lastModified } }) };
 }

@@ -3,7 +3,9 @@
  * CSS selectors (`discover.ts`), each listing page extracted (`extract.ts`: selectors, generic
  * rules, embedded JSON-LD / OpenGraph / framework data). With `render: browser` every page is built
  * in headless Chromium first; with `render: auto` only a page whose served HTML holds no listing
- * content (an index page with no listing link, a listing page with almost no text) is.
+ * content (an index page with no listing link, a listing page with almost no text) is. A page's
+ * validators do not cover the data its scripts load, so with a browser in play every page is
+ * fetched in full (no conditional GET); unchanged listings are still found by their content hash.
  */
 import type { SourceConfig } from '../../../schemas/source.js';
 import { discover } from '../discover.js';
@@ -29,13 +31,13 @@ async function pageHtml(source: SourceConfig, context: AdapterContext, url: stri
 export const htmlAdapter: SourceAdapter = {
   async discover(context: AdapterContext): Promise<Discovery> {
     const { source } = context;
+    const browser = (source.render ?? 'static') !== 'static';
     const found = await discover(source, context.fetcher, {
       signal: context.signal,
       limit: context.limit,
-      cache: context.store.cache,
-      ...(source.render === undefined || source.render === 'static'
-        ? {}
-        : { render: (url: string, html: string, hasContent: (html: string) => boolean) => pageHtml(source, context, url, html, hasContent) }),
+      ...(browser
+        ? { render: (url: string, html: string, hasContent: (html: string) => boolean) => pageHtml(source, context, url, html, hasContent) }
+        : { cache: context.store.cache }),
     });
     return { items: found.urls.map((url) => ({ url })), pagesVisited: found.pagesVisited, bytes: found.bytes, errors: found.errors, skips: [] };
   },
@@ -44,6 +46,7 @@ export const htmlAdapter: SourceAdapter = {
     const { source } = context;
     return loadConditionally(item.url, context, {
       accept: 'page',
+      conditional: (source.render ?? 'static') === 'static',
       toListing: async (result) =>
         extractListing(await pageHtml(source, context, result.finalUrl, result.body, hasListingContent), {
           url: result.finalUrl,

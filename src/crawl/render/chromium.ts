@@ -5,8 +5,8 @@
  * the crawl's own `Fetcher` (SSRF guard on the resolved address, robots.txt, per-host politeness,
  * size caps) and handed back to the page; WebSockets, non-GET requests, other schemes and resource
  * types a listing does not need (images, fonts, media, styles, beacons) are refused. As a second
- * wall the browser is given a proxy that is a trap: a request that slipped past interception would
- * reach only a local socket that counts it and hangs up. Each page gets a fresh context (no
+ * wall the browser is given a proxy that is a trap: a request that slipped past interception (or
+ * Chromium's own background traffic) reaches only a local socket that notes it and hangs up. Each page gets a fresh context (no
  * cookies, storage or service workers carried over), a time cap, a request cap and a byte cap.
  */
 import { createServer, type Server } from 'node:net';
@@ -57,7 +57,7 @@ export class ChromiumRenderer implements PageRenderer {
     onRefusal: ((refusal: Refusal) => void) | undefined;
   };
   #starting: Promise<{ browser: Browser; trap: Server }> | undefined;
-  #leaks = 0;
+  #trapped: string[] = [];
 
   constructor(options: ChromiumRendererOptions) {
     this.#options = {
@@ -71,9 +71,13 @@ export class ChromiumRenderer implements PageRenderer {
     };
   }
 
-  /** Connections that reached the trap proxy: requests that escaped interception (always 0 unless something is wrong). */
-  get leakedConnections(): number {
-    return this.#leaks;
+  /**
+   * The first line of every request that reached the trap proxy instead of the network: Chromium's
+   * own background traffic (component updates, sign-in), and any page request that escaped
+   * interception (none should: every page request is routed).
+   */
+  get trappedRequests(): readonly string[] {
+    return this.#trapped;
   }
 
   /** {@inheritDoc PageRenderer.render} */
@@ -91,6 +95,7 @@ export class ChromiumRenderer implements PageRenderer {
     let lastActivity = Date.now();
     let documentServed = false;
     const refuse = async (route: Route, refusal: Refusal): Promise<void> => {
+      lastActivity = Date.now();
       options.onRefusal?.(refusal);
       await route.abort('blockedbyclient').catch(() => undefined);
     };
@@ -141,7 +146,8 @@ export class ChromiumRenderer implements PageRenderer {
       });
       try {
         await page.goto(url, { waitUntil: 'load', timeout: options.timeoutMs });
-        // Built when nothing has been in flight for the settle time, or at the deadline.
+        // Built when the network is idle and nothing has been in flight for the settle time, or at the deadline.
+        await page.waitForLoadState('networkidle', { timeout: Math.max(1, deadline - Date.now()) }).catch(() => undefined);
         while (Date.now() < deadline && !requestSignal.aborted && (inFlight > 0 || Date.now() - lastActivity < options.settleMs)) {
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
@@ -171,8 +177,12 @@ export class ChromiumRenderer implements PageRenderer {
   #start(): Promise<{ browser: Browser; trap: Server }> {
     this.#starting ??= (async () => {
       const trap = createServer((socket) => {
-        this.#leaks += 1;
-        socket.destroy();
+        socket.setTimeout(2000, () => socket.destroy());
+        socket.on('error', () => undefined);
+        socket.once('data', (chunk: Buffer) => {
+          if (this.#trapped.length < 200) this.#trapped.push(chunk.toString('latin1').split('\r\n')[0]?.slice(0, 200) ?? '');
+          socket.destroy();
+        });
       });
       await new Promise<void>((resolve, reject) => {
         trap.once('error', reject);
@@ -193,6 +203,9 @@ export class ChromiumRenderer implements PageRenderer {
             '--disable-component-update',
             '--disable-sync',
             '--disable-extensions',
+            '--disable-domain-reliability',
+            '--disable-client-side-phishing-detection',
+            '--no-pings',
             `--proxy-server=http://127.0.0.1:${port}`,
             '--proxy-bypass-list=<-loopback>',
           ],
