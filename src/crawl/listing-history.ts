@@ -26,11 +26,14 @@ export function listingFacts(listing: Listing): Record<string, string> {
     facts[path] = clean;
     count += 1;
   };
-  put('title', listing.title);
-  put('summary', listing.summary);
-  if (listing.fields.category !== null) put('category', listing.fields.category);
-  for (const [key, value] of Object.entries(listing.fields.metadata)) put(`metadata.${key}`, value);
-  for (const capability of listing.fields.capabilities) put(`capabilities[${line(capability, 80)}]`, capability);
+  // A structured document says everything its listing's title, summary and fields are made of.
+  if (listing.document === undefined) {
+    put('title', listing.title);
+    put('summary', listing.summary);
+    if (listing.fields.category !== null) put('category', listing.fields.category);
+    for (const [key, value] of Object.entries(listing.fields.metadata)) put(`metadata.${key}`, value);
+    for (const capability of listing.fields.capabilities) put(`capabilities[${line(capability, 80)}]`, capability);
+  }
   for (const repository of listing.fields.repositories) put(`repositories[${repository}]`, repository);
   if (listing.repo !== undefined) {
     put('repo.url', listing.repo.url);

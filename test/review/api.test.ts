@@ -54,6 +54,7 @@ describe('review JSON API', () => {
       status: { draft: 2, 'changes-requested': 1, approved: 0, rejected: 1, published: 1, superseded: 0 },
       severity: { None: 0, Low: 1, Medium: 2, High: 1, Critical: 1 },
       withWarnings: 2,
+      changedSincePublished: 0,
     };
     for (const query of ['', '?status=rejected&warnings=yes']) {
       const response = await app.request(`/api/drafts${query}`, { headers: bearer(tokens.alice) });
