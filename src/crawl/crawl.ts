@@ -10,7 +10,7 @@ import type { Listing, ListingFlag } from '../../schemas/listing.js';
 import { sourceTypeOf, type SourceConfig } from '../../schemas/source.js';
 import { ThreatdraftError, toError } from '../errors.js';
 import type { Store } from '../store/store.js';
-import type { AdapterContext, DiscoveredItem, Loaded } from './adapters/adapter.js';
+import type { AdapterContext, DiscoveredItem, Loaded, SourceAdapter } from './adapters/adapter.js';
 import { ADAPTERS } from './adapters/index.js';
 import { FETCH_CACHE_NAMESPACE, StoreFailure, storeCall, withoutUndefined } from './fetch-cache.js';
 import type { Fetcher } from './fetcher.js';
@@ -139,15 +139,14 @@ export async function crawlSource(source: SourceConfig, options: CrawlOptions): 
     readmeMaxChars: options.readmeMaxChars ?? DEFAULT_README_MAX_CHARS,
   };
   try {
-    return await crawlWith(context, repoContext, adapter.skipCodes, options);
+    return await crawlWith(adapter, context, repoContext, options);
   } finally {
     await renderer?.close();
   }
 }
 
-async function crawlWith(context: AdapterContext, repoContext: RepoContext, skipCodes: ReadonlySet<string> | undefined, options: CrawlOptions): Promise<CrawlSummary> {
+async function crawlWith(adapter: SourceAdapter, context: AdapterContext, repoContext: RepoContext, options: CrawlOptions): Promise<CrawlSummary> {
   const { signal } = context;
-  const adapter = ADAPTERS[sourceTypeOf(context.source)];
   const discovered = await discoverOrThrow(() => adapter.discover(context));
   const items = discovered.items;
   const summary: CrawlSummary = {
@@ -192,7 +191,7 @@ async function crawlWith(context: AdapterContext, repoContext: RepoContext, skip
         const code = error instanceof ThreatdraftError ? error.code : 'E_INTERNAL';
         if (code === 'E_ROBOTS') {
           outcome = 'skipped';
-        } else if (skipCodes?.has(code) === true) {
+        } else if (adapter.skipCodes?.has(code) === true) {
           outcome = 'skipped';
           summary.failures.push({ url: item.url, code, reason: error.message, stage: 'skipped' });
         } else {

@@ -15,8 +15,6 @@ const pageCacheSchema = z.object({
   contentHash: z.string(),
   listingId: z.string(),
 });
-/** What the fetch cache holds for a listing's URL. */
-export type PageCacheEntry = z.infer<typeof pageCacheSchema>;
 
 /** Options of {@link loadConditionally}. */
 export interface ConditionalLoad {
