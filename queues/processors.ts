@@ -73,6 +73,8 @@ export function assessProcessor(deps: AssessProcessorDeps) {
 export interface CrawlProcessorDeps {
   store: Store;
   fetcherFor(source: SourceConfig): Promise<Fetcher>;
+  /** Chromium for sources with `render: browser | auto`. */
+  chromiumPath?: string | undefined;
 }
 
 /** The `crawl` queue's processor. */
@@ -82,7 +84,7 @@ export function crawlProcessor(deps: CrawlProcessorDeps) {
     if (!parsed.success) throw new UnrecoverableError(`E_PAYLOAD: crawl job ${job.id}: ${formatIssues(parsed.error.issues)}`);
     const fetcher = await deps.fetcherFor(parsed.data.source);
     try {
-      return await crawlStage(parsed.data, { store: deps.store, fetcher, signal });
+      return await crawlStage(parsed.data, { store: deps.store, fetcher, signal, chromiumPath: deps.chromiumPath });
     } catch (thrown) {
       return mapStageError(thrown);
     } finally {

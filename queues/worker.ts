@@ -25,6 +25,8 @@ export interface StartWorkersOptions {
   store: Store;
   assessorFor(kind: 'rules' | 'openai'): Promise<{ assessor: Assessor; profile: AssessorProfile }>;
   fetcherFor(source: SourceConfig): Promise<Fetcher>;
+  /** Chromium for sources with `render: browser | auto`. */
+  chromiumPath?: string | undefined;
   /**
    * Model calls in flight in this process (model concurrency per worker); assess jobs in flight:
    * twice this, so job bookkeeping, store I/O and checks overlap with model calls. @default 4
@@ -87,7 +89,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
     concurrency: modelConcurrency * LISTINGS_PER_MODEL_SLOT,
     ...(options.rateLimit === undefined ? {} : { limiter: { max: options.rateLimit.max, duration: options.rateLimit.durationMs } }),
   });
-  const crawl = new Worker(CRAWL_QUEUE, crawlProcessor({ store: options.store, fetcherFor: options.fetcherFor }), {
+  const crawl = new Worker(CRAWL_QUEUE, crawlProcessor({ store: options.store, fetcherFor: options.fetcherFor, chromiumPath: options.chromiumPath }), {
     ...common,
     concurrency: options.crawlConcurrency ?? 1,
   });

@@ -50,6 +50,8 @@ export const envSchema = z.object({
   THREATDRAFT_DATA: optionalString,
   /** Contact URL named in the crawler's User-Agent. */
   THREATDRAFT_CONTACT_URL: optionalString,
+  /** Chromium for sources with `render: browser | auto`. @default /usr/bin/chromium */
+  THREATDRAFT_CHROMIUM_PATH: optionalString,
   /** Model calls in flight at once. @default 4 */
   THREATDRAFT_MODEL_CONCURRENCY: positiveInt(4),
   /** Model request timeout. @default 60000 */

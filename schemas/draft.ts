@@ -16,6 +16,8 @@ export const WARNING_CODES = [
   'repo-enrichment-failed',
   'band-wording',
   'certainty-demoted',
+  'document-fields',
+  'possible-rug-pull',
 ] as const;
 
 export const warningSchema = z.object({

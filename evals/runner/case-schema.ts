@@ -86,11 +86,27 @@ export const expectedSchema = z
 
 export type Expected = z.infer<typeof expectedSchema>;
 
+/**
+ * The files a case's listing can come from: an HTML page, or a structured document read as the
+ * a2a and mcp-registry sources read it (an agent card, a bare server.json, a registry entry
+ * `{ server, _meta }`). A case holds exactly one.
+ */
+export const LISTING_FILES = {
+  'listing.html': 'html',
+  'agent-card.json': 'a2a-agent-card',
+  'server.json': 'mcp-server',
+  'registry-entry.json': 'mcp-registry-entry',
+} as const;
+export type ListingFile = keyof typeof LISTING_FILES;
+
 /** A loaded case: its files and parsed expectations. */
 export interface EvalCase {
   id: string;
   dir: string;
+  /** The listing page (empty for a case whose listing is a structured document). */
   html: string;
+  /** The structured document the listing comes from, when the case holds one instead of a page. */
+  document?: { file: Exclude<ListingFile, 'listing.html'>; text: string } | undefined;
   expected: Expected;
   /** A recorded model answer for offline replay, when present. */
   modelResponse: unknown;

@@ -5,6 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Env } from '../../schemas/config.js';
 import { LISTING_FACTOR_KEYS } from '../../schemas/factors.js';
+import type { Listing } from '../../schemas/listing.js';
 import { assessListingWithUsage } from '../../src/assess/assess-with-usage.js';
 import { createAssessor } from '../../src/assess/create-assessor.js';
 import { findPackageRoot } from '../../src/assess/prompts.js';
@@ -301,17 +302,6 @@ export async function promoteDraft(
   if (listing === null) throw new InputError('E_NOT_FOUND', `Listing ${draft.listingId} of draft ${draftId} is not in the store`, { draft: draftId });
   const id = `promoted-${listing.id}`.replace(/[^a-z0-9-]/g, '-').slice(0, 80);
   const dir = join(resolve(options.cases ?? defaultCasesDir()), id);
-  const escape = (text: string) => text.replace(/[&<>"]/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[char] ?? char);
-  const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(listing.title)}</title>
-<meta name="description" content="${escape(listing.summary)}"></head>
-<body><main><h1>${escape(listing.title)}</h1>
-${listing.text
-  .split(/\n{2,}/)
-  .map((paragraph) => `<p>${escape(paragraph)}</p>`)
-  .join('\n')}
-</main></body></html>
-`;
   const uncertain = draft.assessment.layers.filter((layer) => !layer.certain).map((layer) => layer.layer);
   const expected: Expected = {
     id,
@@ -329,8 +319,27 @@ ${listing.text
     tags: ['promoted'],
   };
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'listing.html'), html);
+  // A listing from a structured document keeps the document, so the case reads it as the crawl did.
+  const document = listing.document;
+  if (document === undefined) await writeFile(join(dir, 'listing.html'), pageOf(listing));
+  else if (document.type === 'a2a-agent-card') await writeFile(join(dir, 'agent-card.json'), `${JSON.stringify(document.data, null, 2)}\n`);
+  else await writeFile(join(dir, 'registry-entry.json'), `${JSON.stringify({ server: document.data, ...(document.meta === undefined ? {} : { _meta: document.meta }) }, null, 2)}\n`);
   await writeFile(join(dir, 'expected.json'), `${JSON.stringify(expected, null, 2)}\n`);
   await context.store.audit.append({ at: new Date().toISOString(), actor: 'cli', action: 'eval-promote', subject: draft.id, detail: { case: id } });
   return { id, dir };
+}
+
+/** A plain HTML page holding a listing's title, summary and text (what `eval promote` writes for a page listing). */
+function pageOf(listing: Listing): string {
+  const escape = (text: string) => text.replace(/[&<>"]/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[char] ?? char);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escape(listing.title)}</title>
+<meta name="description" content="${escape(listing.summary)}"></head>
+<body><main><h1>${escape(listing.title)}</h1>
+${listing.text
+  .split(/\n{2,}/)
+  .map((paragraph) => `<p>${escape(paragraph)}</p>`)
+  .join('\n')}
+</main></body></html>
+`;
 }

@@ -5,7 +5,8 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_PROMPT_VERSION } from '../../src/assess/prompts.js';
 import { InputError, formatIssues } from '../../src/errors.js';
-import { expectedSchema, type EvalCase } from './case-schema.js';
+import { LISTING_FILES, expectedSchema, type EvalCase, type ListingFile } from './case-schema.js';
+import { listingForCase } from './listing.js';
 
 async function readJson(path: string): Promise<unknown> {
   const text = await readFile(path, 'utf8');
@@ -27,19 +28,24 @@ export function recordingFile(promptVersion: number | undefined): string {
 
 /** Loads one case folder (with the recording of `promptVersion`). @throws InputError for a missing or invalid file. */
 export async function loadCase(dir: string, options: { promptVersion?: number } = {}): Promise<EvalCase> {
-  const listingPath = join(dir, 'listing.html');
   const expectedPath = join(dir, 'expected.json');
   if (!existsSync(expectedPath)) {
-    throw new InputError('E_EVAL_CASE', `Eval case ${dir} has no expected.json (each case needs listing.html and expected.json)`, { dir });
+    throw new InputError('E_EVAL_CASE', `Eval case ${dir} has no expected.json (each case needs expected.json and one listing file: ${Object.keys(LISTING_FILES).join(', ')})`, { dir });
   }
-  if (!existsSync(listingPath)) {
-    throw new InputError('E_EVAL_CASE', `Eval case ${dir} has no listing.html`, { dir });
+  const present = (Object.keys(LISTING_FILES) as ListingFile[]).filter((file) => existsSync(join(dir, file)));
+  if (present.length !== 1) {
+    throw new InputError(
+      'E_EVAL_CASE',
+      `Eval case ${dir} needs exactly one listing file (${Object.keys(LISTING_FILES).join(', ')}), found ${present.length === 0 ? 'none' : present.join(' and ')}`,
+      { dir },
+    );
   }
+  const listingFile = present[0] as ListingFile;
   const parsed = expectedSchema.safeParse(await readJson(expectedPath));
   if (!parsed.success) {
     throw new InputError('E_EVAL_CASE', `Invalid ${expectedPath}: ${formatIssues(parsed.error.issues)}`, { file: expectedPath });
   }
-  const html = await readFile(listingPath, 'utf8');
+  const listingText = await readFile(join(dir, listingFile), 'utf8');
   const responsePath = join(dir, recordingFile(options.promptVersion));
   const responseText = existsSync(responsePath) ? await readFile(responsePath, 'utf8') : null;
   const modelResponse = responseText === null ? null : await readJson(responsePath);
@@ -47,14 +53,18 @@ export async function loadCase(dir: string, options: { promptVersion?: number } 
   if (parsed.data.id !== folder) {
     throw new InputError('E_EVAL_CASE', `Invalid ${expectedPath}: \`id\` is "${parsed.data.id}" but the folder is "${folder}"`, { file: expectedPath });
   }
-  return {
+  const evalCase: EvalCase = {
     id: parsed.data.id,
     dir,
-    html,
+    html: listingFile === 'listing.html' ? listingText : '',
     expected: parsed.data,
+    ...(listingFile === 'listing.html' ? {} : { document: { file: listingFile, text: listingText } }),
     modelResponse,
     responseHash: responseText === null ? null : createHash('sha256').update(responseText).digest('hex'),
   };
+  // A structured document that cannot be read is bad input, found now rather than mid-run.
+  if (evalCase.document !== undefined) listingForCase(evalCase);
+  return evalCase;
 }
 
 /** Loads every case under `casesDir` (one folder each), sorted by id. */

@@ -133,7 +133,8 @@ export function normaliseForGrounding(value: string): string {
 function groundingHaystacks(listing: Listing): string[] {
   const { fields } = listing;
   const metadata = Object.entries(fields.metadata).flatMap(([key, value]) => [value, `${key}: ${value}`]);
-  return [listing.text, listing.title, listing.summary, ...fields.capabilities, ...metadata, fields.category ?? '']
+  const manifests = (listing.repo?.manifests ?? []).map((manifest) => manifest.facts);
+  return [listing.text, listing.title, listing.summary, ...fields.capabilities, ...metadata, fields.category ?? '', ...manifests]
     .map(normaliseForGrounding)
     .filter((value) => value.length > 0);
 }
@@ -231,6 +232,14 @@ export function runChecks(listing: Listing, assessment: Assessment): { checks: C
   // Extraction left markup out of a hostile or broken page: the reviewer should know what is missing.
   for (const warning of listing.warnings ?? []) {
     warnings.push({ code: 'listing-capped', message: warning.message, where: 'listing' });
+  }
+  if (listing.document !== undefined && listing.document.warnings.length > 0) {
+    const count = listing.document.warnings.length;
+    warnings.push({
+      code: 'document-fields',
+      message: `The ${listing.document.schema} document had ${count} field${count === 1 ? '' : 's'} left out for breaking its schema: ${listing.document.warnings.slice(0, 3).join('; ')}`,
+      where: 'listing.document',
+    });
   }
 
   const groundedCount = grounding.filter((entry) => entry.grounded).length;

@@ -140,12 +140,28 @@ export function formatListingBlock(listing: Listing): string {
     'Text:',
     neutraliseDelimiters(listing.text),
   ];
+  if (listing.document !== undefined) {
+    const json = JSON.stringify(listing.document.data, null, 1);
+    lines.push(
+      `${DOCUMENT_HEADER} (${listing.document.type}, ${oneLine(listing.document.schema)}):`,
+      neutraliseDelimiters(json.length <= MAX_DOCUMENT_CHARS ? json : `${json.slice(0, MAX_DOCUMENT_CHARS)}\n[… truncated]`),
+    );
+  }
+  const manifests = listing.repo?.manifests ?? [];
+  if (manifests.length > 0) lines.push(MANIFESTS_HEADER, ...manifests.map((manifest) => oneLine(manifest.facts)));
   if (listing.repo?.readme) {
     lines.push('Repository README:', neutraliseDelimiters(listing.repo.readme));
   }
   lines.push(LISTING_CLOSE);
   return lines.join('\n');
 }
+
+/** Starts the structured document (agent card, server.json) in a listing block, after the text. */
+const DOCUMENT_HEADER = 'Structured document';
+/** Starts the repository manifests' facts in a listing block. */
+const MANIFESTS_HEADER = 'Repository manifests:';
+/** The structured document's JSON is cut here in the data block (its facts are in the text already). */
+const MAX_DOCUMENT_CHARS = 16_000;
 
 /** The parts of a listing block, read back (the fake server uses this to answer). */
 export interface ListingBlock {
@@ -165,8 +181,11 @@ export function parseListingBlock(message: string): ListingBlock | null {
   const textAt = body.indexOf('\nText:\n');
   const head = textAt >= 0 ? body.slice(0, textAt) : body;
   let text = textAt >= 0 ? body.slice(textAt + '\nText:\n'.length) : '';
-  const readmeAt = text.indexOf('\nRepository README:\n');
-  if (readmeAt >= 0) text = text.slice(0, readmeAt);
+  // The text ends where the first section after it starts.
+  for (const header of [`\n${DOCUMENT_HEADER} (`, `\n${MANIFESTS_HEADER}\n`, '\nRepository README:\n']) {
+    const at = text.indexOf(header);
+    if (at >= 0) text = text.slice(0, at);
+  }
   const field = (name: string): string => new RegExp(`^${name}: (.*)$`, 'm').exec(head)?.[1] ?? '';
   const capabilities = field('Capabilities');
   return {

@@ -1,56 +1,53 @@
 /**
- * Crawl orchestration for one source: discover listing URLs, fetch each with a conditional GET
- * against the fetch cache, extract, enrich with the linked repository's README, and store.
- * Per-URL failures are counted and reported, never fatal; a failing store is fatal. Memory stays
- * flat: each worker holds one page body at a time and results are streamed into the store.
+ * Crawl orchestration for one source, whatever its type: the source's adapter (`adapters/`)
+ * discovers what to load and loads each item into a listing; this module enriches it with the
+ * linked repository's README and manifests, records what changed since the stored version (change
+ * tracking, possible rug pulls), stores it, and keeps the fetch cache for the next conditional
+ * GET. Per-item failures are counted and reported, never fatal; a failing store is fatal. Memory
+ * stays flat: each worker holds one document at a time and results are streamed into the store.
  */
-import { z } from 'zod';
-import type { Listing, Repo } from '../../schemas/listing.js';
-import type { SourceConfig } from '../../schemas/source.js';
+import type { Listing, ListingFlag } from '../../schemas/listing.js';
+import { sourceTypeOf, type SourceConfig } from '../../schemas/source.js';
 import { DEFAULT_LISTING_BUDGET_MS, startBudget } from '../abort.js';
-import { listingBudgetError, ThreatdraftError, TransientError, toError } from '../errors.js';
+import { listingBudgetError, ThreatdraftError, toError } from '../errors.js';
 import type { Store } from '../store/store.js';
-import { discover } from './discover.js';
-import { computeContentHash, extractListing } from './extract.js';
-import { stripControls } from './extract-text.js';
-import { FETCH_CACHE_NAMESPACE, StoreFailure, readCacheEntry, storeCall, unaskedNotModified, validators, withoutUndefined } from './fetch-cache.js';
+import type { AdapterContext, DiscoveredItem, Loaded, SourceAdapter } from './adapters/adapter.js';
+import { ADAPTERS } from './adapters/index.js';
+import { FETCH_CACHE_NAMESPACE, StoreFailure, storeCall, withoutUndefined } from './fetch-cache.js';
 import type { Fetcher } from './fetcher.js';
-import { normalizeUrl, rebaseOrigin } from './url.js';
+import { versionOf } from './listing-history.js';
+import type { PageRenderer } from './render/renderer.js';
+import { DEFAULT_README_MAX_CHARS, DEFAULT_RAW_BASE, enrichRepo, refreshRepo, withRepo, type RepoContext } from './repo.js';
+import { rebaseOrigin } from './url.js';
 
 export { FETCH_CACHE_NAMESPACE } from './fetch-cache.js';
+export { DEFAULT_RAW_BASE, DEFAULT_README_MAX_CHARS, readmeUrlFor } from './repo.js';
 
-/** Where GitHub READMEs are fetched from. @default https://raw.githubusercontent.com */
-export const DEFAULT_RAW_BASE = 'https://raw.githubusercontent.com';
-
-/** README text kept on a listing, in characters. */
-export const DEFAULT_README_MAX_CHARS = 20_000;
-
-
-const pageCacheSchema = z.object({
-  etag: z.string().optional(),
-  lastModified: z.string().optional(),
-  contentHash: z.string(),
-  listingId: z.string(),
-});
-/** What the fetch cache holds for a listing page. */
-export type PageCacheEntry = z.infer<typeof pageCacheSchema>;
-
-const readmeCacheSchema = z.object({
-  etag: z.string().optional(),
-  lastModified: z.string().optional(),
-  /** The last attempt failed with a transient error: try again on the next crawl. */
-  retry: z.boolean().optional(),
-});
-
-/** One URL the crawl could not use. `stage` says whether it was an index page or a listing. */
+/**
+ * One URL the crawl could not use. `stage`: an index or registry page (`discover`), a listing that
+ * failed (`listing`), or a structured document skipped as unusable (`skipped`: not JSON, breaks its
+ * schema, over the cap, a redirect to a private address, deleted in its registry).
+ */
 export interface CrawlFailure {
   url: string;
   code: string;
   reason: string;
-  stage: 'discover' | 'listing';
+  stage: 'discover' | 'listing' | 'skipped';
 }
 
-/** What a crawl did; `found` = `fetched` + `unchanged` + `skipped` + `failed`. */
+/** A listing stored with something a reviewer should know about its change or its document. */
+export interface CrawlWarning {
+  id: string;
+  url: string;
+  /** `possible-rug-pull`: an MCP server's packages, remotes or tools changed under the same version; `document-fields`: fields left out of a structured document. */
+  code: ListingFlag | 'document-fields';
+  message: string;
+}
+
+/**
+ * What a crawl did; `found` = `fetched` + `unchanged` + `skipped` + `failed`. Only `failed` listings
+ * make a crawl fail; skipped documents and index pages are listed in `failures` with their stage.
+ */
 export interface CrawlSummary {
   /** Listing URLs discovered (after caps). */
   found: number;
@@ -58,18 +55,25 @@ export interface CrawlSummary {
   fetched: number;
   /** Listings whose page answered 304 or whose content hash did not change. */
   unchanged: number;
-  /** Listings refused by robots.txt (`E_ROBOTS`). */
+  /**
+   * Listings skipped: refused by robots.txt (`E_ROBOTS`), or a structured document that is not JSON,
+   * breaks its schema, is over the size cap or redirects to a private address (each of those in
+   * `failures` with `stage: 'skipped'` and its reason).
+   */
   skipped: number;
   /** Listings that failed (fetch, HTTP status, content type, size…). */
   failed: number;
-  /** Every failure, index pages (`stage: 'discover'`) included; these do not count in `failed`. */
+  /** Every failure and skipped document; index pages (`discover`) and skips (`skipped`) do not count in `failed`. */
   failures: CrawlFailure[];
+  /** Stored listings a reviewer should look at twice (possible rug pulls, documents with fields left out). */
+  warnings: CrawlWarning[];
   listings: Array<{ id: string; url: string; title: string }>;
-  /** Index pages and sitemaps requested by discovery (304s included). */
+  /** Index pages, sitemaps and registry pages requested by discovery (304s included). */
   pagesVisited: number;
   /**
-   * Body bytes transferred for index pages, sitemaps, listing pages and READMEs: 0 on a recrawl of
-   * an unchanged directory. robots.txt is not counted (the fetcher reads it once per host).
+   * Body bytes transferred for index pages, sitemaps, documents, listing pages, READMEs and
+   * manifests: 0 on a recrawl of an unchanged directory. robots.txt is not counted (the fetcher
+   * reads it once per host).
    */
   bytes: number;
 }
@@ -91,13 +95,20 @@ export interface CrawlOptions {
   limit?: number | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ((progress: CrawlProgress) => void) | undefined;
-  /** Base of raw README URLs: `<rawBase>/<owner>/<repo>/HEAD/README.md`. @default https://raw.githubusercontent.com */
+  /** Base of raw README and manifest URLs: `<rawBase>/<owner>/<repo>/HEAD/<file>`. @default https://raw.githubusercontent.com */
   rawBase?: string | undefined;
   /** @default 20000 */
   readmeMaxChars?: number | undefined;
   /** Token budget for `Listing.text`, passed to extraction. */
   maxTokens?: number | undefined;
-  /** Time budget of one listing; when it runs out the listing fails with `E_LISTING_BUDGET`. @default 90000 */
+  /**
+   * Builds the renderer for `render: browser | auto` sources, on first use; closed when the crawl
+   * ends. @default headless Chromium at THREATDRAFT_CHROMIUM_PATH or /usr/bin/chromium
+   */
+  renderer?: ((fetcher: Fetcher) => PageRenderer) | undefined;
+  /** Chromium for the default renderer. @default /usr/bin/chromium */
+  chromiumPath?: string | undefined;
+  /** Time budget of one listing (load, extraction, README, manifests, store); when it runs out the listing fails with `E_LISTING_BUDGET`. @default 90000 */
   listingBudgetMs?: number | undefined;
   /**
    * Listing ids of URLs on origin `from` are derived as if the URL were on `to`: a directory served
@@ -113,53 +124,82 @@ export interface CrawlOptions {
 export async function crawlSource(source: SourceConfig, options: CrawlOptions): Promise<CrawlSummary> {
   const { fetcher, store, signal } = options;
   const now = options.now ?? (() => new Date());
-  const rawBase = (options.rawBase ?? DEFAULT_RAW_BASE).replace(/\/+$/, '');
-  const readmeMaxChars = options.readmeMaxChars ?? DEFAULT_README_MAX_CHARS;
+  const adapter = ADAPTERS[sourceTypeOf(source)];
+  let renderer: PageRenderer | undefined;
+  const context: AdapterContext = {
+    source,
+    fetcher,
+    store,
+    signal,
+    now,
+    limit: options.limit,
+    maxTokens: options.maxTokens,
+    idUrl: (url) => (options.idOrigin === undefined ? url : rebaseOrigin(url, options.idOrigin.from, options.idOrigin.to)),
+    checkpoint: () => undefined,
+    renderer: () => {
+      renderer ??= (options.renderer ?? ((shared) => defaultRenderer(shared, options.chromiumPath)))(fetcher);
+      return renderer;
+    },
+  };
+  const repoContext: RepoContext = {
+    fetcher,
+    store,
+    signal,
+    now,
+    rawBase: (options.rawBase ?? DEFAULT_RAW_BASE).replace(/\/+$/, ''),
+    readmeMaxChars: options.readmeMaxChars ?? DEFAULT_README_MAX_CHARS,
+  };
+  try {
+    return await crawlWith(adapter, context, repoContext, options);
+  } finally {
+    await renderer?.close();
+  }
+}
 
-  const discovered = await discover(source, fetcher, { signal, limit: options.limit, cache: store.cache });
+async function crawlWith(adapter: SourceAdapter, context: AdapterContext, repoContext: RepoContext, options: CrawlOptions): Promise<CrawlSummary> {
+  const { signal } = context;
+  const discovered = await discoverOrThrow(() => adapter.discover(context));
+  const items = discovered.items;
   const summary: CrawlSummary = {
-    found: discovered.urls.length,
+    // Entries a registry page listed but discovery refused are found and skipped.
+    found: items.length + discovered.skips.length,
     fetched: 0,
     unchanged: 0,
-    skipped: 0,
+    skipped: discovered.skips.length,
     failed: 0,
-    failures: discovered.errors.map((error) => ({ ...error, stage: 'discover' as const })),
+    failures: [...discovered.errors.map((error) => ({ ...error, stage: 'discover' as const })), ...discovered.skips.map((skip) => ({ ...skip, stage: 'skipped' as const }))],
+    warnings: [],
     listings: [],
     pagesVisited: discovered.pagesVisited,
     bytes: discovered.bytes,
   };
   options.onProgress?.({ phase: 'discovered', total: summary.found, pagesVisited: summary.pagesVisited });
 
-  const budgetMs = options.listingBudgetMs ?? DEFAULT_LISTING_BUDGET_MS;
-  const context: Omit<ListingContext, 'signal' | 'checkpoint'> = {
-    source,
-    fetcher,
-    store,
-    now,
-    rawBase,
-    readmeMaxChars,
-    maxTokens: options.maxTokens,
-    idOrigin: options.idOrigin,
-  };
-  const urls = discovered.urls;
   let next = 0;
   let done = 0;
   let fatal: Error | undefined;
   // A function, not a property read, so the compiler does not narrow it across awaits.
   const aborted = (): boolean => signal?.aborted === true;
 
+  const budgetMs = options.listingBudgetMs ?? DEFAULT_LISTING_BUDGET_MS;
   const worker = async (): Promise<void> => {
-    while (fatal === undefined && next < urls.length && !aborted()) {
-      const url = urls[next] as string;
+    while (fatal === undefined && next < items.length && !aborted()) {
+      const item = items[next] as DiscoveredItem;
       next += 1;
       let outcome: ListingOutcome;
       // One budget for the whole listing: its requests abort with it, extraction checks it between steps.
-      const budget = startBudget(signal, budgetMs, (step) => listingBudgetError(url, budgetMs, step));
+      const budget = startBudget(signal, budgetMs, (step) => listingBudgetError(item.url, budgetMs, step));
       try {
-        const result = await crawlListing(url, { ...context, signal: budget.signal, checkpoint: budget.check });
+        const result = await crawlItem(
+          item,
+          { ...context, signal: budget.signal, checkpoint: budget.check },
+          { ...repoContext, signal: budget.signal },
+          adapter.load.bind(adapter),
+        );
         outcome = result.outcome;
         summary.bytes += result.bytes;
         summary.listings.push({ id: result.listing.id, url: result.listing.url, title: result.listing.title });
+        summary.warnings.push(...result.warnings);
       } catch (thrown) {
         if (thrown instanceof StoreFailure) {
           fatal = thrown.cause;
@@ -167,180 +207,127 @@ export async function crawlSource(source: SourceConfig, options: CrawlOptions): 
         }
         if (aborted()) return;
         // A request cut by the budget throws the abort reason: name the budget instead.
-        const error = budget.exceeded() ? listingBudgetError(url, budgetMs, budget.step()) : toError(thrown);
+        const error = budget.exceeded() ? listingBudgetError(item.url, budgetMs, budget.step()) : toError(thrown);
         const code = error instanceof ThreatdraftError ? error.code : 'E_INTERNAL';
         if (code === 'E_ROBOTS') {
           outcome = 'skipped';
+        } else if (adapter.skipCodes?.has(code) === true) {
+          outcome = 'skipped';
+          summary.failures.push({ url: item.url, code, reason: error.message, stage: 'skipped' });
         } else {
           outcome = 'failed';
-          summary.failures.push({ url, code, reason: error.message, stage: 'listing' });
+          summary.failures.push({ url: item.url, code, reason: error.message, stage: 'listing' });
         }
       } finally {
         budget.dispose();
       }
       summary[outcome] += 1;
       done += 1;
-      options.onProgress?.({ phase: 'listing', done, total: urls.length, url, outcome });
+      options.onProgress?.({ phase: 'listing', done, total: items.length, url: item.url, outcome });
     }
   };
 
   // The fetcher enforces per-host politeness; this only bounds how many listings are in flight.
-  const workers = Math.max(1, Math.min(source.politeness.concurrency, urls.length));
+  const workers = Math.max(1, Math.min(context.source.politeness.concurrency, items.length));
   await Promise.all(Array.from({ length: workers }, () => worker()));
   if (fatal !== undefined) throw fatal;
   signal?.throwIfAborted();
+  // Incremental state (a registry's updated_since) moves on only after a complete, clean crawl.
+  if (discovered.commit !== undefined && summary.failed === 0 && discovered.errors.length === 0) {
+    await discoverOrThrow(() => (discovered.commit as () => Promise<void>)());
+  }
   // Workers finish out of order; a stable order keeps output diffable.
   summary.listings.sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
   return summary;
 }
 
-interface ListingContext {
-  source: SourceConfig;
-  fetcher: Fetcher;
-  store: Store;
-  signal: AbortSignal | undefined;
-  now: () => Date;
-  rawBase: string;
-  readmeMaxChars: number;
-  maxTokens: number | undefined;
-  idOrigin: { from: string; to: string } | undefined;
-  /** The listing's time budget: records the step running now, throws once the budget is spent. */
-  checkpoint: (step: string) => void;
+/** Runs discovery work, turning a store failure into the store's own error (fatal for the crawl). */
+async function discoverOrThrow<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (thrown) {
+    if (thrown instanceof StoreFailure) throw thrown.cause;
+    throw thrown;
+  }
 }
 
-/** Fetches, extracts, enriches and stores one listing. Throws the fetch error on failure. */
-async function crawlListing(
-  url: string,
-  context: ListingContext,
-): Promise<{ outcome: 'fetched' | 'unchanged'; listing: Listing; bytes: number }> {
-  const { fetcher, store, signal, source, checkpoint } = context;
-  const cached = await readCacheEntry(store.cache, pageCacheSchema, url);
-  let bytes = 0;
-
+/** Loads, enriches, tracks and stores one item. Throws the load error on failure. */
+async function crawlItem(
+  item: DiscoveredItem,
+  context: AdapterContext,
+  repoContext: RepoContext,
+  load: (item: DiscoveredItem, context: AdapterContext) => Promise<Loaded>,
+): Promise<{ outcome: 'fetched' | 'unchanged'; listing: Listing; bytes: number; warnings: CrawlWarning[] }> {
+  const { store, checkpoint } = context;
   checkpoint('fetching the page');
-  const conditional = validators(cached);
-  let result = await fetcher.fetch(url, { signal, accept: 'page', conditional });
-  bytes += result.bytes;
-  if (result.notModified && conditional === undefined) throw unaskedNotModified(url);
-  if (result.notModified && cached !== undefined) {
-    const stored = await storeCall(() => store.listings.get(cached.listingId));
-    if (stored !== null) {
-      checkpoint('fetching the README');
-      const refreshed = await refreshRepo(stored, context);
-      bytes += refreshed.bytes;
-      if (refreshed.listing === null) return { outcome: 'unchanged', listing: stored, bytes };
-      await storeCall(() => store.listings.put(refreshed.listing as Listing));
-      await storeCall(() => store.cache.set(FETCH_CACHE_NAMESPACE, url, { ...cached, contentHash: (refreshed.listing as Listing).contentHash }));
-      return { outcome: 'fetched', listing: refreshed.listing, bytes };
-    }
-    // The validators outlived the listing (store pruned): fetch the body again.
-    result = await fetcher.fetch(url, { signal, accept: 'page' });
-    bytes += result.bytes;
-    if (result.notModified) throw unaskedNotModified(url);
-  }
-
-  const fetchedAt = context.now().toISOString();
-  checkpoint('extracting');
-  const extracted = extractListing(result.body, {
-    url: result.finalUrl,
-    sourceId: source.id,
-    fetchedAt,
-    fields: source.fields,
-    ...(context.maxTokens === undefined ? {} : { maxTokens: context.maxTokens }),
-    ...(context.idOrigin === undefined ? {} : { idUrl: rebaseOrigin(result.finalUrl, context.idOrigin.from, context.idOrigin.to) }),
-    checkpoint: (step) => checkpoint(`extracting (${step})`),
-  });
+  const loaded = await load(item, context);
+  let bytes = loaded.bytes;
+  let listing: Listing;
+  let stored: Listing | null;
   checkpoint('fetching the README');
-  const enrichment = await enrichRepo(extracted, context, undefined);
-  bytes += enrichment.bytes;
-  const listing = enrichment.repo === undefined ? extracted : withRepo(extracted, enrichment.repo);
+  if (loaded.notModified) {
+    stored = loaded.listing;
+    const refreshed = await refreshRepo(stored, repoContext);
+    bytes += refreshed.bytes;
+    if (refreshed.listing === null) return { outcome: 'unchanged', listing: stored, bytes, warnings: [] };
+    listing = refreshed.listing;
+  } else {
+    const enrichment = await enrichRepo(loaded.listing, repoContext, undefined);
+    bytes += enrichment.bytes;
+    listing = enrichment.repo === undefined ? loaded.listing : withRepo(loaded.listing, enrichment.repo);
+    stored = await storeCall(() => store.listings.get(listing.id));
+  }
   checkpoint('storing');
 
-  const entry: PageCacheEntry = withoutUndefined({
-    etag: result.etag,
-    lastModified: result.lastModified,
-    contentHash: listing.contentHash,
-    listingId: listing.id,
-  });
-  const unchanged =
-    cached !== undefined &&
-    cached.contentHash === listing.contentHash &&
-    cached.listingId === listing.id &&
-    (await storeCall(() => store.listings.get(listing.id))) !== null;
-  if (!unchanged) await storeCall(() => store.listings.put(listing));
-  await storeCall(() => store.cache.set(FETCH_CACHE_NAMESPACE, url, entry));
-  return { outcome: unchanged ? 'unchanged' : 'fetched', listing, bytes };
-}
-
-function withRepo(listing: Listing, repo: Repo): Listing {
-  return { ...listing, repo, contentHash: computeContentHash({ ...listing, repo }) };
-}
-
-/** `<rawBase>/<owner>/<name>/HEAD/README.md` for a GitHub repository URL, else undefined. */
-export function readmeUrlFor(repoUrl: string, rawBase: string = DEFAULT_RAW_BASE): string | undefined {
-  const match = /^https?:\/\/(?:www\.)?github\.com\/([\w.-]+)\/([\w.-]+?)(?:\.git)?\/?$/i.exec(repoUrl);
-  if (match === null) return undefined;
-  return `${rawBase.replace(/\/+$/, '')}/${match[1]}/${match[2]}/HEAD/README.md`;
+  const unchanged = stored !== null && stored.contentHash === listing.contentHash;
+  let flags: ListingFlag[] = [];
+  if (!unchanged) flags = await recordVersion(store, listing, stored);
+  // Same content at a new address (a directory that moved, the demo on another port): the stored
+  // listing follows the address, so links to it work, without a new version.
+  if (!unchanged || stored?.url !== listing.url) await storeCall(() => store.listings.put(listing));
+  if (loaded.validators !== undefined) {
+    const { key, etag, lastModified } = loaded.validators;
+    await storeCall(() => store.cache.set(FETCH_CACHE_NAMESPACE, key, withoutUndefined({ etag, lastModified, contentHash: listing.contentHash, listingId: listing.id })));
+  }
+  const warnings: CrawlWarning[] = flags.map((flag) => ({
+    id: listing.id,
+    url: listing.url,
+    code: flag,
+    message: `${listing.title}: its package, remote or tool definitions changed while its version (${String(listing.document?.data['version'] ?? '?')}) stayed the same`,
+  }));
+  if (!unchanged && listing.document !== undefined && listing.document.warnings.length > 0) {
+    warnings.push({ id: listing.id, url: listing.url, code: 'document-fields', message: `${listing.title}: ${listing.document.warnings.slice(0, 3).join('; ')}` });
+  }
+  return { outcome: unchanged ? 'unchanged' : 'fetched', listing, bytes, warnings };
 }
 
 /**
- * Fetches the README of the listing's first repository. A failure becomes `repo.error`, never a
- * throw; with `previous` validators it is a conditional GET (`notModified` true on 304).
+ * Records the new version of a listing that changed (versions are kept from the first change on:
+ * the stored listing becomes the first version then) and returns the flags the change earned.
+ * Versions are written before the listing, and adding one is idempotent, so a crash between the
+ * two writes is repaired by the next crawl.
  */
-async function enrichRepo(
-  listing: Listing,
-  context: ListingContext,
-  previous: Repo | undefined,
-): Promise<{ repo: Repo | undefined; bytes: number; notModified: boolean }> {
-  const repoUrl = listing.fields.repositories[0];
-  if (repoUrl === undefined) return { repo: undefined, bytes: 0, notModified: false };
-  const readmeUrl = readmeUrlFor(repoUrl, context.rawBase);
-  if (readmeUrl === undefined) {
-    return { repo: { url: repoUrl, readme: null, error: 'E_REPO_HOST: README enrichment supports GitHub repositories only', truncated: false }, bytes: 0, notModified: false };
-  }
-  const key = normalizeUrl(readmeUrl);
-  const cached = previous === undefined ? undefined : await readCacheEntry(context.store.cache, readmeCacheSchema, key);
-  try {
-    const conditional = validators(cached);
-    const result = await context.fetcher.fetch(readmeUrl, { signal: context.signal, accept: 'text', conditional });
-    if (result.notModified && conditional === undefined) throw unaskedNotModified(readmeUrl);
-    if (result.notModified) return { repo: previous, bytes: 0, notModified: true };
-    await storeCall(() =>
-      context.store.cache.set(FETCH_CACHE_NAMESPACE, key, withoutUndefined({ etag: result.etag, lastModified: result.lastModified })),
-    );
-    // README text is listing text too: no control character from it reaches a terminal.
-    const readme = stripControls(result.body);
-    const truncated = readme.length > context.readmeMaxChars;
-    return {
-      repo: { url: repoUrl, readme: truncated ? readme.slice(0, context.readmeMaxChars) : readme, error: null, truncated },
-      bytes: result.bytes,
-      notModified: false,
-    };
-  } catch (thrown) {
-    if (thrown instanceof StoreFailure || context.signal?.aborted === true) throw thrown;
-    const error = toError(thrown);
-    await storeCall(() => context.store.cache.set(FETCH_CACHE_NAMESPACE, key, { retry: error instanceof TransientError }));
-    const code = error instanceof ThreatdraftError ? error.code : 'E_INTERNAL';
-    return { repo: { url: repoUrl, readme: null, error: `${code}: ${error.message}`, truncated: false }, bytes: 0, notModified: false };
-  }
+async function recordVersion(store: Store, listing: Listing, stored: Listing | null): Promise<ListingFlag[]> {
+  if (stored === null) return [];
+  const history = await storeCall(() => store.listings.versions(listing.id));
+  const newest = history.at(-1);
+  if (newest === undefined) await storeCall(() => store.listings.addVersion(listing.id, versionOf(stored, null)));
+  const version = versionOf(listing, { listing: stored, facts: newest?.contentHash === stored.contentHash ? newest.facts : null });
+  await storeCall(() => store.listings.addVersion(listing.id, version));
+  return version.flags;
 }
 
-/**
- * On a 304 for the page, checks whether the README changed (conditional GET). Returns the
- * updated listing, or null when nothing changed. A README that failed with a permanent error
- * (404, robots, unsupported host) is not retried until the page itself changes.
- */
-async function refreshRepo(stored: Listing, context: ListingContext): Promise<{ listing: Listing | null; bytes: number }> {
-  const previous = stored.repo;
-  if (previous === undefined) return { listing: null, bytes: 0 };
-  if (previous.error !== null) {
-    const readmeUrl = readmeUrlFor(previous.url, context.rawBase);
-    const cached = readmeUrl === undefined ? undefined : await readCacheEntry(context.store.cache, readmeCacheSchema, normalizeUrl(readmeUrl));
-    if (cached?.retry !== true) return { listing: null, bytes: 0 };
-  }
-  const enrichment = await enrichRepo(stored, context, previous.error === null ? previous : undefined);
-  if (enrichment.notModified || enrichment.repo === undefined) return { listing: null, bytes: enrichment.bytes };
-  const updated = withRepo(stored, enrichment.repo);
-  if (updated.contentHash === stored.contentHash) return { listing: null, bytes: enrichment.bytes };
-  return { listing: { ...updated, fetchedAt: context.now().toISOString() }, bytes: enrichment.bytes };
+/** Headless Chromium through playwright-core, every request through `fetcher` (loaded only when a source needs it). */
+function defaultRenderer(fetcher: Fetcher, executablePath: string | undefined): PageRenderer {
+  let loading: Promise<PageRenderer> | undefined;
+  const get = (): Promise<PageRenderer> => {
+    loading ??= import('./render/chromium.js').then(({ ChromiumRenderer }) => new ChromiumRenderer({ fetcher, executablePath }));
+    return loading;
+  };
+  return {
+    render: async (url, html, signal) => (await get()).render(url, html, signal),
+    close: async () => {
+      if (loading !== undefined) await (await loading).close();
+    },
+  };
 }

@@ -2,9 +2,11 @@
  * Loopback HTTP servers for offline runs, tests and benchmarks (node:http adapter).
  *
  * - `startDemoServer` serves `examples/demo-directory/` (index pages with pagination and a cycle,
- *   ~30 varied listing pages, robots.txt, sitemap.xml) plus repository READMEs at
- *   `/raw/<owner>/<name>/HEAD/README.md`, so the crawler's README enrichment works with
- *   `rawBase = <origin>/raw`.
+ *   ~30 varied listing pages, robots.txt, sitemap.xml) plus repository READMEs and manifests at
+ *   `/raw/<owner>/<name>/HEAD/<file>`, so the crawler's repository enrichment works with
+ *   `rawBase = <origin>/raw`; next to it, agent cards under `/a2a/`, an MCP registry at
+ *   `/registry/v0.1/servers` (cursor pages, `updated_since`) and a gallery under `/js/` that builds
+ *   its listings in JavaScript, one source config for each in `sources/`.
  * - `startSyntheticDirectory` generates N listing pages on the fly for crawl benchmarks.
  *
  * Both answer conditional GETs (ETag / Last-Modified, 304) and count requests. The literal
@@ -12,7 +14,7 @@
  * sitemap and robots.txt point back at whichever port the server got.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { sourceConfigSchema } from '../../schemas/source.js';
 import type { SourceConfig } from '../../schemas/source.js';
 import { ConfigError } from '../errors.js';
+import { registryPage, type RegistryEntry } from './demo-registry.js';
 
 /** The origin written in `examples/demo-directory/source.json`; replaced by the real one. */
 export const DEMO_PLACEHOLDER_ORIGIN = 'http://127.0.0.1:0';
@@ -33,7 +36,15 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.txt': 'text/plain; charset=utf-8',
   '.md': 'text/markdown; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.toml': 'text/plain; charset=utf-8',
 };
+
+/** Repository files served under `/raw/<owner>/<name>/HEAD/`, as a code host's raw endpoint would. */
+const RAW_FILES = /^raw\/([\w.-]+)\/([\w.-]+)\/HEAD\/(README\.md|package\.json|pyproject\.toml|requirements\.txt|Dockerfile|server\.json)$/;
+
+/** Entries per page of the demo registry (small, so a crawl follows several cursors). */
+export const DEMO_REGISTRY_PAGE_SIZE = 4;
 
 /** Options for the loopback servers. */
 export interface DemoServerOptions {
@@ -51,6 +62,8 @@ export interface DemoServer {
   readonly rawBase: string;
   /** The source config to crawl this server with (`allowPrivateNetwork: true`). */
   readonly sourceConfig: SourceConfig;
+  /** Every source the server plays, the HTML directory first: agent cards, the registry, the browser-rendered gallery (demo only). */
+  readonly sources: readonly SourceConfig[];
   /** Requests served so far (any path, any status). */
   readonly requests: number;
   /** Requests served so far, by path (query string removed). */
@@ -88,7 +101,19 @@ export function demoDirectoryPath(): string {
  * @throws ConfigError when `source.json` is missing or fails the schema.
  */
 export function demoSourceConfig(origin: string): SourceConfig {
-  const file = join(demoDirectoryPath(), 'source.json');
+  return readDemoSource(join(demoDirectoryPath(), 'source.json'), origin);
+}
+
+/** The demo's other sources (`sources/*.json`: a2a, mcp-registry, the browser-rendered gallery) for `origin`, sorted by file name. */
+export function demoExtraSources(origin: string): SourceConfig[] {
+  const dir = join(demoDirectoryPath(), 'sources');
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .map((name) => readDemoSource(join(dir, name), origin));
+}
+
+function readDemoSource(file: string, origin: string): SourceConfig {
   let raw: string;
   try {
     raw = readFileSync(file, 'utf8');
@@ -110,7 +135,7 @@ interface Resource {
   lastModified: Date;
 }
 
-type Resolver = (path: string, origin: string) => Resource | undefined;
+type Resolver = (path: string, origin: string, query: URLSearchParams) => Resource | undefined;
 
 interface Started {
   server: Server;
@@ -129,23 +154,25 @@ async function listen(resolver: Resolver, options: DemoServerOptions): Promise<S
   const rendered = new Map<string, { resource: Resource; etag: string } | null>();
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     total++;
-    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const target = request.url ?? '/';
+    const path = target.split('?')[0] ?? '/';
     counts.set(path, (counts.get(path) ?? 0) + 1);
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       responses.push({ path, status: 405, bytes: 'method not allowed\n'.length });
       response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
       return;
     }
-    let entry = rendered.get(path);
+    // Bodies are rendered once per URL (the registry answers by query).
+    let entry = rendered.get(target);
     if (entry === undefined) {
       let resource: Resource | undefined;
       try {
-        resource = resolver(path, origin);
+        resource = resolver(path, origin, new URLSearchParams(target.slice(path.length + 1)));
       } catch {
         resource = undefined;
       }
       entry = resource === undefined ? null : { resource, etag: `"${createHash('sha1').update(resource.body).digest('hex')}"` };
-      rendered.set(path, entry);
+      rendered.set(target, entry);
     }
     if (entry === null) {
       // Node sends no body for HEAD whatever end() is given.
@@ -198,11 +225,12 @@ async function closeServer(server: Server): Promise<void> {
   await new Promise<void>((resolvePromise) => server.close(() => resolvePromise()));
 }
 
-function toDemoServer(started: Started, sourceConfig: SourceConfig): DemoServer {
+function toDemoServer(started: Started, sourceConfig: SourceConfig, extra: readonly SourceConfig[] = []): DemoServer {
   return {
     origin: started.origin,
     rawBase: `${started.origin}/raw`,
     sourceConfig,
+    sources: [sourceConfig, ...extra],
     get requests() {
       return started.total();
     },
@@ -215,7 +243,13 @@ function toDemoServer(started: Started, sourceConfig: SourceConfig): DemoServer 
 /** Serves `examples/demo-directory/` on a loopback port. */
 export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
   const root = resolve(demoDirectoryPath());
-  const resolver: Resolver = (path, origin) => {
+  const registryFile = join(root, 'registry', 'servers.json');
+  const resolver: Resolver = (path, origin, query) => {
+    if (path === '/registry/v0.1/servers') {
+      const { status, body } = registryPage(JSON.parse(readFileSync(registryFile, 'utf8')) as RegistryEntry[], query, DEMO_REGISTRY_PAGE_SIZE);
+      if (status !== 200) return undefined;
+      return { body: JSON.stringify(body), contentType: CONTENT_TYPES['.json'] ?? 'application/json', lastModified: statSync(registryFile).mtime };
+    }
     let decoded: string;
     try {
       decoded = decodeURIComponent(path);
@@ -224,14 +258,14 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     }
     if (decoded.includes('\0')) return undefined;
     let relative = decoded.replace(/^\/+/, '');
-    const raw = /^raw\/([\w.-]+)\/([\w.-]+)\/HEAD\/README\.md$/.exec(relative);
-    if (raw !== null) relative = `repos/${raw[1]}/${raw[2]}/README.md`;
-    else if (relative.startsWith('repos/')) return undefined; // READMEs only under /raw/, like a code host
+    const raw = RAW_FILES.exec(relative);
+    if (raw !== null) relative = `repos/${raw[1]}/${raw[2]}/${raw[3]}`;
+    else if (relative.startsWith('repos/')) return undefined; // repository files only under /raw/, like a code host
     if (relative === '' || relative.endsWith('/')) relative += 'index.html';
     const file = resolve(root, relative);
     if (file !== root && !file.startsWith(root + sep)) return undefined;
-    if (file === join(root, 'source.json')) return undefined;
-    const contentType = CONTENT_TYPES[extname(file).toLowerCase()];
+    if (file === join(root, 'source.json') || file.startsWith(join(root, 'sources') + sep)) return undefined;
+    const contentType = CONTENT_TYPES[extname(file).toLowerCase()] ?? (file.endsWith(`${sep}Dockerfile`) ? CONTENT_TYPES['.txt'] : undefined);
     if (contentType === undefined || !existsSync(file)) return undefined;
     const stat = statSync(file);
     if (!stat.isFile()) return undefined;
@@ -242,7 +276,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     };
   };
   const started = await listen(resolver, options);
-  return toDemoServer(started, demoSourceConfig(started.origin));
+  return toDemoServer(started, demoSourceConfig(started.origin), demoExtraSources(started.origin));
 }
 
 /** Options for {@link startSyntheticDirectory}. */

@@ -127,6 +127,12 @@ export interface DiscoverOptions {
    * validators and parsed links kept here (namespace `fetch`). Without it every page is fetched in full.
    */
   cache?: CacheRepo | undefined;
+  /**
+   * Builds an index page in a browser when the source asks for it (`render: browser`, or `auto` and
+   * `hasContent` says the served HTML holds no listing link); returns the HTML to parse. Pass no
+   * `cache` with it: a page's validators do not cover the data its scripts load.
+   */
+  render?: ((url: string, html: string, hasContent: (html: string) => boolean) => Promise<string>) | undefined;
 }
 
 export interface DiscoverResult {
@@ -199,7 +205,7 @@ async function fetchParsed<P extends Record<string, unknown>>(
   fetcher: Fetcher,
   request: { url: string; accept: 'page' | 'xml'; signal: AbortSignal | undefined },
   slot: CacheSlot<P> | undefined,
-  parse: (body: string, finalUrl: string) => P,
+  parse: (body: string, finalUrl: string) => P | Promise<P>,
 ): Promise<{ parsed: P; finalUrl: string; bytes: number; notModified: boolean }> {
   const { url, accept, signal } = request;
   const found = slot === undefined ? undefined : await readCacheEntry(slot.repo, slot.schema, slot.key);
@@ -215,7 +221,7 @@ async function fetchParsed<P extends Record<string, unknown>>(
     bytes += result.bytes;
     if (result.notModified) throw unaskedNotModified(url);
   }
-  const parsed = parse(result.body, result.finalUrl);
+  const parsed = await parse(result.body, result.finalUrl);
   if (slot !== undefined) {
     if (result.etag !== undefined || result.lastModified !== undefined) {
       const value = withoutUndefined({ v: DISCOVERY_CACHE_VERSION, etag: result.etag, lastModified: result.lastModified, finalUrl: result.finalUrl, ...parsed });
@@ -273,7 +279,16 @@ export async function discover(source: SourceConfig, fetcher: Fetcher, options: 
   };
 
   // Index pages and pagination.
-  const selectors = { listingLinks: source.listingLinks, nextPage: source.nextPage ?? null };
+  const listingLinks = source.listingLinks ?? 'a[href]';
+  const render = options.render;
+  const selectors = { listingLinks, nextPage: source.nextPage ?? null };
+  const parseIndex = async (body: string, landedUrl: string): Promise<IndexPayload> => {
+    const parse = (html: string): { listings: string[]; next: string | null } => parseIndexPage(html, landedUrl, { listingLinks, nextPage: source.nextPage });
+    const parsed = parse(body);
+    if (render === undefined) return { ...selectors, ...parsed };
+    const html = await render(landedUrl, body, (candidate) => (candidate === body ? parsed : parse(candidate)).listings.length > 0);
+    return { ...selectors, ...(html === body ? parsed : parse(html)) };
+  };
   const visited = new Set<string>();
   let indexPages = 0;
   for (const start of source.start) {
@@ -302,7 +317,7 @@ export async function discover(source: SourceConfig, fetcher: Fetcher, options: 
                 },
             // Relative links resolve against the exact URL the page landed on: normalising it first
             // would strip a trailing slash and resolve `href="alpha"` on `/dir/` to `/alpha`.
-            (body, landedUrl) => ({ ...selectors, ...parseIndexPage(body, landedUrl, { listingLinks: selectors.listingLinks, nextPage: source.nextPage }) }),
+            parseIndex,
           ),
         );
         page = fetched.parsed;

@@ -16,9 +16,10 @@ import type { AnyNode, Element } from 'domhandler';
 import { createRequire } from 'node:module';
 import type * as GptTokenizer from 'gpt-tokenizer';
 import { parseHTML } from 'linkedom';
-import type { Listing, ListingWarning, Repo } from '../../schemas/listing.js';
+import type { Listing, ListingDocument, ListingWarning, Repo } from '../../schemas/listing.js';
 import type { SourceConfig } from '../../schemas/source.js';
 import { describeCap, parseBoundedHtml, type MarkupCap } from './bounded-parse.js';
+import { readEmbeddedData } from './embedded.js';
 import { collapse, flattenDefinitionItems, inlineText, serializeBlocks, stripColon, stripControls } from './extract-text.js';
 import { normalizeUrl } from './url.js';
 
@@ -117,12 +118,16 @@ export function extractListing(html: string, options: ExtractOptions): Listing {
   // Each rule is isolated: a pathological page loses that one field, never the whole listing.
   // Every string leaves without control characters (stripControls), so none reaches a terminal.
   checkpoint('parse');
-  const title = clip(clean(guard(() => pickTitle($, fields.title, options.url), '')), MAX_TITLE_CHARS);
-  const summary = clip(clean(guard(() => pickSummary($, fields.description), '')), MAX_SUMMARY_CHARS);
+  const pageTitle = clean(guard(() => pickTitle($, fields.title, options.url), ''));
+  // Data the page embeds (JSON-LD, OpenGraph, framework payloads) adds fields; the page's own win.
+  const embedded = guard(() => readEmbeddedData($, pageTitle), null);
+  const title = clip(embedded !== null && embedded.title !== '' && pageTitle === titleFromUrl(options.url) ? clean(embedded.title) : pageTitle, MAX_TITLE_CHARS);
+  const pageSummary = clean(guard(() => pickSummary($, fields.description), ''));
+  const summary = clip(pageSummary === '' ? clean(embedded?.summary ?? '') : pageSummary, MAX_SUMMARY_CHARS);
   checkpoint('title and summary');
-  const capabilities = guard(() => pickCapabilities($, fields.capabilities), []).map(clean).filter((item) => item !== '');
-  const metadata = cleanRecord(guard(() => pickMetadata($), {}));
-  const repositories = guard(() => pickRepositories($, fields.repository, options.url), []).map(stripControls);
+  const capabilities = withEmbedded(guard(() => pickCapabilities($, fields.capabilities), []), embedded?.capabilities).map(clean).filter((item) => item !== '');
+  const metadata = cleanRecord(mergeMetadata(guard(() => pickMetadata($), {}), embedded?.metadata));
+  const repositories = withEmbedded(guard(() => pickRepositories($, fields.repository, options.url), []), embedded?.repositories).map(stripControls);
   const category = pickCategory(metadata);
   checkpoint('fields');
 
@@ -184,7 +189,9 @@ export interface ContentHashParts {
   summary: string;
   text: string;
   fields: Listing['fields'];
-  repo?: Pick<Repo, 'url' | 'readme'> | undefined;
+  repo?: Pick<Repo, 'url' | 'readme' | 'manifests'> | undefined;
+  /** The structured document the listing came from: hashed whole, unknown fields included. */
+  document?: Omit<ListingDocument, 'meta'> | undefined;
 }
 
 /**
@@ -207,18 +214,44 @@ export function computeContentHash(parts: ContentHashParts): string {
     repo:
       parts.repo === undefined
         ? null
-        : { url: parts.repo.url, readme: parts.repo.readme === null ? null : collapse(parts.repo.readme) },
+        : {
+            url: parts.repo.url,
+            readme: parts.repo.readme === null ? null : collapse(parts.repo.readme),
+            // Only listings with manifests hash them, so earlier hashes stay as they were.
+            ...(parts.repo.manifests === undefined || parts.repo.manifests.length === 0 ? {} : { manifests: parts.repo.manifests }),
+          },
+    ...(parts.document === undefined ? {} : { document: stableJson(parts.document) }),
   });
   return createHash('sha256').update(canonical).digest('hex');
 }
 
+/** A value with object keys sorted at every level, so equal documents hash equally whatever their key order. */
+function stableJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stableJson);
+  if (typeof value !== 'object' || value === null) return value;
+  const record = value as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(record)
+      .sort()
+      .map((key) => [key, stableJson(record[key])]),
+  );
+}
+
+/** What every listing id of a source starts with (`<source slug>.`). */
+export function sourceListingPrefix(sourceId: string): string {
+  return `${slugify(sourceId, 48) || 'source'}.`;
+}
+
 /**
  * A stable, filesystem- and URL-safe id (`[a-z0-9._-]`, at most 128 chars): the source, a slug of
- * the URL's last path segment, and a short hash of source and URL so distinct URLs never collide.
+ * the URL's last path segment (or of `name`, when the caller knows the listing's own name), and a
+ * short hash of source and URL so distinct URLs never collide.
  */
-export function listingId(sourceId: string, normalizedUrl: string): string {
-  const source = slugify(sourceId, 48) || 'source';
+export function listingId(sourceId: string, normalizedUrl: string, name?: string): string {
+  const source = sourceListingPrefix(sourceId).slice(0, -1);
   const hash = createHash('sha256').update(`${sourceId}\n${normalizedUrl}`).digest('hex').slice(0, 12);
+  const named = name === undefined ? '' : slugify(name, 60);
+  if (named !== '') return `${source}.${named}-${hash}`;
   let segment: string;
   try {
     const parsed = new URL(normalizedUrl);
@@ -453,6 +486,34 @@ function pickMetadata($: CheerioAPI): Record<string, string> {
     add(labelText, whole.slice(labelText.length));
   }
   return metadata;
+}
+
+/** The page's values, then the embedded ones it lacks (case-insensitive), within the usual caps. */
+function withEmbedded(page: string[], embedded: readonly string[] | undefined): string[] {
+  if (embedded === undefined || embedded.length === 0) return page;
+  const seen = new Set(page.map((value) => value.toLowerCase()));
+  const out = [...page];
+  for (const value of embedded) {
+    if (out.length >= MAX_CAPABILITIES) break;
+    if (!seen.has(value.toLowerCase())) {
+      seen.add(value.toLowerCase());
+      out.push(value);
+    }
+  }
+  return out;
+}
+
+/** The page's metadata pairs, then the embedded pairs whose keys it lacks, within the cap. */
+function mergeMetadata(page: Record<string, string>, embedded: Record<string, string> | undefined): Record<string, string> {
+  if (embedded === undefined) return page;
+  const merged = { ...page };
+  let count = Object.keys(merged).length;
+  for (const [key, value] of Object.entries(embedded)) {
+    if (count >= MAX_METADATA || Object.hasOwn(merged, key)) continue;
+    merged[key] = clip(value, MAX_FIELD_CHARS);
+    count += 1;
+  }
+  return merged;
 }
 
 function pickCategory(metadata: Record<string, string>): string | null {

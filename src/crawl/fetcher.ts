@@ -24,8 +24,14 @@ export interface FetchResult {
 export interface FetchOptions {
   signal?: AbortSignal | undefined;
   conditional?: Conditional | undefined;
-  /** Which content types to accept; defaults to HTML, XHTML, plain text and Markdown. */
-  accept?: 'page' | 'xml' | 'text';
+  /**
+   * Which content types to accept: `page` (default) HTML, XHTML, plain text and Markdown; `xml`;
+   * `text` plain text and Markdown; `json` JSON (`application/json`, `*+json`, `text/json`, plain
+   * text); `asset` what a page loads in a browser (HTML, scripts, JSON, CSS, text).
+   */
+  accept?: 'page' | 'xml' | 'text' | 'json' | 'asset';
+  /** A smaller body cap than the fetcher's for this request (bytes). */
+  maxBytes?: number | undefined;
 }
 
 export interface Fetcher {

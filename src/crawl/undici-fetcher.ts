@@ -109,16 +109,38 @@ export function fetcherSettingsForSource(source: {
 
 type AcceptMode = NonNullable<FetchOptions['accept']>;
 
+const PAGE_TYPES = ['text/html', 'application/xhtml+xml', 'text/plain', 'text/markdown', 'text/x-markdown'];
+const JSON_TYPES = ['application/json', 'text/json', 'text/plain'];
 const ACCEPTED_TYPES: Record<AcceptMode, ReadonlySet<string>> = {
-  page: new Set(['text/html', 'application/xhtml+xml', 'text/plain', 'text/markdown', 'text/x-markdown']),
+  page: new Set(PAGE_TYPES),
   xml: new Set(['application/xml', 'text/xml']),
   text: new Set(['text/plain', 'text/markdown', 'text/x-markdown']),
+  json: new Set(JSON_TYPES),
+  asset: new Set([
+    ...PAGE_TYPES,
+    ...JSON_TYPES,
+    'text/javascript',
+    'application/javascript',
+    'application/x-javascript',
+    'application/ecmascript',
+    'text/ecmascript',
+    'text/css',
+    'application/xml',
+    'text/xml',
+  ]),
 };
+
+/** Whether a media type is one `accept` takes (`json` and `asset` also take any `+json` type). */
+function accepted(accept: AcceptMode, mediaType: string): boolean {
+  return ACCEPTED_TYPES[accept].has(mediaType) || ((accept === 'json' || accept === 'asset') && mediaType.endsWith('+json'));
+}
 
 const ACCEPT_HEADER: Record<AcceptMode, string> = {
   page: 'text/html,application/xhtml+xml;q=0.9,text/markdown;q=0.8,text/plain;q=0.7',
   xml: 'application/xml,text/xml;q=0.9',
   text: 'text/plain,text/markdown;q=0.9',
+  json: 'application/json,application/*+json;q=0.9,text/plain;q=0.5',
+  asset: '*/*',
 };
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -366,14 +388,15 @@ export class UndiciFetcher implements Fetcher {
     }
     const contentType = header(response.headers, 'content-type') ?? '';
     const mediaType = mediaTypeOf(contentType);
-    if (!ACCEPTED_TYPES[accept].has(mediaType)) {
+    if (!accepted(accept, mediaType)) {
       discard(response);
       throw new PermanentError('E_CONTENT_TYPE', `Refused content type ${JSON.stringify(mediaType || '(none)')} from ${url.href}`, {
         ...context,
         contentType: mediaType,
       });
     }
-    const bytes = await this.#readBody(url, response, deadline, this.#settings.maxBodyBytes, 'error');
+    const cap = Math.min(options.maxBytes ?? this.#settings.maxBodyBytes, this.#settings.maxBodyBytes);
+    const bytes = await this.#readBody(url, response, deadline, cap, 'error');
     const decoded = decodeBody(bytes, contentType);
     return { kind: 'done', result: this.#result(url, response, decoded.text, bytes.byteLength, false) };
   }

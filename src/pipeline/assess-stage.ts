@@ -5,10 +5,11 @@
  * and older revisions still awaiting review become `superseded`. Published revisions stay
  * published until a newer one is approved and published.
  */
-import { draftId, type Draft } from '../../schemas/draft.js';
+import { draftId, type Checks, type Draft } from '../../schemas/draft.js';
 import type { Listing } from '../../schemas/listing.js';
 import { assessListingWithUsage } from '../assess/assess-with-usage.js';
 import type { Assessor, ModelSlot } from '../assess/assessor.js';
+import { DEFINITION_PATHS } from '../crawl/listing-history.js';
 import { ConflictError, PermanentError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { assessInputSchema, type AssessInput, type AssessOutput } from './contracts.js';
@@ -68,6 +69,7 @@ export async function assessStage(input: AssessInput, deps: AssessStageDeps): Pr
       ...(deps.deadline === undefined ? {} : { deadline: deps.deadline }),
     },
   });
+  const checks = await withChangeFlags(store, listing, result.checks);
   for (let round = 0; round < MAX_CAS_ROUNDS; round += 1) {
     const revision = (current?.revision ?? 0) + 1;
     const at = now().toISOString();
@@ -79,7 +81,7 @@ export async function assessStage(input: AssessInput, deps: AssessStageDeps): Pr
       status: 'draft',
       assessment: result.assessment,
       score: result.score,
-      checks: result.checks,
+      checks,
       provenance: result.provenance,
       reviews: [],
       // Texts that already disagree with the score's band are stale from the start.
@@ -119,6 +121,28 @@ export async function assessStage(input: AssessInput, deps: AssessStageDeps): Pr
     }
   }
   throw new ConflictError('E_CONFLICT', `Draft for ${listing.id} kept changing under the pipeline`, { id: listing.id });
+}
+
+/**
+ * The checks with a `possible-rug-pull` warning added when the crawl flagged this version of the
+ * listing (an MCP server whose packages, remotes or tools changed while its version did not).
+ */
+async function withChangeFlags(store: Store, listing: Listing, checks: Checks): Promise<Checks> {
+  if (listing.document?.type !== 'mcp-server') return checks;
+  const newest = (await store.listings.versions(listing.id)).at(-1);
+  if (newest?.contentHash !== listing.contentHash || !newest.flags.includes('possible-rug-pull')) return checks;
+  const changed = newest.changes.filter((change) => DEFINITION_PATHS.test(change.path)).map((change) => change.path);
+  return {
+    ...checks,
+    warnings: [
+      ...checks.warnings,
+      {
+        code: 'possible-rug-pull',
+        message: `Possible rug pull: ${changed.slice(0, 4).join(', ')}${changed.length > 4 ? ' and more' : ''} changed while the server's version stayed ${String(listing.document.data['version'] ?? '?')}`,
+        where: 'listing.document',
+      },
+    ],
+  };
 }
 
 function unchangedOutput(current: Draft, attempts: number): AssessOutput {

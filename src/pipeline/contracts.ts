@@ -30,6 +30,12 @@ export const stageFailureSchema = z.object({
 });
 export type StageFailure = z.infer<typeof stageFailureSchema>;
 
+/** A URL or entry the crawl skipped, with why (robots.txt, a document that is not JSON or breaks its schema, …). */
+export const stageSkipSchema = z.object({ url: z.string(), code: z.string(), reason: z.string() });
+
+/** A stored listing a reviewer should look at twice (a possible rug pull, a document with fields left out). */
+export const stageWarningSchema = z.object({ id: z.string(), url: z.string(), code: z.string(), message: z.string() });
+
 /** Output of the crawl stage: the listings now stored for the source, and per-URL failures. */
 export const crawlOutputSchema = z.object({
   listings: z.array(z.object({ id: z.string(), contentHash: z.string() })),
@@ -38,6 +44,8 @@ export const crawlOutputSchema = z.object({
   unchanged: z.number().int().min(0),
   skipped: z.number().int().min(0),
   failures: z.array(stageFailureSchema),
+  skips: z.array(stageSkipSchema).default([]),
+  warnings: z.array(stageWarningSchema).default([]),
 });
 export type CrawlOutput = z.infer<typeof crawlOutputSchema>;
 

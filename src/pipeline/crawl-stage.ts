@@ -3,7 +3,9 @@
  * the crawler's `crawlSource`: per-host politeness, robots, conditional GETs and the content-hash
  * check live there. Returns the ids and content hashes of the listings now stored for the source.
  */
+import { sourceTypeOf } from '../../schemas/source.js';
 import { crawlSource, type CrawlProgress } from '../crawl/crawl.js';
+import { sourceListingPrefix } from '../crawl/extract.js';
 import type { Fetcher } from '../crawl/fetcher.js';
 import type { Store } from '../store/store.js';
 import { crawlInputSchema, type CrawlInput, type CrawlOutput } from './contracts.js';
@@ -15,6 +17,8 @@ export interface CrawlStageDeps {
   now?: () => Date;
   signal?: AbortSignal | undefined;
   onProgress?: (progress: CrawlProgress) => void;
+  /** Chromium for sources with `render: browser | auto`. */
+  chromiumPath?: string | undefined;
 }
 
 /** Runs discover + fetch + extract for one source and reports the stored listings. */
@@ -30,9 +34,17 @@ export async function crawlStage(input: CrawlInput, deps: CrawlStageDeps): Promi
     ...(parsed.idOrigin === undefined ? {} : { idOrigin: parsed.idOrigin }),
     signal: deps.signal,
     onProgress: deps.onProgress,
+    chromiumPath: deps.chromiumPath,
   });
-  const ids = [...new Set(summary.listings.map((listing) => listing.id))];
-  const stored = await deps.store.listings.getMany(ids);
+  const ids = new Set(summary.listings.map((listing) => listing.id));
+  // A registry is asked only for what changed since its last complete crawl: the listings it stored
+  // before are still the source's, and any of them whose draft is missing or stale (a failed
+  // assessment, a new assessor) must still reach the assess stage, which skips the rest.
+  if (sourceTypeOf(parsed.source) === 'mcp-registry' && parsed.limit === undefined) {
+    const prefix = sourceListingPrefix(parsed.source.id);
+    for (const id of await deps.store.listings.ids()) if (id.startsWith(prefix)) ids.add(id);
+  }
+  const stored = await deps.store.listings.getMany([...ids]);
   const listings: CrawlOutput['listings'] = [];
   for (const listing of stored) if (listing !== null) listings.push({ id: listing.id, contentHash: listing.contentHash });
   return {
@@ -44,5 +56,7 @@ export async function crawlStage(input: CrawlInput, deps: CrawlStageDeps): Promi
     failures: summary.failures
       .filter((failure) => failure.stage === 'listing')
       .map((failure) => ({ url: failure.url, code: failure.code, reason: failure.reason })),
+    skips: summary.failures.filter((failure) => failure.stage === 'skipped').map((failure) => ({ url: failure.url, code: failure.code, reason: failure.reason })),
+    warnings: summary.warnings,
   };
 }

@@ -38,7 +38,13 @@ export async function startRunProgress(stream: NodeJS.WritableStream & { isTTY?:
     update(progress) {
       if (progress.stage === 'crawl') {
         const event = progress.event;
-        if (event.phase === 'discovered') bar('crawl', event.total).bar.setTotal(Math.max(event.total, 1));
+        if (event.phase === 'discovered') {
+          // A new source (the demo runs several): the crawl bar starts again.
+          const entry = bar('crawl', event.total);
+          entry.bar.setTotal(Math.max(event.total, 1));
+          entry.bar.update(0, { last: '' });
+          entry.startedMs = performance.now();
+        }
         else {
           const entry = bar('crawl', event.total);
           entry.bar.update(event.done, { rate: rate(event.done, entry.startedMs), last: event.outcome });

@@ -39,6 +39,8 @@ export interface LocalExecutorConfig {
   policy?: AttemptPolicy;
   /** Total time one listing may take across its attempts and waits. @default 90000 */
   listingBudgetMs?: number;
+  /** Chromium for sources with `render: browser | auto`. */
+  chromiumPath?: string | undefined;
   /** Assess through the Batch API (the openai assessor on an OpenAI or Azure endpoint). */
   batch?: { pollMs?: number; onStatus?: (status: BatchStatus) => void };
   now?: () => Date;
@@ -61,6 +63,7 @@ export class LocalExecutor implements Executor {
         store: this.#config.store,
         fetcher,
         signal: options.signal,
+        chromiumPath: this.#config.chromiumPath,
         ...(this.#config.now === undefined ? {} : { now: this.#config.now }),
         ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
       });
@@ -125,6 +128,8 @@ export interface RunPipelineOptions {
   idOrigin?: { from: string; to: string };
   signal?: AbortSignal;
   onProgress?: (progress: RunProgress) => void;
+  /** Told what the crawl did (its skipped documents and warnings are not part of the run summary). */
+  onCrawled?: (output: CrawlOutput) => void;
   /** Clock for `wallMs`. @default performance.now */
   clockMs?: () => number;
 }
@@ -136,6 +141,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunSumma
   const { executor, store, signal } = options;
   let refs: ListingRef[];
   const failures: RunSummary['failures'] = [];
+
   if (options.source !== undefined) {
     const crawled = await executor.crawl(
       {
@@ -151,6 +157,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunSumma
       },
     );
     refs = crawled.listings;
+    options.onCrawled?.(crawled);
     for (const failure of crawled.failures) failures.push({ url: failure.url ?? '', reason: failure.reason, code: failure.code });
   } else {
     refs = await storedRefs(store, options.limit);
@@ -178,6 +185,23 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunSumma
     costUsd: tally.costUsd,
     wallMs: Math.round(clock() - started),
   };
+}
+
+/** The summary of several runs (one per source) as one: counts and costs added, lists joined. */
+export function mergeRunSummaries(summaries: readonly RunSummary[]): RunSummary {
+  const total: RunSummary = { listings: 0, assessed: 0, unchanged: 0, failed: 0, failures: [], drafts: 0, tokens: 0, costUsd: 0, wallMs: 0 };
+  for (const summary of summaries) {
+    total.listings += summary.listings;
+    total.assessed += summary.assessed;
+    total.unchanged += summary.unchanged;
+    total.failed += summary.failed;
+    total.failures.push(...summary.failures);
+    total.drafts += summary.drafts;
+    total.tokens += summary.tokens;
+    total.costUsd += summary.costUsd;
+    total.wallMs += summary.wallMs;
+  }
+  return total;
 }
 
 /** Every stored listing as a ref (id + hash), read in chunks. */

@@ -487,6 +487,8 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
       listing: view.listing,
       published: view.published === null ? null : { id: view.published.id, revision: view.published.revision },
       diff: view.diff,
+      listingChanges: view.listingChanges,
+      listingFlags: view.listingFlags,
       approvals: view.approvals,
       requiredApprovals: view.requiredApprovals,
       twoPerson: view.twoPerson.inForce,

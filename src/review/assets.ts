@@ -14,11 +14,12 @@ textarea{width:100%;min-height:3.5rem;font:inherit}input[type=text]{width:100%}i
 fieldset{border:1px solid #d0d7de;border-radius:.25rem;margin:.75rem 0}.actions form{margin:.5rem 0}
 .counts span{margin-right:.75rem}.filters-form{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:end}
 .preview{position:sticky;top:0;background:#fff;border:1px solid #d0d7de;padding:.4rem .75rem;border-radius:.25rem}
-del{background:#ffebe9}ins{background:#dafbe1;text-decoration:none}
+del{background:#ffebe9}ins{background:#dafbe1;text-decoration:none}table.diff td{overflow-wrap:anywhere;vertical-align:top}
 main.public{max-width:46rem}main.public label{display:block;margin:.6rem 0}main.public textarea{min-height:9rem}
 .hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
 blockquote{border-left:3px solid #d0d7de;margin:.5rem 0;padding:.25rem .75rem;white-space:pre-wrap}
-.banner{border-radius:.25rem;padding:.5rem .75rem;margin:.5rem 0}.banner.insufficient{border:1px solid #bf8700;background:#fff8c5}.banner.corrected{border:1px solid #0a5bd3;background:#ddf4ff}`;
+.banner{border-radius:.25rem;padding:.5rem .75rem;margin:.5rem 0}.banner.insufficient{border:1px solid #bf8700;background:#fff8c5}.banner.corrected{border:1px solid #0a5bd3;background:#ddf4ff}
+.changed{font-size:.8em;border:1px solid #9a6700;background:#fff8c5;border-radius:1rem;padding:0 .5rem;white-space:nowrap}`;
 
 /** Debounced live score preview: posts the edit form to the preview endpoint and shows the result. */
 export const PREVIEW_JS = `'use strict';

@@ -125,7 +125,7 @@ export async function reviewersRemove(name: string, options: StoreOptions, io: I
 
 /** `drafts list [--status] [--severity] [--source] [--sort]`. */
 export async function draftsList(options: StoreOptions & Record<string, unknown>, io: Io): Promise<void> {
-  const parsed = queueQuerySchema.safeParse({ status: options['status'], severity: options['severity'], source: options['source'], sort: options['sort'] });
+  const parsed = queueQuerySchema.safeParse({ status: options['status'], severity: options['severity'], source: options['source'], changed: options['changed'], sort: options['sort'] });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new InputError('E_USAGE', `Invalid \`--${issue?.path.join('.') ?? 'option'}\`: ${issue?.message ?? 'invalid'}`, {});
@@ -178,6 +178,8 @@ export async function draftsShow(id: string, options: StoreOptions, io: Io): Pro
     requiredApprovals: view.requiredApprovals,
     twoPerson: view.twoPerson.inForce,
     diff: view.diff,
+    listingChanges: view.listingChanges,
+    listingFlags: view.listingFlags,
     audit: view.audit,
   });
 }

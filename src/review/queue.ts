@@ -21,6 +21,8 @@ export interface QueueItem {
   insufficientEvidence: boolean;
   warnings: number;
   approvals: string[];
+  /** The listing changed since its last published revision, and this draft assesses the change. */
+  changedSincePublished: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -33,6 +35,8 @@ export const queueQuerySchema = z.object({
   warnings: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['yes', 'no']).optional()),
   /** `insufficient`: only drafts whose listing pins too few factors; `sufficient`: the others. */
   evidence: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['insufficient', 'sufficient']).optional()),
+  /** `yes`: only drafts of listings that changed since their last published revision. */
+  changed: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['yes', 'no']).optional()),
   sort: z.preprocess((v) => (v === '' || v === undefined ? 'severity' : v), z.enum(['severity', 'date'])),
 });
 export type QueueQuery = z.infer<typeof queueQuerySchema>;
@@ -44,6 +48,7 @@ export interface QueueCounts {
   severity: Record<Severity, number>;
   withWarnings: number;
   insufficientEvidence: number;
+  changedSincePublished: number;
 }
 
 /** Reviewers who approved since the last edit or change request: the approvals that still count. */
@@ -56,8 +61,16 @@ export function currentApprovals(draft: Pick<Draft, 'reviews'>): string[] {
   return approvers;
 }
 
-/** The queue row for a draft, titled from its listing when known. */
-export function toQueueItem(draft: Draft, listing: { title: string; sourceId: string } | null): QueueItem {
+/**
+ * Whether `draft` assesses a listing that changed since its last published revision: a newer
+ * revision made from other listing content than `published` was.
+ */
+export function changedSincePublished(draft: Pick<Draft, 'revision' | 'provenance'>, published: Pick<Draft, 'revision' | 'provenance'> | undefined): boolean {
+  return published !== undefined && draft.revision > published.revision && draft.provenance.listingContentHash !== published.provenance.listingContentHash;
+}
+
+/** The queue row for a draft, titled from its listing when known, given its listing's last published revision. */
+export function toQueueItem(draft: Draft, listing: { title: string; sourceId: string } | null, published?: Pick<Draft, 'revision' | 'provenance'>): QueueItem {
   return {
     id: draft.id,
     listingId: draft.listingId,
@@ -73,6 +86,7 @@ export function toQueueItem(draft: Draft, listing: { title: string; sourceId: st
     insufficientEvidence: draft.assessment.insufficientEvidence,
     warnings: draft.checks.warnings.length,
     approvals: currentApprovals(draft),
+    changedSincePublished: changedSincePublished(draft, published),
     createdAt: draft.createdAt,
     updatedAt: draft.updatedAt,
   };
@@ -86,12 +100,14 @@ export function selectQueue(items: readonly QueueItem[], query: QueueQuery): { i
     severity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>,
     withWarnings: 0,
     insufficientEvidence: 0,
+    changedSincePublished: 0,
   };
   for (const item of items) {
     counts.status[item.status] += 1;
     counts.severity[item.severity] += 1;
     if (item.warnings > 0) counts.withWarnings += 1;
     if (item.insufficientEvidence) counts.insufficientEvidence += 1;
+    if (item.changedSincePublished) counts.changedSincePublished += 1;
   }
   const selected = items.filter(
     (item) =>
@@ -99,7 +115,8 @@ export function selectQueue(items: readonly QueueItem[], query: QueueQuery): { i
       (query.severity === undefined || item.severity === query.severity) &&
       (query.source === undefined || item.source === query.source) &&
       (query.warnings === undefined || (query.warnings === 'yes') === item.warnings > 0) &&
-      (query.evidence === undefined || (query.evidence === 'insufficient') === item.insufficientEvidence),
+      (query.evidence === undefined || (query.evidence === 'insufficient') === item.insufficientEvidence) &&
+      (query.changed === undefined || (query.changed === 'yes') === item.changedSincePublished),
   );
   const byId = (a: QueueItem, b: QueueItem): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   selected.sort((a, b) =>

@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import type { Draft, ReviewAction } from '../../schemas/draft.js';
-import type { Listing } from '../../schemas/listing.js';
+import type { Listing, ListingChange, ListingFlag } from '../../schemas/listing.js';
+import { changesBetween } from '../crawl/listing-history.js';
 import { SEVERITIES, type Score, type Severity } from '../../schemas/score.js';
 import { ConflictError, ExtractionError, InputError } from '../errors.js';
 import { parseDraftId } from '../store/common.js';
@@ -58,6 +59,15 @@ export interface DraftView {
   /** The last published (or, failing that, superseded) revision of the same listing. */
   published: Draft | null;
   diff: DiffEntry[];
+  /**
+   * What changed in the listing between the revision `published` assessed and this draft's: null
+   * when the listing is the same, or when either version is no longer kept (`listingVersionsKept` false).
+   */
+  listingChanges: ListingChange[] | null;
+  /** False when the listing changed but the versions to compare are no longer kept. */
+  listingVersionsKept: boolean;
+  /** Flags the crawl put on this draft's listing version (`possible-rug-pull`). */
+  listingFlags: ListingFlag[];
   approvals: string[];
   requiredApprovals: number;
   /** The two-person rule as it stood when the view was read. */
@@ -198,7 +208,10 @@ export class ReviewService {
     const listingIds = [...new Set(drafts.map((draft) => draft.listingId))];
     const listings = new Map<string, Listing>();
     (await this.store.listings.getMany(listingIds)).forEach((listing) => listing !== null && listings.set(listing.id, listing));
-    const rows = drafts.map((draft) => toQueueItem(draft, listings.get(draft.listingId) ?? null));
+    // Drafts come sorted by listing and revision: the last published one per listing wins.
+    const published = new Map<string, Draft>();
+    for (const draft of drafts) if (draft.status === 'published') published.set(draft.listingId, draft);
+    const rows = drafts.map((draft) => toQueueItem(draft, listings.get(draft.listingId) ?? null, published.get(draft.listingId)));
     const sources = [...new Set(rows.map((row) => row.source).filter((source) => source !== ''))].sort();
     return { ...selectQueue(rows, query), sources };
   }
@@ -213,20 +226,27 @@ export class ReviewService {
   /** The draft with its listing, last published revision, diff, approvals and audit trail. */
   async show(id: string): Promise<DraftView> {
     const draft = await this.get(id);
-    const [listing, revisions, audit, twoPerson] = await Promise.all([
+    const [listing, revisions, audit, twoPerson, versions] = await Promise.all([
       this.store.listings.get(draft.listingId),
       this.store.drafts.list({ listingId: draft.listingId, status: ['published', 'superseded'] }),
       this.store.audit.list({ subject: draft.id }),
       this.twoPersonRule(),
+      this.store.listings.versions(draft.listingId),
     ]);
     const others = revisions.filter((revision) => revision.id !== draft.id);
     const published =
       others.filter((revision) => revision.status === 'published').pop() ?? others.filter((r) => r.revision < draft.revision).pop() ?? null;
+    const from = published?.provenance.listingContentHash;
+    const to = draft.provenance.listingContentHash;
+    const listingChanges = from === undefined || from === to ? null : changesBetween(versions, from, to);
     return {
       draft,
       listing,
       published,
       diff: published === null ? [] : diffDrafts(published, draft),
+      listingChanges,
+      listingVersionsKept: from === undefined || from === to || listingChanges !== null,
+      listingFlags: [...versions].reverse().find((version) => version.contentHash === to)?.flags ?? [],
       approvals: currentApprovals(draft),
       requiredApprovals: requiredApprovals(draft, twoPerson.inForce),
       twoPerson,

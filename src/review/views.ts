@@ -56,7 +56,7 @@ export function queuePage(viewer: Viewer, query: QueueQuery, result: { items: Qu
   const rows = result.items.map(
     (item) => h`<tr data-id="${item.id}"${item.insufficientEvidence ? h` data-insufficient` : ''}><td><a href="/drafts/${item.id}">${item.title}</a>${
       item.insufficientEvidence ? h` <span class="tag-insufficient">insufficient evidence</span>` : ''
-    }<br><span class="muted">${item.id}</span></td>
+    }${item.changedSincePublished ? h` <span class="changed">changed since published</span>` : ''}<br><span class="muted">${item.id}</span></td>
 <td>${item.status}</td><td class="num">${item.score.toFixed(1)} <span class="muted">(${item.range.low.toFixed(1)}–${item.range.high.toFixed(1)})</span></td><td><span class="band band-${item.severity}">${item.severity}</span></td>
 <td>${item.source}</td><td class="num">${String(item.warnings)}</td><td>${item.approvals.join(', ')}</td><td class="num">${item.updatedAt.slice(0, 16).replace('T', ' ')}</td></tr>`,
   );
@@ -73,6 +73,7 @@ export function queuePage(viewer: Viewer, query: QueueQuery, result: { items: Qu
 <label>Source <select name="source">${option('', query.source, 'any')}${join(result.sources.map((s) => option(s, query.source)))}</select></label>
 <label>Warnings <select name="warnings">${option('', query.warnings, 'any')}${option('yes', query.warnings)}${option('no', query.warnings)}</select></label>
 <label>Evidence <select name="evidence">${option('', query.evidence, 'any')}${option('insufficient', query.evidence, `insufficient (${counts.insufficientEvidence})`)}${option('sufficient', query.evidence)}</select></label>
+<label>Changed since published <select name="changed">${option('', query.changed, 'any')}${option('yes', query.changed, `yes (${counts.changedSincePublished})`)}${option('no', query.changed)}</select></label>
 <label>Sort <select name="sort">${option('severity', query.sort, 'severity')}${option('date', query.sort, 'date')}</select></label>
 <button type="submit">Apply</button></form>
 <table class="queue"><thead><tr><th>Agent</th><th>Status</th><th>Score</th><th>Band</th><th>Source</th><th>Warnings</th><th>Approvals</th><th>Updated</th></tr></thead>
@@ -267,6 +268,7 @@ export function draftPage(view: DraftView, viewer: Viewer, notice: Notice | null
         : h`<p>Against published revision ${String(view.published.revision)}:</p><table class="diff"><thead><tr><th>Field</th><th>Published</th><th>This draft</th></tr></thead><tbody>${join(
             view.diff.map((entry) => h`<tr><td>${entry.label}</td><td><del>${entry.before}</del></td><td><ins>${entry.after}</ins></td></tr>`),
           )}</tbody></table>`;
+  const listingDiff = listingChangesBlock(view);
   const noticeBlock =
     notice === null
       ? ''
@@ -287,13 +289,29 @@ ${actionForms(view, viewer)}
 <section><h2>Listing</h2>${listingBlock}
 <h2>Warnings</h2>${warnings.length === 0 ? h`<p class="muted">None.</p>` : h`<ul class="warnings">${join(warnings)}</ul>`}
 ${ungrounded.length === 0 ? '' : h`<h3>Ungrounded evidence</h3><ul>${join(ungrounded)}</ul>`}
-<h2>Changes since published</h2>${diff}
 <h2>Provenance</h2><table class="provenance"><tbody>${join(provenance.map(([k, val]) => h`<tr><th>${k}</th><td>${val}</td></tr>`))}</tbody></table>
 </section></div>
+<h2>Changes since published</h2><div class="grid"><section id="listing-changes"><h3>The listing</h3>${listingDiff}</section>
+<section id="assessment-changes"><h3>The assessment</h3>${diff}</section></div>
 <h2>The report as it will be published</h2>${reportArticle(toPublishedAgent(draft, listing), REVIEW_LINKS)}
 <h2>Audit trail</h2>${auditTable(view.audit)}`,
     ['/static/preview.js'],
   );
+}
+
+/** What changed in the listing since the published revision was made from it, field by field. */
+function listingChangesBlock(view: DraftView): HtmlEscapedString {
+  const flags = view.listingFlags.includes('possible-rug-pull')
+    ? h`<p class="alert" role="alert">Possible rug pull: this MCP server changed its packages, remotes or tools while its version stayed the same.</p>`
+    : h``;
+  if (view.published === null) return h`${flags}<p class="muted">No earlier revision to compare with.</p>`;
+  if (!view.listingVersionsKept) return h`${flags}<p class="muted">The listing changed, but the version the published revision was made from is no longer kept.</p>`;
+  if (view.listingChanges === null || view.listingChanges.length === 0) return h`${flags}<p class="muted">Same listing content as revision ${String(view.published.revision)}.</p>`;
+  return h`${flags}<p>Against the listing of revision ${String(view.published.revision)}:</p><table class="diff"><thead><tr><th>Field</th><th>Change</th><th>Then</th><th>Now</th></tr></thead><tbody>${join(
+    view.listingChanges.map(
+      (change) => h`<tr><td>${change.path}</td><td>${change.change}</td><td>${change.before === null ? '' : h`<del>${change.before}</del>`}</td><td>${change.after === null ? '' : h`<ins>${change.after}</ins>`}</td></tr>`,
+    ),
+  )}</tbody></table>`;
 }
 
 /** The audit log page, newest first. */

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { correctionSchema, type Correction, type CorrectionStatus } from '../../schemas/correction.js';
 import { DRAFT_STATUSES, draftId, draftSchema, type Draft, type DraftStatus } from '../../schemas/draft.js';
-import { listingSchema, type Listing } from '../../schemas/listing.js';
+import { listingSchema, listingVersionSchema, type Listing, type ListingVersion } from '../../schemas/listing.js';
 import { ConflictError, ExtractionError, InputError } from '../errors.js';
 import type { AuditEntry, DraftFilter, Reviewer, ReviewPolicy } from './store.js';
 
@@ -62,6 +62,23 @@ export function parseJsonText(text: string, where: string): unknown {
       { where },
     );
   }
+}
+
+/** Versions kept per listing (the oldest go first). */
+export const MAX_LISTING_VERSIONS = 10;
+
+/** Checks a listing version and the id it belongs to before it is stored. */
+export function checkVersion(id: string, version: ListingVersion): ListingVersion {
+  if (!SAFE_ID.test(id)) throw new InputError('E_LISTING_ID', `Listing id must match ${SAFE_ID.source}, got ${JSON.stringify(id)}`, { id });
+  const result = listingVersionSchema.safeParse(version);
+  if (!result.success) throw new ExtractionError(`Version of listing ${id}`, result.error.issues, { id });
+  return result.data;
+}
+
+/** A listing's history after appending `version` (unless the newest has its hash), trimmed to the cap; null when unchanged. */
+export function appendVersion(history: readonly ListingVersion[], version: ListingVersion): ListingVersion[] | null {
+  if (history.at(-1)?.contentHash === version.contentHash) return null;
+  return [...history, version].slice(-MAX_LISTING_VERSIONS);
 }
 
 /** Checks a listing before it is stored. */

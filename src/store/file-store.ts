@@ -3,17 +3,20 @@
  * compare-and-set on drafts under a per-draft lock file, so it holds across processes; an
  * append-only JSONL audit log. Every file read is validated and a bad one is named in the error.
  *
- * Layout: `listings/<id>.json`, `drafts/<listingId>/r<revision>.json`, `reviewers.json`,
+ * Layout: `listings/<id>.json`, `listing-versions/<id>.json`, `drafts/<listingId>/r<revision>.json`, `reviewers.json`,
  * `policy.json`, `audit.jsonl`, `cache/<namespace>/<sha256(key)>.json`, `corrections/<id>.json`.
  */
 import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { correctionSchema } from '../../schemas/correction.js';
 import { draftId, draftSchema, type Draft } from '../../schemas/draft.js';
-import { listingSchema, type Listing } from '../../schemas/listing.js';
+import { z } from 'zod';
+import { listingSchema, listingVersionSchema, type Listing, type ListingVersion } from '../../schemas/listing.js';
 import { ExtractionError, TransientError } from '../errors.js';
 import {
+  appendVersion,
   cacheKeyHash,
+  checkVersion,
   checkAuditEntry,
   checkCorrection,
   checkDraft,
@@ -204,7 +207,25 @@ export class FileStore implements Store {
           .filter((id): id is string => id !== undefined && isSafeId(id))
           .sort();
       },
+      addVersion: async (id, version) => {
+        const checked = checkVersion(id, version);
+        const path = this.#path('listing-versions', `${id}.json`);
+        return this.#locks.with(`${path}.lock`, async () => {
+          const next = appendVersion(await this.#readVersions(id), checked);
+          if (next === null) return false;
+          await writeFileAtomic(path, `${JSON.stringify(next)}\n`, { fsync: this.#fsync });
+          return true;
+        });
+      },
+      versions: (id) => this.#readVersions(id),
     };
+  }
+
+  async #readVersions(id: string): Promise<ListingVersion[]> {
+    if (!isSafeId(id)) return [];
+    const path = this.#path('listing-versions', `${id}.json`);
+    const value = await this.#readJson(path);
+    return value === null ? [] : parseRecord(z.array(listingVersionSchema), value, 'Listing versions', path);
   }
 
   // ---- drafts ----

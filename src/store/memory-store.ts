@@ -4,8 +4,10 @@
  */
 import type { Correction } from '../../schemas/correction.js';
 import type { Draft } from '../../schemas/draft.js';
-import type { Listing } from '../../schemas/listing.js';
+import type { Listing, ListingVersion } from '../../schemas/listing.js';
 import {
+  appendVersion,
+  checkVersion,
   cacheKeyHash,
   checkAuditEntry,
   checkCorrection,
@@ -54,6 +56,7 @@ export class MemoryStore implements Store {
 
   #corrections = new Map<string, Correction>();
   #listings = new Map<string, Listing>();
+  #versions = new Map<string, ListingVersion[]>();
   #drafts = new Map<string, Draft>();
   #audit: AuditEntry[] = [];
   #cache = new Map<string, string>();
@@ -62,6 +65,7 @@ export class MemoryStore implements Store {
 
   constructor() {
     const listings = this.#listings;
+    const versions = this.#versions;
     const drafts = this.#drafts;
     const audit = this.#audit;
     const cache = this.#cache;
@@ -86,6 +90,15 @@ export class MemoryStore implements Store {
       },
       async ids() {
         return [...listings.keys()].sort();
+      },
+      async addVersion(id, version) {
+        const next = appendVersion(versions.get(id) ?? [], checkVersion(id, version));
+        if (next === null) return false;
+        versions.set(id, copy(next));
+        return true;
+      },
+      async versions(id) {
+        return copy(versions.get(id) ?? []);
       },
     };
 

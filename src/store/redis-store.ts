@@ -12,7 +12,7 @@
  */
 import { Redis } from 'ioredis';
 import { DRAFT_STATUSES, draftSchema, type Draft } from '../../schemas/draft.js';
-import { listingSchema, type Listing } from '../../schemas/listing.js';
+import { listingSchema, listingVersionSchema, type Listing } from '../../schemas/listing.js';
 import { ConflictError, ThreatdraftError, TransientError } from '../errors.js';
 import { safeRedisUrl } from './redis-url.js';
 import {
@@ -26,8 +26,10 @@ import {
   checkNamespace,
   checkPolicy,
   checkReviewer,
+  checkVersion,
   compareDraftIds,
   emptyStatusCounts,
+  MAX_LISTING_VERSIONS,
   matchesFilter,
   nextVersion,
   pageBounds,
@@ -113,7 +115,16 @@ if redis.call('HGET', KEYS[2], reviewer.tokenHash) == ARGV[1] then redis.call('H
 redis.call('HDEL', KEYS[1], ARGV[1])
 return 1`;
 
-type ScriptName = 'tdPutListing' | 'tdSaveDraft' | 'tdAddReviewer' | 'tdRemoveReviewer' | 'tdSaveCorrection';
+// KEYS: the listing's version list. ARGV: content hash, version JSON, versions kept.
+// The hash of the newest version sits in a parallel key so no JSON is decoded in Lua.
+const ADD_VERSION = `
+if redis.call('GET', KEYS[2]) == ARGV[1] then return 0 end
+redis.call('RPUSH', KEYS[1], ARGV[2])
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[3]), -1)
+redis.call('SET', KEYS[2], ARGV[1])
+return 1`;
+
+type ScriptName = 'tdPutListing' | 'tdSaveDraft' | 'tdAddReviewer' | 'tdRemoveReviewer' | 'tdSaveCorrection' | 'tdAddVersion';
 type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
 
 const AUDIT_PAGE = 1000;
@@ -149,6 +160,7 @@ export class RedisStore implements Store {
     this.#redis.defineCommand('tdAddReviewer', { numberOfKeys: 2, lua: ADD_REVIEWER });
     this.#redis.defineCommand('tdRemoveReviewer', { numberOfKeys: 2, lua: REMOVE_REVIEWER });
     this.#redis.defineCommand('tdSaveCorrection', { numberOfKeys: 2, lua: SAVE_CORRECTION });
+    this.#redis.defineCommand('tdAddVersion', { numberOfKeys: 2, lua: ADD_VERSION });
     this.listings = this.#listingRepo();
     this.drafts = this.#draftRepo();
     this.audit = this.#auditLog();
@@ -210,6 +222,24 @@ export class RedisStore implements Store {
           return ids.map((id, index) => this.#parseListing(values[index] ?? null, id));
         }),
       ids: () => this.#run('listings.ids', () => this.#redis.zrange(this.#key('listings'), 0, '-1')),
+      addVersion: (id, version) =>
+        this.#run('listings.addVersion', async () => {
+          const checked = checkVersion(id, version);
+          const added = await this.#script('tdAddVersion')(
+            this.#key('listing-versions', id),
+            this.#key('listing-versions-head', id),
+            checked.contentHash,
+            JSON.stringify(checked),
+            MAX_LISTING_VERSIONS,
+          );
+          return added === 1;
+        }),
+      versions: (id) =>
+        this.#run('listings.versions', async () => {
+          const key = this.#key('listing-versions', id);
+          const values = await this.#redis.lrange(key, 0, -1);
+          return values.map((json) => parseRecord(listingVersionSchema, parseJsonText(json, `Redis key ${key}`), 'Listing version', `Redis key ${key}`));
+        }),
     };
   }
 

@@ -5,7 +5,7 @@
  */
 import type { Correction, CorrectionStatus } from '../../schemas/correction.js';
 import type { Draft, DraftStatus } from '../../schemas/draft.js';
-import type { Listing } from '../../schemas/listing.js';
+import type { Listing, ListingVersion } from '../../schemas/listing.js';
 
 export interface ListingRepo {
   /** Stores the listing; returns the contentHash it replaced (null when new). */
@@ -15,6 +15,14 @@ export interface ListingRepo {
   getMany(ids: readonly string[]): Promise<Array<Listing | null>>;
   /** Every stored listing id, sorted. */
   ids(): Promise<string[]>;
+  /**
+   * Appends a version to the listing's history, unless the newest stored version has the same
+   * content hash (so a crawl repeated after a crash adds nothing twice); keeps the newest
+   * `MAX_LISTING_VERSIONS`. Returns whether it was added.
+   */
+  addVersion(id: string, version: ListingVersion): Promise<boolean>;
+  /** The listing's versions, oldest first; empty when it has none. */
+  versions(id: string): Promise<ListingVersion[]>;
 }
 
 export interface DraftFilter {

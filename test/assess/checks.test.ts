@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Assessment } from '../../schemas/assessment.js';
 import { findInjections, hasInjection, injectionSpans, isGrounded, runChecks, UNCERTAIN_PREFIX } from '../../src/assess/checks.js';
 import { assessWithRules } from '../../src/assess/rules/assess.js';
+import { listingFromJson } from '../../src/crawl/documents/index.js';
 import { createListing } from '../factories/listing.js';
 
 const listing = createListing({
@@ -90,6 +91,14 @@ describe('checks', () => {
     const spans = injectionSpans(line);
     expect(spans.map(({ start, end }) => line.slice(start, end))).toEqual(['ignore\tprevious   instructions', 'system: b']);
     expect(injectionSpans('Operating system: Linux or macOS.')).toEqual([]);
+  });
+
+  it('grounds a quote from a repository manifest, and names the fields a structured document lost', () => {
+    const withManifest = { ...listing, repo: { url: 'https://github.com/a/b', readme: null, error: null, truncated: false, manifests: [{ path: 'package.json', facts: 'package.json: depends on openai' }] } };
+    expect(isGrounded('package.json: depends on openai', withManifest)).toBe(true);
+    const card = listingFromJson('a2a-agent-card', { name: 'Agent', description: 'Does things.', skills: [{ id: 1, name: 'Bad' }] }, { url: 'https://a.example/card.json', sourceId: 's', fetchedAt: '2026-01-01T00:00:00.000Z' });
+    const { checks } = runChecks(card, assessWithRules(card));
+    expect(checks.warnings).toContainEqual({ code: 'document-fields', message: expect.stringContaining('`skills[0]` left out'), where: 'listing.document' });
   });
 
   it('reports a clean listing as fully grounded with no warnings', () => {

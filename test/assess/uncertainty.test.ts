@@ -4,7 +4,7 @@
  * eval cases expect, and listings that pin too few factors are drafted with insufficient evidence
  * (the principle tested on thin listings and on rich ones).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LISTING_FACTOR_KEYS } from '../../schemas/factors.js';
@@ -14,6 +14,8 @@ import { runChecks } from '../../src/assess/checks.js';
 import { assessWithRules, createRulesAssessor } from '../../src/assess/rules/assess.js';
 import { factorRange, formatScore, INSUFFICIENT_SENTENCE, isInsufficient, MIN_PINNED_FACTORS, PLAUSIBLE_SPREAD, scoreWithRange } from '../../src/assess/uncertainty.js';
 import { extractListing } from '../../src/crawl/extract.js';
+import { listingForCase } from '../../evals/runner/listing.js';
+import { loadCases } from '../../evals/runner/load.js';
 import { createAssessment } from '../factories/draft.js';
 import { createListing } from '../factories/listing.js';
 
@@ -63,15 +65,15 @@ describe('score range', () => {
     expect(width(scoreWithRange(firm).range)).toBeLessThan(width(scoreWithRange(loose).range));
   });
 
-  it('covers what the eval cases expect for at least four factor values in five', () => {
+  it('covers what the eval cases expect for at least four factor values in five', async () => {
     let inside = 0;
     let total = 0;
-    for (const id of readdirSync(CASES)) {
-      const expected = JSON.parse(readFileSync(join(CASES, id, 'expected.json'), 'utf8')) as { factors?: Record<string, number | { value: number } | { min: number; max: number }> };
-      const listing = caseListing(id);
+    // Every case, whatever it was read from (a page, an agent card, a registry entry).
+    for (const evalCase of await loadCases(CASES)) {
+      const listing = listingForCase(evalCase);
       const draft = runChecks(listing, assessWithRules(listing)).assessment;
       for (const key of LISTING_FACTOR_KEYS) {
-        const want = expected.factors?.[key];
+        const want = evalCase.expected.factors?.[key];
         if (want === undefined) continue;
         const [low, high] = typeof want === 'number' ? [want, want] : 'value' in want ? [want.value, want.value] : [want.min, want.max];
         const range = factorRange(draft.factors[key].value, draft.factors[key].certainty);

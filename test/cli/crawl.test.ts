@@ -143,7 +143,7 @@ describe('threatdraft crawl against the demo directory', () => {
       found: String(stored.length + 1),
       fetched: String(stored.length),
       unchanged: '0',
-      'skipped (robots)': '1',
+      skipped: '1',
       failed: '0',
     });
     // The bar: started once discovery knew the total, and finished at total/total.

@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedSchema } from '../../evals/runner/case-schema.js';
+import type { Draft } from '../../schemas/draft.js';
+import type { Listing } from '../../schemas/listing.js';
 import { assessListing } from '../../src/assess/assess.js';
 import { createRulesAssessor } from '../../src/assess/rules/assess.js';
 import { main } from '../../src/cli/main.js';
+import { listingFromJson } from '../../src/crawl/documents/index.js';
 import { extractListing } from '../../src/crawl/extract.js';
 import { openStore } from '../../src/store/open-store.js';
 import { createDraft } from '../factories/draft.js';
@@ -30,12 +33,16 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
   return { code, lines, err: io.err() };
 }
 
-/** A file store holding one listing and the rules assessor's draft of it, as `run` would leave it. */
-async function seedStore(data: string) {
+/** A page listing, as the crawl would extract it. */
+function pageListing() {
   const html = readFileSync(join(ROOT, 'evals', 'cases', 'hw-pentest-agent', 'listing.html'), 'utf8');
-  const listing = extractListing(html, { url: 'https://agents.example/redshift', sourceId: 'acme', fetchedAt: '2026-01-01T00:00:00.000Z' });
+  return extractListing(html, { url: 'https://agents.example/redshift', sourceId: 'acme', fetchedAt: '2026-01-01T00:00:00.000Z' });
+}
+
+/** A file store holding one listing and the rules assessor's draft of it, as `run` would leave it. */
+async function seedStore(data: string, listing: Listing = pageListing(), status: Draft['status'] = 'draft') {
   const assessed = await assessListing(listing, { assessor: createRulesAssessor(), now: () => new Date('2026-01-01T00:00:00.000Z') });
-  const draft = createDraft({ listingId: listing.id, assessment: assessed.assessment, score: assessed.score, checks: assessed.checks, provenance: assessed.provenance });
+  const draft = createDraft({ listingId: listing.id, status, assessment: assessed.assessment, score: assessed.score, checks: assessed.checks, provenance: assessed.provenance });
   const store = await openStore({ dataDir: data });
   try {
     await store.listings.put(listing);
@@ -97,6 +104,22 @@ describe('threatdraft eval promote', () => {
       severity: draft.score.severity,
       metrics: { factorMae: 0, withinTolerance: 1, bandAccuracy: 1, scoreMae: 0, layerCertaintyAccuracy: 1 },
     });
+  }, 30_000);
+
+  it('promotes a draft of a registry listing with its server.json and registry status, which the next eval reads the same way', async () => {
+    const data = join(work, 'data-registry');
+    const cases = join(work, 'cases-registry');
+    const entry = (JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'structured', 'registry-servers.json'), 'utf8')) as unknown[])[1];
+    const listing = listingFromJson('mcp-registry-entry', entry, { url: 'https://registry.example/v0.1/servers/com.example%2Fpostgres/versions/latest', sourceId: 'reg', fetchedAt: '2026-01-01T00:00:00.000Z' });
+    const { draft } = await seedStore(data, listing, 'approved');
+    const promoted = await cli(['eval', 'promote', draft.id, '--cases', cases, '--data', data, '--json']);
+    expect(promoted.code).toBe(0);
+    const dir = promoted.lines[0]?.['dir'] as string;
+    expect(existsSync(join(dir, 'listing.html'))).toBe(false);
+    expect(JSON.parse(readFileSync(join(dir, 'registry-entry.json'), 'utf8'))).toEqual(entry);
+    const evaluated = await cli(['eval', '--cases', cases, '--data', join(work, 'eval-data-registry'), '--baseline', join(work, 'promoted-registry.json'), '--update-baseline', '--json']);
+    expect(evaluated.code).toBe(0);
+    expect(evaluated.lines[0]).toMatchObject({ score: draft.score.score, metrics: { factorMae: 0, layerCertaintyAccuracy: 1 } });
   }, 30_000);
 
   it('exits 2 for a draft id the store does not hold', async () => {

@@ -8,6 +8,7 @@ import { DEMO_PORT, demoHint, selfInvocation } from '../../src/cli/commands/run.
 import { FileStore } from '../../src/store/file-store.js';
 import { main } from '../../src/cli/main.js';
 import { startDemoServer, type DemoServer } from '../../src/crawl/demo-server.js';
+import { createFileStore } from '../../src/store/file-store.js';
 import { captureIo } from '../helpers/io.js';
 import { deleteKeysWithPrefix, freePort, redisUrlForTests } from '../helpers/redis.js';
 
@@ -56,6 +57,13 @@ describe('threatdraft run', () => {
     expect(status.code).toBe(0);
     expect(status.last).toMatchObject({ store: 'file', listings: run.last['listings'], drafts: { draft: run.last['listings'], superseded: 0 } });
     expect(status.last['queues']).toBeUndefined();
+
+    // Every source type of the demo: the HTML directory, agent cards, the registry and the gallery built in a browser.
+    const store = createFileStore({ root: data });
+    const ids = await store.listings.ids().finally(() => store.close());
+    const perSource = Object.fromEntries(['demo.', 'demo-a2a.', 'demo-registry.', 'demo-gallery.'].map((prefix) => [prefix, ids.filter((id) => id.startsWith(prefix)).length]));
+    expect(perSource).toEqual({ 'demo.': expect.any(Number), 'demo-a2a.': 3, 'demo-registry.': 6, 'demo-gallery.': 4 });
+    expect(run.err).toMatch(/threatdraft: warning demo-a2a\.harbor-helpdesk-[0-9a-f]+: Harbor Helpdesk: `skills\[1\]` left out/);
   }, 60_000);
 
   it('runs a directory through the Batch API with --batch, and resumes nothing on a rerun', async () => {

@@ -59,6 +59,7 @@ describe('review JSON API', () => {
       severity: { None: 0, Low: 1, Medium: 2, High: 1, Critical: 1 },
       withWarnings: 2,
       insufficientEvidence: 0,
+      changedSincePublished: 0,
     };
     for (const query of ['', '?status=rejected&warnings=yes']) {
       const response = await app.request(`/api/drafts${query}`, { headers: bearer(tokens.alice) });

@@ -243,12 +243,12 @@ describe('draft page', () => {
     const fixture = await setup();
     const session = await signIn(fixture.app, fixture.tokens.alice);
     const first = await page(fixture.app, session, '/drafts/calm-notes.r1');
-    expect(first('h2:contains("Changes since published") + p').text()).toBe('No earlier published revision.');
+    expect(first('#assessment-changes > p').text()).toBe('No earlier published revision.');
     const calm = (await fixture.store.drafts.get('calm-notes.r1'))!;
     await fixture.store.drafts.save({ ...calm, status: 'published' }, 1);
     await fixture.store.drafts.save(createDraft({ listingId: 'calm-notes', revision: 2, assessment: calm.assessment }), null);
     const same = await page(fixture.app, session, '/drafts/calm-notes.r2');
-    expect(same('h2:contains("Changes since published") + p').text()).toBe('Same as published revision 1.');
+    expect(same('#assessment-changes > p').text()).toBe('Same as published revision 1.');
     expect(same('table.diff').length).toBe(0);
   });
 
@@ -263,8 +263,8 @@ describe('draft page', () => {
     const next = createDraft({ listingId: 'calm-notes', revision: 2, assessment: changed });
     await fixture.store.drafts.save(next, null);
     const $ = await page(fixture.app, await signIn(fixture.app, fixture.tokens.alice), '/drafts/calm-notes.r2');
-    expect($('h2:contains("Changes since published") + p').text()).toBe('Against published revision 1:');
-    const rows = $('table.diff tbody tr')
+    expect($('#assessment-changes > p').text()).toBe('Against published revision 1:');
+    const rows = $('#assessment-changes table.diff tbody tr')
       .toArray()
       .map((row) => [$(row).find('td').first().text(), $(row).find('del').text(), $(row).find('ins').text()]);
     expect(rows).toEqual([

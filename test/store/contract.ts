@@ -3,6 +3,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { draftId } from '../../schemas/draft.js';
+import type { ListingVersion } from '../../schemas/listing.js';
+import { MAX_LISTING_VERSIONS } from '../../src/store/common.js';
 import { ConflictError, ExtractionError, InputError } from '../../src/errors.js';
 import type { ReviewPolicy, Store } from '../../src/store/store.js';
 import { makeAuditEntry, makeCorrection, makeDraft, makeListing, makeReviewer, sha256 } from './records.js';
@@ -69,6 +71,45 @@ export function runStoreContract(
         const got = await store.listings.get('demo.agent-one');
         got!.fields.capabilities.push('mutated');
         expect((await store.listings.get('demo.agent-one'))!.fields.capabilities).toEqual(['mail']);
+      });
+    });
+
+    describe('listing versions', () => {
+      const version = (n: number, overrides: Partial<ListingVersion> = {}): ListingVersion => ({
+        contentHash: sha256(`v${n}`),
+        fetchedAt: `2026-01-0${(n % 9) + 1}T00:00:00.000Z`,
+        changes: n === 1 ? [] : [{ path: 'title', change: 'altered', before: `T${n - 1}`, after: `T${n}` }],
+        flags: [],
+        facts: { title: `T${n}` },
+        ...overrides,
+      });
+
+      it('keeps versions oldest first and starts empty', async () => {
+        expect(await store.listings.versions('demo.agent-one')).toEqual([]);
+        expect(await store.listings.addVersion('demo.agent-one', version(1))).toBe(true);
+        expect(await store.listings.addVersion('demo.agent-one', version(2, { flags: ['possible-rug-pull'] }))).toBe(true);
+        expect(await store.listings.versions('demo.agent-one')).toEqual([version(1), version(2, { flags: ['possible-rug-pull'] })]);
+        expect(await store.listings.versions('demo.other')).toEqual([]);
+      });
+
+      it('does not add a version whose hash is the newest one again (a repeated crawl)', async () => {
+        await store.listings.addVersion('demo.agent-one', version(1));
+        expect(await store.listings.addVersion('demo.agent-one', version(1, { fetchedAt: '2026-02-01T00:00:00.000Z' }))).toBe(false);
+        expect(await store.listings.versions('demo.agent-one')).toHaveLength(1);
+      });
+
+      it(`keeps only the newest ${MAX_LISTING_VERSIONS}`, async () => {
+        for (let n = 1; n <= MAX_LISTING_VERSIONS + 3; n++) await store.listings.addVersion('demo.agent-one', version(n));
+        const kept = await store.listings.versions('demo.agent-one');
+        expect(kept).toHaveLength(MAX_LISTING_VERSIONS);
+        expect(kept[0]!.contentHash).toBe(sha256('v4'));
+        expect(kept.at(-1)!.contentHash).toBe(sha256(`v${MAX_LISTING_VERSIONS + 3}`));
+      });
+
+      it('refuses an invalid version or listing id, naming the field, and stores nothing', async () => {
+        await expect(store.listings.addVersion('demo.agent-one', version(1, { contentHash: 'nope' }))).rejects.toThrow(/contentHash/);
+        await expect(store.listings.addVersion('../escape', version(1))).rejects.toBeInstanceOf(InputError);
+        expect(await store.listings.versions('demo.agent-one')).toEqual([]);
       });
     });
 

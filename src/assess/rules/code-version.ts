@@ -44,4 +44,4 @@ export const RULES_CODE_FILES: readonly string[] = [
 export const RULES_CODE_LIBRARIES: readonly string[] = ['ae-cvss-calculator'];
 
 /** sha256 of RULES_CODE_FILES without comments and of RULES_CODE_LIBRARIES' locked versions (see test/assess/rules-version.test.ts). */
-export const RULES_CODE_FINGERPRINT = '5d10b3025549e3517b9b2bfbbd1ccc5d8b38a2cdb207d581e06efb724d2161a5';
+export const RULES_CODE_FINGERPRINT = '7967d228ca29fbfd10059b340dc97f5e20cfcf27592e34b42e60cd8dc45f9ddc';

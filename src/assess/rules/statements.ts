@@ -114,10 +114,14 @@ function trimEdges(sentence: string, start: number, end: number): string | null 
   return /[\p{L}\p{N}]/u.test(piece) ? piece : null;
 }
 
-/** The field kind of a label, or null when the label is not one the table knows. */
+/** The field kind of a label, or null when the label is not one the table knows (tried as written, then with camelCase split). */
 export function fieldKindOf(label: string): FieldKind | null {
-  const normalised = label.toLowerCase().replace(/[:：]\s*$/, '').replace(/\s+/g, ' ').trim();
-  return FIELD_LABELS.find((entry) => entry.pattern.test(normalised))?.kind ?? null;
+  for (const form of [label, label.replace(/([a-z0-9])([A-Z])/g, '$1 $2')]) {
+    const normalised = form.toLowerCase().replace(/[:：]\s*$/, '').replace(/\s+/g, ' ').trim();
+    const kind = FIELD_LABELS.find((entry) => entry.pattern.test(normalised))?.kind;
+    if (kind !== undefined) return kind;
+  }
+  return null;
 }
 
 /** How a field's value reads: explicitly absent, unknown, or stated. */
@@ -174,6 +178,13 @@ export function readStatements(listing: Listing): Statement[] {
     const field = fieldOf(label, value);
     if (field === null) continue;
     for (const clean of cut(field.value)) push({ quote: `${label}: ${value}`, text: clean, field: { ...field, value: clean }, lead: false });
+  }
+  // The linked repository's manifests, one `<file>: …` line each (the README is not read as statements).
+  for (const manifest of listing.repo?.manifests ?? []) {
+    const labelled = labelledLine(manifest.facts);
+    const field = labelled === null ? null : fieldOf(labelled.label, labelled.value);
+    if (labelled === null || field === null) continue;
+    for (const clean of withoutInjections(field.value)) push({ quote: manifest.facts, text: clean, field: { ...field, value: clean }, lead: false });
   }
   const sentences: string[] = [];
   // A labelled line or sentence ("Tools: None", "Where it runs: inside ChatGPT.") is a field.

@@ -30,16 +30,22 @@ export const defineCrawl: DefineCommand = (program, { io, setExitCode }) => {
   program
     .command('crawl')
     .description('Discover, fetch and extract the listings of a directory into the store.')
-    .requiredOption('--source <FILE>', 'source config JSON: { id, name, start, listingLinks, nextPage?, sitemap?, fields?, ... }')
+    .requiredOption('--source <FILE>', 'source config JSON: { id, name, type?: html|a2a|mcp-registry, start, listingLinks (html), nextPage?, sitemap?, fields?, render?, ... }')
     .option('--limit <N>', 'crawl at most N listings')
     .option('--json', 'print the summary as one JSON line')
     .option('--data <DIR>', 'file store root (default ./.threatdraft, or THREATDRAFT_DATA); REDIS_URL selects Redis')
-    .option('--raw-base <URL>', 'where GitHub READMEs are fetched from (default https://raw.githubusercontent.com)')
+    .option('--raw-base <URL>', 'where GitHub READMEs and manifests are fetched from (default https://raw.githubusercontent.com)')
     .addHelpText(
       'after',
       `
 Summary: { found, fetched, unchanged, skipped, failed, failures: [{ url, code, reason, stage }], listings: [{ id, url, title }] }
-         skipped counts robots.txt refusals; unchanged counts 304s and pages whose content did not change.
+         skipped counts robots.txt refusals and, for a2a and mcp-registry sources, documents that are not
+         JSON, break their schema, exceed the size cap or redirect to a private address (each of those in
+         failures with stage "skipped"); unchanged counts 304s and documents whose content did not change.
+         Possible rug pulls (an MCP server's packages, remotes or tools changed under the same version)
+         and documents with fields left out are told on stderr, one line each.
+Sources: html (default) index pages read with CSS selectors, render static|browser|auto; a2a agent origins
+         or card URLs; mcp-registry registry bases (GET <base>/v0.1/servers, updated_since on reruns).
 Exit:    0 when the crawl ran (even with per-URL failures), 1 when no index page could be read, 2 on bad input.`,
     )
     .action(async (options: CrawlCommandOptions) => {
@@ -81,9 +87,12 @@ async function runCrawl(options: CrawlCommandOptions, io: Io): Promise<number> {
       rawBase: options.rawBase,
       listingBudgetMs: env.THREATDRAFT_LISTING_BUDGET_MS,
       onProgress: progress?.update,
+      chromiumPath: env.THREATDRAFT_CHROMIUM_PATH,
     });
     progress?.stop();
-    const { pagesVisited: _pages, bytes: _bytes, ...printed } = summary;
+    const { pagesVisited: _pages, bytes: _bytes, warnings, ...printed } = summary;
+    // Possible rug pulls and documents with fields left out: told on stderr, as the drafts will carry them.
+    for (const warning of warnings) io.stderr.write(`threatdraft: warning ${warning.id}: ${warning.message} [${warning.code}]\n`);
     if (humanOutput(io, options.json)) {
       io.stdout.write(
         `${table([
@@ -91,11 +100,12 @@ async function runCrawl(options: CrawlCommandOptions, io: Io): Promise<number> {
           ['found', String(summary.found)],
           ['fetched', String(summary.fetched)],
           ['unchanged', String(summary.unchanged)],
-          ['skipped (robots)', String(summary.skipped)],
+          ['skipped', String(summary.skipped)],
           ['failed', String(summary.failed)],
         ])}\n`,
       );
-      for (const failure of summary.failures) io.stdout.write(`  ${failure.stage === 'discover' ? 'index page' : 'listing'} ${failure.url}: ${failure.reason} [${failure.code}]\n`);
+      const labels = { discover: 'index page', listing: 'listing', skipped: 'skipped' } as const;
+      for (const failure of summary.failures) io.stdout.write(`  ${labels[failure.stage]} ${failure.url}: ${failure.reason} [${failure.code}]\n`);
     } else {
       writeJsonLine(io, printed);
     }
@@ -104,7 +114,13 @@ async function runCrawl(options: CrawlCommandOptions, io: Io): Promise<number> {
       io.stderr.write(`threatdraft: no listing found: every index page of ${source.id} failed\n`);
       return 1;
     }
-    if (summary.found === 0) io.stderr.write(`threatdraft: no listing found: \`listingLinks\` (${source.listingLinks}) matched no link\n`);
+    if (summary.found === 0) {
+      io.stderr.write(
+        source.listingLinks === undefined
+          ? `threatdraft: no listing found in ${source.id}${source.type === 'mcp-registry' ? ' (after a complete crawl a registry is asked only for servers updated since)' : ''}\n`
+          : `threatdraft: no listing found: \`listingLinks\` (${source.listingLinks}) matched no link\n`,
+      );
+    }
     return 0;
   } finally {
     progress?.stop();

@@ -60,6 +60,7 @@ export const defineDrafts: DefineCommand = (program, { io }) => {
     .option('--status <STATUS>', 'draft | changes-requested | approved | rejected | published | superseded')
     .option('--severity <BAND>', 'None | Low | Medium | High | Critical')
     .option('--source <ID>', 'only drafts of listings from this source')
+    .option('--changed <yes|no>', 'yes: only drafts of listings that changed since their last published revision')
     .option('--sort <KEY>', 'severity | date', 'severity')
     .option('--data <DIR>', DATA_HELP)
     .option('--json', 'one JSON line per draft, then { drafts, counts }')

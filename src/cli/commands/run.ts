@@ -7,6 +7,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { DEFAULT_NAMESPACE, NAMESPACE_PATTERN, NAMESPACE_RULE } from '../../../schemas/namespace.js';
 import { InputError } from '../../errors.js';
 import { hasRedisCredentials, safeRedisUrl } from '../../store/redis-url.js';
+import type { RunSummary } from '../../pipeline/contracts.js';
 import type { Executor } from '../../pipeline/run.js';
 import type { Io } from '../io.js';
 import { exitOnSignals, untilAborted } from '../signals.js';
@@ -77,7 +78,7 @@ export const defineRun: DefineCommand = (program, { io, setExitCode }) => {
     .command('run')
     .description('Run the whole pipeline: crawl a directory, assess every new or changed listing, store drafts for review.')
     .option('--source <FILE>', 'source config JSON of the directory to crawl')
-    .option('--demo', 'serve the bundled demo directory on loopback, crawl it and assess it with rules')
+    .option('--demo', 'serve the bundled demo on loopback (an HTML directory, A2A agent cards, an MCP registry, a page built in a browser), crawl and assess it')
     .option('--assessor <NAME>', 'rules (offline, default) or openai (OPENAI_BASE_URL / OPENAI_API_KEY, THREATDRAFT_MODEL)')
     .option('--queue <local|URL>', 'local (in process, default) or a redis:// URL for BullMQ workers (default: REDIS_URL when set)')
     .option('--concurrency <N>', 'model calls in flight at once; listings: twice N (default THREATDRAFT_MODEL_CONCURRENCY, 4)')
@@ -92,7 +93,10 @@ export const defineRun: DefineCommand = (program, { io, setExitCode }) => {
       `
 Summary: { listings, assessed, unchanged, failed, failures: [{ id | url, reason }], drafts, tokens, costUsd, wallMs }
          assessed counts listings sent to an assessor in this run; unchanged ones (same content, prompt,
-         model and assessor) keep their draft; drafts counts draft revisions written in this run.
+         model and assessor) keep their draft; drafts counts draft revisions written in this run. Documents
+         the crawl skipped (unusable agent cards or registry entries) and possible rug pulls are told on
+         stderr, one line each; the drafts carry the warnings.
+Sources: html (default), a2a (agent cards) or mcp-registry (registry API v0.1), see \`crawl --help\`.
 Exit:    0 when every listing has a draft, 1 when any listing failed, 2 on bad input.
 --batch: the changed listings' requests go to the Batch API as JSONL (custom_id = the listing's cache
          key), window 24h, polled every THREATDRAFT_BATCH_POLL_MS (30 s) with progress on stderr; each
@@ -128,7 +132,7 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
   const dataDir = options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft';
 
   const source = options.source === undefined ? undefined : await (await import('../../crawl/source-config.js')).loadSourceConfig(options.source);
-  const [{ openStore }, { assessorFactory, fetcherForSource }, { runPipeline, LocalExecutor }, { startRunProgress }, { humanOutput, table, writeJsonLine }, { createLogger }] =
+  const [{ openStore }, { assessorFactory, fetcherForSource }, { runPipeline, mergeRunSummaries, LocalExecutor }, { startRunProgress }, { humanOutput, table, writeJsonLine }, { createLogger }] =
     await Promise.all([
       import('../../store/open-store.js'),
       import('../../pipeline/wiring.js'),
@@ -148,7 +152,7 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
       const { checkRedis } = await import('../../../queues/connect.js');
       await untilAborted(checkRedis(queue.url), controller.signal);
     }
-    let demo: { origin: string; rawBase: string; close(): Promise<void>; sourceConfig: NonNullable<typeof source> } | undefined;
+    let demo: { origin: string; rawBase: string; close(): Promise<void>; sources: ReadonlyArray<NonNullable<typeof source>> } | undefined;
     if (options.demo === true) {
       const { startDemoServer } = await import('../../crawl/demo-server.js');
       // The preferred port when it is free, any other otherwise: listing ids are derived as if it
@@ -156,7 +160,8 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
       demo = await startDemoServer({ port: DEMO_PORT }).catch(() => startDemoServer());
       cleanups.push(() => (demo as { close(): Promise<void> }).close());
     }
-    const runSource = demo?.sourceConfig ?? source;
+    const runSources = demo === undefined ? (source === undefined ? [] : [source]) : await demoSources(demo.sources, env.THREATDRAFT_CHROMIUM_PATH, io);
+    const runSource = runSources[0];
     if (runSource === undefined) throw new InputError('E_USAGE', 'Expected `--source FILE` or `--demo`');
 
     const store = await openStore(queue.kind === 'bullmq' ? { redisUrl: queue.url, namespace } : { dataDir });
@@ -178,6 +183,7 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
           store,
           assessorFor,
           fetcherFor,
+          chromiumPath: env.THREATDRAFT_CHROMIUM_PATH,
           concurrency,
           listingBudgetMs: env.THREATDRAFT_LISTING_BUDGET_MS,
           batchPollMs: env.THREATDRAFT_BATCH_POLL_MS,
@@ -192,6 +198,7 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
         store,
         assessor,
         fetcherFor,
+        chromiumPath: env.THREATDRAFT_CHROMIUM_PATH,
         modelConcurrency: concurrency,
         listingBudgetMs: env.THREATDRAFT_LISTING_BUDGET_MS,
         ...(options.batch === true
@@ -209,19 +216,33 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
 
     // The bars draw with escape sequences of their own and print no listing data.
     progress = await startRunProgress(rawStream(io.stderr));
-    const summary = await runPipeline({
-      executor,
-      store,
-      profile,
-      source: runSource,
-      ...(demo === undefined ? {} : { rawBase: demo.rawBase, idOrigin: { from: demo.origin, to: DEMO_ID_ORIGIN } }),
-      ...(limit === undefined ? {} : { limit }),
-      listingBudgetMs: env.THREATDRAFT_LISTING_BUDGET_MS,
-      signal: controller.signal,
-      ...(progress === undefined ? {} : { onProgress: progress.update }),
-    });
+    // The demo plays every source type (an HTML directory, agent cards, a registry, a page built in
+    // a browser): one pipeline run per source, summed.
+    const perSource: Array<{ source: NonNullable<typeof source>; summary: RunSummary }> = [];
+    const notices: string[] = [];
+    for (const each of runSources) {
+      const summary = await runPipeline({
+        executor,
+        store,
+        profile,
+        source: each,
+        ...(demo === undefined ? {} : { rawBase: demo.rawBase, idOrigin: { from: demo.origin, to: DEMO_ID_ORIGIN } }),
+        ...(limit === undefined ? {} : { limit }),
+        listingBudgetMs: env.THREATDRAFT_LISTING_BUDGET_MS,
+        signal: controller.signal,
+        ...(progress === undefined ? {} : { onProgress: progress.update }),
+        // Skipped documents and possible rug pulls are not failures of the run: they are told on stderr.
+        onCrawled: (crawled) => {
+          for (const skip of crawled.skips) notices.push(`threatdraft: skipped ${skip.url}: ${skip.reason} [${skip.code}]`);
+          for (const warning of crawled.warnings) notices.push(`threatdraft: warning ${warning.id}: ${warning.message} [${warning.code}]`);
+        },
+      });
+      perSource.push({ source: each, summary });
+    }
+    const summary = perSource.length === 1 ? (perSource[0] as { summary: RunSummary }).summary : mergeRunSummaries(perSource.map((entry) => entry.summary));
     progress?.stop();
     progress = undefined;
+    for (const notice of notices) io.stderr.write(`${notice}\n`);
 
     const where = queue.kind === 'bullmq' ? `Redis at ${safeRedisUrl(queue.url)} (namespace ${namespace})` : resolve(dataDir);
     if (humanOutput(io, options.json)) {
@@ -237,6 +258,11 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
           ['wall time', `${(summary.wallMs / 1000).toFixed(1)} s`],
         ])}\n`,
       );
+      if (perSource.length > 1) {
+        for (const { source: each, summary: part } of perSource) {
+          io.stdout.write(`  ${each.id} (${each.type ?? 'html'}${each.render === undefined ? '' : `, render ${each.render}`}): ${part.listings} listings, ${part.assessed} assessed\n`);
+        }
+      }
       for (const failure of summary.failures) io.stdout.write(`  failed ${failure.id ?? failure.url}: ${failure.reason}\n`);
     } else {
       writeJsonLine(io, summary);
@@ -251,6 +277,20 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
     for (const cleanup of cleanups) await cleanup().catch(() => {});
     stopListening();
   }
+}
+
+/**
+ * The demo's sources to run: every one, but the page built in a browser only when Chromium is
+ * there (a fresh machine without it still gets the rest, and is told how to add it).
+ */
+async function demoSources<S extends { id: string; render?: string | undefined }>(sources: readonly S[], chromiumPath: string | undefined, io: Io): Promise<S[]> {
+  const { existsSync } = await import('node:fs');
+  const { DEFAULT_CHROMIUM_PATH } = await import('../../crawl/render/chromium.js');
+  const executable = chromiumPath ?? DEFAULT_CHROMIUM_PATH;
+  if (existsSync(executable)) return [...sources];
+  const skipped = sources.filter((each) => each.render !== undefined && each.render !== 'static');
+  for (const each of skipped) io.stderr.write(`threatdraft: demo source ${each.id} needs Chromium, not found at ${executable} (install chromium or set THREATDRAFT_CHROMIUM_PATH); skipped\n`);
+  return sources.filter((each) => !skipped.includes(each));
 }
 
 /**

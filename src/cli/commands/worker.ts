@@ -115,6 +115,7 @@ async function runWorker(options: WorkerCommandOptions, io: Io): Promise<number>
       store,
       assessorFor,
       fetcherFor: (source) => fetcherForSource(source, env.THREATDRAFT_CONTACT_URL),
+      chromiumPath: env.THREATDRAFT_CHROMIUM_PATH,
       concurrency,
       listingBudgetMs: env.THREATDRAFT_LISTING_BUDGET_MS,
       ...(rateLimit === undefined ? {} : { rateLimit: { max: rateLimit, durationMs: 1000 } }),

@@ -3,7 +3,7 @@
  * RuleTester runs each rule's valid and invalid cases): a change to one entry shows at once what it
  * matches and what it must not.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LAYER_NUMBERS } from '../../../schemas/factors.js';
@@ -17,7 +17,10 @@ import { DEFAULT_THREATS, THREATS } from '../../../src/assess/rules/data/threats
 import { readKind } from '../../../src/assess/rules/kind.js';
 import { matchSignals } from '../../../src/assess/rules/match.js';
 import { fieldKindOf, readStatements } from '../../../src/assess/rules/statements.js';
+import { listingFromJson } from '../../../src/crawl/documents/index.js';
 import { extractListing } from '../../../src/crawl/extract.js';
+import { LISTING_FILES, type ListingFile } from '../../../evals/runner/case-schema.js';
+import type { Listing } from '../../../schemas/listing.js';
 import { createListing } from '../../factories/listing.js';
 import { patternVariants } from '../pattern-variants.js';
 
@@ -177,16 +180,20 @@ describe('field labels', () => {
   }
 });
 
-/** Every listing the project holds: the eval cases (reference and hand-written) and the demo directory. */
+/** Every listing the project holds: the eval cases (reference and hand-written, pages and structured documents) and the demo directory. */
 function corpus(): { id: string; reference: boolean; texts: string[] }[] {
-  const load = (file: string) =>
-    readStatements(extractListing(readFileSync(file, 'utf8'), { url: 'https://directory.example/x', sourceId: 'test', fetchedAt: '2026-01-01T00:00:00.000Z' })).map(
-      (statement) => statement.text,
-    );
+  const options = { url: 'https://directory.example/x', sourceId: 'test', fetchedAt: '2026-01-01T00:00:00.000Z' };
+  const texts = (listing: Listing) => readStatements(listing).map((statement) => statement.text);
+  const load = (file: string) => texts(extractListing(readFileSync(file, 'utf8'), options));
+  const loadCase = (dir: string) => {
+    const file = (Object.keys(LISTING_FILES) as ListingFile[]).find((name) => existsSync(join(dir, name)))!;
+    const kind = LISTING_FILES[file];
+    return kind === 'html' ? load(join(dir, file)) : texts(listingFromJson(kind, JSON.parse(readFileSync(join(dir, file), 'utf8')), options));
+  };
   const cases = join(ROOT, 'evals', 'cases');
   const demo = join(ROOT, 'examples', 'demo-directory', 'agents');
   return [
-    ...readdirSync(cases).map((id) => ({ id, reference: id.startsWith('ref-'), texts: load(join(cases, id, 'listing.html')) })),
+    ...readdirSync(cases).map((id) => ({ id, reference: id.startsWith('ref-'), texts: loadCase(join(cases, id)) })),
     ...readdirSync(demo).map((file) => ({ id: `demo/${file}`, reference: false, texts: load(join(demo, file)) })),
   ];
 }

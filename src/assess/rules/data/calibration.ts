@@ -6,16 +6,16 @@ import type { Calibration } from '../model.js';
 
 export const CALIBRATION: Calibration = {
   factors: {
-    autonomyOfAction: { base: 0.0707, kindSteps: [0.0918, 0.0578, 0.1456, 0], upSteps: [0.0605, 0.0945, 0.1005], downSteps: [0.036, 0.0184, 0], breadth: 0.2047 },
-    goalDrivenPlanning: { base: 0.0359, kindSteps: [0.1876, 0.1702, 0.1705, 0], upSteps: [0.0528, 0.0548, 0.0965], downSteps: [0.058, 0, 0], breadth: 0.064 },
-    selfModification: { base: -0.01, kindSteps: [0, 0, 0, 0], upSteps: [0.0755, 0.1658, 0.0586], downSteps: [0, 0, 0], breadth: 0.1634 },
-    dynamicToolUse: { base: 0.0832, kindSteps: [0.0546, 0.098, 0.1537, 0], upSteps: [0.0433, 0.1353, 0.0831], downSteps: [0.0777, 0, 0], breadth: 0.2267 },
-    persistentMemory: { base: 0.0215, kindSteps: [0.1184, 0.121, 0, 0], upSteps: [0.0611, 0.0307, 0.1746], downSteps: [0.0215, 0, 0.0092], breadth: 0.1946 },
-    contextualAwareness: { base: 0.0626, kindSteps: [0, 0.2588, 0.1023, 0], upSteps: [0.0643, 0.0264, 0], downSteps: [0.0269, 0, 0], breadth: 0.2241 },
-    dynamicIdentity: { base: 0.0211, kindSteps: [0.1561, 0.1036, 0.2676, 0], upSteps: [0.015, 0.0769, 0.1145], downSteps: [0, 0, 0], breadth: 0.2005 },
-    multiAgentInteractions: { base: 0.0299, kindSteps: [0.1261, 0, 0, 0.0661], upSteps: [0.057, 0.0169, 0.4511], downSteps: [0, 0, 0], breadth: 0.2148 },
-    nonDeterminism: { base: 0.2088, kindSteps: [0, 0.2284, 0.0339, 0.0876], upSteps: [0.0685, 0.0944, 0], downSteps: [0.0535, 0, 0.0055], breadth: 0.1556 },
-    opacityAndReflexivity: { base: 0.2031, kindSteps: [0, 0.1528, 0.1406, 0], upSteps: [0.0383, 0.0676, 0.144], downSteps: [0.0642, 0.0042, 0], breadth: 0.2065 },
+    autonomyOfAction: { base: 0.0731, kindSteps: [0.0899, 0.0645, 0.146, 0], upSteps: [0.0581, 0.0925, 0.1046], downSteps: [0.0367, 0.0175, 0], breadth: 0.1998 },
+    goalDrivenPlanning: { base: 0.0367, kindSteps: [0.1867, 0.1754, 0.1723, 0], upSteps: [0.052, 0.0524, 0.0993], downSteps: [0.0572, 0, 0], breadth: 0.0598 },
+    selfModification: { base: -0.01, kindSteps: [0, 0, 0, 0], upSteps: [0.0756, 0.1659, 0.0585], downSteps: [0, 0, 0], breadth: 0.1631 },
+    dynamicToolUse: { base: 0.0857, kindSteps: [0.0536, 0.0968, 0.1488, 0], upSteps: [0.0375, 0.1362, 0.0811], downSteps: [0.08, 0, 0], breadth: 0.2398 },
+    persistentMemory: { base: 0.0231, kindSteps: [0.1172, 0.1222, 0, 0], upSteps: [0.061, 0.0309, 0.1742], downSteps: [0.0231, 0, 0.0317], breadth: 0.1923 },
+    contextualAwareness: { base: 0.063, kindSteps: [0, 0.258, 0.1032, 0], upSteps: [0.0642, 0.0269, 0], downSteps: [0.0272, 0, 0], breadth: 0.223 },
+    dynamicIdentity: { base: 0.0221, kindSteps: [0.1571, 0.1041, 0.2571, 0], upSteps: [0.0162, 0.0761, 0.113], downSteps: [0, 0, 0], breadth: 0.1965 },
+    multiAgentInteractions: { base: 0.0321, kindSteps: [0.1273, 0, 0, 0.0539], upSteps: [0.0627, 0.0116, 0.4507], downSteps: [0, 0, 0], breadth: 0.2093 },
+    nonDeterminism: { base: 0.2089, kindSteps: [0, 0.2278, 0.0349, 0.0873], upSteps: [0.0689, 0.0937, 0], downSteps: [0.053, 0, 0.0057], breadth: 0.1542 },
+    opacityAndReflexivity: { base: 0.2033, kindSteps: [0, 0.1525, 0.1403, 0], upSteps: [0.0391, 0.0672, 0.144], downSteps: [0.0637, 0.0045, 0], breadth: 0.2047 },
   },
-  fit: { cases: 125, referenceCases: 35, lambda: 0, inSampleMae: 0.0724, crossValidatedMae: 0.0877, folds: 35 },
+  fit: { cases: 135, referenceCases: 35, lambda: 0, inSampleMae: 0.0723, crossValidatedMae: 0.0883, folds: 35 },
 };

@@ -26,12 +26,21 @@ export const FIELD_KINDS = [
   'compliance',
   'license',
   'repository',
+  'skill',
+  'async',
+  'endpoint',
+  'package',
+  'config',
+  'manifest',
 ] as const;
 export type FieldKind = (typeof FIELD_KINDS)[number];
 
 export interface FieldLabel {
   kind: FieldKind;
-  /** Matched against the whole normalised label (lower case, spaces collapsed, trailing colon dropped). */
+  /**
+   * Matched against the whole normalised label (lower case, spaces collapsed, trailing colon
+   * dropped), as written and with camelCase split (`securitySchemes` reads as `security schemes`).
+   */
   pattern: RegExp;
   examples: { match: readonly string[]; noMatch: readonly string[] };
 }
@@ -40,8 +49,8 @@ export interface FieldLabel {
 export const FIELD_LABELS: readonly FieldLabel[] = [
   {
     kind: 'category',
-    pattern: /^(?:category|categories|type|kind|agent type|listing type|product type|class)$/,
-    examples: { match: ['Category', 'Agent type'], noMatch: ['Data type', 'Input types'] },
+    pattern: /^(?:category|categories|type|kind|agent type|listing type|product type|class|application category)$/,
+    examples: { match: ['Category', 'Agent type', 'applicationCategory'], noMatch: ['Data type', 'Input types'] },
   },
   {
     kind: 'execution',
@@ -75,8 +84,8 @@ export const FIELD_LABELS: readonly FieldLabel[] = [
   },
   {
     kind: 'deployment',
-    pattern: /^(?:deployment|deploy(?:ment)? options?|hosting|hosted|runs on|runs in|where it runs|where it lives|runtime|environment|availability|installation|install|platforms?|delivery)$/,
-    examples: { match: ['Deployment', 'Hosting', 'Runs on', 'Where it runs'], noMatch: ['Deployment date'] },
+    pattern: /^(?:deployment|deploy(?:ment)? options?|hosting|hosted|runs on|runs in|where it runs|where it lives|runtime|environment|availability|installation|install|platforms?|delivery|operating system)$/,
+    examples: { match: ['Deployment', 'Hosting', 'Runs on', 'Where it runs', 'operatingSystem'], noMatch: ['Deployment date', 'Environment variables'] },
   },
   {
     kind: 'network',
@@ -90,8 +99,8 @@ export const FIELD_LABELS: readonly FieldLabel[] = [
   },
   {
     kind: 'authentication',
-    pattern: /^(?:authentication|auth|login|sign[- ]?in|sso|identity|accounts?)$/,
-    examples: { match: ['Authentication', 'SSO', 'Sign-in'], noMatch: ['Author'] },
+    pattern: /^(?:authentication|auth|login|sign[- ]?in|sso|identity|accounts?|security schemes|security requirements)$/,
+    examples: { match: ['Authentication', 'SSO', 'Sign-in', 'securitySchemes', 'securityRequirements'], noMatch: ['Author', 'Security'] },
   },
   {
     kind: 'permissions',
@@ -127,6 +136,37 @@ export const FIELD_LABELS: readonly FieldLabel[] = [
     kind: 'repository',
     pattern: /^(?:repository|repo|source code|github|code)$/,
     examples: { match: ['Repository', 'GitHub'], noMatch: ['Code execution'] },
+  },
+  // Structured documents (A2A agent cards, MCP server.json) and repository manifests, by their field names.
+  {
+    kind: 'skill',
+    pattern: /^(?:skill|a2a skill|agent skill)$/,
+    examples: { match: ['skill', 'Agent skill'], noMatch: ['Skills', 'Skill level'] },
+  },
+  {
+    kind: 'async',
+    pattern: /^(?:push notifications|pushnotifications|asynchronous tasks)$/,
+    examples: { match: ['pushNotifications', 'Push notifications'], noMatch: ['Notifications', 'Email notifications'] },
+  },
+  {
+    kind: 'endpoint',
+    pattern: /^(?:remotes?|supported interfaces|endpoints?|agent endpoint|mcp endpoint)$/,
+    examples: { match: ['remotes', 'supportedInterfaces', 'Endpoint'], noMatch: ['URL', 'Website', 'Endpoint security'] },
+  },
+  {
+    kind: 'package',
+    pattern: /^(?:packages|npm package|pypi package|docker image|container image)$/,
+    examples: { match: ['packages', 'npm package', 'Docker image'], noMatch: ['Package', 'Pricing package'] },
+  },
+  {
+    kind: 'config',
+    pattern: /^(?:environment variables?|env vars?|env|headers|package arguments|runtime arguments)$/,
+    examples: { match: ['environmentVariables', 'Environment variables', 'headers', 'packageArguments'], noMatch: ['Environment', 'Headers and footers'] },
+  },
+  {
+    kind: 'manifest',
+    pattern: /^(?:package\.json|pyproject\.toml|requirements\.txt|dockerfile|server\.json)$/,
+    examples: { match: ['package.json', 'Dockerfile', 'requirements.txt'], noMatch: ['package', 'Requirements'] },
   },
 ];
 
