@@ -17,7 +17,8 @@ describe('threatdraft status and --data', () => {
     expect(await main(['status', '--data', file, '--json'], io)).toBe(2);
     expect(io.err()).toBe(`threatdraft: The data directory ${file} is a file, not a directory (set by --data or THREATDRAFT_DATA) [E_DATA_DIR]\n`);
     // As a process: exit 2 and one line, no stack trace.
-    const child = spawnSync(process.execPath, [join(ROOT, 'bin/threatdraft.js'), 'status', '--data', file], { encoding: 'utf8', cwd: dir });
+    // REDIS_URL (CI sets it) would select the Redis store over --data.
+    const child = spawnSync(process.execPath, [join(ROOT, 'bin/threatdraft.js'), 'status', '--data', file], { encoding: 'utf8', cwd: dir, env: { ...process.env, REDIS_URL: '' } });
     expect(child.status).toBe(2);
     expect(child.stderr).toBe(`threatdraft: The data directory ${file} is a file, not a directory (set by --data or THREATDRAFT_DATA) [E_DATA_DIR]\n`);
   });
