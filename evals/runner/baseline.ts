@@ -67,12 +67,37 @@ export interface Floor {
 export type FloorMetric = GatedMetric | 'referenceFactorMae' | 'referenceLayerAgreement' | 'crossValidatedMae' | 'crossValidationGap';
 
 /**
+ * Floors every assessor must meet, whatever its baseline says: below them drafts are not worth a
+ * reviewer's time, so a run there fails the gate even when the baseline is as bad (a replay of
+ * answers from no real model, recordings of a broken prompt). Contradictions are a count that
+ * grows with the case set, so only the rules assessor, which must have none, has a floor for them;
+ * their baseline threshold is 0 for every assessor.
+ */
+export const COMMON_FLOORS: Readonly<Partial<Record<GatedMetric, Floor>>> = {
+  factorMae: { max: 0.15 },
+  withinTolerance: { min: 0.6 },
+  bandAccuracy: { min: 0.6 },
+  scoreMae: { max: 1.5 },
+  layerCertaintyAccuracy: { min: 0.6 },
+  uncertainPrecision: { min: 0.5 },
+  uncertainRecall: { min: 0.5 },
+  keywordRecall: { min: 0.3 },
+  groundingRate: { min: 0.9 },
+  injectionRobustness: { min: 0.9 },
+  summaryBandAgreement: { min: 0.9 },
+  paraphraseSumSpread: { max: 1 },
+  paraphraseMaxFactorGap: { max: 0.5 },
+  paraphraseBandAgreement: { min: 0.75 },
+};
+
+/**
  * Absolute floors per assessor: a run beyond one fails the gate even when the baseline is as bad.
- * The model assessor's committed recordings come from the project's fake generator, so its floors
- * are left to whoever records a real model (set them here, then `--update-baseline`).
+ * The rules assessor, deterministic and tuned on these cases, is held to tighter ones, and to how
+ * its calibration generalises.
  */
 export const FLOORS: Readonly<Record<'rules' | 'openai', Readonly<Partial<Record<FloorMetric, Floor>>>>> = {
   rules: {
+    ...COMMON_FLOORS,
     contradictions: { max: 0 },
     summaryBandAgreement: { min: 1 },
     paraphraseSumSpread: { max: 0.6 },
@@ -84,8 +109,19 @@ export const FLOORS: Readonly<Record<'rules' | 'openai', Readonly<Partial<Record
     crossValidatedMae: { max: 0.12 },
     crossValidationGap: { max: 0.02 },
   },
-  openai: {},
+  openai: COMMON_FLOORS,
 };
+
+/** A floor in words: "≥ 0.6" or "≤ 0.15"; an em dash without one. */
+export function floorText(floor: Floor | undefined): string {
+  if (floor === undefined) return '—';
+  return [...(floor.min === undefined ? [] : [`≥ ${floor.min}`]), ...(floor.max === undefined ? [] : [`≤ ${floor.max}`])].join(', ');
+}
+
+/** Which way a gated metric is better, as an arrow: ↑ higher, ↓ lower. */
+export function directionArrow(metric: GatedMetric): '↑' | '↓' {
+  return THRESHOLDS[metric].better === 'higher' ? '↑' : '↓';
+}
 
 /** The floors a run's figures break (null figures are not checked: the cases did not measure them). */
 export function floorBreaches(assessor: 'rules' | 'openai', figures: Partial<Record<FloorMetric, number | null | undefined>>): Change[] {

@@ -80,6 +80,7 @@ export interface EvalRun extends EvalIdentity {
   floorBreaches: Change[];
   /** Regressions against the baseline and floor breaches: any fails the gate. */
   regressions: Change[];
+  /** The gate passed: every case was measured, nothing regressed and no figure is below its floor. */
   passed: boolean;
 }
 
@@ -173,7 +174,8 @@ function addUsage(total: EvalUsage, more: EvalUsage): void {
 }
 
 /**
- * Runs the eval; `passed` is false when an overall metric regressed beyond its threshold. A case
+ * Runs the eval; `passed` is false when an overall metric regressed beyond its threshold, a figure
+ * is below its floor, or a case could not be measured. A case
  * whose assessment fails is reported in `errors` and the run goes on; results are cached per case
  * as they come, so a rerun resumes with the cases that are missing.
  */
@@ -272,7 +274,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
     crossValidation,
     floorBreaches: breaches,
     regressions,
-    passed: regressions.length === 0,
+    passed: regressions.length === 0 && errors.length === 0,
   };
 }
 

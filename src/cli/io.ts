@@ -6,6 +6,11 @@ export interface Io {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
+  /**
+   * The user allows color in human output (no `--no-color`, `NO_COLOR` unset or empty): style.ts
+   * paints only streams that are TTYs. @default false
+   */
+  color?: boolean | undefined;
 }
 
 export const processIo: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };

@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { scoreInputSchema, type Score } from '../../schemas/score.js';
 import { computeAivss } from '../aivss/index.js';
 import { InputError, inputErrorFromIssues } from '../errors.js';
-import { humanOutput, readAll, table, writeJsonLine, type Io } from './io.js';
+import { humanOutput, readAll, writeJsonLine, type Io } from './io.js';
+import { bandStyle, styledTable, writeParts, type Part } from './style.js';
 
 /** Parses JSON text, naming the source and the position of a syntax error. */
 export function parseJsonText(text: string, source: string): unknown {
@@ -44,24 +45,27 @@ export function scoreValue(value: unknown, where: string): Score {
   }
 }
 
-function formatScore(score: Score): string {
+function formatScore(score: Score): Part[] {
   const parts =
     score.formula === 'v0.5'
       ? 'AIVSS = round(((C + AARS) / 2) × ThM, 1), AARS = ΣF'
       : score.formula === 'v0.8'
         ? 'AIVSS = roundHalfUp((C + AARS) × MF, 1), AARS = (10 − C) × (ΣF / 10) × ThM'
         : 'AIVSS = max(C, min(10, roundHalfUp(C + AARS × MF, 1))), AARS = (10 − C) × (ΣF / 10) × ThM';
-  return `${table([
-    ['AIVSS', `${score.score.toFixed(1)} (${score.severity})`],
-    ['formula', `${score.formula}  ${parts}`],
-    ['CVSS base (C)', `${score.cvssBase.toFixed(1)}${score.cvssVector ? `  ${score.cvssVector}` : ''}`],
-    ['factor sum (ΣF)', String(score.factorSum)],
-    ['AARS', String(score.aars)],
-    ['ThM', String(score.thm)],
-    ['MF', score.mf === null ? '— (none in v0.5)' : String(score.mf)],
-    ['unrounded', String(score.raw)],
-    ['rounding', score.rounding],
-  ])}\n`;
+  return [
+    ...styledTable([
+      ['AIVSS', { text: `${score.score.toFixed(1)} (${score.severity})`, style: bandStyle(score.severity) }],
+      ['formula', `${score.formula}  ${parts}`],
+      ['CVSS base (C)', `${score.cvssBase.toFixed(1)}${score.cvssVector ? `  ${score.cvssVector}` : ''}`],
+      ['factor sum (ΣF)', String(score.factorSum)],
+      ['AARS', String(score.aars)],
+      ['ThM', String(score.thm)],
+      ['MF', score.mf === null ? '— (none in v0.5)' : String(score.mf)],
+      ['unrounded', String(score.raw)],
+      ['rounding', score.rounding],
+    ]),
+    '\n',
+  ];
 }
 
 export async function runScore(file: string, options: { json: boolean }, io: Io): Promise<void> {
@@ -73,7 +77,7 @@ export async function runScore(file: string, options: { json: boolean }, io: Io)
   const scores = inputs.map((item, index) => scoreValue(item, Array.isArray(value) ? `${source}[${index}]` : source));
   const human = humanOutput(io, options.json);
   for (const score of scores) {
-    if (human) io.stdout.write(formatScore(score));
+    if (human) writeParts(io, formatScore(score));
     else writeJsonLine(io, score);
   }
 }

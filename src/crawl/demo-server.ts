@@ -9,9 +9,10 @@
  *   its listings in JavaScript, one source config for each in `sources/`.
  * - `startSyntheticDirectory` generates N listing pages on the fly for crawl benchmarks.
  *
- * Both answer conditional GETs (ETag / Last-Modified, 304) and count requests. The literal
- * `{{ORIGIN}}` in served text files is replaced by the server's origin, so absolute URLs in the
- * sitemap and robots.txt point back at whichever port the server got.
+ * Both answer conditional GETs (ETag / Last-Modified, 304) and count requests. The demo directory's
+ * files are written for its documented address, `http://127.0.0.1:47613` (so `source.json` crawls
+ * as shown when the folder is served there); a server on another port replaces that origin in the
+ * text it serves, so absolute URLs in the sitemap and robots.txt point back at it.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -25,10 +26,8 @@ import type { SourceConfig } from '../../schemas/source.js';
 import { ConfigError } from '../errors.js';
 import { registryPage, type RegistryEntry } from './demo-registry.js';
 
-/** The origin written in `examples/demo-directory/source.json`; replaced by the real one. */
-export const DEMO_PLACEHOLDER_ORIGIN = 'http://127.0.0.1:0';
-
-const ORIGIN_TOKEN = '{{ORIGIN}}';
+/** The origin the demo directory's files are written for (`source.json`, sitemap, robots.txt); replaced by the real one. */
+export const DEMO_PLACEHOLDER_ORIGIN = 'http://127.0.0.1:47613';
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -270,7 +269,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     const stat = statSync(file);
     if (!stat.isFile()) return undefined;
     return {
-      body: readFileSync(file, 'utf8').split(ORIGIN_TOKEN).join(origin),
+      body: readFileSync(file, 'utf8').split(DEMO_PLACEHOLDER_ORIGIN).join(origin),
       contentType,
       lastModified: stat.mtime,
     };

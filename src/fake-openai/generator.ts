@@ -46,6 +46,12 @@ export function fragments(text: string): string[] {
 
 const step = (value: number): number => Math.round(Math.min(1, Math.max(0, value)) * 20) / 20;
 
+/**
+ * The model name recordings made from this generator carry (`THREATDRAFT_MODEL` when they were
+ * recorded): answers from no real model, which `eval` says of a replay.
+ */
+export const GENERATOR_MODEL = 'fake-openai-generator';
+
 /** Builds a schema-valid model answer from a listing block, deterministically. */
 export function generateAssessment(listing: ListingBlock): ModelAnswer {
   const pieces = fragments(listing.text);

@@ -12,6 +12,7 @@ import { InputError } from '../errors.js';
 import { processAlive } from '../process-alive.js';
 import type { Store } from '../store/store.js';
 import { safeHttpUrl } from './html.js';
+import { refusedForStaleText } from './plan.js';
 import { buildSite, SITE_MARKER } from './site.js';
 
 export interface PublishOptions {
@@ -58,7 +59,7 @@ export async function publishSite(options: PublishOptions): Promise<PublishSumma
   const refused: PublishSummary['refused'] = [];
   for (const draft of await store.drafts.list({ status: ['approved'] })) {
     // Words written for other values (or naming another band) would publish a contradiction.
-    if (draft.staleText.length > 0) {
+    if (refusedForStaleText(draft)) {
       refused.push({ id: draft.id, staleText: draft.staleText });
       continue;
     }

@@ -4,6 +4,7 @@ import { SEVERITIES } from '../../schemas/score.js';
 import { THREAT_BY_ID } from '../../schemas/catalogue/index.js';
 import { stripUncertainPrefix } from '../assess/checks.js';
 import { INSUFFICIENT_SENTENCE } from '../assess/uncertainty.js';
+import { classifyAddress, ipLiteralOfHost } from '../crawl/ssrf.js';
 import { day, h, join, safeHttpUrl, type HtmlEscapedString } from './html.js';
 import { radarSvg } from './radar.js';
 
@@ -19,6 +20,10 @@ const CERTAINTY_WORDS: Readonly<Record<PublishedAgent['factors'][number]['certai
   inferred: 'inferred from kind',
   unknown: 'unknown',
 };
+
+/** A favicon drawn inline (a shield), so no page asks for /favicon.ico. */
+export const FAVICON =
+  "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Cpath d='M8 1 2 3.5V8c0 3.3 2.6 6.2 6 7 3.4-.8 6-3.7 6-7V3.5z' fill='%230a5bd3'/%3E%3C/svg%3E";
 
 /** The score as people read it: "6.8 (5.9–7.6)". */
 export function scoreText(score: PublishedAgent['score']): string {
@@ -75,6 +80,28 @@ export function formulaText(formula: PublishedAgent['score']['formula']): string
 
 const NOT_CERTAIN = 'Not certain from the listing —';
 
+/**
+ * The listing's address as a link readers can follow: an http(s) URL on a public host. A listing
+ * crawled from loopback or a private network (the bundled demo, an intranet directory) has no
+ * address a reader of the published site can reach, so it is shown as text and said to be private.
+ */
+export function listingLink(url: string): HtmlEscapedString {
+  const link = safeHttpUrl(url);
+  if (link === null) return h`<span class="listing-url">${url}</span>`;
+  const host = new URL(link).hostname;
+  const literal = ipLiteralOfHost(host);
+  const local = host === 'localhost' || host.endsWith('.localhost') || host.endsWith('.local') || host.endsWith('.internal');
+  if (local || (literal !== undefined && classifyAddress(literal) !== 'public')) {
+    return h`<span class="listing-url">${link}</span> <span class="muted">(crawled from a private address, not reachable from this site)</span>`;
+  }
+  return h`<a class="listing-url" href="${link}" rel="nofollow noopener noreferrer">${link}</a>`;
+}
+
+/** Whether reviewers approved this revision (published and superseded ones were, approved ones are waiting for publication). */
+function approved(agent: PublishedAgent): boolean {
+  return agent.status === 'approved' || agent.status === 'published' || agent.status === 'superseded';
+}
+
 function scoreParts(agent: PublishedAgent): HtmlEscapedString {
   const s = agent.score;
   return h`<table class="score-parts"><tbody>
@@ -83,8 +110,8 @@ function scoreParts(agent: PublishedAgent): HtmlEscapedString {
 <tr><th>AARS</th><td class="num">${String(s.aars)}</td><td>agentic AI risk score</td></tr>
 <tr><th>Threat multiplier (ThM)</th><td class="num">${String(s.thm)}</td><td>exploit maturity: ${agent.exploitMaturity.value}</td></tr>
 <tr><th>Mitigation factor (MF)</th><td class="num">${s.mf === null ? '—' : String(s.mf)}</td><td>mitigation: ${agent.mitigation.value}</td></tr>
-<tr><th>Unrounded</th><td class="num">${String(s.raw)}</td><td>${formulaText(s.formula)}</td></tr>
-</tbody></table>`;
+</tbody></table>
+<p class="formula muted">${formulaText(s.formula)}</p>`;
 }
 
 /**
@@ -93,9 +120,8 @@ function scoreParts(agent: PublishedAgent): HtmlEscapedString {
  * chips, cross-layer chains, mitigations, footer with the methodology and corrections links.
  */
 export function reportArticle(agent: PublishedAgent, links: ReportLinks = { methodology: 'methodology.html' }): HtmlEscapedString {
-  const link = safeHttpUrl(agent.url);
   const factors = agent.factors.map(
-    (factor) => h`<tr data-factor="${factor.key}"><td>${factor.name}</td><td class="num factor-value">${factor.value.toFixed(2)}</td><td class="num factor-range">${factor.range.low.toFixed(2)}–${factor.range.high.toFixed(2)}</td><td class="certainty certainty-${factor.certainty}">${CERTAINTY_WORDS[factor.certainty]}</td><td>${factor.rationale}</td></tr>`,
+    (factor) => h`<tr data-factor="${factor.key}"><td class="factor-name"><strong>${factor.name}</strong></td><td class="num factor-value" data-label="Value">${factor.value.toFixed(2)}</td><td class="num factor-range" data-label="Plausible">${factor.range.low.toFixed(2)}–${factor.range.high.toFixed(2)}</td><td class="certainty certainty-${factor.certainty}" data-label="Pinned by">${CERTAINTY_WORDS[factor.certainty]}</td><td>${factor.rationale}</td></tr>`,
   );
   const layers = agent.layers.map(
     (layer) => h`<section class="layer${layer.certain ? ' certain' : ''}" data-layer="${layer.layer}"><h3>L${layer.layer} ${layer.name}</h3>
@@ -112,7 +138,7 @@ export function reportArticle(agent: PublishedAgent, links: ReportLinks = { meth
   const reviewers = agent.review.reviewers.length > 0 ? agent.review.reviewers.join(', ') : '—';
   return h`<article class="report">
 <h1>${agent.title} — agentic threat model</h1>
-<p class="muted">${agent.category === null ? '' : h`${agent.category} · `}${link === null ? h`<span class="listing-url">${agent.url}</span>` : h`<a href="${link}" rel="nofollow noopener noreferrer">${link}</a>`}</p>
+<p class="muted">${agent.category === null ? '' : h`${agent.category} · `}Listing: ${listingLink(agent.url)}</p>
 ${banner}${corrected}<p class="summary">${agent.summary}</p>
 <h2>OWASP AIVSS score rationale</h2>
 <p><span class="score-big" data-score>${agent.score.value.toFixed(1)}</span><span class="score-range" data-range title="the score with every factor at its plausible low and high">(${agent.score.range.low.toFixed(1)}–${agent.score.range.high.toFixed(1)})</span> <span class="band band-${agent.score.severity}" data-severity>${agent.score.severity}</span></p>
@@ -128,8 +154,12 @@ ${mitigationsBlock(agent)}
 <footer class="report">
 <p>MAESTRO — the 7-layer agentic threat-modeling framework (Cloud Security Alliance / Ken Huang).</p>
 <p class="taxonomies">Taxonomies: AIVSS ${t.aivss}; ${t.maestro}; ${t.asi} (ASI01–ASI10); ${t.t} (T1–T17); ${t.catalogue}.</p>
-<p>Method: drafted by the ${agent.provenance.assessor} assessor (v${agent.provenance.assessorVersion}) from the public listing, scored with OWASP AIVSS ${agent.score.formula}, checked and approved by human reviewers — an estimate for guidance, not a penetration test, audit, or certification.</p>
-<p>Provenance: model ${agent.provenance.model ?? '— (rules)'}; prompt ${agent.provenance.promptId ?? '—'}${agent.provenance.promptHash === null ? '' : h` (${agent.provenance.promptHash.slice(0, 12)})`}; listing ${agent.provenance.listingContentHash.slice(0, 12)}; assessed ${day(agent.provenance.assessedAt)}; reviewed by ${reviewers}${agent.review.approvedAt === null ? '' : h` on ${day(agent.review.approvedAt)}`}; published ${day(agent.review.publishedAt)}; revision ${agent.revision}; threatdraft ${agent.provenance.threatdraftVersion}.</p>
+<p data-method>Method: drafted by the ${agent.provenance.assessor} assessor (version ${agent.provenance.assessorVersion}) from the public listing, scored with OWASP AIVSS ${agent.score.formula}, ${
+    approved(agent) ? 'checked and approved by human reviewers' : h`<strong>not yet approved: a draft for review, not a published report</strong>`
+  } — an estimate for guidance, not a penetration test, audit, or certification.</p>
+<p>Provenance: model ${agent.provenance.model ?? '— (rules)'}; prompt ${agent.provenance.promptId ?? '—'}${agent.provenance.promptHash === null ? '' : h` (${agent.provenance.promptHash.slice(0, 12)})`}; listing ${agent.provenance.listingContentHash.slice(0, 12)}; assessed ${day(agent.provenance.assessedAt)}; ${
+    approved(agent) ? h`reviewed by ${reviewers}${agent.review.approvedAt === null ? '' : h` on ${day(agent.review.approvedAt)}`}; published ${day(agent.review.publishedAt)}` : 'not reviewed yet'
+  }; revision ${agent.revision}; threatdraft ${agent.provenance.threatdraftVersion}.</p>
 <p class="report-links"><a href="${links.methodology}" data-methodology>See the scoring methodology</a>. <a href="${agent.correctionsUrl}" rel="nofollow" data-corrections>Are you the vendor? Request a correction</a> — factual corrections are free.</p>
 </footer>
 </article>`;
@@ -140,7 +170,7 @@ export function page(title: string, root: string, body: HtmlEscapedString): stri
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>${title}</title><link rel="stylesheet" href="${root}style.css"></head>
+<title>${title}</title><link rel="icon" href="${FAVICON}"><link rel="stylesheet" href="${root}style.css"></head>
 <body><header class="site"><a href="${root}index.html">Agent threat models</a> <a class="nav" href="${root}methodology.html">Methodology</a></header><main>${body}</main></body></html>`.toString()}\n`;
 }
 
@@ -176,7 +206,7 @@ export function indexPage(index: PublishedIndex): string {
     present.map((severity) => h`<label for="band-${severity}">${severity} (${index.agents.filter((a) => a.severity === severity).length})</label>`),
   );
   const rows = index.agents.map(
-    (agent) => h`<tr class="band-row-${agent.severity}"><td><a href="${agent.paths.html}">${agent.title}</a>${agent.insufficientEvidence ? h` <span class="tag-insufficient" title="the listing pins too few factors">insufficient evidence</span>` : ''}</td><td>${agent.category ?? '—'}</td><td class="num">${agent.score.toFixed(1)} <span class="muted">(${agent.range.low.toFixed(1)}–${agent.range.high.toFixed(1)})</span></td><td><span class="band band-${agent.severity}">${agent.severity}</span></td><td>${join(agent.asi.map((id) => h`<a class="chip chip-asi" href="methodology.html#${id}">${id}</a>`))}</td><td class="num">${day(agent.publishedAt)}</td></tr>`,
+    (agent) => h`<tr class="band-row-${agent.severity}"><td><a href="${agent.paths.html}">${agent.title}</a>${agent.insufficientEvidence ? h` <span class="tag-insufficient" title="the listing pins too few factors">insufficient evidence</span>` : ''}</td><td data-label="Category">${agent.category ?? '—'}</td><td class="num" data-label="Score">${agent.score.toFixed(1)} <span class="muted">(${agent.range.low.toFixed(1)}–${agent.range.high.toFixed(1)})</span></td><td data-label="Band"><span class="band band-${agent.severity}">${agent.severity}</span></td><td data-label="OWASP ASI">${join(agent.asi.map((id) => h`<a class="chip chip-asi" href="methodology.html#${id}">${id}</a>`))}</td><td class="num" data-label="Published">${day(agent.publishedAt)}</td></tr>`,
   );
   return page(
     'Agent threat models',

@@ -4,9 +4,18 @@ import { stripUncertainPrefix, UNCERTAIN_PREFIX } from '../assess/checks.js';
 import { day } from './html.js';
 import { formulaText, scoreText } from './render-html.js';
 
-/** Escapes Markdown and inline-HTML syntax (CommonMark allows a backslash before any ASCII punctuation). */
+/**
+ * Escapes what Markdown (CommonMark and GFM tables) would read as markup, and nothing else, so the
+ * file stays readable as text: emphasis, code, links and images (their brackets), inline HTML, table
+ * cells, strikethrough, entities, and a heading, list or quote marker at the start of the text.
+ * Text goes on one line, so no other line start can occur.
+ */
 export function md(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ').replace(/[\\`*_{}[\]()<>#+!|&~:-]/g, (char) => `\\${char}`);
+  return text
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/[\\`*_[\]<>|~]/g, (char) => `\\${char}`)
+    .replace(/&(?=#?\w+;)/g, '\\&')
+    .replace(/^(\s*)([#+=-]|\d+[.)])(?=\s|$)/, (_, space: string, marker: string) => `${space}${marker.replace(/([#+=.)-])$/, '\\$1')}`);
 }
 
 /** The report as Markdown, following the seed report's order. */
@@ -49,7 +58,7 @@ export function agentMarkdown(agent: PublishedAgent): string {
     ]),
     '---',
     '',
-    `Method: ${md(agent.provenance.assessor)} assessor, OWASP AIVSS ${s.formula}, reviewed by ${md(agent.review.reviewers.join(', ') || '—')}` +
+    `Method: ${md(agent.provenance.assessor)} assessor (version ${md(agent.provenance.assessorVersion)}), OWASP AIVSS ${s.formula}, reviewed by ${md(agent.review.reviewers.join(', ') || '—')}` +
       ` on ${day(agent.review.approvedAt)}; published ${day(agent.review.publishedAt)}; model ${md(agent.provenance.model ?? '—')};` +
       ` prompt ${md(agent.provenance.promptId ?? '—')}; revision ${agent.revision}.`,
     `Taxonomies: AIVSS ${md(agent.taxonomies.aivss)}; ${md(agent.taxonomies.maestro)}; ${md(agent.taxonomies.asi)}; ${md(agent.taxonomies.t)}; ${md(agent.taxonomies.catalogue)}.`,

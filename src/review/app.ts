@@ -12,13 +12,15 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ConfigError, ConflictError, InputError, ThreatdraftError } from '../errors.js';
 import { SITE_CSS } from '../publish/style.js';
-import { APP_CSS, PREVIEW_JS } from './assets.js';
+import { APP_CSS, PREVIEW_JS, REVIEW_JS } from './assets.js';
 import { patchFromForm } from './edit.js';
 import { queueQuerySchema } from './queue.js';
 import { NotFoundError, type ReviewService } from './service.js';
 import { SessionStore, type Session } from './sessions.js';
 import { randomSecret, sameSecret } from './tokens.js';
 import { auditPage, draftPage, errorPage, loginPage, queuePage, type Notice, type Viewer } from './views.js';
+import { publishPage } from './publish-views.js';
+import { publishSite } from '../publish/publish.js';
 import { correctionFormPage, correctionPage, correctionsQueuePage, correctionStatusPage, methodologyReviewPage, publicErrorPage, type CorrectionFormState } from './correction-views.js';
 import { Corrections } from './corrections.js';
 import { RateLimiter } from './rate-limit.js';
@@ -65,6 +67,11 @@ export interface ReviewAppOptions {
   correctionMinFillMs?: number | undefined;
   /** @default Date.now */
   now?: (() => number) | undefined;
+  /**
+   * Publishing from the UI: the site folder `/publish` writes (null: the page previews, and says to
+   * start the server with `--site DIR`), and the corrections link of agent pages.
+   */
+  publish?: { siteDir: string | null; correctionsUrl: string | null } | undefined;
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -218,7 +225,7 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
 
   const viewerOf = (c: Context<Env>): Viewer | null => {
     const session = c.get('session');
-    return session === null ? null : { reviewer: session.reviewer, csrf: session.csrf };
+    return session === null ? null : { reviewer: session.reviewer, csrf: session.csrf, queues: options.admin !== undefined };
   };
   const actor = (c: Context<Env>): string => c.get('reviewer') ?? 'unknown';
   const channel = (c: Context<Env>): 'web' | 'api' => (api(c) ? 'api' : 'web');
@@ -228,6 +235,7 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
   app.get('/static/preview.js', (c) =>
     c.body(PREVIEW_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'max-age=300' }),
   );
+  app.get('/static/review.js', (c) => c.body(REVIEW_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'max-age=300' }));
 
   // Sign-in: a double-submit token in a SameSite=Strict, host-locked cookie, and the browser's word
   // that the form came from this origin, stop login CSRF (a page on another port of this host
@@ -323,6 +331,42 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
     if (viewer === null) return c.redirect('/login', 303);
     return c.html(queuePage(viewer, query.data, await service.queue(query.data)));
   });
+  app.post('/drafts/bulk-approve', guard, async (c) => {
+    const viewer = viewerOf(c);
+    if (viewer === null) return c.redirect('/login', 303);
+    const form = await c.req.parseBody({ all: true });
+    const raw = form['draft'];
+    const picked = (raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]).map((value) => formString(value));
+    const entries = picked.map((value) => {
+      const at = value.lastIndexOf('@');
+      return { id: value.slice(0, at), version: Number(value.slice(at + 1)) };
+    });
+    const query = queueQuerySchema.parse({});
+    if (entries.length === 0) return c.html(queuePage(viewer, query, await service.queue(query), { kind: 'error', message: 'Nothing selected: tick the Low drafts to approve.' }), 400);
+    const result = await service.bulkApprove(entries, actor(c), { comment: formString(form['comment']).trim() || null }, 'web');
+    const message = `Approved ${result.approved.length} draft${result.approved.length === 1 ? '' : 's'}.${
+      result.skipped.length === 0 ? '' : ` Skipped ${result.skipped.map((skip) => `${skip.id} (${skip.reason})`).join('; ')}.`
+    }`;
+    return c.html(queuePage(viewer, query, await service.queue(query), { kind: result.skipped.length === 0 ? 'ok' : 'error', message }));
+  });
+  const publishSettings = options.publish ?? { siteDir: null, correctionsUrl: null };
+  app.get('/publish', guard, async (c) => {
+    const viewer = viewerOf(c);
+    if (viewer === null) return c.redirect('/login', 303);
+    return c.html(publishPage(viewer, await service.publishPlan(), publishSettings.siteDir, null));
+  });
+  app.post('/publish', guard, async (c) => {
+    const viewer = viewerOf(c);
+    if (viewer === null) return c.redirect('/login', 303);
+    if (publishSettings.siteDir === null) {
+      return c.html(publishPage(viewer, await service.publishPlan(), null, { kind: 'error', message: 'This server has no site folder: start it with `threatdraft review --site DIR` to publish from here, or run `threatdraft publish --out DIR`.' }), 400);
+    }
+    const summary = await publishSite({ store: service.store, outDir: publishSettings.siteDir, actor: actor(c), correctionsUrl: publishSettings.correctionsUrl, clock: () => service.now() });
+    const message = `Published ${summary.published.length} draft${summary.published.length === 1 ? '' : 's'}; the site in ${summary.outDir} has ${summary.agents} agent${summary.agents === 1 ? '' : 's'}.${
+      summary.refused.length === 0 ? '' : ` Refused ${summary.refused.map((item) => `${item.id} (stale text: ${item.staleText.join(', ')})`).join('; ')}: regenerate that text or keep it as written first.`
+    }`;
+    return c.html(publishPage(viewer, await service.publishPlan(), publishSettings.siteDir, { kind: summary.refused.length === 0 ? 'ok' : 'error', message }));
+  });
   app.get('/methodology', guard, (c) => c.html(methodologyReviewPage(viewerOf(c))));
   const correctionTitles = async (listingIds: readonly string[]): Promise<Map<string, string>> => {
     const listings = await service.store.listings.getMany([...new Set(listingIds)]);
@@ -384,7 +428,8 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
   const renderDraft = async (c: Context<Env>, id: string, notice: Notice | null, values: Record<string, string> | null, status: ContentfulStatusCode) => {
     const viewer = viewerOf(c);
     if (viewer === null) return c.redirect('/login', 303);
-    return c.html(draftPage(await service.show(id), viewer, notice, values), status);
+    const [view, neighbours] = await Promise.all([service.show(id), service.neighbours(id)]);
+    return c.html(draftPage(view, viewer, notice, values, neighbours), status);
   };
   const NOTICES: Record<string, string> = {
     saved: 'Saved; the score was recomputed.',
@@ -495,10 +540,25 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
       audit: view.audit,
     });
   });
+  app.post('/api/drafts/bulk-approve', async (c) => {
+    const body = parseOrFieldError(
+      z.object({ drafts: z.array(z.object({ id: z.string().max(200), version: z.number().int().min(1) }).strict()).min(1).max(500), comment: z.string().max(2000).nullable().optional() }).strict(),
+      await jsonBody(c),
+    );
+    return c.json(await service.bulkApprove(body.drafts, actor(c), { comment: body.comment ?? null }, 'api'));
+  });
+  app.get('/api/publish/plan', async (c) => c.json(await service.publishPlan()));
   app.patch('/api/drafts/:id', async (c) => c.json({ draft: await service.edit(c.req.param('id'), await jsonBody(c), actor(c), 'api') }));
+  // An invalid form is a preview that cannot be computed, not a failed request: 200 with the error
+  // naming the field, so the page says why while the reviewer types (and the console stays clean).
   app.post('/api/drafts/:id/preview', async (c) => {
     const body = parseOrFieldError(z.object({ form: z.record(z.string(), z.string()) }), await jsonBody(c));
-    return c.json({ score: await service.preview(c.req.param('id'), patchFromForm(body.form)) });
+    try {
+      return c.json({ score: await service.preview(c.req.param('id'), patchFromForm(body.form)), error: null });
+    } catch (error) {
+      if (!(error instanceof InputError) || error instanceof NotFoundError) throw error;
+      return c.json({ score: null, ...errorBody(error) });
+    }
   });
   app.post('/api/drafts/:id/approve', async (c) => {
     const result = await service.approve(c.req.param('id'), actor(c), actionBody(await jsonBody(c, true)), 'api');
@@ -526,6 +586,8 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
     // bull-board's own API sends no CSRF token: guardAdmin requires changes to be same-origin and preflighted.
     app.use('/admin/queues/*', guardAdmin);
     app.use('/admin/queues', guardAdmin);
+    app.use('/admin/queues/*', sameOriginFonts);
+    app.use('/admin/queues', sameOriginFonts);
     app.route('/admin/queues', options.admin);
   }
 
@@ -561,6 +623,20 @@ export function createReviewApp(options: ReviewAppOptions): Hono<Env> {
     return next();
   }
 }
+
+/**
+ * bull-board's page links its fonts from Google: a request from the reviewer's browser to a third
+ * party (that the CSP refuses, and that an offline machine cannot make). The link is dropped, so the
+ * dashboard uses the system's fonts and every request stays on this origin.
+ */
+const sameOriginFonts: MiddlewareHandler = async (c, next) => {
+  await next();
+  if (!(c.res.headers.get('content-type') ?? '').includes('text/html')) return;
+  const html = await c.res.text();
+  const headers = new Headers(c.res.headers);
+  headers.delete('content-length');
+  c.res = new Response(html.replace(/<link[^>]*href="https:\/\/fonts\.(?:googleapis|gstatic)\.com[^>]*>/g, ''), { status: c.res.status, headers });
+};
 
 function parseError(error: z.ZodError): InputError {
   const issue = error.issues[0];

@@ -5,6 +5,7 @@
 import { CORRECTION_LIMITS, CORRECTION_STATUSES, type Correction, type CorrectionStatus } from '../../schemas/correction.js';
 import { h, join, type HtmlEscapedString } from '../publish/html.js';
 import { methodologyBody } from '../publish/methodology.js';
+import { FAVICON } from '../publish/render-html.js';
 import type { CorrectionView } from './corrections.js';
 import { editForm, formValues, layout, option, type Notice, type Viewer } from './views.js';
 
@@ -12,8 +13,8 @@ import { editForm, formValues, layout, option, type Notice, type Viewer } from '
 function publicPage(title: string, body: HtmlEscapedString): string {
   return `<!doctype html>\n${h`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer"><meta name="robots" content="noindex">
-<title>${title}</title><link rel="stylesheet" href="/static/report.css"><link rel="stylesheet" href="/static/app.css"></head>
-<body><main class="public">${body}</main></body></html>`.toString()}\n`;
+<title>${title}</title><link rel="icon" href="${FAVICON}"><link rel="stylesheet" href="/static/report.css"><link rel="stylesheet" href="/static/app.css"></head>
+<body><main class="public" id="main">${body}</main></body></html>`.toString()}\n`;
 }
 
 /** What the public form shows back after a failed submission. */

@@ -17,9 +17,13 @@ export interface QueueItem {
   /** The score's plausible low and high. */
   range: { low: number; high: number };
   severity: Severity;
+  /** The highest band the draft had at any revision since it was drafted (what the two-person rule reads). */
+  peakSeverity: Severity;
   /** The listing pins too few factors for a confident draft. */
   insufficientEvidence: boolean;
   warnings: number;
+  /** Texts written for other values than the draft's (publish refuses the draft until they are resolved). */
+  staleText: number;
   approvals: string[];
   /** The listing changed since its last published revision, and this draft assesses the change. */
   changedSincePublished: boolean;
@@ -83,13 +87,21 @@ export function toQueueItem(draft: Draft, listing: { title: string; sourceId: st
     // Drafts stored before ranges were recorded get theirs from the same pure module as the site.
     range: draft.score.range ?? scoreWithRange(draft.assessment, draft.score.formula).range ?? { low: draft.score.score, high: draft.score.score },
     severity: draft.score.severity,
+    peakSeverity: peakOf(draft),
     insufficientEvidence: draft.assessment.insufficientEvidence,
     warnings: draft.checks.warnings.length,
+    staleText: draft.staleText.length,
     approvals: currentApprovals(draft),
     changedSincePublished: changedSincePublished(draft, published),
     createdAt: draft.createdAt,
     updatedAt: draft.updatedAt,
   };
+}
+
+/** The highest severity the draft had since it was drafted: its recorded peak or its current one. */
+export function peakOf(draft: Pick<Draft, 'score' | 'peakSeverity'>): Severity {
+  const recorded = draft.peakSeverity ?? draft.score.severity;
+  return SEVERITIES.indexOf(recorded) >= SEVERITIES.indexOf(draft.score.severity) ? recorded : draft.score.severity;
 }
 
 /** Filters and sorts queue rows; ties break on id so the order is stable. */
@@ -125,4 +137,19 @@ export function selectQueue(items: readonly QueueItem[], query: QueueQuery): { i
       : b.score - a.score || byId(a, b),
   );
   return { items: selected, counts };
+}
+
+/**
+ * Why a row cannot be approved in bulk, or null when it can. Bulk approval is for drafts a reviewer
+ * can judge from the queue: awaiting review, Low (or None) at every revision since they were drafted
+ * (a draft edited down from High or Critical keeps what its peak needs), no warning, no stale text,
+ * and no pending approval (which would make it need a second, distinct approver).
+ */
+export function bulkRefusal(item: Pick<QueueItem, 'status' | 'peakSeverity' | 'warnings' | 'staleText' | 'approvals'>): string | null {
+  if (item.status !== 'draft' && item.status !== 'changes-requested') return `it is ${item.status}, not awaiting review`;
+  if (item.peakSeverity !== 'Low' && item.peakSeverity !== 'None') return `it was ${item.peakSeverity}; only drafts that were never above Low are approved in bulk`;
+  if (item.warnings > 0) return 'it has warnings to read first';
+  if (item.staleText > 0) return 'it has text that no longer matches its values';
+  if (item.approvals.length > 0) return 'it holds an approval already, so a second reviewer must approve it';
+  return null;
 }

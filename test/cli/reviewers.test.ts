@@ -4,8 +4,10 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { ReviewService } from '../../src/review/service.js';
 import { hashToken } from '../../src/review/tokens.js';
 import { FileStore } from '../../src/store/file-store.js';
+import { openStore } from '../../src/store/open-store.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { captureIo } from '../helpers/io.js';
 import { deleteKeysWithPrefix, redisUrlForTests } from '../helpers/redis.js';
@@ -49,12 +51,21 @@ describe('threatdraft reviewers', () => {
     expect(missing.err()).toContain('No reviewer named "bob"');
   });
 
-  it('refuses a duplicate or malformed name', async () => {
+  it('refuses a duplicate or malformed name as bad input (exit 2), keeping the reviewer already stored', async () => {
     const data = mkdtempSync(join(tmpdir(), 'td-cli-'));
-    await main(['reviewers', 'add', 'alice', '--data', data], captureIo());
+    const first = captureIo();
+    await main(['reviewers', 'add', 'alice', '--data', data, '--json'], first);
+    const { token } = JSON.parse(first.out()) as { token: string };
     const dup = captureIo();
-    expect(await main(['reviewers', 'add', 'alice', '--data', data], dup)).toBe(1);
-    expect(dup.err()).toContain('already exists');
+    expect(await main(['reviewers', 'add', 'alice', '--data', data], dup)).toBe(2);
+    expect(dup.err()).toContain('Reviewer "alice" already exists');
+    expect(dup.err()).toContain('[E_REVIEWER_EXISTS]');
+    const list = captureIo();
+    await main(['reviewers', 'list', '--data', data, '--json'], list);
+    expect(list.out().trim().split('\n')).toHaveLength(2);
+    const store = await openStore({ dataDir: data });
+    expect((await new ReviewService({ store }).authenticate(token))?.name).toBe('alice');
+    await store.close();
     const bad = captureIo();
     expect(await main(['reviewers', 'add', '<b>', '--data', data], bad)).toBe(2);
     expect(bad.err()).toContain('`name`');

@@ -40,7 +40,20 @@ describe('threatdraft score', () => {
   it('prints a readable table on a TTY', async () => {
     const io = captureIo({ stdin: JSON.stringify({ cvss: 9.4, factors }), tty: true });
     expect(await main(['score', '-'], io)).toBe(0);
-    expect(io.out()).toMatch(/AIVSS\s+9\.7 \(Critical\)/);
+    // The band in its color on a terminal; the rest plain.
+    // eslint-disable-next-line no-control-regex
+    expect(io.out()).toMatch(/AIVSS\s+\u001b\[1;35m9\.7 \(Critical\)\u001b\[0m\n/);
+    expect(io.out()).toMatch(/AARS\s+0\.291/);
+    for (const [args, env] of [[['--no-color'], {}], [[], { NO_COLOR: '1' }], [[], { TERM: 'dumb' }]] as const) {
+      const plain = captureIo({ stdin: JSON.stringify({ cvss: 9.4, factors }), tty: true, env });
+      expect(await main(['score', '-', ...args], plain)).toBe(0);
+      expect(plain.out()).toMatch(/^AIVSS\s+9\.7 \(Critical\)\n/);
+      expect(plain.out()).not.toContain('\u001b');
+    }
+    // An empty NO_COLOR does not count (no-color.org), and piped output never has color.
+    const empty = captureIo({ stdin: JSON.stringify({ cvss: 9.4, factors }), tty: true, env: { NO_COLOR: '' } });
+    expect(await main(['score', '-'], empty)).toBe(0);
+    expect(empty.out()).toContain('\u001b[1;35m');
     expect(io.out()).toMatch(/AARS\s+0\.291/);
   });
 

@@ -3,13 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baselineSchema, GATED_METRICS } from '../../evals/runner/baseline.js';
+import type { EvalCase } from '../../evals/runner/case-schema.js';
 import { loadCases } from '../../evals/runner/load.js';
 import { runEval, type CaseOutcome } from '../../evals/runner/run.js';
 import { assessListing } from '../../src/assess/assess.js';
 import { createRulesAssessor, DEFAULT_RULES } from '../../src/assess/rules/assess.js';
 import { SIGNALS } from '../../src/assess/rules/data/signals.js';
 import { main } from '../../src/cli/main.js';
-import { startFakeOpenAI } from '../../src/fake-openai/server.js';
+import { startFakeOpenAI, type FakeOpenAIOptions } from '../../src/fake-openai/server.js';
+import { MODEL_BOUNDS, toModelAnswer, type ModelAnswer } from '../../src/assess/model-schema.js';
+import { assessWithRules } from '../../src/assess/rules/assess.js';
+import { listingForCase } from '../../evals/runner/run.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { captureIo } from '../helpers/io.js';
 
@@ -29,6 +33,42 @@ async function runCli(args: string[], env: NodeJS.ProcessEnv = {}) {
   const lines = io.out().trim().split('\n').filter(Boolean);
   const summary = JSON.parse(lines.at(-1) ?? '{}') as Record<string, unknown>;
   return { code, summary, lines, err: io.err() };
+}
+
+/**
+ * A competent stand-in for a model: it answers each case's listing as the rules assessor reads it,
+ * so its recordings meet the floors (the fake generator's do not, by design).
+ */
+async function competentModel(dir: string): Promise<NonNullable<FakeOpenAIOptions['responder']>> {
+  const answers = new Map((await loadCases(dir)).map((evalCase) => [listingForCase(evalCase).id, competentAnswer(evalCase)] as const));
+  return ({ listing, messages }) => {
+    if (listing === null || messages.some((message) => message.role === 'assistant')) return null;
+    const answer = answers.get(listing.id);
+    return answer === undefined ? null : { content: structuredClone(answer) as unknown as Record<string, unknown> };
+  };
+}
+
+/** The rules assessor's reading of a case as a model answer, cut to the answer schema's bounds. */
+function competentAnswer(evalCase: EvalCase): ModelAnswer {
+  const answer = toModelAnswer(assessWithRules(listingForCase(evalCase)));
+  const b = MODEL_BOUNDS;
+  const quotes = (items: readonly string[]): string[] => items.slice(0, b.quotes).map((quote) => quote.slice(0, b.quote));
+  const reason = <T extends { rationale: string }>(part: T): T => ({ ...part, rationale: part.rationale.slice(0, b.rationale) });
+  return {
+    ...answer,
+    summary: answer.summary.slice(0, b.summary),
+    factors: Object.fromEntries(Object.entries(answer.factors).map(([key, factor]) => [key, { ...reason(factor), evidence: quotes(factor.evidence) }])) as ModelAnswer['factors'],
+    cvss: reason(answer.cvss),
+    exploitMaturity: reason(answer.exploitMaturity),
+    mitigation: reason(answer.mitigation),
+    layers: answer.layers.map((layer) => ({
+      ...layer,
+      text: layer.text.slice(0, b.layerText),
+      evidence: quotes(layer.evidence),
+      threats: layer.threats.slice(0, b.threats),
+      otherThreats: layer.otherThreats.slice(0, b.others).map((name) => name.slice(0, b.other)),
+    })),
+  };
 }
 
 /** A small copy of the cases, so a test can change them freely. */
@@ -119,7 +159,7 @@ describe('threatdraft eval with the rules assessor', () => {
   });
 
   it('exits 1 from the CLI when a metric regresses beyond its threshold', async () => {
-    const dir = copyCases(['hw-bare-foundation-model', 'hw-read-only-docs-tool']);
+    const dir = copyCases(['hw-cadenza-music', 'hw-notebook-analyst']);
     const baselineFile = join(work, 'too-good.json');
     const first = await runCli(['--cases', dir, '--data', join(work, 'd1'), '--baseline', baselineFile, '--update-baseline']);
     expect(first.code).toBe(0);
@@ -132,7 +172,7 @@ describe('threatdraft eval with the rules assessor', () => {
   });
 
   it('gates uncertain-layer precision and recall, and says when a baseline predates them', async () => {
-    const dir = copyCases(['hw-bare-foundation-model', 'hw-read-only-docs-tool', 'hw-pentest-agent']);
+    const dir = copyCases(['hw-autonomous-coding-agent', 'hw-support-bot-clean', 'hw-prompt-firewall']);
     const file = join(work, 'uncertain-baseline.json');
     expect((await runCli(['--cases', dir, '--data', join(work, 'u1'), '--baseline', file, '--update-baseline'])).code).toBe(0);
     const stored = baselineSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
@@ -167,7 +207,8 @@ describe('threatdraft eval with the rules assessor', () => {
     const result = await runCli(['--cases', copyCases(['hw-pentest-agent', 'hw-support-bot-clean', 'hw-support-bot-injected']), '--data', join(work, 'd2'), '--report', report]);
     expect(result.code).toBe(0);
     const html = readFileSync(join(report, 'eval-report.html'), 'utf8');
-    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+    // Self-contained: no script, and nothing loaded or linked from elsewhere (listing URLs are shown as text).
+    expect(html).not.toMatch(/<script|(?:href|src)=["']?https?:/);
     expect(html.match(/<svg/g)).toHaveLength(5);
     expect(html).toContain('Threat keyword recall per MAESTRO layer');
     expect(html).toContain('Worst cases by factor MAE');
@@ -179,7 +220,9 @@ describe('threatdraft eval with the rules assessor', () => {
     const markdown = readFileSync(join(report, 'eval-report.md'), 'utf8');
     expect(markdown).toMatch(/## Per-factor MAE/);
     expect(markdown).toMatch(/## Threat keyword recall per layer\n\n\| layer \| keywords found \| recall \|\n\|---\|---\|---\|\n\| L2 Data Operations \| \d of 4 \| [\d.]+ \|\n\| L3 Agent Frameworks \| \d of 1 \| [\d.]+ \|\n/);
-    expect(markdown).toMatch(/\| uncertainPrecision \| [\d.]+ \| [\d.]+ \|/);
+    // Each gated metric with its direction, floor, baseline, figure and standing.
+    expect(markdown).toMatch(/\| uncertainPrecision \| ↑ higher \| ≥ 0\.5 \| [\d.]+ \| [\d.]+ \| ok \|/);
+    expect(markdown).toMatch(/\| factorMae \| ↓ lower \| ≤ 0\.15 \| [\d.]+ \| [\d.]+ \| ok \|/);
     // The rules calibration's generalisation, next to the in-sample figure.
     expect(markdown).toMatch(/## Rules calibration\n/);
     expect(markdown).toMatch(/\| overall \| [\d.—]+ \| [\d.—]+ \| [\d.—]+ \|/);
@@ -223,8 +266,8 @@ describe('threatdraft eval: bad input', () => {
 
 describe('threatdraft eval: record and replay for the model assessor', () => {
   it('records answers from an endpoint, replays them offline, and gates a worse recording', async () => {
-    const dir = copyCases(['hw-pentest-agent', 'hw-bare-foundation-model', 'ref-openhands']);
-    const endpoint = await startFakeOpenAI();
+    const dir = copyCases(['hw-autonomous-coding-agent', 'hw-support-bot-clean', 'ref-openhands']);
+    const endpoint = await startFakeOpenAI({ responder: await competentModel(dir) });
     try {
       const recorded = await runCli(['--cases', dir, '--assessor', 'openai', '--record', '--data', join(work, 'rec')], {
         OPENAI_BASE_URL: endpoint.baseUrl,
@@ -238,7 +281,7 @@ describe('threatdraft eval: record and replay for the model assessor', () => {
     } finally {
       await endpoint.close();
     }
-    for (const id of ['hw-pentest-agent', 'hw-bare-foundation-model', 'ref-openhands']) {
+    for (const id of ['hw-autonomous-coding-agent', 'hw-support-bot-clean', 'ref-openhands']) {
       expect(existsSync(join(dir, id, 'model-response.json'))).toBe(true);
     }
     // Replay: no endpoint configured, answers come from the recordings through the fake server.
@@ -248,7 +291,7 @@ describe('threatdraft eval: record and replay for the model assessor', () => {
     expect(replay.summary).toMatchObject({ assessor: 'openai', assessed: 3, passed: true });
 
     // A worse prompt's recording: every factor of one case pushed to 1.
-    const file = join(dir, 'hw-bare-foundation-model', 'model-response.json');
+    const file = join(dir, 'hw-support-bot-clean', 'model-response.json');
     const recording = JSON.parse(readFileSync(file, 'utf8')) as { assessment: { factors: Record<string, { value: number }> } };
     for (const factor of Object.values(recording.assessment.factors)) factor.value = 1;
     writeFileSync(file, JSON.stringify(recording));
@@ -258,20 +301,22 @@ describe('threatdraft eval: record and replay for the model assessor', () => {
   });
 
   it('reports a case whose call fails as errored, goes on with the rest, exits 3, and resumes on a rerun', async () => {
-    const ids = ['hw-pentest-agent', 'hw-bare-foundation-model', 'ref-openhands'];
+    const ids = ['hw-autonomous-coding-agent', 'hw-support-bot-clean', 'ref-openhands'];
     const dir = copyCases(ids);
     const [failing] = await loadCases(join(dir));
-    const failingListing = (await import('../../evals/runner/run.js')).listingForCase(failing!);
+    const failingListing = listingForCase(failing!);
     let refuse = true;
+    const competent = await competentModel(dir);
     const endpoint = await startFakeOpenAI({
-      responder: ({ listing }) => (refuse && listing?.id === failingListing.id ? { refusal: 'I cannot assess this listing.' } : null),
+      responder: (request) => (refuse && request.listing?.id === failingListing.id ? { refusal: 'I cannot assess this listing.' } : competent(request)),
     });
     const data = join(work, 'errored');
     const env = { OPENAI_BASE_URL: endpoint.baseUrl, OPENAI_API_KEY: 'sk-test-errored', THREATDRAFT_MODEL: 'gpt-4o-mini' };
     try {
       const first = await runCli(['--cases', dir, '--assessor', 'openai', '--record', '--data', data], env);
       expect(first.code).toBe(3);
-      expect(first.summary).toMatchObject({ cases: 2, assessed: 2, errored: 1, passed: true });
+      // Incomplete is not a pass: the gate held for the cases measured, but one was not.
+      expect(first.summary).toMatchObject({ cases: 2, assessed: 2, errored: 1, regressions: [], passed: false });
       const errors = first.summary['errors'] as { case: string; reason: string }[];
       expect(errors).toEqual([{ case: failing!.id, reason: expect.stringContaining('refused') as unknown as string }]);
       // The reason names the endpoint and model, and the spend of the run is reported, failures included.
@@ -297,7 +342,10 @@ describe('threatdraft eval: record and replay for the model assessor', () => {
   });
 
   it('keeps the baseline when cases errored, and reports errored cases from a broken recording offline', async () => {
-    const dir = copyCases(['hw-pentest-agent', 'hw-bare-foundation-model']);
+    const dir = copyCases(['hw-pentest-agent', 'hw-support-bot-clean']);
+    // The measured case answers as a competent model would (the generator's answers break the floors).
+    const [support] = await loadCases(join(dir)).then((all) => all.filter((item) => item.id === 'hw-support-bot-clean'));
+    writeFileSync(join(dir, 'hw-support-bot-clean', 'model-response.json'), JSON.stringify({ model: 'competent-test-model', assessment: competentAnswer(support!) }));
     // A recording that breaks the schema (one layer): the replay's repair gets the same answer back.
     const file = join(dir, 'hw-pentest-agent', 'model-response.json');
     const recording = JSON.parse(readFileSync(file, 'utf8')) as { assessment: { layers: unknown[] } };
@@ -312,23 +360,25 @@ describe('threatdraft eval: record and replay for the model assessor', () => {
   });
 
   it('compares prompt versions by replay: each version records its own answers, and replays gate one against the other', async () => {
-    const ids = ['hw-pentest-agent', 'hw-bare-foundation-model'];
+    const ids = ['hw-autonomous-coding-agent', 'hw-support-bot-clean'];
     const dir = copyCases(ids);
-    const { generateAssessment } = await import('../../src/fake-openai/generator.js');
-    // A model that answers v1's prompt badly (every factor 1) and v2's (calibrated anchors) as the generator does.
+    const competent = await competentModel(dir);
+    // A model that answers v1's prompt badly (every factor 1) and v2's (calibrated anchors) competently.
     const endpoint = await startFakeOpenAI({
-      responder: ({ listing, messages }) => {
-        if (listing === null || messages.some((message) => message.role === 'assistant')) return null;
-        const answer = generateAssessment(listing);
-        if (!messages[0]?.content.includes('Example:')) for (const factor of Object.values(answer.factors)) factor.value = 1;
-        return { content: answer };
+      responder: (request) => {
+        const answer = competent(request);
+        if (answer === null || !('content' in answer) || request.messages[0]?.content.includes('Example:') === true) return answer;
+        const worse = answer.content as { factors: Record<string, { value: number }> };
+        for (const factor of Object.values(worse.factors)) factor.value = 1;
+        return answer;
       },
     });
     const env = (version: number) => ({ OPENAI_BASE_URL: endpoint.baseUrl, OPENAI_API_KEY: 'sk-test-versions', THREATDRAFT_PROMPT_VERSION: String(version) });
     try {
       // Recording gates nothing here: each writes a throwaway baseline.
       const scratch = (name: string) => ['--baseline', join(work, `${name}.json`), '--update-baseline'];
-      expect((await runCli(['--cases', dir, '--assessor', 'openai', '--record', '--data', join(work, 'pv-rec1'), ...scratch('pv-rec1')], env(1))).code).toBe(0);
+      // v1's answers are bad enough to fall below the floors: recorded all the same, and the gate says so.
+      expect((await runCli(['--cases', dir, '--assessor', 'openai', '--record', '--data', join(work, 'pv-rec1'), ...scratch('pv-rec1')], env(1))).code).toBe(1);
       expect((await runCli(['--cases', dir, '--assessor', 'openai', '--record', '--data', join(work, 'pv-rec2'), ...scratch('pv-rec2')], env(2))).code).toBe(0);
     } finally {
       await endpoint.close();
@@ -340,7 +390,9 @@ describe('threatdraft eval: record and replay for the model assessor', () => {
     // Offline: v2's replay against a baseline of v1's replay, and the other way round.
     const v1Baseline = join(work, 'baseline-prompt-v1.json');
     const v1 = await runCli(['--cases', dir, '--assessor', 'openai', '--data', join(work, 'pv-1'), '--baseline', v1Baseline, '--update-baseline'], { THREATDRAFT_PROMPT_VERSION: '1' });
-    expect(v1.code).toBe(0);
+    expect(v1.code).toBe(1);
+    expect((v1.summary['floorBreaches'] as { metric: string }[]).map((breach) => breach.metric)).toContain('factorMae');
+    expect(existsSync(v1Baseline)).toBe(true);
     const v2 = await runCli(['--cases', dir, '--assessor', 'openai', '--data', join(work, 'pv-2'), '--baseline', v1Baseline], { THREATDRAFT_PROMPT_VERSION: '2' });
     expect(v2.code).toBe(0);
     expect(v2.summary['promptHash']).not.toBe(v1.summary['promptHash']);
@@ -351,18 +403,44 @@ describe('threatdraft eval: record and replay for the model assessor', () => {
     expect(back.code).toBe(1);
   });
 
-  it('exits 2 when replay finds a case without a recording', async () => {
-    const dir = copyCases(['hw-pentest-agent']);
+  it('leaves a case without a recording unmeasured and says so: the replay is incomplete (exit 3), never a pass', async () => {
+    const dir = copyCases(['hw-pentest-agent', 'hw-support-bot-clean']);
     rmSync(join(dir, 'hw-pentest-agent', 'model-response.json'));
-    const result = await runCli(['--cases', dir, '--assessor', 'openai', '--data', join(work, 'rep2')]);
+    const [support] = await loadCases(join(dir)).then((all) => all.filter((item) => item.id === 'hw-support-bot-clean'));
+    writeFileSync(join(dir, 'hw-support-bot-clean', 'model-response.json'), JSON.stringify({ model: 'competent-test-model', assessment: competentAnswer(support!) }));
+    // A fresh baseline file: compared with nothing, so only the missing recording can stop a pass.
+    const fresh = ['--baseline', join(work, 'rep2-baseline.json'), '--update-baseline'];
+    const result = await runCli(['--cases', dir, '--assessor', 'openai', '--data', join(work, 'rep2'), ...fresh]);
+    expect(result.code).toBe(3);
+    expect(result.err).toContain('baseline was not updated');
+    expect(result.summary).toMatchObject({
+      cases: 1,
+      errored: 1,
+      regressions: [],
+      passed: false,
+      recordings: { file: 'model-response.json', missing: ['hw-pentest-agent'], models: { 'competent-test-model': 1 } },
+    });
+    expect(result.lines.some((line) => line.includes('"case":"hw-pentest-agent","error":{"code":"E_NO_RECORDING"'))).toBe(true);
+    expect(result.err).toContain('Recordings missing: 1 of 2 cases have no model-response.json (hw-pentest-agent), so they were not measured and the run cannot pass');
+    const tty = captureIo({ tty: true, env: { NO_COLOR: '1' } });
+    expect(await main(['eval', '--cases', dir, '--assessor', 'openai', '--data', join(work, 'rep2'), ...fresh], tty)).toBe(3);
+    expect(tty.out()).toContain('Recordings missing: 1 of 2 cases');
+    expect(tty.out()).toContain('Gate: incomplete, not a pass: 1 case was not measured\n');
+    expect(tty.out()).not.toContain('Gate: passed');
+  });
+
+  it('exits 2 on a recording that exists but is malformed', async () => {
+    const dir = copyCases(['hw-pentest-agent']);
+    writeFileSync(join(dir, 'hw-pentest-agent', 'model-response.json'), JSON.stringify({ model: 'm' }));
+    const result = await runCli(['--cases', dir, '--assessor', 'openai', '--data', join(work, 'rep3')]);
     expect(result.code).toBe(2);
-    expect(result.err).toMatch(/hw-pentest-agent has no recorded model response/);
+    expect(result.err).toMatch(/hw-pentest-agent has a malformed recording \(model-response\.json needs \{ model, assessment \}\)/);
   });
 });
 
 describe('threatdraft eval promote', () => {
   it('turns an approved draft into a case the next eval runs', async () => {
-    const { promoteDraft } = await import('../../evals/runner/command.js');
+    const { promoteDraft } = await import('../../src/cli/eval-command.js');
     const { createDraft } = await import('../factories/draft.js');
     const { createListing } = await import('../factories/listing.js');
     const store = createMemoryStore();
@@ -384,12 +462,18 @@ describe('threatdraft eval promote', () => {
 });
 
 describe('threatdraft eval: the committed model recordings', () => {
-  it('replay offline through the fake server and pass against the committed openai baseline', async () => {
+  it('replay offline with no regression against the committed openai baseline, and fail the floors, being the fake generator’s', async () => {
     const count = (await loadCases(CASES)).length;
     const result = await runCli(['--assessor', 'openai', '--data', join(work, 'replay-committed')], {});
-    expect(result.err).toBe('');
-    expect(result.code).toBe(0);
-    expect(result.summary).toMatchObject({ assessor: 'openai', cases: count, assessed: count, errored: 0, passed: true, baseline: 'compared' });
+    expect(result.err).toBe(
+      `threatdraft eval: Recordings from no real model: ${count} of ${count} answers were made by fake-openai-generator, the project's stand-in, so these figures test the pipeline, not a model; record a real model with --record.\n`,
+    );
+    expect(result.summary).toMatchObject({ assessor: 'openai', cases: count, assessed: count, errored: 0, regressed: [], passed: false, baseline: 'compared' });
+    // Awful absolute figures cannot pass because the baseline is as awful: the floors fail the gate.
+    expect(result.code).toBe(1);
+    const breaches = (result.summary['floorBreaches'] as { metric: string; scope: string }[]).map((breach) => breach.metric);
+    expect(breaches).toEqual(expect.arrayContaining(['bandAccuracy', 'scoreMae']));
+    expect((result.summary['regressions'] as { scope: string }[]).every((change) => change.scope === 'floor')).toBe(true);
     // The static prompt prefix comes first, so all but the first request read it from the (fake's) prompt cache.
     expect(result.summary['cachedShare']).toBeGreaterThan(0.5);
   });
@@ -400,7 +484,10 @@ describe('threatdraft eval: the committed model recordings', () => {
     writeFileSync(file, JSON.stringify({ model: 'fake-openai-generator', assessment: { summary: 'not a whole answer' } }));
     const report = join(work, 'report-openai');
     const result = await runCli(['--cases', dir, '--assessor', 'openai', '--data', join(work, 'rep-report'), '--report', report, '--baseline', join(work, 'report-openai-baseline.json'), '--update-baseline']);
-    expect(result.code).toBe(3);
+    // The generator's answers of the other two break the floors: a failure outranks incomplete.
+    expect(result.code).toBe(1);
+    expect(result.summary).toMatchObject({ errored: 1, passed: false });
+    expect(result.err).toContain(`threatdraft eval: report written to ${join(report, 'eval-report.html')} (and ${join(report, 'eval-report.md')})`);
     const markdown = readFileSync(join(report, 'eval-report.md'), 'utf8');
     expect(markdown).toMatch(/- spent: \d+ tokens in \(cached share [\d.]+%\), \d+ out, \$[\d.]+, [\d.]+ s/);
     expect(markdown).toContain('## Errored cases (not measured)');
@@ -413,12 +500,13 @@ describe('threatdraft eval: the committed model recordings', () => {
 
 describe('threatdraft eval on a TTY', () => {
   it('says when the case set differs from the baseline and what was compared', async () => {
-    const dir = copyCases(['hw-pentest-agent']);
+    const dir = copyCases(['hw-autonomous-coding-agent']);
     const io = captureIo({ tty: true });
     expect(await main(['eval', '--cases', dir, '--data', join(work, 'tty')], io)).toBe(0);
     const missing = Object.keys(baselineSchema.parse(JSON.parse(readFileSync(BASELINE, 'utf8'))).cases).length - 1;
     expect(io.out()).toContain(`case set differs from the baseline (0 new, ${missing} missing): compared on the 1 shared case.`);
-    expect(io.out()).toMatch(/keywordRecall L3 +│? *[\d.—]+/);
+    expect(io.out()).toMatch(/keywordRecall L3 +↑ +[\d.—]+/);
+    expect(io.out()).toMatch(/\nfactorMae +↓ +[\d.]+ +≤ 0\.15 +[\d.]+\n/);
     expect(io.out()).toMatch(/Gate: passed/);
   });
 });

@@ -20,10 +20,11 @@ let browser: Browser;
 beforeAll(async () => {
   browser = await launchChromium();
 });
-afterAll(async () => browser?.close());
 
-describe('the eval HTML report in a browser', () => {
-  it('opens with no external request and renders its five charts, with no baseline bars when there is no baseline', async () => {
+let measured: Promise<{ cases: Awaited<ReturnType<typeof loadCases>>; run: Awaited<ReturnType<typeof runEval>> }> | undefined;
+/** The rules assessor over every case, without a baseline: measured once for the file. */
+function rulesRun(): NonNullable<typeof measured> {
+  measured ??= (async () => {
     const cases = await loadCases(join(ROOT, 'evals', 'cases'));
     const assessor = createRulesAssessor();
     const run = await runEval({
@@ -33,6 +34,15 @@ describe('the eval HTML report in a browser', () => {
       cache: createMemoryStore().cache,
       baseline: null,
     });
+    return { cases, run };
+  })();
+  return measured;
+}
+afterAll(async () => browser?.close());
+
+describe('the eval HTML report in a browser', () => {
+  it('opens with no external request and renders its five charts, with no baseline bars when there is no baseline', async () => {
+    const { run } = await rulesRun();
     const dir = mkdtempSync(join(tmpdir(), 'td-report-'));
     const file = join(dir, 'eval-report.html');
     writeFileSync(file, renderHtml(run, null));
@@ -88,5 +98,38 @@ describe('the eval HTML report in a browser', () => {
     expect(await widths('figure.comparison-chart rect.bar')).toHaveLength(measured * 2);
     expect(await page.locator('figure.comparison-chart text.none').count()).toBe(GATED_METRICS.length * 2 - measured * 2);
     await page.close();
+  });
+});
+
+describe('the eval report drill-down', () => {
+  it('lists every case, filters them by category and by what went wrong with CSS alone, and opens one to its listing, expected, got and diff', async () => {
+    const { cases, run } = await rulesRun();
+    const file = join(mkdtempSync(join(tmpdir(), 'td-report-')), 'eval-report.html');
+    writeFileSync(file, renderHtml(run, null, { cases, notes: ['Recordings missing: 1 of 150 cases.'] }));
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1000, height: 1400 } });
+    const page = await context.newPage();
+    await page.goto(pathToFileURL(file).href);
+    await expect(page.locator('p.note.warn').textContent()).resolves.toBe('Recordings missing: 1 of 150 cases.');
+    // Each gated metric with which way is better, its floor, and its standing.
+    await expect(page.locator('table.metrics tr:has(td:text-is("bandAccuracy")) td').allTextContents()).resolves.toEqual(['bandAccuracy', '↑ higher', '≥ 0.6', '—', '1', 'ok']);
+    await expect(page.locator('table.metrics tr:has(td:text-is("factorMae")) td').nth(1).textContent()).resolves.toBe('↓ lower');
+    const visible = async (): Promise<number> => page.locator('details.case').evaluateAll((nodes) => nodes.filter((node) => (node as HTMLElement).offsetParent !== null).length);
+    await expect(visible()).resolves.toBe(cases.length);
+    const coding = cases.filter((item) => item.expected.kind === 'coding-agent').length;
+    expect(coding).toBeGreaterThan(1);
+    await page.click('label[for="cat-coding-agent"]');
+    await expect(visible()).resolves.toBe(coding);
+    const outside = run.results.filter((result) => result.metrics.factorsCompared > result.metrics.factorsWithin).length;
+    await page.click('label[for="cat-all"]');
+    await page.click('label[for="out-tolerance"]');
+    await expect(visible()).resolves.toBe(outside);
+    await page.click('label[for="out-all"]');
+    const one = page.locator('details#case-hw-pentest-agent');
+    await one.locator('summary').click();
+    await expect(one.locator('pre.listing').isVisible()).resolves.toBe(true);
+    await expect(one.locator('table.case-factors tbody tr').count()).resolves.toBe(10);
+    await expect(one.locator('table.case-factors').textContent()).resolves.toMatch(/Autonomy of Action.*(within|outside)/);
+    await page.screenshot({ path: join(ARTIFACTS, 'eval-report-drilldown.png') });
+    await context.close();
   });
 });

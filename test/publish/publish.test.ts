@@ -135,10 +135,27 @@ describe('publish', () => {
     expect(page).toContain('Evil Agent&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(page).toContain('<span class="listing-url">javascript:alert(3)</span>');
     const markdown = readFileSync(join(out, 'agents/evil-agent/index.md'), 'utf8');
-    // Every `<`, `[` and `(` from the data is backslash-escaped, so a Markdown renderer shows it as text.
+    // Every `<` and `[` from the data is backslash-escaped, so a Markdown renderer shows it as text.
     expect(markdown).not.toMatch(/(?<!\\)<(img|script|\/title)|(?<!\\)\]\(javascript/);
-    expect(markdown).toContain('\\<img src=x onerror=alert\\(5\\)\\>');
-    expect(md('a <b> [c](d) | e')).toBe('a \\<b\\> \\[c\\]\\(d\\) \\| e');
+    expect(markdown).toContain('\\<img src=x onerror=alert(5)\\>');
+    expect(md('a <b> [c](d) | e')).toBe('a \\<b\\> \\[c\\](d) \\| e');
+  });
+
+  it.each([
+    // Ordinary prose stays as written: no backslash before hyphens, colons, dots or parentheses.
+    ['AI-driven agent: reads mail (and replies), 1.5 s per task.', 'AI-driven agent: reads mail (and replies), 1.5 s per task.'],
+    ['**bold** _it_ `code` ~~gone~~ a|b', '\\*\\*bold\\*\\* \\_it\\_ \\`code\\` \\~\\~gone\\~\\~ a\\|b'],
+    ['![x](javascript:alert(1)) <script>', '!\\[x\\](javascript:alert(1)) \\<script\\>'],
+    ['&amp; and &#60; and & alone', '\\&amp; and \\&#60; and & alone'],
+    // A marker that would start a heading, list or quote at the start of the text.
+    ['# not a heading', '\\# not a heading'],
+    ['- not a list', '\\- not a list'],
+    ['+ not a list', '\\+ not a list'],
+    ['12. not a list', '12\\. not a list'],
+    ['> not a quote', '\\> not a quote'],
+    ['line one\n# two', 'line one # two'],
+  ])('escapes only what Markdown would read as markup: %j', (text, escaped) => {
+    expect(md(text)).toBe(escaped);
   });
 
   it('lays the page out like the seed report: summary, score parts, factors, radar, seven layers, provenance footer', () => {

@@ -292,6 +292,16 @@ describe('review JSON API', () => {
     const { score } = (await response.json()) as { score: { factorSum: number; mf: number } };
     expect([score.factorSum, score.mf]).toEqual([6, 0.67]);
     expect((await store.drafts.get('calm-notes.r1'))!.version).toBe(1);
+    // An invalid form previews no score: the answer says why and names the field.
+    const invalid = await app.request('/api/drafts/calm-notes.r1/preview', {
+      method: 'POST',
+      headers: { ...bearer(tokens.alice), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ form: { 'factors.selfModification.value': '1.5' } }),
+    });
+    expect(invalid.status).toBe(200);
+    expect(await invalid.json()).toEqual({ score: null, error: { code: 'E_INPUT', message: expect.stringContaining('factors.selfModification.value') as unknown, field: 'factors.selfModification.value' } });
+    const missing = await app.request('/api/drafts/nope.r1/preview', { method: 'POST', headers: { ...bearer(tokens.alice), 'Content-Type': 'application/json' }, body: JSON.stringify({ form: {} }) });
+    expect(missing.status).toBe(404);
   });
 
   it('accepts the session cookie with the CSRF token in the X-CSRF-Token header', async () => {

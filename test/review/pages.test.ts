@@ -58,7 +58,7 @@ describe('queue page', () => {
     const $ = await page(app, await signIn(app, tokens.alice), '/?warnings=yes');
     const cells = $('table.queue tbody tr')
       .toArray()
-      .map((row) => $(row).find('td').toArray().slice(1).map((cell) => $(cell).text().trim()));
+      .map((row) => $(row).find('td').toArray().slice(2).map((cell) => $(cell).text().trim()));
     const rangeOf = async (id: string) => {
       const { range } = (await store.drafts.get(id))!.score;
       return `(${range!.low.toFixed(1)}–${range!.high.toFixed(1)})`;
@@ -88,6 +88,7 @@ describe('queue page', () => {
         'superseded: 0',
         'with warnings: 2',
         'insufficient evidence: 0',
+        'changed since published: 0',
       ]);
       expect(text($, 'select[name="severity"] option')).toEqual(['any', 'None (0)', 'Low (1)', 'Medium (2)', 'High (1)', 'Critical (1)']);
     }
@@ -161,8 +162,10 @@ describe('draft page', () => {
       ['AARS', String(score.aars)],
       ['Threat multiplier (ThM)', '1'],
       ['Mitigation factor (MF)', '0.83'],
-      ['Unrounded', String(score.raw)],
     ]);
+    // Readers get the rounded score and its parts, not the unrounded figure; the formula is said in words.
+    expect($('.report').text()).not.toContain('Unrounded');
+    expect($('.report p.formula').text()).toContain('AIVSS = roundHalfUp((C + AARS) × MF, 1)');
     expect($('table.score-parts').text()).toContain(draft.assessment.cvss.vector);
   });
 
@@ -341,7 +344,7 @@ describe('decision forms', () => {
     const { app, tokens, store } = await setup();
     const session = await signIn(app, tokens.bob);
     const $ = await page(app, session, '/drafts/calm-notes.r1');
-    const version = $('form.action-approve input[name="version"]').attr('value');
+    const version = $('#decision-form input[name="version"]').attr('value');
     expect(version).toBe('1');
     const response = await post(app, session, '/drafts/calm-notes.r1/approve', { version: version ?? '', comment: 'read it' });
     expect([response.status, response.headers.get('location')]).toEqual([303, '/drafts/calm-notes.r1?done=approve']);
@@ -354,7 +357,7 @@ describe('decision forms', () => {
     const { app, tokens, store } = await setup();
     const bob = await signIn(app, tokens.bob);
     const shown = await page(app, bob, '/drafts/calm-notes.r1');
-    const version = shown('form.action-approve input[name="version"]').attr('value') ?? '';
+    const version = shown('#decision-form input[name="version"]').attr('value') ?? '';
     // Alice edits while Bob reads.
     const alice = await signIn(app, tokens.alice);
     expect((await post(app, alice, '/drafts/calm-notes.r1/edit', { version: '1', 'factors.selfModification.value': '1' })).status).toBe(303);
@@ -364,7 +367,7 @@ describe('decision forms', () => {
     expect($('#error').text()).toContain('Nothing recorded: the draft changed after you opened it');
     expect($('#error').text()).toContain('it is now version 2');
     // The page now carries the current version for the next decision.
-    expect($('form.action-approve input[name="version"]').attr('value')).toBe('2');
+    expect($('#decision-form input[name="version"]').attr('value')).toBe('2');
     const stored = (await store.drafts.get('calm-notes.r1'))!;
     expect([stored.status, stored.version, stored.reviews.map((r) => r.action)]).toEqual(['draft', 2, ['edit']]);
     expect((await store.audit.list({ subject: 'calm-notes.r1' })).map((e) => e.action)).toEqual(['edit']);
@@ -425,7 +428,7 @@ describe('insufficient evidence and the methodology in the review UI', () => {
     expect($('tr#ASI01 td').first().text()).toBe('Agent Goal Hijack');
     expect($('tr#T17 td').first().text()).toBe('Supply Chain Compromise');
     expect($('tr#threat-tool-misuse').length).toBe(1);
-    expect($('nav.top a[href="/methodology"]').length).toBe(1);
+    expect($('header.top nav a[href="/methodology"]').length).toBe(1);
     expect((await app.request('/methodology')).status).toBe(303);
   });
 });

@@ -5,6 +5,7 @@
 import type { CrawlProgress } from '../../crawl/crawl.js';
 import { InputError, ThreatdraftError } from '../../errors.js';
 import type { Io } from '../io.js';
+import { colorOn } from '../style.js';
 import { rawStream } from '../terminal.js';
 import type { DefineCommand } from './types.js';
 
@@ -133,16 +134,16 @@ async function runCrawl(options: CrawlCommandOptions, io: Io): Promise<number> {
 /** A progress bar on stderr when it is a TTY; nothing otherwise. */
 async function startProgress(io: Io): Promise<{ update: (event: CrawlProgress) => void; stop: () => void } | undefined> {
   if (io.stderr.isTTY !== true) return undefined;
-  const { SingleBar, Presets } = await import('cli-progress');
+  const [{ SingleBar, Presets }, { fittedFormatter }] = await Promise.all([import('cli-progress'), import('../progress.js')]);
   const bar = new SingleBar(
-    { stream: rawStream(io.stderr), format: 'crawl [{bar}] {value}/{total} listings | {eta_formatted} left | {last}', hideCursor: true, clearOnComplete: false },
+    { stream: rawStream(io.stderr), format: fittedFormatter(colorOn(io, io.stderr)), hideCursor: true, clearOnComplete: false },
     Presets.shades_classic,
   );
   let running = false;
   return {
     update: (event) => {
       if (event.phase === 'discovered') {
-        bar.start(event.total, 0, { last: `${event.pagesVisited} index pages` });
+        bar.start(event.total, 0, { label: 'crawl', last: `${event.pagesVisited} index pages` });
         running = true;
       } else if (running) {
         bar.update(event.done, { last: event.outcome });

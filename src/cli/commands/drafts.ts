@@ -31,7 +31,7 @@ The two-person rule applies when the store's policy is on (\`threatdraft reviewe
       }`,
     )
     .action(async (id: string, options: Record<string, string | boolean | undefined>) => {
-      const { draftsDecide } = await import('../../review/commands.js');
+      const { draftsDecide } = await import('../review-commands.js');
       await draftsDecide(name, id, options as never, io);
     });
 }
@@ -47,7 +47,7 @@ function textAction(drafts: Command, name: 'regenerate' | 'confirm-text', descri
     .option('--data <DIR>', DATA_HELP)
     .option('--json', 'print the result as one JSON line')
     .action(async (id: string, options: Record<string, string | string[] | boolean | undefined>) => {
-      const { draftsText } = await import('../../review/commands.js');
+      const { draftsText } = await import('../review-commands.js');
       await draftsText(name, id, options as never, io);
     });
 }
@@ -65,7 +65,7 @@ export const defineDrafts: DefineCommand = (program, { io }) => {
     .option('--data <DIR>', DATA_HELP)
     .option('--json', 'one JSON line per draft, then { drafts, counts }')
     .action(async (options: Record<string, string | boolean | undefined>) => {
-      const { draftsList } = await import('../../review/commands.js');
+      const { draftsList } = await import('../review-commands.js');
       await draftsList(options as never, io);
     });
   drafts
@@ -76,7 +76,7 @@ export const defineDrafts: DefineCommand = (program, { io }) => {
     .option('--data <DIR>', DATA_HELP)
     .option('--json', 'print as one JSON line')
     .action(async (id: string, options: Record<string, string | boolean | undefined>) => {
-      const { draftsShow } = await import('../../review/commands.js');
+      const { draftsShow } = await import('../review-commands.js');
       await draftsShow(id, options as never, io);
     });
   decision(drafts, 'approve', 'Approve a draft (under the two-person rule a High/Critical draft needs a second, distinct approver).', io);

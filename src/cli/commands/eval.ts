@@ -53,7 +53,7 @@ Examples: threatdraft eval --report eval-report
         json?: boolean;
       }) => {
         const [{ runEvalCommand }, { loadEnv }, { openStore }] = await Promise.all([
-          import('../../../evals/runner/command.js'),
+          import('../eval-command.js'),
           import('../../config.js'),
           import('../../store/open-store.js'),
         ]);
@@ -90,7 +90,7 @@ Examples: threatdraft eval --report eval-report
     .option('--json', 'print { case, dir } as JSON')
     .action(async (draftId: string, options: { cases?: string; data?: string; json?: boolean }) => {
       const [{ promoteDraft }, { loadEnv }, { openStore }] = await Promise.all([
-        import('../../../evals/runner/command.js'),
+        import('../eval-command.js'),
         import('../../config.js'),
         import('../../store/open-store.js'),
       ]);

@@ -21,7 +21,7 @@ export const definePublish: DefineCommand = (program, { io, setExitCode }) => {
         'swept: temporary folders of interrupted runs removed from beside --out',
     )
     .action(async (options: { out: string; data?: string; json?: boolean; as?: string; correctionsUrl?: string }) => {
-      const { runPublish } = await import('../../publish/command.js');
+      const { runPublish } = await import('../publish-command.js');
       setExitCode(await runPublish(options, io));
     });
 };

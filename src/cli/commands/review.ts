@@ -15,6 +15,8 @@ export const defineReview: DefineCommand = (program, { io }) => {
     .option('--queues <NAMES>', 'comma-separated BullMQ queue names for /admin/queues (default: the pipeline queues)')
     .option('--queue-prefix <PREFIX>', 'BullMQ key prefix for /admin/queues (default <THREATDRAFT_NAMESPACE>:q, i.e. threatdraft:q)')
     .option('--correction-rate-limit <N>', 'public corrections form: submissions per client address in ten minutes', '5')
+    .option('--site <DIR>', 'site folder the Publish page writes (as `publish --out DIR`); without it the page only previews')
+    .option('--corrections-url <URL>', "with --site: where agent pages send vendors for corrections (?agent=<id> is added); default: this server's /corrections/new")
     .option('--data <DIR>', 'file store root (default ./.threatdraft, or THREATDRAFT_DATA); REDIS_URL selects Redis and enables /admin/queues')
     .option('--json', 'print { url, ... } as one JSON line once listening')
     .addHelpText(
@@ -29,10 +31,29 @@ API:  GET /api/drafts  GET /api/drafts/:id  PATCH /api/drafts/:id (JSON with "ve
       Authorization: Bearer <token>, or the browser session cookie plus X-CSRF-Token.
 Public (no sign-in): GET /corrections/new?agent=<id> (the vendor's form), POST /corrections,
       GET /corrections/status/<id>?key=… (the vendor's private status page).
-Pages: / (queue; ?evidence=insufficient), /drafts/:id, /corrections, /corrections/:id, /methodology, /audit.`,
+      POST /api/drafts/bulk-approve (JSON { "drafts": [{ "id": "…", "version": N }], "comment"?: "…" }): approves the
+        drafts that were never above Low, have no warning, no stale text and no pending approval; skips the rest
+        with the reason: { approved: [id], skipped: [{ id, reason }] }.
+      GET /api/publish/plan: what publishing now would change on the site.
+Pages: / (queue; filters ?status ?severity ?source ?changed=yes ?warnings ?evidence=insufficient ?sort=date;
+      bulk approval of Low drafts), /drafts/:id (keys: j/k next/previous, a approve, c request changes,
+      x reject), /publish (preview, and publish with --site), /corrections, /corrections/:id, /methodology,
+      /audit, /admin/queues (with REDIS_URL).`,
     )
-    .action(async (options: { host: string; port: string; allowedHost?: string; twoPerson?: boolean; queues?: string; queuePrefix?: string; data?: string; json?: boolean; correctionRateLimit?: string }) => {
-      const { runReview } = await import('../../review/commands.js');
+    .action(async (options: {
+      host: string;
+      port: string;
+      allowedHost?: string;
+      twoPerson?: boolean;
+      queues?: string;
+      queuePrefix?: string;
+      data?: string;
+      json?: boolean;
+      correctionRateLimit?: string;
+      site?: string;
+      correctionsUrl?: string;
+    }) => {
+      const { runReview } = await import('../review-commands.js');
       await runReview(options, io);
     });
 };

@@ -12,10 +12,11 @@ export const defineReviewers: DefineCommand = (program, { io }) => {
     .command('add')
     .description('Add a reviewer; prints { name, token } once (only a hash of the token is stored).')
     .argument('<NAME>', 'reviewer name: letters, digits, ".", "_", "@", "-"')
+    .option('--token-file <FILE>', 'write the token to FILE (a new file, mode 600) instead of printing it; prints { name, tokenFile }')
     .option('--data <DIR>', DATA_HELP)
     .option('--json', 'print { name, token } as one JSON line')
-    .action(async (name: string, options: { data?: string; json?: boolean }) => {
-      const { reviewersAdd } = await import('../../review/commands.js');
+    .action(async (name: string, options: { data?: string; json?: boolean; tokenFile?: string }) => {
+      const { reviewersAdd } = await import('../review-commands.js');
       await reviewersAdd(name, options, io);
     });
   reviewers
@@ -24,7 +25,7 @@ export const defineReviewers: DefineCommand = (program, { io }) => {
     .option('--data <DIR>', DATA_HELP)
     .option('--json', 'one JSON line { id, name, createdAt } per reviewer, then { reviewers }')
     .action(async (options: { data?: string; json?: boolean }) => {
-      const { reviewersList } = await import('../../review/commands.js');
+      const { reviewersList } = await import('../review-commands.js');
       await reviewersList(options, io);
     });
   reviewers
@@ -34,7 +35,7 @@ export const defineReviewers: DefineCommand = (program, { io }) => {
     .option('--data <DIR>', DATA_HELP)
     .option('--json', 'print { removed } as one JSON line')
     .action(async (name: string, options: { data?: string; json?: boolean }) => {
-      const { reviewersRemove } = await import('../../review/commands.js');
+      const { reviewersRemove } = await import('../review-commands.js');
       await reviewersRemove(name, options, io);
     });
   reviewers
@@ -54,7 +55,7 @@ this: protect the data directory (or the Redis server) accordingly.
 process but never lift a policy that is on.`,
     )
     .action(async (options: { twoPerson?: string; data?: string; json?: boolean }) => {
-      const { reviewersPolicy } = await import('../../review/commands.js');
+      const { reviewersPolicy } = await import('../review-commands.js');
       await reviewersPolicy(options, io);
     });
 };

@@ -11,6 +11,7 @@ import type { RunSummary } from '../../pipeline/contracts.js';
 import type { Executor } from '../../pipeline/run.js';
 import type { Io } from '../io.js';
 import { exitOnSignals, untilAborted } from '../signals.js';
+import { colorOn } from '../style.js';
 import { rawStream } from '../terminal.js';
 import type { DefineCommand } from './types.js';
 
@@ -137,7 +138,7 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
       import('../../store/open-store.js'),
       import('../../pipeline/wiring.js'),
       import('../../pipeline/run.js'),
-      import('../../pipeline/progress.js'),
+      import('../progress.js'),
       import('../io.js'),
       import('../../log.js'),
     ]);
@@ -215,7 +216,7 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
     cleanups.unshift(() => executor.close());
 
     // The bars draw with escape sequences of their own and print no listing data.
-    progress = await startRunProgress(rawStream(io.stderr));
+    progress = await startRunProgress(rawStream(io.stderr), colorOn(io, io.stderr));
     // The demo plays every source type (an HTML directory, agent cards, a registry, a page built in
     // a browser): one pipeline run per source, summed.
     const perSource: Array<{ source: NonNullable<typeof source>; summary: RunSummary }> = [];

@@ -2,19 +2,22 @@
  * The implementations behind `threatdraft reviewers`, `drafts` and `review` (loaded lazily by the
  * command definitions). They open the store, call the ReviewService and print JSON lines or text.
  */
-import { readFile } from 'node:fs/promises';
+import { open, readFile, unlink } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import type { Draft } from '../../schemas/draft.js';
 import { stripUncertainPrefix, UNCERTAIN_PREFIX } from '../assess/checks.js';
 import { LISTING_FACTOR_KEYS, LISTING_FACTORS } from '../../schemas/factors.js';
-import { humanOutput, readAll, table, writeJsonLine, type Io } from '../cli/io.js';
+import { humanOutput, readAll, table, writeJsonLine, type Io } from './io.js';
+import { bandStyle, styledTable, writeParts, type Part } from './style.js';
 import { loadEnv } from '../config.js';
 import type { Env } from '../../schemas/config.js';
 import { InputError } from '../errors.js';
+import { safeHttpUrl } from '../publish/html.js';
 import { openStore, prefixesFor } from '../store/open-store.js';
 import type { Reviewer, Store } from '../store/store.js';
-import { queueQuerySchema } from './queue.js';
-import { requiredApprovals, ReviewService, type TwoPersonRule } from './service.js';
+import { queueQuerySchema } from '../review/queue.js';
+import { requiredApprovals, ReviewService, type TwoPersonRule } from '../review/service.js';
 
 /** Options every review command shares. */
 export interface StoreOptions {
@@ -42,10 +45,31 @@ export async function withService<T>(options: StoreOptions, io: Io, body: (servi
   }
 }
 
-/** `reviewers add NAME`: prints `{ name, token }` once. */
-export async function reviewersAdd(name: string, options: StoreOptions, io: Io): Promise<void> {
-  const created = await withService(options, io, (service) => service.addReviewer(name, 'cli'));
-  if (humanOutput(io, options.json)) {
+/**
+ * `reviewers add NAME`: prints `{ name, token }` once, or with `--token-file FILE` writes the token
+ * there (a new file, mode 600) and prints `{ name, tokenFile }`, so the token never reaches a
+ * terminal or its scrollback.
+ * @throws InputError (exit 2) when FILE exists or cannot be created, before the reviewer is added.
+ */
+export async function reviewersAdd(name: string, options: StoreOptions & { tokenFile?: string | undefined }, io: Io): Promise<void> {
+  const path = options.tokenFile === undefined ? undefined : resolve(options.tokenFile);
+  const file = path === undefined ? undefined : await open(path, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
+    throw new InputError('E_USAGE', `Cannot create --token-file ${path}: ${error.code === 'EEXIST' ? 'it exists (a token file is never overwritten)' : (error.code ?? 'unwritable')}`, { option: 'token-file' });
+  });
+  let created: { name: string; token: string };
+  try {
+    created = await withService(options, io, (service) => service.addReviewer(name, 'cli'));
+    await file?.writeFile(`${created.token}\n`);
+  } catch (error) {
+    await file?.close();
+    if (path !== undefined) await unlink(path).catch(() => undefined);
+    throw error;
+  }
+  await file?.close();
+  if (path !== undefined) {
+    if (humanOutput(io, options.json)) io.stdout.write(`Added reviewer ${created.name}. Personal token written to ${path} (mode 600); only a hash of it is stored.\n`);
+    else writeJsonLine(io, { name: created.name, tokenFile: path });
+  } else if (humanOutput(io, options.json)) {
     io.stdout.write(`Added reviewer ${created.name}. Personal token (shown only now, store it safely):\n${created.token}\n`);
   } else writeJsonLine(io, created);
 }
@@ -132,24 +156,27 @@ export async function draftsList(options: StoreOptions & Record<string, unknown>
   }
   const result = await withService(options, io, (service) => service.queue(parsed.data));
   if (humanOutput(io, options.json)) {
-    const rows = result.items.map((i) => [i.id, i.status, i.score.toFixed(1), i.severity, String(i.warnings), i.title]);
-    io.stdout.write(`${table([['ID', 'STATUS', 'SCORE', 'BAND', 'WARN', 'TITLE'], ...rows])}\n${result.items.length} of ${result.counts.total} drafts\n`);
+    const rows: Part[][] = result.items.map((i) => [i.id, i.status, i.score.toFixed(1), { text: i.severity, style: bandStyle(i.severity) }, String(i.warnings), i.title]);
+    writeParts(io, [...styledTable([['ID', 'STATUS', 'SCORE', 'BAND', 'WARN', 'TITLE'], ...rows]), `\n${result.items.length} of ${result.counts.total} drafts\n`]);
     return;
   }
   for (const item of result.items) writeJsonLine(io, item);
   writeJsonLine(io, { drafts: result.items.length, counts: result.counts });
 }
 
-function describeDraft(draft: Draft, title: string): string {
+function describeDraft(draft: Draft, title: string): Part[] {
   const factors = LISTING_FACTOR_KEYS.map((key) => [LISTING_FACTORS[key], draft.assessment.factors[key].value.toFixed(2)]);
   return [
-    `${title} — ${draft.id} (${draft.status}, version ${draft.version})`,
-    draft.assessment.summary,
-    `AIVSS ${draft.score.score.toFixed(1)} ${draft.score.severity} (C ${draft.score.cvssBase}, ΣF ${draft.score.factorSum}, AARS ${draft.score.aars}, ThM ${draft.score.thm}, MF ${draft.score.mf ?? '—'})`,
-    table(factors),
-    ...draft.assessment.layers.map((l) => `L${l.layer} ${l.certain ? l.text : UNCERTAIN_PREFIX + stripUncertainPrefix(l.text)}`),
-    `Warnings: ${draft.checks.warnings.length === 0 ? 'none' : draft.checks.warnings.map((w) => w.code).join(', ')}`,
-  ].join('\n');
+    { text: `${title} — ${draft.id}`, style: 'bold' },
+    ` (${draft.status}, version ${draft.version})\n${draft.assessment.summary}\nAIVSS ${draft.score.score.toFixed(1)} `,
+    { text: draft.score.severity, style: bandStyle(draft.score.severity) },
+    ` (C ${draft.score.cvssBase}, ΣF ${draft.score.factorSum}, AARS ${draft.score.aars}, ThM ${draft.score.thm}, MF ${draft.score.mf ?? '—'})\n`,
+    [
+      table(factors),
+      ...draft.assessment.layers.map((l) => `L${l.layer} ${l.certain ? l.text : UNCERTAIN_PREFIX + stripUncertainPrefix(l.text)}`),
+      `Warnings: ${draft.checks.warnings.length === 0 ? 'none' : draft.checks.warnings.map((w) => w.code).join(', ')}`,
+    ].join('\n'),
+  ];
 }
 
 /** One line saying whether the two-person rule is in force and why. */
@@ -166,9 +193,10 @@ export function describeRule(rule: TwoPersonRule): string {
 export async function draftsShow(id: string, options: StoreOptions, io: Io): Promise<void> {
   const view = await withService(options, io, (service) => service.show(id));
   if (humanOutput(io, options.json)) {
-    io.stdout.write(
-      `${describeDraft(view.draft, view.listing?.title ?? view.draft.listingId)}\nApprovals: ${view.approvals.length} of ${view.requiredApprovals}\n${describeRule(view.twoPerson)}\n`,
-    );
+    writeParts(io, [
+      ...describeDraft(view.draft, view.listing?.title ?? view.draft.listingId),
+      `\nApprovals: ${view.approvals.length} of ${view.requiredApprovals}\n${describeRule(view.twoPerson)}\n`,
+    ]);
     return;
   }
   writeJsonLine(io, {
@@ -316,6 +344,10 @@ export interface ReviewCommandOptions extends StoreOptions {
   allowedHost?: string | undefined;
   /** Public corrections form: submissions per client address in ten minutes. */
   correctionRateLimit?: string | undefined;
+  /** The site folder the UI's Publish writes. */
+  site?: string | undefined;
+  /** Where published agent pages send vendors for corrections. */
+  correctionsUrl?: string | undefined;
 }
 
 /** `threatdraft review`: serves until SIGINT or SIGTERM, then closes the server and the store. */
@@ -328,8 +360,11 @@ export async function runReview(options: ReviewCommandOptions, io: Io): Promise<
   if (correctionRateLimit !== undefined && (!/^\d+$/.test(options.correctionRateLimit ?? '') || correctionRateLimit < 1 || correctionRateLimit > 10_000)) {
     throw new InputError('E_USAGE', `Expected \`--correction-rate-limit\` to be 1..10000, got ${JSON.stringify(options.correctionRateLimit)}`, { option: 'correction-rate-limit' });
   }
+  if (options.correctionsUrl !== undefined && safeHttpUrl(options.correctionsUrl) === null) {
+    throw new InputError('E_USAGE', `Expected \`--corrections-url\` to be an http(s) URL, got ${JSON.stringify(options.correctionsUrl.slice(0, 200))}`, { option: 'corrections-url' });
+  }
   const env = loadEnv(io.env);
-  const { allowedHostsFor, startReviewServer } = await import('./server.js');
+  const { allowedHostsFor, startReviewServer } = await import('../review/server.js');
   const queueNames = options.queues?.split(',').map((name) => name.trim()).filter((name) => name !== '');
   const allowedHosts = options.allowedHost?.split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
   for (const name of allowedHosts ?? []) {
@@ -354,6 +389,8 @@ export async function runReview(options: ReviewCommandOptions, io: Io): Promise<
       queuePrefix: options.queuePrefix ?? prefixesFor(env.THREATDRAFT_NAMESPACE).queue,
       logLevel: env.LOG_LEVEL,
       correctionRateLimit,
+      ...(options.site === undefined ? {} : { siteDir: resolve(options.site) }),
+      ...(options.correctionsUrl === undefined ? {} : { correctionsUrl: options.correctionsUrl }),
     });
   } catch (error) {
     await store.close();
@@ -372,7 +409,13 @@ export async function runReview(options: ReviewCommandOptions, io: Io): Promise<
     await store.close();
     throw error;
   }
-  const info = { url: server.url, twoPerson: rule.inForce, store: store.kind, queues: env.REDIS_URL === undefined ? null : `${server.url}/admin/queues` };
+  const info = {
+    url: server.url,
+    twoPerson: rule.inForce,
+    store: store.kind,
+    queues: env.REDIS_URL === undefined ? null : `${server.url}/admin/queues`,
+    site: options.site === undefined ? null : resolve(options.site),
+  };
   if (humanOutput(io, options.json)) io.stdout.write(`Review UI at ${server.url}/ (Ctrl-C to stop)\n${describeRule(rule)}\n`);
   else writeJsonLine(io, info);
   await new Promise<void>((resolve) => {

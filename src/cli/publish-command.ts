@@ -1,8 +1,8 @@
 /** The implementation behind `threatdraft publish` (loaded lazily). */
-import { humanOutput, writeJsonLine, type Io } from '../cli/io.js';
+import { humanOutput, writeJsonLine, type Io } from './io.js';
 import { loadEnv } from '../config.js';
 import { openStore } from '../store/open-store.js';
-import { publishSite } from './publish.js';
+import { publishSite } from '../publish/publish.js';
 
 /** Publishes approved drafts and writes the site; prints the summary. Resolves to 1 when a draft was refused for stale text. */
 export async function runPublish(

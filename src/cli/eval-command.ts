@@ -1,23 +1,25 @@
 /** `threatdraft eval` and `threatdraft eval promote`: wiring of cases, assessor, cache, baseline and reports. */
-import { toModelAnswer } from '../../src/assess/model-schema.js';
+import { toModelAnswer } from '../assess/model-schema.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Env } from '../../schemas/config.js';
 import { LISTING_FACTOR_KEYS } from '../../schemas/factors.js';
 import type { Listing } from '../../schemas/listing.js';
-import { assessListingWithUsage } from '../../src/assess/assess-with-usage.js';
-import { createAssessor } from '../../src/assess/create-assessor.js';
-import { findPackageRoot } from '../../src/assess/prompts.js';
-import { humanOutput, table, writeJsonLine, type Io } from '../../src/cli/io.js';
-import { ConfigError, InputError, formatIssues } from '../../src/errors.js';
-import type { Store } from '../../src/store/store.js';
-import { baselineSchema, type Baseline } from './baseline.js';
-import type { EvalCase, Expected } from './case-schema.js';
-import { rulesCrossValidation } from '../calibration/cross-validation.js';
-import { loadCases, recordingFile } from './load.js';
-import { renderHtml, renderMarkdown } from './report.js';
-import { baselineFromRun, listingForCase, runEval, type CaseOutcome, type EvalRun } from './run.js';
+import { assessListingWithUsage } from '../assess/assess-with-usage.js';
+import { createAssessor } from '../assess/create-assessor.js';
+import { findPackageRoot } from '../assess/prompts.js';
+import { humanOutput, writeJsonLine, type Io } from './io.js';
+import { styledTable, writeParts, type Part, type Style } from './style.js';
+import { ConfigError, InputError, ThreatdraftError, formatIssues } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { baselineSchema, directionArrow, FLOORS, floorText, GATED_METRICS, type Baseline, type GatedMetric } from '../../evals/runner/baseline.js';
+import type { EvalCase, Expected } from '../../evals/runner/case-schema.js';
+import { GENERATOR_MODEL } from '../fake-openai/generator.js';
+import { rulesCrossValidation } from '../../evals/calibration/cross-validation.js';
+import { loadCases, recordingFile } from '../../evals/runner/load.js';
+import { renderHtml, renderMarkdown } from '../../evals/runner/report.js';
+import { baselineFromRun, listingForCase, runEval, type CaseOutcome, type EvalRun } from '../../evals/runner/run.js';
 
 export interface EvalCommandOptions {
   cases?: string | undefined;
@@ -51,33 +53,94 @@ async function readBaseline(file: string): Promise<Baseline | null> {
   return parsed.data;
 }
 
-/** Recorded answers replayed through the project's fake OpenAI server, keyed by listing id. */
+/** What a replay found in the cases' recordings. */
+export interface Recordings {
+  /** The recording file read (per prompt version). */
+  file: string;
+  /** Cases without a recording: not measured (errored with E_NO_RECORDING). */
+  missing: string[];
+  /** How many recorded answers each model gave. */
+  models: Record<string, number>;
+}
+
+/**
+ * Recorded answers replayed through the project's fake OpenAI server, keyed by listing id. A case
+ * without a recording is not an error of the whole run: it is left unmeasured (and named), so the
+ * run is incomplete and cannot pass. A recording that exists but is malformed is bad input.
+ * @throws InputError for a recording without `{ model, assessment }`.
+ */
 async function startReplay(cases: readonly EvalCase[], promptVersion: number) {
   const answers = new Map<string, Record<string, unknown>>();
+  const recordings: Recordings = { file: recordingFile(promptVersion), missing: [], models: {} };
   let model: string | null = null;
   for (const evalCase of cases) {
     const recorded = evalCase.modelResponse as { model?: unknown; assessment?: unknown } | null;
-    if (recorded === null || typeof recorded.assessment !== 'object' || recorded.assessment === null) {
+    if (recorded === null) {
+      recordings.missing.push(evalCase.id);
+      continue;
+    }
+    if (typeof recorded.assessment !== 'object' || recorded.assessment === null) {
       throw new InputError(
         'E_EVAL_CASE',
-        `Eval case ${evalCase.id} has no recorded model response (${recordingFile(promptVersion)} with { model, assessment }); record one with --record against a real endpoint`,
+        `Eval case ${evalCase.id} has a malformed recording (${recordings.file} needs { model, assessment }); record it again with --record against a real endpoint`,
         { dir: evalCase.dir },
       );
     }
+    const name = typeof recorded.model === 'string' ? recorded.model : 'unknown';
+    recordings.models[name] = (recordings.models[name] ?? 0) + 1;
     model ??= typeof recorded.model === 'string' ? recorded.model : null;
     answers.set(listingForCase(evalCase).id, recorded.assessment as Record<string, unknown>);
   }
-  const { startFakeOpenAI } = await import('../../src/fake-openai/server.js');
+  const { startFakeOpenAI } = await import('../fake-openai/server.js');
   const server = await startFakeOpenAI({
     responder: (request) => {
       const answer = request.listing === null ? undefined : answers.get(request.listing.id);
       return answer === undefined ? { refusal: 'no recorded answer for this listing' } : { content: answer };
     },
   });
-  return { server, model: model ?? 'replay' };
+  return { server, model: model ?? 'replay', recordings };
 }
 
-function printRun(run: EvalRun, io: Io, json: boolean, baselineUpdated: boolean): void {
+/**
+ * Lines that say what a replay measured: cases left out for want of a recording, and answers that
+ * come from the project's fake generator rather than a model. Empty when neither applies.
+ */
+export function recordingNotes(recordings: Recordings | null, cases: number): string[] {
+  if (recordings === null) return [];
+  const notes: string[] = [];
+  const { missing } = recordings;
+  if (missing.length > 0) {
+    const named = missing.length <= 5 ? missing.join(', ') : `${missing.slice(0, 5).join(', ')} and ${missing.length - 5} more`;
+    notes.push(
+      `Recordings missing: ${missing.length} of ${cases} cases have no ${recordings.file} (${named}), so they were not measured and the run cannot pass; record them with --record against a real endpoint.`,
+    );
+  }
+  const generated = recordings.models[GENERATOR_MODEL] ?? 0;
+  if (generated > 0) {
+    notes.push(
+      `Recordings from no real model: ${generated} of ${cases} answers were made by ${GENERATOR_MODEL}, the project's stand-in, so these figures test the pipeline, not a model; record a real model with --record.`,
+    );
+  }
+  return notes;
+}
+
+/** Where `--report` wrote the two reports. */
+export interface ReportFiles {
+  html: string;
+  markdown: string;
+}
+
+/** The gate's verdict in one line: failed (regressions or floors), incomplete, or passed. */
+export function gateLine(run: Pick<EvalRun, 'regressions' | 'errored'>): { text: string; style: Style } {
+  if (run.regressions.length > 0) return { text: `Gate: FAILED on ${[...new Set(run.regressions.map((change) => change.metric))].join(', ')}`, style: 'bad' };
+  if (run.errored > 0) {
+    return { text: `Gate: incomplete, not a pass: ${run.errored} case${run.errored === 1 ? ' was' : 's were'} not measured`, style: 'warn' };
+  }
+  return { text: 'Gate: passed', style: 'ok' };
+}
+
+function printRun(run: EvalRun, io: Io, json: boolean, extras: { baseline: Baseline | null; baselineUpdated: boolean; recordings: Recordings | null; report: ReportFiles | null }): void {
+  const notes = recordingNotes(extras.recordings, run.cases + run.errored);
   const summary = {
     cases: run.cases,
     assessed: run.assessed,
@@ -116,14 +179,17 @@ function printRun(run: EvalRun, io: Io, json: boolean, baselineUpdated: boolean)
       perFactorMae: run.metrics.perFactorMae,
     },
     crossValidation: run.crossValidation,
+    floors: FLOORS[run.assessor],
     floorBreaches: run.floorBreaches,
     improved: run.comparison?.improved ?? [],
     regressed: run.comparison?.regressed ?? [],
     regressions: run.regressions,
     baseline: run.comparison === null ? 'none' : 'compared',
     // After --update-baseline the stored baseline holds every gated metric again.
-    baselineMissing: baselineUpdated ? [] : (run.comparison?.missing ?? []),
+    baselineMissing: extras.baselineUpdated ? [] : (run.comparison?.missing ?? []),
     caseSet: run.comparison?.caseSet ?? null,
+    recordings: extras.recordings,
+    report: extras.report,
     passed: run.passed,
   };
   if (!humanOutput(io, json)) {
@@ -144,29 +210,50 @@ function printRun(run: EvalRun, io: Io, json: boolean, baselineUpdated: boolean)
     if (summary.baselineMissing.length > 0) {
       io.stderr.write(`threatdraft eval: the baseline has no ${summary.baselineMissing.join(', ')}: not compared; refresh it with --update-baseline\n`);
     }
+    for (const note of notes) io.stderr.write(`threatdraft eval: ${note}\n`);
+    if (extras.report !== null) io.stderr.write(`threatdraft eval: report written to ${extras.report.html} (and ${extras.report.markdown})\n`);
     return;
   }
   const fmt = (value: number | null | undefined) => (value === null || value === undefined ? '—' : String(value));
-  io.stdout.write(
-    `${table([
-      ['metric', 'value'],
-      ...Object.entries(summary.metrics)
-        .filter(([name]) => name !== 'perFactorMae' && name !== 'keywordRecallByLayer')
-        .map(([name, value]) => [name, fmt(value as number | null)]),
-      ...Object.entries(run.metrics.keywordRecallByLayer).map(([layer, value]) => [`keywordRecall L${layer}`, fmt(value)]),
-      ...(run.crossValidation === null
-        ? []
-        : [
-            ['reference factor MAE, in-sample', fmt(run.crossValidation.inSample?.overall)],
-            [`reference factor MAE, cross-validated (${run.crossValidation.folds} folds)`, fmt(run.crossValidation.crossValidated?.overall)],
-            [`holdout factor MAE (${run.crossValidation.holdoutCases} cases)`, fmt(run.crossValidation.holdout?.overall)],
-          ]),
-    ])}\n\n${run.cases} cases: ${run.assessed} assessed, ${run.reused} reused from cache${run.errored > 0 ? `, ${run.errored} errored` : ''}.\n` +
+  const floors = FLOORS[run.assessor];
+  const breached = new Set(run.floorBreaches.map((breach) => breach.metric));
+  const regressedOverall = new Set(run.comparison?.regressions.map((change) => change.metric) ?? []);
+  const baselineFigure = (metric: GatedMetric): string => fmt(extras.baseline?.metrics[metric]);
+  const rows: Part[][] = [
+    ['metric', 'better', 'value', 'floor', 'baseline'],
+    ...GATED_METRICS.map((metric): Part[] => [
+      metric,
+      directionArrow(metric),
+      { text: fmt(run.metrics[metric]), style: breached.has(metric) || regressedOverall.has(metric) ? 'bad' : null },
+      floorText(floors[metric]),
+      baselineFigure(metric),
+    ]),
+    ['paraphrasePairs', '', fmt(run.metrics.paraphrasePairs), '—', '—'],
+    ...(['referenceFactorMae', 'referenceLayerAgreement'] as const).map((metric): Part[] => [
+      metric,
+      metric === 'referenceFactorMae' ? '↓' : '↑',
+      { text: fmt(run.metrics[metric]), style: breached.has(metric) ? 'bad' : null },
+      floorText(floors[metric]),
+      '—',
+    ]),
+    ...Object.entries(run.metrics.keywordRecallByLayer).map(([layer, value]): Part[] => [`keywordRecall L${layer}`, '↑', fmt(value), '—', '—']),
+    ...(run.crossValidation === null
+      ? []
+      : [
+          ['reference factor MAE, in-sample', '↓', fmt(run.crossValidation.inSample?.overall), '—', '—'],
+          [`reference factor MAE, cross-validated (${run.crossValidation.folds} folds)`, '↓', fmt(run.crossValidation.crossValidated?.overall), floorText(floors.crossValidatedMae), '—'],
+          [`holdout factor MAE (${run.crossValidation.holdoutCases} cases)`, '↓', fmt(run.crossValidation.holdout?.overall), '—', '—'],
+        ]),
+  ];
+  writeParts(io, [
+    ...styledTable(rows),
+    `\n\n${run.cases} cases: ${run.assessed} assessed, ${run.reused} reused from cache${run.errored > 0 ? `, ${run.errored} errored` : ''}.\n` +
       `Spent: ${run.usage.tokensIn} tokens in (${run.cachedShare === null ? 'none' : `${Math.round(run.cachedShare * 100)}%`} from the prompt cache), ${run.usage.tokensOut} out, $${run.usage.costUsd.toFixed(4)}, ${(run.wallMs / 1000).toFixed(1)} s.\n`,
-  );
+  ]);
+  for (const note of notes) writeParts(io, [{ text: note, style: 'warn' }, '\n']);
   for (const error of run.errors) io.stdout.write(`  errored ${error.case}: ${error.reason}\n`);
   for (const breach of run.floorBreaches) {
-    io.stdout.write(`  beyond its floor: ${breach.metric} is ${breach.current}, it must be ${breach.bound === 'min' ? 'at least' : 'at most'} ${breach.baseline}\n`);
+    writeParts(io, [{ text: `  beyond its floor: ${breach.metric} is ${breach.current}, it must be ${breach.bound === 'min' ? 'at least' : 'at most'} ${breach.baseline}`, style: 'bad' }, '\n']);
   }
   if (run.comparison !== null) {
     const { added, removed } = run.comparison.caseSet;
@@ -187,13 +274,15 @@ function printRun(run: EvalRun, io: Io, json: boolean, baselineUpdated: boolean)
       io.stdout.write(`  regressed ${change.scope} ${change.metric}: ${change.baseline} -> ${change.current}\n`);
     }
   } else io.stdout.write('No baseline for this assessor yet (write one with --update-baseline).\n');
-  io.stdout.write(run.passed ? 'Gate: passed\n' : `Gate: FAILED on ${run.regressions.map((change) => change.metric).join(', ')}\n`);
+  const gate = gateLine(run);
+  writeParts(io, [gate, '\n']);
   if (run.errored > 0) io.stdout.write(`Incomplete: ${run.errored} case${run.errored === 1 ? '' : 's'} errored; rerun to resume with them.\n`);
+  if (extras.report !== null) io.stdout.write(`Report: ${extras.report.html} (and ${extras.report.markdown})\n`);
 }
 
-/** The exit code of a run: 1 on a regression, else 3 when cases errored (incomplete), else 0. */
-export function evalExitCode(run: Pick<EvalRun, 'passed' | 'errored'>): 0 | 1 | 3 {
-  if (!run.passed) return 1;
+/** The exit code of a run: 1 on a regression or a floor breach, else 3 when cases errored (incomplete), else 0. */
+export function evalExitCode(run: Pick<EvalRun, 'regressions' | 'errored'>): 0 | 1 | 3 {
+  if (run.regressions.length > 0) return 1;
   return run.errored > 0 ? 3 : 0;
 }
 
@@ -225,7 +314,7 @@ export async function runEvalCommand(options: EvalCommandOptions, context: { io:
     if (options.record && context.env.OPENAI_BASE_URL === undefined && context.env.OPENAI_API_KEY === undefined) {
       throw new ConfigError('E_CONFIG', '`--record` needs a real endpoint: set OPENAI_BASE_URL and/or OPENAI_API_KEY');
     }
-    const { createLogger } = await import('../../src/log.js');
+    const { createLogger } = await import('../log.js');
     const { assessor, identity } = await createAssessor(options.assessor, {
       env: context.env,
       cache: null,
@@ -252,7 +341,10 @@ export async function runEvalCommand(options: EvalCommandOptions, context: { io:
       noCache: !options.cache,
       live: options.record,
       ...(options.assessor === 'rules' ? { crossValidate: (all: readonly EvalCase[]) => rulesCrossValidation(all) } : {}),
-      assess: async (listing): Promise<CaseOutcome> => {
+      assess: async (listing, evalCase): Promise<CaseOutcome> => {
+        if (replay?.recordings.missing.includes(evalCase.id) === true) {
+          throw new ThreatdraftError('E_NO_RECORDING', `No recorded answer (${replay.recordings.file}): record one with --record against a real endpoint`, { case: evalCase.id });
+        }
         const result = await assessListingWithUsage(listing, { assessor, now: () => new Date() });
         return { assessment: result.assessment, score: result.score, checks: result.checks, provenance: result.provenance };
       },
@@ -266,11 +358,14 @@ export async function runEvalCommand(options: EvalCommandOptions, context: { io:
           }
         : {}),
     });
+    let report: ReportFiles | null = null;
     if (options.report !== undefined) {
       const dir = resolve(options.report);
       await mkdir(dir, { recursive: true });
-      await writeFile(join(dir, 'eval-report.md'), renderMarkdown(run, baseline));
-      await writeFile(join(dir, 'eval-report.html'), renderHtml(run, baseline));
+      report = { html: join(dir, 'eval-report.html'), markdown: join(dir, 'eval-report.md') };
+      const notes = recordingNotes(replay?.recordings ?? null, cases.length);
+      await writeFile(report.markdown, renderMarkdown(run, baseline, { cases, notes }));
+      await writeFile(report.html, renderHtml(run, baseline, { cases, notes }));
     }
     // A baseline from an incomplete run would silently drop the errored cases.
     const updateBaseline = options.updateBaseline && run.errored === 0;
@@ -280,7 +375,7 @@ export async function runEvalCommand(options: EvalCommandOptions, context: { io:
     } else if (options.updateBaseline) {
       context.io.stderr.write(`threatdraft eval: ${run.errored} case${run.errored === 1 ? '' : 's'} errored, so the baseline was not updated; rerun to resume, then update it\n`);
     }
-    printRun(run, context.io, options.json, updateBaseline);
+    printRun(run, context.io, options.json, { baseline, baselineUpdated: updateBaseline, recordings: replay?.recordings ?? null, report });
     return evalExitCode(run);
   } finally {
     await replay?.server.close();
