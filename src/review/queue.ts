@@ -143,13 +143,18 @@ export function selectQueue(items: readonly QueueItem[], query: QueueQuery): { i
  * Why a row cannot be approved in bulk, or null when it can. Bulk approval is for drafts a reviewer
  * can judge from the queue: awaiting review, Low (or None) at every revision since they were drafted
  * (a draft edited down from High or Critical keeps what its peak needs), no warning, no stale text,
- * and no pending approval (which would make it need a second, distinct approver).
+ * no pending approval (which would make it need a second, distinct approver), and enough evidence:
+ * a Low drawn from a listing that pins too few factors says little about the agent, so a reviewer
+ * reads it on its own page.
  */
-export function bulkRefusal(item: Pick<QueueItem, 'status' | 'peakSeverity' | 'warnings' | 'staleText' | 'approvals'>): string | null {
+export function bulkRefusal(
+  item: Pick<QueueItem, 'status' | 'peakSeverity' | 'warnings' | 'staleText' | 'approvals' | 'insufficientEvidence'>,
+): string | null {
   if (item.status !== 'draft' && item.status !== 'changes-requested') return `it is ${item.status}, not awaiting review`;
   if (item.peakSeverity !== 'Low' && item.peakSeverity !== 'None') return `it was ${item.peakSeverity}; only drafts that were never above Low are approved in bulk`;
   if (item.warnings > 0) return 'it has warnings to read first';
   if (item.staleText > 0) return 'it has text that no longer matches its values';
   if (item.approvals.length > 0) return 'it holds an approval already, so a second reviewer must approve it';
+  if (item.insufficientEvidence) return 'its listing pins too few factors for a Low to mean much; read it on its page';
   return null;
 }

@@ -239,7 +239,7 @@ export class ReviewService {
 
   /**
    * Approves many drafts at once, each at the version the reviewer saw, when each may be approved in
-   * bulk ({@link bulkRefusal}: Low at every revision, no warning, no stale text, no pending approval);
+   * bulk ({@link bulkRefusal}: Low at every revision, no warning, no stale text, no pending approval, enough evidence);
    * the others are skipped with the reason, and nothing about them changes. Each approval is audited
    * like a single one, with `bulk: true`.
    */

@@ -92,7 +92,7 @@ export function queuePage(viewer: Viewer, query: QueueQuery, result: { items: Qu
 <button type="submit">Apply</button></form>
 <form method="post" action="/drafts/bulk-approve" id="bulk-form" class="bulk" aria-label="Approve Low drafts in bulk">
 <input type="hidden" name="_csrf" value="${viewer.csrf}">
-<p><strong>Bulk approval</strong> of the ${String(eligible.length)} Low draft${eligible.length === 1 ? '' : 's'} shown that may be approved from here: awaiting review, never above Low at any revision, no warning, no stale text, no pending approval. Tick them in the first column${
+<p><strong>Bulk approval</strong> of the ${String(eligible.length)} Low draft${eligible.length === 1 ? '' : 's'} shown that may be approved from here: awaiting review, never above Low at any revision, no warning, no stale text, no pending approval, enough evidence. Tick them in the first column${
       eligible.length > 0 ? h` (<label class="inline"><input type="checkbox" id="select-eligible"> all ${String(eligible.length)}</label>)` : ''
     }.</p>
 <label>Comment (optional) <input type="text" name="comment" id="bulk-comment"></label> <button type="submit" id="bulk-approve"${eligible.length === 0 ? h` disabled` : ''}>Approve selected</button></form>

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { computeAivss } from '../../src/aivss/index.js';
 import { LISTING_FACTOR_KEYS } from '../../schemas/factors.js';
 import { PROPERTY_TIME_BOUND_MS, timed } from '../helpers/bounded.js';
+import { createAssessment, createDraft, LOW_VECTOR } from '../factories/draft.js';
 import { bearer, seedQueue, setup, signIn } from './setup.js';
 
 const json = (body: unknown): RequestInit => ({ body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
@@ -370,5 +371,28 @@ describe('review JSON API: threats from the catalogue', () => {
     expect(misplaced.status).toBe(400);
     expect(((await misplaced.json()) as { error: { message: string } }).error.message).toContain('belongs to layer 4');
     expect((await store.drafts.get('acme-ops-agent.r1'))!.version).toBe(1);
+  });
+});
+
+describe('bulk approval over the JSON API', () => {
+  it('approves Low drafts and skips, with the reason, a Low whose listing pins too few factors', async () => {
+    const { app, tokens, store } = await setup();
+    const zero = (insufficientEvidence: boolean) => {
+      const assessment = createAssessment({ cvss: { vector: LOW_VECTOR, rationale: 'Local only.' }, insufficientEvidence });
+      for (const factor of Object.values(assessment.factors)) factor.value = 0;
+      return assessment;
+    };
+    await store.drafts.save(createDraft({ listingId: 'plain-notes', assessment: zero(false) }), null);
+    await store.drafts.save(createDraft({ listingId: 'thin-listing', assessment: zero(true) }), null);
+    const response = await app.request('/api/drafts/bulk-approve', {
+      method: 'POST',
+      ...json({ drafts: [{ id: 'plain-notes.r1', version: 1 }, { id: 'thin-listing.r1', version: 1 }] }),
+      headers: { ...bearer(tokens.alice), 'Content-Type': 'application/json' },
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { approved: string[]; skipped: { id: string; reason: string }[] };
+    expect(body.approved).toEqual(['plain-notes.r1']);
+    expect(body.skipped).toEqual([{ id: 'thin-listing.r1', reason: expect.stringMatching(/too few factors/) as unknown as string }]);
+    expect((await store.drafts.get('thin-listing.r1'))?.status).toBe('draft');
   });
 });
