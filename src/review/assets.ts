@@ -39,6 +39,7 @@ fieldset{border:1px solid #d0d7de;border-radius:.25rem;margin:.75rem 0}
 form.bulk{border:1px solid #d0d7de;border-radius:.25rem;padding:.25rem .75rem;margin:.5rem 0 1rem;display:flex;flex-wrap:wrap;gap:.25rem 1rem;align-items:center}
 form.bulk p{flex:1 1 100%;margin:.25rem 0}form.bulk label{display:flex;gap:.5rem;align-items:center;flex:1 1 20rem}form.bulk label.inline{display:inline-flex;flex:none;gap:.25rem}
 table.queue td.pick{width:2rem}table.queue .id{font-size:.85rem}
+@media (max-width:40rem){table.queue thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}table.queue,table.queue tbody,table.queue tr,table.queue td{display:block;width:auto}table.queue tr{border:1px solid #d0d7de;border-radius:.25rem;margin:.5rem 0;padding:.25rem .5rem}table.queue td{border:0;padding:.1rem 0;text-align:left}table.queue td[data-label]::before{content:attr(data-label) ": ";color:#57606a}table.queue td:empty{display:none}}
 .preview{position:sticky;top:0;background:#fff;border:1px solid #d0d7de;padding:.4rem .75rem;border-radius:.25rem;z-index:5}
 del{background:#ffebe9;color:#1b1f24}ins{background:#dafbe1;color:#1b1f24;text-decoration:none}table.diff td{vertical-align:top}
 ol.timeline{list-style:none;padding:0;margin:0;border-left:2px solid #d0d7de}

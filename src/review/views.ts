@@ -67,10 +67,10 @@ export function queuePage(viewer: Viewer, query: QueueQuery, result: { items: Qu
 <td class="agent"><a href="/drafts/${item.id}">${item.title}</a>${item.insufficientEvidence ? h` <span class="tag-insufficient">insufficient evidence</span>` : ''}${
       item.changedSincePublished ? h` <span class="changed">changed since published</span>` : ''
     }<br><span class="muted id">${item.id}</span></td>
-<td>${item.status}</td><td class="num">${item.score.toFixed(1)} <span class="muted">(${item.range.low.toFixed(1)}–${item.range.high.toFixed(1)})</span></td><td><span class="band band-${item.severity}">${item.severity}</span>${
+<td data-label="Status">${item.status}</td><td class="num" data-label="Score">${item.score.toFixed(1)} <span class="muted">(${item.range.low.toFixed(1)}–${item.range.high.toFixed(1)})</span></td><td data-label="Band"><span class="band band-${item.severity}">${item.severity}</span>${
       item.peakSeverity === item.severity ? '' : h` <span class="muted">(was ${item.peakSeverity})</span>`
     }</td>
-<td>${item.source}</td><td class="num">${String(item.warnings)}</td><td>${item.approvals.join(', ')}</td><td class="num">${item.updatedAt.slice(0, 16).replace('T', ' ')}</td></tr>`;
+<td data-label="Source">${item.source}</td><td class="num" data-label="Warnings">${String(item.warnings)}</td><td data-label="Approvals">${item.approvals.join(', ')}</td><td class="num" data-label="Updated">${item.updatedAt.slice(0, 16).replace('T', ' ')}</td></tr>`;
   });
   const noticeBlock = notice === null ? '' : notice.kind === 'ok' ? h`<p class="ok" role="status" id="notice">${notice.message}</p>` : h`<p class="alert" role="alert" id="notice">${notice.message}</p>`;
   return layout(
@@ -87,7 +87,6 @@ export function queuePage(viewer: Viewer, query: QueueQuery, result: { items: Qu
 <label>Changed since published <select name="changed">${option('', query.changed, 'any')}${option('yes', query.changed, `yes (${counts.changedSincePublished})`)}${option('no', query.changed)}</select></label>
 <label>Warnings <select name="warnings">${option('', query.warnings, 'any')}${option('yes', query.warnings)}${option('no', query.warnings)}</select></label>
 <label>Evidence <select name="evidence">${option('', query.evidence, 'any')}${option('insufficient', query.evidence, `insufficient (${counts.insufficientEvidence})`)}${option('sufficient', query.evidence)}</select></label>
-<label>Changed since published <select name="changed">${option('', query.changed, 'any')}${option('yes', query.changed, `yes (${counts.changedSincePublished})`)}${option('no', query.changed)}</select></label>
 <label>Sort <select name="sort">${option('severity', query.sort, 'severity')}${option('date', query.sort, 'date')}</select></label>
 <button type="submit">Apply</button></form>
 <form method="post" action="/drafts/bulk-approve" id="bulk-form" class="bulk" aria-label="Approve Low drafts in bulk">

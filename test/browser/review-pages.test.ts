@@ -185,6 +185,27 @@ describe('every page: WCAG 2.1 AA, no sideways scrolling, a clean console', () =
     await context.close();
   });
 
+  it('holds for the queue at 390 px: rows stack as cards, so a phone never scrolls sideways', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
+    const problems = listen(page);
+    await page.goto(`${server.url}/login`);
+    await page.fill('input[name="token"]', token);
+    await Promise.all([page.waitForURL(`${server.url}/`), page.click('button[type="submit"]')]);
+    const checked: Record<string, { violations: string[]; overflow: number }> = {};
+    for (const path of ['/', '/?severity=Low']) {
+      await page.goto(`${server.url}${path}`);
+      checked[path] = { violations: await axeViolations(page), overflow: await overflow(page) };
+    }
+    expect(checked).toEqual({ '/': { violations: [], overflow: 0 }, '/?severity=Low': { violations: [], overflow: 0 } });
+    // Each cell says what it is once the header row is out of sight.
+    expect(await page.locator('table.queue tbody tr').first().locator('td[data-label="Band"]').evaluate((cell) => getComputedStyle(cell, '::before').content)).toBe('"Band: "');
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'review-queue-390.png'), fullPage: true });
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('holds for every published page at 1280 px and at 390 px (index, agent page, an earlier version, methodology)', async () => {
     for (const width of [1280, 390]) {
       const context = await browser.newContext({ viewport: { width, height: 900 } });
