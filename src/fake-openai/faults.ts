@@ -2,6 +2,10 @@
  * Fault plans for the fake OpenAI server: a sequence consumed one request at a time, then an
  * optional seeded random draw per request. Pure apart from the plan's own state.
  */
+import { seededRandom } from './schema-answer.js';
+
+/** The seeded PRNG the schema generator uses, so a fault plan's `random` is as reproducible. */
+export { seededRandom };
 
 /** What the fake server can do wrong on one request. */
 export type Fault =
@@ -41,17 +45,6 @@ export interface FaultPlan {
   };
 }
 
-/** mulberry32: a tiny, fast, seeded PRNG returning floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normalise(spec: FaultSpec): Fault {
   if (typeof spec !== 'string') return spec;

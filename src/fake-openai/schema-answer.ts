@@ -26,8 +26,8 @@ export interface IgnoredKeywords {
 
 type Node = { [keyword: string]: unknown };
 
-/** mulberry32, as in faults.ts, kept local so this module depends on nothing. */
-function seeded(seed: number): () => number {
+/** mulberry32: a tiny, fast, seeded PRNG returning floats in [0, 1) (the fake's faults use it too). */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -187,6 +187,6 @@ function valueFor(node: Node, index: number, walk: Walk): unknown {
 
 /** An answer the schema allows, made by `strategy`; `ignore` names keywords the engine does not enforce. */
 export function answerFromSchema(schema: Node, strategy: SchemaStrategy, ignore: IgnoredKeywords = {}): unknown {
-  const random = seeded(typeof strategy === 'object' ? strategy.seed : 1);
+  const random = seededRandom(typeof strategy === 'object' ? strategy.seed : 1);
   return valueFor(schema, 0, { strategy, random, ignore });
 }
