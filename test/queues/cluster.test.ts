@@ -61,6 +61,13 @@ async function keysByMaster(pattern: string): Promise<Array<{ port: number; key:
   }
 }
 
+/** Kills a process still running (a test that failed before stopping it) and waits for it. */
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGKILL');
+  await exited(child);
+}
+
 async function cli(args: string[], env: NodeJS.ProcessEnv) {
   const io = captureIo({ env });
   const code = await main(args, io);
@@ -130,12 +137,7 @@ describe.skipIf(started.cluster === null)('BullMQ on a three-master Redis Cluste
   it('crawls and assesses through a `threatdraft worker` process and `run --no-worker`, both given one seed node in REDIS_URL', async () => {
     const demo = await startDemoServer();
     const dir = mkdtempSync(join(tmpdir(), 'threatdraft-cluster-run-'));
-    let worker: { child: ChildProcess; stderr: () => string } | undefined;
     closers.push(async () => {
-      if (worker !== undefined && worker.child.exitCode === null) {
-        worker.child.kill('SIGKILL');
-        await exited(worker.child);
-      }
       await demo.close();
       rmSync(dir, { recursive: true, force: true });
     });
@@ -145,7 +147,8 @@ describe.skipIf(started.cluster === null)('BullMQ on a three-master Redis Cluste
     // A seed that is not the first port, as a user might pick any node.
     const env = { REDIS_URL: `redis://127.0.0.1:${started.cluster!.ports[1]}`, THREATDRAFT_NAMESPACE: namespace, LOG_LEVEL: 'warn' };
 
-    worker = await startWorkerProcess(['--concurrency', '2'], env);
+    const worker = await startWorkerProcess(['--concurrency', '2'], env);
+    closers.push(() => stopProcess(worker.child));
     expect(worker.stderr()).toContain('Redis Cluster via 1 seed node');
 
     const run = await cli(['run', '--source', sourceFile, '--no-worker', '--json', '--limit', '6'], env);
