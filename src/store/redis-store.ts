@@ -13,8 +13,8 @@
 import { DRAFT_STATUSES, draftSchema, type Draft } from '../../schemas/draft.js';
 import { listingSchema, listingVersionSchema, type Listing } from '../../schemas/listing.js';
 import { ConflictError, ThreatdraftError, TransientError } from '../errors.js';
-import { createRedisClient, resolveRedisTarget, type RedisClient } from './redis-client.js';
-import { clusterKeyPrefix, isClusterTarget, targetUrl, type RedisTarget } from './redis-target.js';
+import { createRedisClient, infoSaysCluster, type RedisClient } from './redis-client.js';
+import { clusterKeyPrefix, clusterTarget, isClusterTarget, targetUrl, type RedisTarget } from './redis-target.js';
 import { safeRedisUrl } from './redis-url.js';
 import {
   cacheKeyHash,
@@ -145,7 +145,7 @@ export class RedisStore implements Store {
   readonly policy: PolicyRepo;
   readonly corrections: CorrectionRepo;
 
-  // Set by #connect() before any command runs (every command goes through #run, which awaits it).
+  // The client of the moment: single-Redis until a URL turns out to be a cluster node (see #connect).
   #redis!: RedisClient;
   #keyPrefix: string;
   #target: RedisTarget;
@@ -160,8 +160,10 @@ export class RedisStore implements Store {
     this.#target = options.url;
     this.#url = safeRedisUrl(targetUrl(options.url));
     this.#options = options;
-    if (isClusterTarget(options.url)) this.#connectTo(options.url);
-    else if (options.url.trim() === '') throw new TypeError('RedisStore needs a Redis URL');
+    if (!isClusterTarget(options.url) && options.url.trim() === '') throw new TypeError('RedisStore needs a Redis URL');
+    // A URL starts as a single-Redis client; the first command asks the node whether it is a cluster.
+    this.#connectTo(options.url);
+    if (isClusterTarget(options.url)) this.#ready = Promise.resolve();
     this.listings = this.#listingRepo();
     this.drafts = this.#draftRepo();
     this.audit = this.#auditLog();
@@ -182,14 +184,15 @@ export class RedisStore implements Store {
   }
 
   #connectTo(target: RedisTarget): void {
+    const client = createRedisClient(target, {
+      maxRetriesPerRequest: this.#options.maxRetriesPerRequest ?? 3,
+      connectTimeoutMs: this.#options.connectTimeoutMs ?? 3000,
+    });
+    this.#redis = client;
     this.#target = target;
     // One hash tag for the whole store: the Lua scripts, MGET and pipelines below touch a listing's
     // keys and the indexes together, so on a cluster they must all hash to one slot.
     this.#keyPrefix = isClusterTarget(target) ? clusterKeyPrefix(this.prefix) : this.prefix;
-    this.#redis = createRedisClient(target, {
-      maxRetriesPerRequest: this.#options.maxRetriesPerRequest ?? 3,
-      connectTimeoutMs: this.#options.connectTimeoutMs ?? 3000,
-    });
     // Connection errors surface on the failing command; this listener only keeps ioredis from
     // reporting them as unhandled 'error' events.
     this.#redis.on('error', () => undefined);
@@ -199,21 +202,24 @@ export class RedisStore implements Store {
     this.#redis.defineCommand('tdRemoveReviewer', { numberOfKeys: 2, lua: REMOVE_REVIEWER });
     this.#redis.defineCommand('tdSaveCorrection', { numberOfKeys: 2, lua: SAVE_CORRECTION });
     this.#redis.defineCommand('tdAddVersion', { numberOfKeys: 2, lua: ADD_VERSION });
-    this.#ready = Promise.resolve();
   }
 
-  /** Connects on first use: a URL is asked once whether it is a cluster node (a failed ask is retried next time). */
+  /**
+   * Before the first command on a URL: asks the node (`INFO cluster`, on the store's own connection,
+   * so it waits through reconnects like any command) and on a cluster node switches to a cluster
+   * client. A failed ask is asked again by the next command.
+   */
   #connect(): Promise<void> {
-    this.#ready ??= resolveRedisTarget(this.#target, { timeoutMs: this.#options.connectTimeoutMs ?? 3000 }).then(
-      (target) => {
-        if (this.#closed) throw new Error('the store is closed');
-        this.#connectTo(target);
-      },
-      (error: unknown) => {
-        this.#ready = null;
-        throw error;
-      },
-    );
+    this.#ready ??= (async () => {
+      const target = this.#target;
+      if (isClusterTarget(target) || !infoSaysCluster(await this.#redis.info('cluster')) || this.#closed) return;
+      const single = this.#redis;
+      this.#connectTo(clusterTarget(target));
+      single.disconnect();
+    })().catch((error: unknown) => {
+      this.#ready = null;
+      throw error;
+    });
     return this.#ready;
   }
 
@@ -558,8 +564,6 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    // Never connected (no command ran): nothing to close.
-    if ((this.#redis as RedisClient | undefined) === undefined) return;
     try {
       await this.#redis.quit();
     } catch {
