@@ -12,11 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
 import { BullExecutor } from '../../queues/executor.js';
-import { prefixesFor } from '../../queues/names.js';
+import { bullConnection, closeBullConnection, prefixesFor } from '../../queues/names.js';
 import { startWorkers, type WorkerHandle } from '../../queues/worker.js';
 import { main } from '../../src/cli/main.js';
 import { startDemoServer } from '../../src/crawl/demo-server.js';
+import { createQueueDashboard } from '../../src/review/bull-board.js';
 import { profileOf } from '../../src/pipeline/profile.js';
 import { runPipeline } from '../../src/pipeline/run.js';
 import { resolveRedisTarget } from '../../src/store/redis-client.js';
@@ -133,6 +135,25 @@ describe.skipIf(started.cluster === null)('BullMQ on a three-master Redis Cluste
     expect(storeKeys.length).toBeGreaterThan(80);
     expect(new Set(storeKeys.map(({ slot }) => slot)).size).toBe(1);
   }, 90_000);
+
+  it('shows the queues of a namespace in the review dashboard (bull-board) over a cluster client', async () => {
+    const target = await resolveRedisTarget(seedUrl);
+    const prefix = prefixesFor(`tdcluster-${randomUUID()}`, target).queue;
+    const connection = bullConnection(target);
+    const queue = new Queue('assess', { connection, prefix });
+    closers.push(async () => {
+      await queue.close();
+      await closeBullConnection(connection);
+    });
+    await queue.add('job', { n: 1 });
+    await queue.add('job', { n: 2 });
+    const dashboard = createQueueDashboard({ redisUrl: target, prefix, queueNames: ['assess'] });
+    closers.push(() => dashboard.close());
+    const api = await dashboard.app.request('/api/queues');
+    expect(api.status).toBe(200);
+    const body = (await api.json()) as { queues: Array<{ name: string; counts: Record<string, number> }> };
+    expect(body.queues.map((q) => [q.name, q.counts['waiting']])).toEqual([['assess', 2]]);
+  });
 
   it('crawls and assesses through a `threatdraft worker` process and `run --no-worker`, both given one seed node in REDIS_URL', async () => {
     const demo = await startDemoServer();
