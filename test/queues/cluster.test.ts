@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Cluster } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
 import { BullExecutor } from '../../queues/executor.js';
@@ -68,6 +68,22 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGKILL');
   await exited(child);
+}
+
+/** The URL of a node that does not own `key`'s slot, so a client that is not cluster-aware would get MOVED. */
+async function seedNotOwning(key: string): Promise<string> {
+  for (const port of started.cluster!.ports) {
+    const client = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 0 });
+    try {
+      await client.exists(key);
+    } catch (error) {
+      if (String(error).includes('MOVED')) return `redis://127.0.0.1:${port}`;
+      throw error;
+    } finally {
+      client.disconnect();
+    }
+  }
+  throw new Error(`every node answered for ${key}`);
 }
 
 async function cli(args: string[], env: NodeJS.ProcessEnv) {
@@ -137,8 +153,11 @@ describe.skipIf(started.cluster === null)('BullMQ on a three-master Redis Cluste
   }, 90_000);
 
   it('shows the queues of a namespace in the review dashboard (bull-board) over a cluster client', async () => {
-    const target = await resolveRedisTarget(seedUrl);
-    const prefix = prefixesFor(`tdcluster-${randomUUID()}`, target).queue;
+    const namespace = `tdcluster-${randomUUID()}`;
+    // Seeded by a node that does not hold the queues: only a cluster client finds them.
+    const seed = await seedNotOwning(`{${namespace}:q}:assess:meta`);
+    const target = await resolveRedisTarget(seed);
+    const prefix = prefixesFor(namespace, target).queue;
     const connection = bullConnection(target);
     const queue = new Queue('assess', { connection, prefix });
     closers.push(async () => {
