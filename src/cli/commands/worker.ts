@@ -34,7 +34,8 @@ export const defineWorker: DefineCommand = (program, { io, setExitCode }) => {
     .addHelpText(
       'after',
       `
-Needs REDIS_URL (redis://host:port). While Redis cannot be reached the worker waits, retrying with
+Needs REDIS_URL (redis://host:port). For a Redis Cluster, REDIS_URL names any node (detected with INFO
+cluster) and REDIS_CLUSTER_NODES=host:port,… may list more seeds. While Redis cannot be reached the worker waits, retrying with
 backoff (up to 5 s apart, one log line per attempt). Logs go to stderr; "ready" is printed once listening.`,
     )
     .action(async (options: WorkerCommandOptions) => {
