@@ -25,6 +25,7 @@ import { resolveRedisTarget } from '../../src/store/redis-client.js';
 import { RedisStore } from '../../src/store/redis-store.js';
 import { isClusterTarget, type RedisTarget } from '../../src/store/redis-target.js';
 import { captureIo } from '../helpers/io.js';
+import { freePort } from '../helpers/redis.js';
 import { tryStartTestCluster } from '../helpers/redis-cluster.js';
 import { ScriptedAssessor, agentListing, manyListings } from '../pipeline/helpers.js';
 import { exited, startWorkerProcess } from './helpers.js';
@@ -200,6 +201,11 @@ describe.skipIf(started.cluster === null)('BullMQ on a three-master Redis Cluste
     expect(status.code).toBe(0);
     expect(status.last).toMatchObject({ store: 'redis', listings: 6, drafts: { draft: 6 } });
     expect(status.last['queues']).toMatchObject({ crawl: { completed: 1, failed: 0 }, assess: { completed: 6, failed: 0 } });
+
+    // REDIS_CLUSTER_NODES: a command still starts when the REDIS_URL node is down.
+    const viaSeeds = await cli(['status', '--json'], { ...env, REDIS_URL: `redis://127.0.0.1:${await freePort()}`, REDIS_CLUSTER_NODES: started.cluster!.nodes.join(',') });
+    expect(viaSeeds.err).toBe('');
+    expect(viaSeeds.last).toEqual(status.last);
 
     const drafts = await cli(['drafts', 'list', '--json'], env);
     expect(drafts.code).toBe(0);
