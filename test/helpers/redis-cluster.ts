@@ -187,10 +187,14 @@ export async function tryStartTestCluster(suite: string): Promise<{ cluster: Tes
   const missing = ['redis-server', 'redis-cli'].find((command) => !hasCommand(command));
   if (missing !== undefined) reason = `${missing} is not installed (apt-get install redis-server)`;
   else {
-    try {
-      return { cluster: await startTestCluster(), reason: null };
-    } catch (error) {
-      reason = `a three-master cluster could not start: ${error instanceof Error ? error.message : String(error)}`;
+    // Twice: a port found free can be taken by another test process before redis binds it.
+    reason = '';
+    for (let attempt = 1; attempt <= 2; attempt += 1) {
+      try {
+        return { cluster: await startTestCluster(), reason: null };
+      } catch (error) {
+        reason = `a three-master cluster could not start: ${error instanceof Error ? error.message : String(error)}`;
+      }
     }
   }
   console.warn(`SKIPPED ${suite}: ${reason}`);
