@@ -4,8 +4,10 @@
  * a bounded connect timeout and fails with E_REDIS; a worker waits, backing off, until Redis answers
  * or it is told to stop.
  */
+import type { RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { TransientError, toError } from '../src/errors.js';
+import { isClusterTarget, targetUrl, type RedisTarget } from '../src/store/redis-target.js';
 import { safeRedisUrl } from '../src/store/redis-url.js';
 import { bullConnection } from './names.js';
 
@@ -18,14 +20,32 @@ export interface CheckRedisOptions {
 }
 
 /**
- * Connects once and sends PING; resolves when Redis answers.
+ * Connects once and sends PING; resolves when Redis answers. For a cluster target, each seed node
+ * in turn until one answers (the cluster client finds the rest from it).
  * @throws TransientError `E_REDIS` naming the URL (without credentials) and the reason.
  */
-export async function checkRedis(url: string, options: CheckRedisOptions = {}): Promise<void> {
+export async function checkRedis(target: RedisTarget, options: CheckRedisOptions = {}): Promise<void> {
+  if (!isClusterTarget(target)) return pingOnce(target, options);
+  let last: TransientError | undefined;
+  for (const node of target.nodes) {
+    const url = new URL(target.url);
+    url.hostname = node.host.includes(':') ? `[${node.host}]` : node.host;
+    url.port = String(node.port);
+    try {
+      return await pingOnce(url.toString(), options);
+    } catch (error) {
+      if (!(error instanceof TransientError)) throw error;
+      last = error;
+    }
+  }
+  throw last ?? new TransientError('E_REDIS', `No Redis Cluster seed node given for ${safeRedisUrl(targetUrl(target))}`, { redis: safeRedisUrl(targetUrl(target)) });
+}
+
+async function pingOnce(url: string, options: CheckRedisOptions): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 3000;
   const where = safeRedisUrl(url);
   const client = new Redis({
-    ...bullConnection(url),
+    ...(bullConnection(url) as RedisOptions),
     lazyConnect: true,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 0,
@@ -83,7 +103,7 @@ export function retryDelayMs(attempt: number, initialMs: number, maxMs: number):
  * Tries {@link checkRedis} until it succeeds, backing off exponentially between attempts.
  * Resolves true once Redis answers, false as soon as `signal` aborts (never rejects for Redis).
  */
-export async function waitForRedis(url: string, options: WaitForRedisOptions = {}): Promise<boolean> {
+export async function waitForRedis(url: RedisTarget, options: WaitForRedisOptions = {}): Promise<boolean> {
   const { signal } = options;
   const initialMs = options.initialDelayMs ?? 250;
   const maxMs = options.maxDelayMs ?? 5000;

@@ -22,12 +22,14 @@ import type { AssessorProfile } from '../src/pipeline/profile.js';
 import type { Executor } from '../src/pipeline/run.js';
 import { TransientError } from '../src/errors.js';
 import type { Store } from '../src/store/store.js';
-import { ASSESS_QUEUE, BATCH_QUEUE, CRAWL_QUEUE, assessJobId, batchJobId, bullConnection, crawlJobId, prefixesFor } from './names.js';
+import type { RedisTarget } from '../src/store/redis-target.js';
+import { ASSESS_QUEUE, BATCH_QUEUE, CRAWL_QUEUE, assessJobId, batchJobId, bullConnection, closeBullConnection, crawlJobId, prefixesFor, type BullConnection } from './names.js';
 import { BACKOFF_TYPE } from './worker.js';
 
 /** Options of {@link BullExecutor}. */
 export interface BullExecutorOptions {
-  redisUrl: string;
+  /** A Redis URL, or a cluster target (resolve a URL with `resolveRedisTarget` to run on a cluster). */
+  redisUrl: RedisTarget;
   /** @default 'threatdraft' */
   namespace?: string;
   store: Store;
@@ -51,14 +53,17 @@ export class BullExecutor implements Executor {
   readonly #assessQueue: Queue;
   readonly #batchQueue: Queue;
   readonly #events: Map<string, QueueEvents> = new Map();
+  // One for all queues: on a cluster a client the executor owns and closes last.
+  readonly #connection: BullConnection;
 
   constructor(options: BullExecutorOptions) {
     this.#options = options;
     this.#policy = options.policy ?? DEFAULT_ATTEMPT_POLICY;
-    const prefix = prefixesFor(options.namespace).queue;
-    this.#crawlQueue = new Queue(CRAWL_QUEUE, { connection: bullConnection(options.redisUrl), prefix });
-    this.#assessQueue = new Queue(ASSESS_QUEUE, { connection: bullConnection(options.redisUrl), prefix });
-    this.#batchQueue = new Queue(BATCH_QUEUE, { connection: bullConnection(options.redisUrl), prefix });
+    const prefix = prefixesFor(options.namespace, options.redisUrl).queue;
+    this.#connection = bullConnection(options.redisUrl);
+    this.#crawlQueue = new Queue(CRAWL_QUEUE, { connection: this.#connection, prefix });
+    this.#assessQueue = new Queue(ASSESS_QUEUE, { connection: this.#connection, prefix });
+    this.#batchQueue = new Queue(BATCH_QUEUE, { connection: this.#connection, prefix });
   }
 
   /** The assess queue (for counts in `status`). */
@@ -80,7 +85,7 @@ export class BullExecutor implements Executor {
   async #eventsFor(queue: Queue): Promise<QueueEvents> {
     let events = this.#events.get(queue.name);
     if (events === undefined) {
-      events = new QueueEvents(queue.name, { connection: bullConnection(this.#options.redisUrl), prefix: queue.opts.prefix ?? 'bull' });
+      events = new QueueEvents(queue.name, { connection: this.#connection, prefix: queue.opts.prefix ?? 'bull' });
       this.#events.set(queue.name, events);
       await events.waitUntilReady();
     }
@@ -316,6 +321,7 @@ export class BullExecutor implements Executor {
   async close(): Promise<void> {
     await Promise.all([...this.#events.values()].map((events) => events.close()));
     await Promise.all([this.#crawlQueue.close(), this.#assessQueue.close(), this.#batchQueue.close()]);
+    await closeBullConnection(this.#connection);
   }
 }
 

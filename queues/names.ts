@@ -5,8 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { RedisOptions } from 'bullmq';
+import { Cluster } from 'ioredis';
 import type { AssessorProfile } from '../src/pipeline/profile.js';
 import { assessKey } from '../src/pipeline/profile.js';
+import { clusterOptions } from '../src/store/redis-client.js';
+import { isClusterTarget, type RedisTarget } from '../src/store/redis-target.js';
 
 export const CRAWL_QUEUE = 'crawl';
 export const ASSESS_QUEUE = 'assess';
@@ -41,12 +44,36 @@ export function reconnectDelayMs(times: number): number {
   return Math.min(50 * 2 ** Math.max(0, Math.min(times, 16) - 1), 2000);
 }
 
+/** A BullMQ `connection`: options for a single Redis, or a `Cluster` client the caller closes. */
+export type BullConnection = RedisOptions | Cluster;
+
+/** Overrides of the defaults in {@link bullConnection} (one-shot readers fail instead of waiting). */
+export interface BullConnectionOverrides {
+  maxRetriesPerRequest?: number | null;
+  retryStrategy?: (times: number) => number | null;
+}
+
 /**
- * ioredis options for BullMQ connections: commands wait through reconnects instead of failing
+ * The BullMQ `connection` for a target: commands wait through reconnects instead of failing
  * (BullMQ requires `maxRetriesPerRequest: null` for workers), and reconnects go on forever,
  * backing off exponentially so an outage costs a few attempts a second at most, not dozens.
+ *
+ * A URL gives ioredis options (each Queue or Worker opens and closes its own connection, as
+ * before). A cluster target gives one `Cluster` client: BullMQ uses it for queues and duplicates
+ * it for blocking connections, but never closes a client it was given, so the caller closes it
+ * with {@link closeBullConnection} after the queues and workers that use it.
  */
-export function bullConnection(url: string): RedisOptions {
+export function bullConnection(target: RedisTarget, overrides: BullConnectionOverrides = {}): BullConnection {
+  const retryStrategy = overrides.retryStrategy ?? reconnectDelayMs;
+  const maxRetriesPerRequest = overrides.maxRetriesPerRequest === undefined ? null : overrides.maxRetriesPerRequest;
+  if (isClusterTarget(target)) {
+    return new Cluster(
+      target.nodes.map((node) => ({ host: node.host, port: node.port })),
+      // ioredis types redisOptions.replyMapping as required-if-present under exactOptionalPropertyTypes.
+      clusterOptions(target.url, { maxRetriesPerRequest, retryStrategy }) as ConstructorParameters<typeof Cluster>[1] & object,
+    );
+  }
+  const url = target;
   const parsed = new URL(url);
   const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
   return {
@@ -56,8 +83,18 @@ export function bullConnection(url: string): RedisOptions {
     ...(parsed.password === '' ? {} : { password: decodeURIComponent(parsed.password) }),
     ...(Number.isInteger(db) && db > 0 ? { db } : {}),
     ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
-    maxRetriesPerRequest: null,
+    maxRetriesPerRequest,
     enableReadyCheck: true,
-    retryStrategy: reconnectDelayMs,
+    retryStrategy,
   };
+}
+
+/** Closes a {@link bullConnection} the caller owns (a cluster client); options need nothing. */
+export async function closeBullConnection(connection: BullConnection): Promise<void> {
+  if (!(connection instanceof Cluster)) return;
+  try {
+    await connection.quit();
+  } catch {
+    connection.disconnect();
+  }
 }

@@ -11,7 +11,8 @@ import { DEFAULT_ATTEMPT_POLICY, backoffDelay, type AttemptPolicy } from '../src
 import type { AssessorProfile } from '../src/pipeline/profile.js';
 import { LISTINGS_PER_MODEL_SLOT, createModelSlots } from '../src/pipeline/model-slots.js';
 import type { Store } from '../src/store/store.js';
-import { ASSESS_QUEUE, BATCH_QUEUE, CRAWL_QUEUE, bullConnection, prefixesFor } from './names.js';
+import type { RedisTarget } from '../src/store/redis-target.js';
+import { ASSESS_QUEUE, BATCH_QUEUE, CRAWL_QUEUE, bullConnection, closeBullConnection, prefixesFor } from './names.js';
 import { assessProcessor, batchProcessor, crawlProcessor } from './processors.js';
 
 /** The backoff type the producer puts on jobs; the worker's strategy computes its delays. */
@@ -19,7 +20,8 @@ export const BACKOFF_TYPE = 'threatdraft';
 
 /** Options of {@link startWorkers}. */
 export interface StartWorkersOptions {
-  redisUrl: string;
+  /** A Redis URL, or a cluster target (resolve a URL with `resolveRedisTarget` to run on a cluster). */
+  redisUrl: RedisTarget;
   /** @default 'threatdraft' */
   namespace?: string;
   store: Store;
@@ -63,10 +65,12 @@ export interface WorkerHandle {
 
 /** Starts the crawl and assess workers. */
 export async function startWorkers(options: StartWorkersOptions): Promise<WorkerHandle> {
-  const prefixes = prefixesFor(options.namespace);
+  const prefixes = prefixesFor(options.namespace, options.redisUrl);
   const policy = options.policy ?? DEFAULT_ATTEMPT_POLICY;
+  // Workers duplicate a cluster client for their own connections; this one is closed last.
+  const connection = bullConnection(options.redisUrl);
   const common = {
-    connection: bullConnection(options.redisUrl),
+    connection,
     prefix: prefixes.queue,
     lockDuration: options.lockDurationMs ?? 30_000,
     stalledInterval: options.stalledIntervalMs ?? 30_000,
@@ -114,7 +118,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
   return {
     workers,
     close() {
-      closing ??= Promise.all(workers.map((worker) => worker.close())).then(() => undefined);
+      closing ??= Promise.all(workers.map((worker) => worker.close())).then(() => closeBullConnection(connection));
       return closing;
     },
   };

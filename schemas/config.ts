@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_NAMESPACE, NAMESPACE_PATTERN, NAMESPACE_RULE } from './namespace.js';
+import { parseRedisNodes, type RedisNode } from './redis-nodes.js';
 
 /** An empty string counts as unset, so `REDIS_URL=` behaves like no REDIS_URL. */
 const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
@@ -34,6 +35,20 @@ export const envSchema = z.object({
   /** Selects the Redis store and BullMQ queues. */
   REDIS_URL: optionalString.refine((value) => value === undefined || /^rediss?:\/\//.test(value), {
     message: 'expected a redis:// or rediss:// URL',
+  }),
+  /**
+   * Seed nodes of a Redis Cluster besides REDIS_URL's (`host:port,host:port`); when set, threatdraft
+   * connects as a cluster client without asking. Unset: a REDIS_URL node with `cluster_enabled:1` is
+   * detected on connect.
+   */
+  REDIS_CLUSTER_NODES: optionalString.transform((value, context): RedisNode[] | undefined => {
+    if (value === undefined) return undefined;
+    try {
+      return parseRedisNodes(value);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+      return z.NEVER;
+    }
   }),
   /** Key for the OpenAI-compatible endpoint; never logged. */
   OPENAI_API_KEY: optionalString,

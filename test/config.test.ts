@@ -9,6 +9,14 @@ describe('loadEnv', () => {
     expect(Object.isFrozen(env)).toBe(true);
   });
 
+  it('parses REDIS_CLUSTER_NODES into seed nodes', () => {
+    expect(loadEnv({ REDIS_CLUSTER_NODES: '10.0.0.5:7000, 10.0.0.6:7001' }).REDIS_CLUSTER_NODES).toEqual([
+      { host: '10.0.0.5', port: 7000 },
+      { host: '10.0.0.6', port: 7001 },
+    ]);
+    expect(loadEnv({ REDIS_CLUSTER_NODES: '' }).REDIS_CLUSTER_NODES).toBeUndefined();
+  });
+
   it('parses a price table from JSON', () => {
     const env = loadEnv({ THREATDRAFT_PRICES: '{"local-llama":{"inputPerMTokUsd":0,"outputPerMTokUsd":0.1}}' });
     expect(env.THREATDRAFT_PRICES).toEqual({ 'local-llama': { inputPerMTokUsd: 0, outputPerMTokUsd: 0.1 } });
@@ -20,6 +28,7 @@ describe('loadEnv', () => {
     [{ THREATDRAFT_PRICES: '{not json' }, /`THREATDRAFT_PRICES`/],
     [{ THREATDRAFT_PRICES: '{"m":{"inputPerMTokUsd":"cheap","outputPerMTokUsd":1}}' }, /`THREATDRAFT_PRICES\.m\.inputPerMTokUsd`/],
     [{ LOG_LEVEL: 'loud' }, /`LOG_LEVEL`/],
+    [{ REDIS_CLUSTER_NODES: '10.0.0.5:7000,10.0.0.6' }, /`REDIS_CLUSTER_NODES`: Expected host:port \(for example 10\.0\.0\.5:7000\), got "10\.0\.0\.6"/],
   ])('refuses %o, naming the variable', (env, message) => {
     expect(() => loadEnv(env)).toThrow(ConfigError);
     expect(() => loadEnv(env)).toThrow(message);

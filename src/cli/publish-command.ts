@@ -1,7 +1,7 @@
 /** The implementation behind `threatdraft publish` (loaded lazily). */
 import { humanOutput, writeJsonLine, type Io } from './io.js';
 import { loadEnv } from '../config.js';
-import { openStore } from '../store/open-store.js';
+import { openStore, redisTargetFrom } from '../store/open-store.js';
 import { publishSite } from '../publish/publish.js';
 
 /** Publishes approved drafts and writes the site; prints the summary. Resolves to 1 when a draft was refused for stale text. */
@@ -10,7 +10,7 @@ export async function runPublish(
   io: Io,
 ): Promise<number> {
   const env = loadEnv(io.env);
-  const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL, namespace: env.THREATDRAFT_NAMESPACE });
+  const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: redisTargetFrom(env.REDIS_URL, env.REDIS_CLUSTER_NODES), namespace: env.THREATDRAFT_NAMESPACE });
   try {
     const summary = await publishSite({
       store,

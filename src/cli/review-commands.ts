@@ -12,9 +12,10 @@ import { humanOutput, readAll, table, writeJsonLine, type Io } from './io.js';
 import { bandStyle, styledTable, writeParts, type Part } from './style.js';
 import { loadEnv } from '../config.js';
 import type { Env } from '../../schemas/config.js';
-import { InputError } from '../errors.js';
+import { InputError, TransientError } from '../errors.js';
 import { safeHttpUrl } from '../publish/html.js';
-import { openStore, prefixesFor } from '../store/open-store.js';
+import { openStore, prefixesFor, redisTargetFrom } from '../store/open-store.js';
+import type { RedisTarget } from '../store/redis-target.js';
 import type { Reviewer, Store } from '../store/store.js';
 import { queueQuerySchema } from '../review/queue.js';
 import { requiredApprovals, ReviewService, type TwoPersonRule } from '../review/service.js';
@@ -37,7 +38,7 @@ export function twoPersonFrom(flag: boolean | undefined, env: Pick<Env, 'THREATD
 /** Opens the store the command's flags and environment select, runs `body`, closes it. */
 export async function withService<T>(options: StoreOptions, io: Io, body: (service: ReviewService, store: Store) => Promise<T>): Promise<T> {
   const env = loadEnv(io.env);
-  const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL, namespace: env.THREATDRAFT_NAMESPACE });
+  const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: redisTargetFrom(env.REDIS_URL, env.REDIS_CLUSTER_NODES), namespace: env.THREATDRAFT_NAMESPACE });
   try {
     return await body(new ReviewService({ store, twoPerson: twoPersonFrom(options.twoPerson, env) }), store);
   } finally {
@@ -374,7 +375,8 @@ export async function runReview(options: ReviewCommandOptions, io: Io): Promise<
   }
   // Beyond loopback without --allowed-host: refused (exit 2) before the store is opened.
   allowedHostsFor(options.host, allowedHosts);
-  const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL, namespace: env.THREATDRAFT_NAMESPACE });
+  const redis = await reviewRedisTarget(redisTargetFrom(env.REDIS_URL, env.REDIS_CLUSTER_NODES));
+  const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: redis, namespace: env.THREATDRAFT_NAMESPACE });
   let server;
   try {
     server = await startReviewServer({
@@ -382,11 +384,11 @@ export async function runReview(options: ReviewCommandOptions, io: Io): Promise<
       host: options.host,
       port,
       twoPerson: twoPersonFrom(options.twoPerson, env),
-      redisUrl: env.REDIS_URL,
+      redisUrl: redis,
       queueNames,
       allowedHosts,
       // The queues of this namespace unless told otherwise, so the dashboard shows what `run` enqueued.
-      queuePrefix: options.queuePrefix ?? prefixesFor(env.THREATDRAFT_NAMESPACE).queue,
+      queuePrefix: options.queuePrefix ?? prefixesFor(env.THREATDRAFT_NAMESPACE, redis).queue,
       logLevel: env.LOG_LEVEL,
       correctionRateLimit,
       ...(options.site === undefined ? {} : { siteDir: resolve(options.site) }),
@@ -429,4 +431,20 @@ export async function runReview(options: ReviewCommandOptions, io: Io): Promise<
   });
   await server.close();
   await store.close();
+}
+
+/**
+ * The review server's Redis: a cluster node is detected so the queue dashboard connects as a cluster
+ * client; when Redis does not answer yet, the URL as is (the UI starts and reports Redis errors per
+ * request, as it always has).
+ */
+async function reviewRedisTarget(named: RedisTarget | undefined): Promise<RedisTarget | undefined> {
+  if (named === undefined) return undefined;
+  const { resolveRedisTarget } = await import('../store/redis-client.js');
+  try {
+    return await resolveRedisTarget(named);
+  } catch (error) {
+    if (error instanceof TransientError) return named;
+    throw error;
+  }
 }

@@ -9,10 +9,12 @@ import { HonoAdapter } from '@bull-board/hono';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Queue } from 'bullmq';
 import type { Hono } from 'hono';
-import { ASSESS_QUEUE, CRAWL_QUEUE, bullConnection, prefixesFor } from '../../queues/names.js';
+import { ASSESS_QUEUE, CRAWL_QUEUE, bullConnection, closeBullConnection, prefixesFor } from '../../queues/names.js';
+import type { RedisTarget } from '../store/redis-target.js';
 
 export interface QueueDashboardOptions {
-  redisUrl: string;
+  /** A Redis URL, or a cluster target (the queues' prefix must then carry a hash tag, as `prefixesFor` gives). */
+  redisUrl: RedisTarget;
   /** @default the pipeline's queues (crawl, assess) */
   queueNames?: readonly string[];
   /** BullMQ key prefix. @default `threatdraft:q` */
@@ -33,8 +35,10 @@ export interface QueueDashboard {
 /** Builds the dashboard over the named queues (read from Redis lazily, on request). */
 export function createQueueDashboard(options: QueueDashboardOptions): QueueDashboard {
   const queueNames = [...(options.queueNames ?? [CRAWL_QUEUE, ASSESS_QUEUE])];
-  const prefix = options.prefix ?? prefixesFor().queue;
-  const queues = queueNames.map((name) => new Queue(name, { connection: bullConnection(options.redisUrl), prefix }));
+  const prefix = options.prefix ?? prefixesFor(undefined, options.redisUrl).queue;
+  // On a cluster one client for all queues, closed after them.
+  const connection = bullConnection(options.redisUrl);
+  const queues = queueNames.map((name) => new Queue(name, { connection, prefix }));
   // Without a listener BullMQ console.errors every reconnect attempt with a stack trace (Redis down
   // means several a second); one line per distinct error is enough, and the UI still works.
   const report = options.onError ?? ((message: string) => process.stderr.write(`threatdraft review: ${message}\n`));
@@ -56,6 +60,7 @@ export function createQueueDashboard(options: QueueDashboardOptions): QueueDashb
     queueNames,
     async close() {
       await Promise.all(queues.map((queue) => queue.close()));
+      await closeBullConnection(connection);
     },
   };
 }

@@ -3,6 +3,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { InputError } from '../errors.js';
 import type { Store } from '../store/store.js';
+import type { RedisTarget } from '../store/redis-target.js';
 import { createReviewApp } from './app.js';
 import { RateLimiter } from './rate-limit.js';
 import type { QueueDashboard } from './bull-board.js';
@@ -17,7 +18,7 @@ export interface ReviewServerOptions {
   /** Adds the two-person rule for this server on top of the store's policy (never lifts it). @default false */
   twoPerson?: boolean;
   /** When set, the bull-board dashboard at /admin/queues. */
-  redisUrl?: string | undefined;
+  redisUrl?: RedisTarget | undefined;
   queueNames?: readonly string[] | undefined;
   queuePrefix?: string | undefined;
   /**

@@ -8,9 +8,11 @@ import { resolve } from 'node:path';
 import { DEFAULT_NAMESPACE, NAMESPACE_PATTERN, NAMESPACE_RULE } from '../../schemas/namespace.js';
 import { InputError } from '../errors.js';
 import { errnoCode } from './fs-atomic.js';
+import { clusterKeyPrefix, isClusterTarget, type RedisTarget } from './redis-target.js';
 import type { Store } from './store.js';
 
 export { DEFAULT_NAMESPACE };
+export { redisTargetFrom } from './redis-target.js';
 
 /** Key prefixes derived from one namespace. */
 export interface Prefixes {
@@ -21,22 +23,27 @@ export interface Prefixes {
 }
 
 /**
- * Store and queue prefixes for a namespace (pure): store keys under `<ns>:`, queue keys under `<ns>:q:`.
+ * Store and queue prefixes for a namespace (pure): store keys under `<ns>:`, queue keys under
+ * `<ns>:q:`. On a Redis Cluster (`target` a cluster target) each gets a hash tag: the store under
+ * `{<ns>}:` and the queues under `{<ns>:q}:`, so every multi-key operation of the store, and every
+ * BullMQ script of the queues, stays within one slot (two slots per namespace, usually on two masters).
  * @throws RangeError when the namespace is not letters, digits, '.', '_' or '-' (callers validate input first).
  */
-export function prefixesFor(namespace: string = DEFAULT_NAMESPACE): Prefixes {
+export function prefixesFor(namespace: string = DEFAULT_NAMESPACE, target?: RedisTarget): Prefixes {
   if (!NAMESPACE_PATTERN.test(namespace)) {
     throw new RangeError(`Expected a namespace of ${NAMESPACE_RULE}, got ${JSON.stringify(namespace)}`);
   }
-  return { store: `${namespace}:`, queue: `${namespace}:q` };
+  const prefixes = { store: `${namespace}:`, queue: `${namespace}:q` };
+  if (target === undefined || !isClusterTarget(target)) return prefixes;
+  return { store: clusterKeyPrefix(prefixes.store), queue: clusterKeyPrefix(prefixes.queue) };
 }
 
 /** Where the data lives. */
 export interface OpenStoreOptions {
   /** File store root. @default './.threatdraft' */
   dataDir?: string;
-  /** A `redis://` URL; when non-empty it selects the Redis store. */
-  redisUrl?: string | undefined;
+  /** A `redis://` URL (a single Redis or a cluster node) or a cluster target; when non-empty it selects the Redis store. */
+  redisUrl?: RedisTarget | undefined;
   /** Redis namespace; the store's keys go under `prefixesFor(namespace).store`. @default 'threatdraft' */
   namespace?: string | undefined;
   /** Raw Redis key prefix; overrides `namespace` when given. */
@@ -48,10 +55,11 @@ export interface OpenStoreOptions {
  * @throws InputError (exit 2) when `dataDir` exists but is not a directory, or lies inside a file.
  */
 export async function openStore(options: OpenStoreOptions = {}): Promise<Store> {
-  const redisUrl = options.redisUrl?.trim() ?? '';
-  if (redisUrl !== '') {
+  const target = options.redisUrl;
+  if (target !== undefined && (isClusterTarget(target) || target.trim() !== '')) {
     const { RedisStore } = await import('./redis-store.js');
-    return new RedisStore({ url: redisUrl, prefix: options.redisPrefix ?? prefixesFor(options.namespace).store });
+    // On a cluster URL the store tags the prefix itself once it has asked the node.
+    return new RedisStore({ url: isClusterTarget(target) ? target : target.trim(), prefix: options.redisPrefix ?? prefixesFor(options.namespace, target).store });
   }
   const root = options.dataDir ?? './.threatdraft';
   await checkDataDir(root);

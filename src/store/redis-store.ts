@@ -10,10 +10,11 @@
  * `reviewer-tokens` hash tokenHash→name; `policy` JSON; `correction:<id>` hash {json, version} and the
  * `corrections` set.
  */
-import { Redis } from 'ioredis';
 import { DRAFT_STATUSES, draftSchema, type Draft } from '../../schemas/draft.js';
 import { listingSchema, listingVersionSchema, type Listing } from '../../schemas/listing.js';
 import { ConflictError, ThreatdraftError, TransientError } from '../errors.js';
+import { createRedisClient, infoSaysCluster, type RedisClient } from './redis-client.js';
+import { clusterKeyPrefix, clusterTarget, isClusterTarget, targetUrl, type RedisTarget } from './redis-target.js';
 import { safeRedisUrl } from './redis-url.js';
 import {
   cacheKeyHash,
@@ -55,9 +56,12 @@ import type {
 
 /** Options for {@link RedisStore}. */
 export interface RedisStoreOptions {
-  /** A `redis://` or `rediss://` URL. */
-  url: string;
-  /** Prefix of every key. @default 'threatdraft:' */
+  /**
+   * A `redis://` or `rediss://` URL (a single Redis, or any node of a cluster: the first command
+   * asks the node and connects to the whole cluster when it is one), or a resolved cluster target.
+   */
+  url: RedisTarget;
+  /** Prefix of every key; on a cluster it gets a hash tag (`{threatdraft}:`) unless it has one. @default 'threatdraft:' */
   prefix?: string;
   /** ioredis retries of one command while reconnecting before it fails. @default 3 */
   maxRetriesPerRequest?: number;
@@ -141,26 +145,25 @@ export class RedisStore implements Store {
   readonly policy: PolicyRepo;
   readonly corrections: CorrectionRepo;
 
-  #redis: Redis;
+  // The client of the moment: single-Redis until a URL turns out to be a cluster node (see #connect).
+  #redis!: RedisClient;
+  #keyPrefix: string;
+  #target: RedisTarget;
   #url: string;
+  #options: RedisStoreOptions;
+  #ready: Promise<void> | null = null;
   #closed = false;
 
   constructor(options: RedisStoreOptions) {
     this.prefix = options.prefix ?? 'threatdraft:';
-    this.#url = safeRedisUrl(options.url);
-    this.#redis = new Redis(options.url, {
-      maxRetriesPerRequest: options.maxRetriesPerRequest ?? 3,
-      connectTimeout: options.connectTimeoutMs ?? 3000,
-    });
-    // Connection errors surface on the failing command; this listener only keeps ioredis from
-    // reporting them as unhandled 'error' events.
-    this.#redis.on('error', () => undefined);
-    this.#redis.defineCommand('tdPutListing', { numberOfKeys: 3, lua: PUT_LISTING });
-    this.#redis.defineCommand('tdSaveDraft', { numberOfKeys: 4 + DRAFT_STATUSES.length, lua: SAVE_DRAFT });
-    this.#redis.defineCommand('tdAddReviewer', { numberOfKeys: 2, lua: ADD_REVIEWER });
-    this.#redis.defineCommand('tdRemoveReviewer', { numberOfKeys: 2, lua: REMOVE_REVIEWER });
-    this.#redis.defineCommand('tdSaveCorrection', { numberOfKeys: 2, lua: SAVE_CORRECTION });
-    this.#redis.defineCommand('tdAddVersion', { numberOfKeys: 2, lua: ADD_VERSION });
+    this.#keyPrefix = this.prefix;
+    this.#target = options.url;
+    this.#url = safeRedisUrl(targetUrl(options.url));
+    this.#options = options;
+    if (!isClusterTarget(options.url) && options.url.trim() === '') throw new TypeError('RedisStore needs a Redis URL');
+    // A URL starts as a single-Redis client; the first command asks the node whether it is a cluster.
+    this.#connectTo(options.url);
+    if (isClusterTarget(options.url)) this.#ready = Promise.resolve();
     this.listings = this.#listingRepo();
     this.drafts = this.#draftRepo();
     this.audit = this.#auditLog();
@@ -170,8 +173,58 @@ export class RedisStore implements Store {
     this.corrections = this.#correctionRepo();
   }
 
+  /** True once the store knows it runs on a Redis Cluster (after its first command). */
+  get cluster(): boolean {
+    return isClusterTarget(this.#target);
+  }
+
+  /** The prefix actually used for keys: `prefix`, hash-tagged on a cluster. Known after the first command. */
+  get keyPrefix(): string {
+    return this.#keyPrefix;
+  }
+
+  #connectTo(target: RedisTarget): void {
+    const client = createRedisClient(target, {
+      maxRetriesPerRequest: this.#options.maxRetriesPerRequest ?? 3,
+      connectTimeoutMs: this.#options.connectTimeoutMs ?? 3000,
+    });
+    this.#redis = client;
+    this.#target = target;
+    // One hash tag for the whole store: the Lua scripts, MGET and pipelines below touch a listing's
+    // keys and the indexes together, so on a cluster they must all hash to one slot.
+    this.#keyPrefix = isClusterTarget(target) ? clusterKeyPrefix(this.prefix) : this.prefix;
+    // Connection errors surface on the failing command; this listener only keeps ioredis from
+    // reporting them as unhandled 'error' events.
+    this.#redis.on('error', () => undefined);
+    this.#redis.defineCommand('tdPutListing', { numberOfKeys: 3, lua: PUT_LISTING });
+    this.#redis.defineCommand('tdSaveDraft', { numberOfKeys: 4 + DRAFT_STATUSES.length, lua: SAVE_DRAFT });
+    this.#redis.defineCommand('tdAddReviewer', { numberOfKeys: 2, lua: ADD_REVIEWER });
+    this.#redis.defineCommand('tdRemoveReviewer', { numberOfKeys: 2, lua: REMOVE_REVIEWER });
+    this.#redis.defineCommand('tdSaveCorrection', { numberOfKeys: 2, lua: SAVE_CORRECTION });
+    this.#redis.defineCommand('tdAddVersion', { numberOfKeys: 2, lua: ADD_VERSION });
+  }
+
+  /**
+   * Before the first command on a URL: asks the node (`INFO cluster`, on the store's own connection,
+   * so it waits through reconnects like any command) and on a cluster node switches to a cluster
+   * client. A failed ask is asked again by the next command.
+   */
+  #connect(): Promise<void> {
+    this.#ready ??= (async () => {
+      const target = this.#target;
+      if (isClusterTarget(target) || !infoSaysCluster(await this.#redis.info('cluster')) || this.#closed) return;
+      const single = this.#redis;
+      this.#connectTo(clusterTarget(target));
+      single.disconnect();
+    })().catch((error: unknown) => {
+      this.#ready = null;
+      throw error;
+    });
+    return this.#ready;
+  }
+
   #key(...parts: string[]): string {
-    return this.prefix + parts.join(':');
+    return this.#keyPrefix + parts.join(':');
   }
 
   #script(name: ScriptName): ScriptFn {
@@ -183,6 +236,7 @@ export class RedisStore implements Store {
   /** Runs Redis work, turning client and connection failures into TransientError (our own errors pass). */
   async #run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     try {
+      await this.#connect();
       return await fn();
     } catch (error) {
       if (error instanceof ThreatdraftError || error instanceof TypeError) throw error;
@@ -331,15 +385,16 @@ export class RedisStore implements Store {
   // ---- audit ----
 
   #auditLog(): AuditLog {
-    const key = this.#key('audit');
     return {
       append: (entry) =>
         this.#run('audit.append', async () => {
+          const key = this.#key('audit');
           const checked = checkAuditEntry(entry, 'audit entry to append');
           await this.#redis.xadd(key, '*', 'entry', JSON.stringify(checked));
         }),
       list: (filter = {}) =>
         this.#run('audit.list', async () => {
+          const key = this.#key('audit');
           const entries: AuditEntry[] = [];
           let from = '-';
           for (;;) {
@@ -394,29 +449,29 @@ export class RedisStore implements Store {
   }
 
   #reviewerRepo(): ReviewerRepo {
-    const reviewersKey = this.#key('reviewers');
-    const tokensKey = this.#key('reviewer-tokens');
+    // Getters, not constants: the key prefix is known once connected.
+    const keys = { reviewers: () => this.#key('reviewers'), tokens: () => this.#key('reviewer-tokens') };
     return {
       add: (reviewer) =>
         this.#run('reviewers.add', async () => {
           const checked = checkReviewer(reviewer, 'reviewer to add');
-          const result = await this.#script('tdAddReviewer')(reviewersKey, tokensKey, checked.name, checked.tokenHash, JSON.stringify(checked));
+          const result = await this.#script('tdAddReviewer')(keys.reviewers(), keys.tokens(), checked.name, checked.tokenHash, JSON.stringify(checked));
           if (result === 'name' || result === 'tokenHash') throw reviewerTaken(checked.name, result);
         }),
       list: () =>
         this.#run('reviewers.list', async () => {
-          const all = await this.#redis.hgetall(reviewersKey);
+          const all = await this.#redis.hgetall(keys.reviewers());
           return Object.keys(all)
             .sort()
             .map((name) => this.#parseReviewer(all[name] ?? '', name));
         }),
       remove: (name) =>
-        this.#run('reviewers.remove', async () => (await this.#script('tdRemoveReviewer')(reviewersKey, tokensKey, name)) === 1),
+        this.#run('reviewers.remove', async () => (await this.#script('tdRemoveReviewer')(keys.reviewers(), keys.tokens(), name)) === 1),
       findByTokenHash: (tokenHash) =>
         this.#run('reviewers.findByTokenHash', async () => {
-          const name = await this.#redis.hget(tokensKey, tokenHash);
+          const name = await this.#redis.hget(keys.tokens(), tokenHash);
           if (name === null) return null;
-          const json = await this.#redis.hget(reviewersKey, name);
+          const json = await this.#redis.hget(keys.reviewers(), name);
           return json === null ? null : this.#parseReviewer(json, name);
         }),
     };
@@ -425,10 +480,11 @@ export class RedisStore implements Store {
   // ---- policy ----
 
   #policyRepo(): PolicyRepo {
-    const key = this.#key('policy');
+    const policyKey = (): string => this.#key('policy');
     return {
       get: () =>
         this.#run('policy.get', async () => {
+          const key = policyKey();
           const json = await this.#redis.get(key);
           if (json === null) return null;
           const where = `Redis key ${key}`;
@@ -437,7 +493,7 @@ export class RedisStore implements Store {
       set: (policy) =>
         this.#run('policy.set', async () => {
           const checked = checkPolicy(policy, 'policy to set');
-          await this.#redis.set(key, JSON.stringify(checked));
+          await this.#redis.set(policyKey(), JSON.stringify(checked));
         }),
     };
   }

@@ -64,13 +64,13 @@ async function runCrawl(options: CrawlCommandOptions, io: Io): Promise<number> {
     throw new InputError('E_USAGE', `Expected \`--raw-base\` to be an http(s) URL, got ${JSON.stringify(options.rawBase)}`, { option: 'raw-base' });
   }
 
-  const [{ crawlSource }, { UndiciFetcher, fetcherSettingsForSource }, { openStore }, { humanOutput, table, writeJsonLine }] = await Promise.all([
+  const [{ crawlSource }, { UndiciFetcher, fetcherSettingsForSource }, { openStore, redisTargetFrom }, { humanOutput, table, writeJsonLine }] = await Promise.all([
     import('../../crawl/crawl.js'),
     import('../../crawl/undici-fetcher.js'),
     import('../../store/open-store.js'),
     import('../io.js'),
   ]);
-  const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL, namespace: env.THREATDRAFT_NAMESPACE });
+  const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: redisTargetFrom(env.REDIS_URL, env.REDIS_CLUSTER_NODES), namespace: env.THREATDRAFT_NAMESPACE });
   const fetcher = new UndiciFetcher({
     ...fetcherSettingsForSource(source),
     ...(source.contactUrl === undefined && env.THREATDRAFT_CONTACT_URL !== undefined ? { contactUrl: env.THREATDRAFT_CONTACT_URL } : {}),

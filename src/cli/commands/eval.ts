@@ -89,13 +89,13 @@ Examples: threatdraft eval --report eval-report
     .option('--data <DIR>', 'file store root (default ./.threatdraft, or THREATDRAFT_DATA); REDIS_URL selects Redis')
     .option('--json', 'print { case, dir } as JSON')
     .action(async (draftId: string, options: { cases?: string; data?: string; json?: boolean }) => {
-      const [{ promoteDraft }, { loadEnv }, { openStore }] = await Promise.all([
+      const [{ promoteDraft }, { loadEnv }, { openStore, redisTargetFrom }] = await Promise.all([
         import('../eval-command.js'),
         import('../../config.js'),
         import('../../store/open-store.js'),
       ]);
       const env = loadEnv(io.env);
-      const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: env.REDIS_URL, namespace: env.THREATDRAFT_NAMESPACE });
+      const store = await openStore({ dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft', redisUrl: redisTargetFrom(env.REDIS_URL, env.REDIS_CLUSTER_NODES), namespace: env.THREATDRAFT_NAMESPACE });
       try {
         const { id, dir } = await promoteDraft(draftId, { cases: options.cases }, { io, store });
         if (options.json === true || io.stdout.isTTY !== true) io.stdout.write(`${JSON.stringify({ case: id, dir })}\n`);

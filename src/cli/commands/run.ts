@@ -9,6 +9,7 @@ import { InputError } from '../../errors.js';
 import { hasRedisCredentials, safeRedisUrl } from '../../store/redis-url.js';
 import type { RunSummary } from '../../pipeline/contracts.js';
 import type { Executor } from '../../pipeline/run.js';
+import type { RedisTarget } from '../../store/redis-target.js';
 import type { Io } from '../io.js';
 import { exitOnSignals, untilAborted } from '../signals.js';
 import { colorOn } from '../style.js';
@@ -148,10 +149,19 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
   const stopListening = exitOnSignals(controller, { message: 'Run interrupted', graceMs: 5000 });
   let progress: Awaited<ReturnType<typeof startRunProgress>>;
   try {
+    let redis: RedisTarget | undefined;
     if (queue.kind === 'bullmq') {
       // BullMQ connections wait for Redis forever; check once, with a bounded timeout, first.
-      const { checkRedis } = await import('../../../queues/connect.js');
-      await untilAborted(checkRedis(queue.url), controller.signal);
+      const [{ checkRedis }, { redisTargetFrom }, { resolveRedisTarget }] = await Promise.all([
+        import('../../../queues/connect.js'),
+        import('../../store/redis-target.js'),
+        import('../../store/redis-client.js'),
+      ]);
+      // REDIS_CLUSTER_NODES belongs to REDIS_URL; a --queue URL elsewhere is detected on its own.
+      const named = redisTargetFrom(queue.url, queue.url === env.REDIS_URL ? env.REDIS_CLUSTER_NODES : undefined) ?? queue.url;
+      await untilAborted(checkRedis(named), controller.signal);
+      // A cluster node (INFO cluster) switches store and queues to a cluster client with hash-tagged keys.
+      redis = await untilAborted(resolveRedisTarget(named), controller.signal);
     }
     let demo: { origin: string; rawBase: string; close(): Promise<void>; sources: ReadonlyArray<NonNullable<typeof source>> } | undefined;
     if (options.demo === true) {
@@ -165,21 +175,21 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
     const runSource = runSources[0];
     if (runSource === undefined) throw new InputError('E_USAGE', 'Expected `--source FILE` or `--demo`');
 
-    const store = await openStore(queue.kind === 'bullmq' ? { redisUrl: queue.url, namespace } : { dataDir });
+    const store = await openStore(redis !== undefined ? { redisUrl: redis, namespace } : { dataDir });
     cleanups.unshift(() => store.close());
     const assessorFor = assessorFactory({ env, cache: store.cache, logger: createLogger(env.LOG_LEVEL), fewShotFrom: store });
     const { assessor, profile } = await assessorFor(assessorKind);
     const fetcherFor = (s: typeof runSource) => fetcherForSource(s, env.THREATDRAFT_CONTACT_URL);
 
     let executor: Executor;
-    if (queue.kind === 'bullmq') {
+    if (redis !== undefined) {
       const [{ BullExecutor }, { startWorkers }] = await Promise.all([
         import('../../../queues/executor.js'),
         import('../../../queues/worker.js'),
       ]);
       if (options.worker !== false) {
         const starting = startWorkers({
-          redisUrl: queue.url,
+          redisUrl: redis,
           namespace,
           store,
           assessorFor,
@@ -193,7 +203,7 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
         cleanups.unshift(async () => (await starting).close());
         await untilAborted(starting, controller.signal);
       }
-      executor = new BullExecutor({ redisUrl: queue.url, namespace, store, batch: options.batch === true });
+      executor = new BullExecutor({ redisUrl: redis, namespace, store, batch: options.batch === true });
     } else {
       executor = new LocalExecutor({
         store,

@@ -3,6 +3,7 @@
  * per status and, when Redis is used, jobs per state in each queue.
  */
 import { TransientError } from '../../errors.js';
+import type { RedisTarget } from '../../store/redis-target.js';
 import { safeRedisUrl } from '../../store/redis-url.js';
 import type { Io } from '../io.js';
 import { parseNamespace } from './run.js';
@@ -46,24 +47,28 @@ async function runStatus(options: StatusCommandOptions, io: Io): Promise<void> {
   const env = loadEnv(io.env);
   const namespace = namespaceFlag ?? env.THREATDRAFT_NAMESPACE;
   let queues: Record<string, Record<string, number>> | undefined;
+  let redis: RedisTarget | undefined;
   if (env.REDIS_URL !== undefined) {
     const redisUrl = env.REDIS_URL;
-    const [{ Queue }, { ASSESS_QUEUE, BATCH_QUEUE, CRAWL_QUEUE, bullConnection, prefixesFor }, { checkRedis }] = await Promise.all([
-      import('bullmq'),
-      import('../../../queues/names.js'),
-      import('../../../queues/connect.js'),
-    ]);
+    const [{ Queue }, { ASSESS_QUEUE, BATCH_QUEUE, CRAWL_QUEUE, bullConnection, closeBullConnection, prefixesFor }, { checkRedis }, { redisTargetFrom }, { resolveRedisTarget }] =
+      await Promise.all([
+        import('bullmq'),
+        import('../../../queues/names.js'),
+        import('../../../queues/connect.js'),
+        import('../../store/redis-target.js'),
+        import('../../store/redis-client.js'),
+      ]);
+    const named = redisTargetFrom(redisUrl, env.REDIS_CLUSTER_NODES) ?? redisUrl;
     // BullMQ waits for a missing Redis forever: find out first, with a bounded timeout.
-    await checkRedis(redisUrl);
+    await checkRedis(named);
+    redis = await resolveRedisTarget(named);
     const where = safeRedisUrl(redisUrl);
-    const prefix = prefixesFor(namespace).queue;
+    const prefix = prefixesFor(namespace, redis).queue;
     queues = {};
     for (const name of [CRAWL_QUEUE, ASSESS_QUEUE, BATCH_QUEUE]) {
-      const queue = new Queue(name, {
-        // A few reconnects, then commands fail instead of waiting: this is a one-shot read.
-        connection: { ...bullConnection(redisUrl), maxRetriesPerRequest: 3, retryStrategy: (times: number) => (times > 3 ? null : 100 * times) },
-        prefix,
-      });
+      // A few reconnects, then commands fail instead of waiting: this is a one-shot read.
+      const connection = bullConnection(redis, { maxRetriesPerRequest: 3, retryStrategy: (times: number) => (times > 3 ? null : 100 * times) });
+      const queue = new Queue(name, { connection, prefix });
       let lastError: Error | undefined;
       // Without a listener BullMQ prints a stack trace per connection error.
       queue.on('error', (error) => (lastError = error));
@@ -81,12 +86,13 @@ async function runStatus(options: StatusCommandOptions, io: Io): Promise<void> {
       } finally {
         clearTimeout(timer);
         await queue.close().catch(() => undefined);
+        await closeBullConnection(connection);
       }
     }
   }
   const store = await openStore({
     dataDir: options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft',
-    redisUrl: env.REDIS_URL,
+    redisUrl: redis,
     namespace,
   });
   try {

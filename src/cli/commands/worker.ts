@@ -34,7 +34,8 @@ export const defineWorker: DefineCommand = (program, { io, setExitCode }) => {
     .addHelpText(
       'after',
       `
-Needs REDIS_URL (redis://host:port). While Redis cannot be reached the worker waits, retrying with
+Needs REDIS_URL (redis://host:port). For a Redis Cluster, REDIS_URL names any node (detected with INFO
+cluster) and REDIS_CLUSTER_NODES=host:port,… may list more seeds. While Redis cannot be reached the worker waits, retrying with
 backoff (up to 5 s apart, one log line per attempt). Logs go to stderr; "ready" is printed once listening.`,
     )
     .action(async (options: WorkerCommandOptions) => {
@@ -71,6 +72,8 @@ async function runWorker(options: WorkerCommandOptions, io: Io): Promise<number>
     throw new ConfigError('E_CONFIG', 'threatdraft worker needs REDIS_URL (for example redis://127.0.0.1:6379)');
   }
   const redisUrl = env.REDIS_URL;
+  const { redisTargetFrom } = await import('../../store/redis-target.js');
+  const named = redisTargetFrom(redisUrl, env.REDIS_CLUSTER_NODES) ?? redisUrl;
   const namespace = namespaceFlag ?? env.THREATDRAFT_NAMESPACE;
   const concurrency = concurrencyFlag ?? env.THREATDRAFT_MODEL_CONCURRENCY;
 
@@ -84,7 +87,7 @@ async function runWorker(options: WorkerCommandOptions, io: Io): Promise<number>
     onSignal: (signal) => (received = signal),
   });
   try {
-    const [{ waitForRedis }, { startWorkers }, { RedisStore }, { assessorFactory, fetcherForSource }, { DEFAULT_ATTEMPT_POLICY }, { createLogger }] =
+    const [{ waitForRedis }, { startWorkers }, { RedisStore }, { assessorFactory, fetcherForSource }, { DEFAULT_ATTEMPT_POLICY }, { createLogger }, { resolveRedisTarget }] =
       await Promise.all([
         import('../../../queues/connect.js'),
         import('../../../queues/worker.js'),
@@ -92,10 +95,11 @@ async function runWorker(options: WorkerCommandOptions, io: Io): Promise<number>
         import('../../pipeline/wiring.js'),
         import('../../pipeline/attempts.js'),
         import('../../log.js'),
+        import('../../store/redis-client.js'),
       ]);
     const logger = createLogger(env.LOG_LEVEL, 'threatdraft-worker');
     const redis = safeRedisUrl(redisUrl);
-    const reachable = await waitForRedis(redisUrl, {
+    const reachable = await waitForRedis(named, {
       signal: controller.signal,
       onRetry: ({ attempt, delayMs, error }) => logger.warn({ redis, attempt, retryInMs: delayMs, code: error.code }, `${error.message}; retrying`),
     });
@@ -105,12 +109,14 @@ async function runWorker(options: WorkerCommandOptions, io: Io): Promise<number>
     }
 
     const { prefixesFor } = await import('../../../queues/names.js');
+    // A cluster node (INFO cluster) switches store and queues to a cluster client with hash-tagged keys.
+    const target = await resolveRedisTarget(named);
     // Store commands wait through a Redis restart longer than the default, so jobs do not fail for it.
-    const store = new RedisStore({ url: redisUrl, prefix: prefixesFor(namespace).store, maxRetriesPerRequest: 40 });
+    const store = new RedisStore({ url: target, prefix: prefixesFor(namespace, target).store, maxRetriesPerRequest: 40 });
     const assessorFor = assessorFactory({ env, cache: store.cache, logger, fewShotFrom: store });
     const logError = throttled(5000, (message, repeated) => logger.error({ redis, ...(repeated > 0 ? { repeated } : {}) }, message));
     const starting = startWorkers({
-      redisUrl,
+      redisUrl: target,
       namespace,
       store,
       assessorFor,
@@ -128,7 +134,8 @@ async function runWorker(options: WorkerCommandOptions, io: Io): Promise<number>
     });
     try {
       await untilAborted(starting, controller.signal);
-      io.stderr.write(`threatdraft worker: ready (pid ${process.pid}, concurrency ${concurrency}, namespace ${namespace})\n`);
+      const mode = typeof target === 'string' ? '' : `, Redis Cluster via ${target.nodes.length} seed node${target.nodes.length === 1 ? '' : 's'}`;
+      io.stderr.write(`threatdraft worker: ready (pid ${process.pid}, concurrency ${concurrency}, namespace ${namespace}${mode})\n`);
       await new Promise<void>((resolve) => {
         if (controller.signal.aborted) resolve();
         controller.signal.addEventListener('abort', () => resolve(), { once: true });
