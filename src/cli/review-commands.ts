@@ -411,6 +411,17 @@ export async function runReview(options: ReviewCommandOptions, io: Io): Promise<
     await store.close();
     throw error;
   }
+  // Listen for the stop signals before saying where the server listens: whoever reads that line may
+  // stop the server at once, and a SIGTERM before the handler exists would kill the process (exit 143).
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
   const info = {
     url: server.url,
     twoPerson: rule.inForce,
@@ -420,15 +431,7 @@ export async function runReview(options: ReviewCommandOptions, io: Io): Promise<
   };
   if (humanOutput(io, options.json)) io.stdout.write(`Review UI at ${server.url}/ (Ctrl-C to stop)\n${describeRule(rule)}\n`);
   else writeJsonLine(io, info);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await stopped;
   await server.close();
   await store.close();
 }
