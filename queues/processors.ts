@@ -34,6 +34,8 @@ export interface AssessProcessorDeps {
   /** Total time one listing may take across its attempts (on any worker) and waits. @default 90000 */
   listingBudgetMs?: number;
   now?: () => Date;
+  /** The stage the processor runs (a no-op stage measures queue overhead in `npm run bench`). @default assessStage */
+  stage?: typeof assessStage;
 }
 
 /** The `assess` queue's processor. */
@@ -53,7 +55,7 @@ export function assessProcessor(deps: AssessProcessorDeps) {
     }
     try {
       const { assessor, profile } = await deps.assessorFor(parsed.data.assessor);
-      return await assessStage(parsed.data, {
+      return await (deps.stage ?? assessStage)(parsed.data, {
         store: deps.store,
         assessor,
         profile,
