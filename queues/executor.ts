@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { Job, Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import { DEFAULT_ATTEMPT_POLICY, type AttemptPolicy } from '../src/pipeline/attempts.js';
-import { isUnchanged } from '../src/pipeline/assess-stage.js';
 import {
   assessOutputSchema,
   assessTallySchema,
@@ -18,7 +17,8 @@ import {
   type CrawlOutput,
 } from '../src/pipeline/contracts.js';
 import { emptyTally, progressReporter, recordOutcome, type AssessProgress, type AssessTally, type ListingRef } from '../src/pipeline/local-executor.js';
-import type { AssessorProfile } from '../src/pipeline/profile.js';
+import { draftMatches, type AssessorProfile } from '../src/pipeline/profile.js';
+import type { Draft } from '../schemas/draft.js';
 import type { Executor } from '../src/pipeline/run.js';
 import { TransientError } from '../src/errors.js';
 import type { Store } from '../src/store/store.js';
@@ -36,8 +36,15 @@ export interface BullExecutorOptions {
   policy?: AttemptPolicy;
   /** How often job states are re-read in case an event was missed. @default 3000 */
   reconcileEveryMs?: number;
-  /** Listings checked for "unchanged" at once. @default 32 */
-  checkConcurrency?: number;
+  /**
+   * Jobs per `addBulk`, and listings per batched "unchanged" read. @default 500
+   */
+  bulkSize?: number;
+  /**
+   * Batched reads in flight ahead of the batch being enqueued: reading goes on while jobs are added,
+   * and memory stays bounded by (readAhead + 2) × bulkSize listings. @default 2
+   */
+  readAhead?: number;
   /** Assess through the Batch API: one `batch` job owns the run's batch (a worker runs it). */
   batch?: boolean;
 }
@@ -119,18 +126,34 @@ export class BullExecutor implements Executor {
     const tally = emptyTally();
     const settle = progressReporter(refs.length, options.onProgress);
 
-    // Checks and enqueueing go batch by batch, so workers start on the first changed listings while
-    // the rest are still being checked (a first run of thousands would otherwise wait for them all).
+    // The unchanged check reads current drafts in batches (one batched store read each), up to
+    // `readAhead` batches ahead of the one being enqueued, and changed listings go out in full
+    // `addBulk` batches: workers start on the first ones while the rest are still being read, and
+    // memory stays bounded however many listings there are.
     const byJob = new Map<string, string>();
     const store = this.#options.store;
-    const limit = this.#options.checkConcurrency ?? 32;
+    const size = this.#options.bulkSize ?? 500;
+    const readAhead = this.#options.readAhead ?? 2;
     async function* changedBatches(): AsyncGenerator<Array<{ jobId: string; data: AssessInput }>> {
-      for (let start = 0; start < refs.length; start += limit) {
-        const batch = refs.slice(start, start + limit);
-        const flags = await Promise.all(batch.map((ref) => isUnchanged(store, ref, profile)));
-        const jobs: Array<{ jobId: string; data: AssessInput }> = [];
-        batch.forEach((ref, index) => {
-          if (flags[index] === true) {
+      const reads: Array<Promise<{ chunk: readonly ListingRef[]; current: Array<Draft | null> }>> = [];
+      let next = 0;
+      const readNext = (): void => {
+        if (next >= refs.length) return;
+        const chunk = refs.slice(next, next + size);
+        next += size;
+        const read = store.drafts.currentMany(chunk.map((ref) => ref.id)).then((current) => ({ chunk, current }));
+        // Awaited in turn below; this only keeps a read that fails after the run gave up from going unhandled.
+        read.catch(() => undefined);
+        reads.push(read);
+      };
+      for (let k = 0; k <= readAhead; k += 1) readNext();
+      let jobs: Array<{ jobId: string; data: AssessInput }> = [];
+      for (let read = reads.shift(); read !== undefined; read = reads.shift()) {
+        const { chunk, current } = await read;
+        readNext();
+        chunk.forEach((ref, index) => {
+          const draft = current[index] ?? null;
+          if (draft !== null && draftMatches(draft, ref.contentHash, profile)) {
             tally.unchanged += 1;
             settle(ref.id, 'unchanged');
             return;
@@ -139,8 +162,12 @@ export class BullExecutor implements Executor {
           byJob.set(jobId, ref.id);
           jobs.push({ jobId, data: { listingId: ref.id, contentHash: ref.contentHash, assessor: profile.assessor } });
         });
-        if (jobs.length > 0) yield jobs;
+        while (jobs.length >= size) {
+          yield jobs.slice(0, size);
+          jobs = jobs.slice(size);
+        }
       }
+      if (jobs.length > 0) yield jobs;
     }
 
     await this.#run(
@@ -239,22 +266,32 @@ export class BullExecutor implements Executor {
           pending.add(job.jobId);
           dataById.set(job.jobId, job.data);
         }
+        // Which ids already have a job (kept from an earlier run, or added by another producer):
+        // `addBulk` leaves those as they are, so only they need their state read back. A job
+        // added after this look is new work whose events this run already listens for.
+        const existing = await this.#existing(queue, batch.map((job) => job.jobId));
         for (let start = 0; start < batch.length; start += 500) {
           await queue.addBulk(
             batch.slice(start, start + 500).map((job) => ({ name: queue.name, data: job.data, opts: this.#jobOptions(job.jobId) })),
           );
         }
         // Jobs kept from an earlier run were not added again: settle or restart them now.
-        await this.#reconcile(queue, new Set(batch.map((job) => job.jobId).filter((jobId) => pending.has(jobId))), runStart, finish, readd);
+        if (existing.length > 0) await this.#reconcile(queue, new Set(existing.filter((jobId) => pending.has(jobId))), runStart, finish, readd);
       }
       const every = this.#options.reconcileEveryMs ?? 3000;
       while (pending.size > 0) {
         signal?.throwIfAborted();
         await new Promise<void>((resolve) => {
-          wake = resolve;
-          const timer = setTimeout(resolve, every);
+          const done = (): void => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            resolve();
+          };
+          wake = done;
+          const timer = setTimeout(done, every);
           timer.unref?.();
-          signal?.addEventListener('abort', () => resolve(), { once: true });
+          // Removed again when the wait ends: one listener per wait would pile up on a long run's signal.
+          signal?.addEventListener('abort', done, { once: true });
         });
         // Events drive progress; reading every pending job back is only for when they stop coming
         // (a Redis restart loses subscriptions), so it does not tax a run that is moving.
@@ -267,6 +304,15 @@ export class BullExecutor implements Executor {
       events.off('failed', onFailed);
     }
     return results;
+  }
+
+  /** The ids among `jobIds` that have a job in `queue` now: sent all at once, so about one round trip. */
+  async #existing(queue: Queue, jobIds: readonly string[]): Promise<string[]> {
+    if (jobIds.length === 0) return [];
+    const client = await queue.getBackend().client;
+    // Every job hash has a `timestamp` field from the moment it is added.
+    const found = await Promise.all(jobIds.map((jobId) => client.hexists(queue.toKey(jobId), 'timestamp')));
+    return jobIds.filter((_, index) => found[index] === 1);
   }
 
   async #reconcile(

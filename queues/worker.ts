@@ -13,7 +13,7 @@ import { LISTINGS_PER_MODEL_SLOT, createModelSlots } from '../src/pipeline/model
 import type { Store } from '../src/store/store.js';
 import type { RedisTarget } from '../src/store/redis-target.js';
 import { ASSESS_QUEUE, BATCH_QUEUE, CRAWL_QUEUE, bullConnection, closeBullConnection, prefixesFor } from './names.js';
-import { assessProcessor, batchProcessor, crawlProcessor } from './processors.js';
+import { assessProcessor, batchProcessor, crawlProcessor, type AssessProcessorDeps } from './processors.js';
 
 /** The backoff type the producer puts on jobs; the worker's strategy computes its delays. */
 export const BACKOFF_TYPE = 'threatdraft';
@@ -50,6 +50,8 @@ export interface StartWorkersOptions {
   stalledIntervalMs?: number;
   /** A job stalled more often than this fails. @default 2 */
   maxStalledCount?: number;
+  /** The assess stage the workers run. @default assessStage (from `src/pipeline/`) */
+  assessStage?: AssessProcessorDeps['stage'];
   /** Called for every job failure (one attempt), for logs. */
   onFailed?: (queue: string, job: Job | undefined, error: Error) => void;
   /** Called for worker connection errors, for logs. */
@@ -87,6 +89,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Worker
     assessorFor: options.assessorFor,
     modelSlot: slots.run,
     ...(options.listingBudgetMs === undefined ? {} : { listingBudgetMs: options.listingBudgetMs }),
+    ...(options.assessStage === undefined ? {} : { stage: options.assessStage }),
   });
   const assess = new Worker(ASSESS_QUEUE, processor, {
     ...common,

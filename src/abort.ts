@@ -14,6 +14,38 @@ export interface Deadline {
   dispose(): void;
 }
 
+/** Per parent signal: the callbacks linked to it now and the one listener that calls them. */
+const linked = new WeakMap<AbortSignal, { callbacks: Set<() => void>; fire: () => void }>();
+
+/**
+ * Calls `onAbort` when `parent` aborts, until the returned unlink is called. However many calls
+ * link to one signal at once (a crawl with 16 listings in flight under the run's signal), the
+ * signal carries one listener, removed with the last link: no MaxListenersExceededWarning, and
+ * nothing stays behind on a long-lived signal (`AbortSignal.any` on Node 20 keeps an entry on the
+ * parent for every signal ever made from it).
+ */
+function linkToParent(parent: AbortSignal, onAbort: () => void): () => void {
+  let entry = linked.get(parent);
+  if (entry === undefined) {
+    const callbacks = new Set<() => void>();
+    const fire = (): void => {
+      linked.delete(parent);
+      for (const callback of callbacks) callback();
+      callbacks.clear();
+    };
+    entry = { callbacks, fire };
+    linked.set(parent, entry);
+    parent.addEventListener('abort', fire, { once: true });
+  }
+  const { callbacks, fire } = entry;
+  callbacks.add(onAbort);
+  return () => {
+    if (!callbacks.delete(onAbort) || callbacks.size > 0) return;
+    if (linked.get(parent)?.callbacks === callbacks) linked.delete(parent);
+    parent.removeEventListener('abort', fire);
+  };
+}
+
 /** Starts a deadline of `ms` linked to `parent` (when given). */
 export function startDeadline(parent: AbortSignal | undefined, ms: number): Deadline {
   const controller = new AbortController();
@@ -23,14 +55,15 @@ export function startDeadline(parent: AbortSignal | undefined, ms: number): Dead
     controller.abort(new DOMException(`Timed out after ${ms} ms`, 'TimeoutError'));
   }, ms);
   const onParentAbort = (): void => controller.abort(parent?.reason);
+  let unlink = (): void => {};
   if (parent?.aborted === true) onParentAbort();
-  else parent?.addEventListener('abort', onParentAbort, { once: true });
+  else if (parent !== undefined) unlink = linkToParent(parent, onParentAbort);
   return {
     signal: controller.signal,
     timedOut: () => timedOut,
     dispose() {
       clearTimeout(timer);
-      parent?.removeEventListener('abort', onParentAbort);
+      unlink();
     },
   };
 }

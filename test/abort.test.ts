@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { startBudget, startDeadline } from '../src/abort.js';
 
@@ -30,6 +31,49 @@ describe('startDeadline', () => {
     expect(deadline.signal.aborted).toBe(false);
     parent.abort();
     expect(deadline.signal.aborted).toBe(false);
+  });
+});
+
+describe('startDeadline on one shared parent', () => {
+  it('puts one abort listener on the parent however many deadlines link to it, and removes it with the last', () => {
+    const parent = new AbortController();
+    const deadlines = Array.from({ length: 20 }, () => startDeadline(parent.signal, 60_000));
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1);
+    for (const deadline of deadlines.slice(0, 19)) deadline.dispose();
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1);
+    deadlines[19]!.dispose();
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+    // Linking again after all were disposed starts over with one listener.
+    const again = startDeadline(parent.signal, 60_000);
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1);
+    again.dispose();
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('aborts every linked deadline with the parent reason, but not one already disposed', () => {
+    const parent = new AbortController();
+    const deadlines = Array.from({ length: 15 }, () => startDeadline(parent.signal, 60_000));
+    const disposed = startDeadline(parent.signal, 60_000);
+    disposed.dispose();
+    parent.abort(new Error('stop'));
+    expect(deadlines.every((deadline) => deadline.signal.aborted && (deadline.signal.reason as Error).message === 'stop')).toBe(true);
+    expect(deadlines.some((deadline) => deadline.timedOut())).toBe(false);
+    expect(disposed.signal.aborted).toBe(false);
+    for (const deadline of deadlines) deadline.dispose();
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('keeps the parents apart: aborting one leaves deadlines on another running', () => {
+    const one = new AbortController();
+    const two = new AbortController();
+    const onOne = startDeadline(one.signal, 60_000);
+    const onTwo = startDeadline(two.signal, 60_000);
+    one.abort();
+    expect(onOne.signal.aborted).toBe(true);
+    expect(onTwo.signal.aborted).toBe(false);
+    onOne.dispose();
+    onTwo.dispose();
+    expect(getEventListeners(two.signal, 'abort')).toHaveLength(0);
   });
 });
 

@@ -316,6 +316,7 @@ export class FileStore implements Store {
         const newest = revisions.at(-1);
         return newest === undefined ? null : this.#readDraftFile(this.#draftPath(listingId, newest));
       },
+      currentMany: (listingIds) => mapLimit(listingIds, READ_CONCURRENCY, (listingId) => this.drafts.current(listingId)),
       list: async (filter: DraftFilter = {}) => {
         const { start, end } = pageBounds(filter);
         const ids = await this.#allDraftIds(filter.listingId);

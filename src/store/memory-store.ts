@@ -114,6 +114,17 @@ export class MemoryStore implements Store {
         }
         return newest === undefined ? null : copy(newest);
       },
+      async currentMany(listingIds) {
+        const newest = new Map<string, Draft>();
+        for (const draft of drafts.values()) {
+          const seen = newest.get(draft.listingId);
+          if (seen === undefined || draft.revision > seen.revision) newest.set(draft.listingId, draft);
+        }
+        return listingIds.map((listingId) => {
+          const found = newest.get(listingId);
+          return found === undefined ? null : copy(found);
+        });
+      },
       async list(filter: DraftFilter = {}) {
         const { start, end } = pageBounds(filter);
         return [...drafts.values()]

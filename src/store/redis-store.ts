@@ -333,6 +333,9 @@ export class RedisStore implements Store {
           if (newest === undefined) return null;
           return this.#parseDraft(await this.#redis.hget(this.#draftKey(newest), 'json'), newest);
         }),
+      // Every lookup is sent at once, so the batch costs two round trips, not two per listing; each
+      // command names one listing's keys, so this works on a Redis Cluster too (no cross-slot MGET).
+      currentMany: (listingIds) => Promise.all(listingIds.map((listingId) => this.drafts.current(listingId))),
       list: (filter: DraftFilter = {}) =>
         this.#run('drafts.list', async () => {
           const { start, end } = pageBounds(filter);

@@ -38,6 +38,11 @@ export interface DraftRepo {
   get(id: string): Promise<Draft | null>;
   /** The newest revision for a listing, whatever its status. */
   current(listingId: string): Promise<Draft | null>;
+  /**
+   * The newest revision for each of `listingIds`, in the same order, null where a listing has
+   * none: one batched read (the producer's unchanged check), not one round trip per listing.
+   */
+  currentMany(listingIds: readonly string[]): Promise<Array<Draft | null>>;
   /** Matching drafts sorted by listingId, then revision (ascending). */
   list(filter?: DraftFilter): Promise<Draft[]>;
   /**

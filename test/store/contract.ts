@@ -175,6 +175,24 @@ export function runStoreContract(
         expect(await store.drafts.current('unknown')).toBeNull();
       });
 
+      it('returns the newest revision of each listing asked for, in the order asked, null where a listing has none', async () => {
+        await store.drafts.save(makeDraft({ revision: 1 }), null);
+        await store.drafts.save(makeDraft({ revision: 3, status: 'rejected' }), null);
+        await store.drafts.save(makeDraft({ revision: 2, status: 'approved' }), null);
+        await store.drafts.save(makeDraft({ listingId: 'other', revision: 9 }), null);
+        const many = await store.drafts.currentMany(['other', 'unknown', 'demo.agent-one', 'other']);
+        expect(many.map((draft) => draft?.id ?? null)).toEqual(['other.r9', null, 'demo.agent-one.r3', 'other.r9']);
+        expect(many[2]).toEqual(await store.drafts.current('demo.agent-one'));
+        expect(await store.drafts.currentMany([])).toEqual([]);
+      });
+
+      it('hands out copies from currentMany: changing a returned draft does not change the stored one', async () => {
+        await store.drafts.save(makeDraft({ revision: 1 }), null);
+        const [first] = await store.drafts.currentMany(['demo.agent-one']);
+        first!.status = 'approved';
+        expect((await store.drafts.current('demo.agent-one'))?.status).toBe('draft');
+      });
+
       it('returns null for unknown or malformed draft ids', async () => {
         expect(await store.drafts.get('demo.agent-one.r1')).toBeNull();
         expect(await store.drafts.get('no-revision')).toBeNull();
