@@ -80,11 +80,13 @@ describe('file store on disk', () => {
     await store.audit.append(makeAuditEntry());
     await store.cache.set('fetch', 'https://x.example/', { ok: true });
     await store.policy.set({ twoPerson: true, setBy: 'root', at: '2025-03-01T12:00:00.000Z' });
-    expect((await readdir(root)).sort()).toEqual(['audit.jsonl', 'cache', 'drafts', 'listings', 'policy.json', 'reviewers.json']);
+    expect((await readdir(root)).sort()).toEqual(['audit.jsonl', 'cache', 'drafts', 'index', 'listings', 'policy.json', 'reviewers.json']);
+    expect((await readdir(join(root, 'index'))).filter((name) => !name.startsWith('open-')).sort()).toEqual(['built', 'drafts.jsonl', 'listings.jsonl']);
     expect(JSON.parse(await readFile(join(root, 'policy.json'), 'utf8'))).toEqual({ twoPerson: true, setBy: 'root', at: '2025-03-01T12:00:00.000Z' });
     expect(await readdir(join(root, 'listings'))).toEqual(['a.json']);
     expect(await readdir(join(root, 'drafts', 'a'))).toEqual(['r2.json']);
-    expect(await readdir(join(root, 'cache', 'fetch'))).toEqual([expect.stringMatching(/^[a-f0-9]{64}\.json$/)]);
+    // The fetch cache is packed into one JSONL file; other namespaces keep a file per key.
+    expect(await readdir(join(root, 'cache'))).toEqual(['fetch.jsonl']);
     const onDisk = JSON.parse(await readFile(join(root, 'drafts', 'a', 'r2.json'), 'utf8')) as { version: number };
     expect(onDisk.version).toBe(1);
   });

@@ -1,0 +1,96 @@
+/**
+ * An append-only JSONL file read as a table: one row per line, the last row of a key wins. Loaded
+ * whole once, then followed: a later load reads only the bytes appended since (by size, on the
+ * same inode), so a long-running reader (the review server) pays per request only for what changed.
+ * A line that is not JSON (torn by a crash) or that `parse` refuses is skipped; a line still being
+ * written (no newline yet) is read next time.
+ */
+import { open, stat } from 'node:fs/promises';
+import { errnoCode } from './fs-atomic.js';
+
+/** Turns one parsed line into a key and a value, or null to skip it. */
+export type RowParser<V> = (value: unknown) => readonly [string, V] | null;
+
+export class JsonlTable<V> {
+  readonly path: string;
+  #parse: RowParser<V>;
+  #ino = -1;
+  #offset = 0;
+  #rows = new Map<string, V>();
+  #lines = 0;
+
+  constructor(path: string, parse: RowParser<V>) {
+    this.path = path;
+    this.#parse = parse;
+  }
+
+  /** Rows read (every line, superseded ones included): compaction is worth it when far above the live count. */
+  get lines(): number {
+    return this.#lines;
+  }
+
+  /** The table as of now (the same Map, updated in place: copy it to keep a snapshot). */
+  async load(): Promise<Map<string, V>> {
+    let info;
+    try {
+      info = await stat(this.path);
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT') throw error;
+      this.#reset(-1);
+      return this.#rows;
+    }
+    if (info.ino !== this.#ino || info.size < this.#offset) this.#reset(info.ino);
+    if (info.size > this.#offset) await this.#readFrom(this.#offset, info.size);
+    return this.#rows;
+  }
+
+  /** Forgets what was read (the next load reads the whole file). */
+  forget(): void {
+    this.#reset(-1);
+  }
+
+  #reset(ino: number): void {
+    this.#ino = ino;
+    this.#offset = 0;
+    this.#lines = 0;
+    this.#rows = new Map();
+  }
+
+  async #readFrom(start: number, end: number): Promise<void> {
+    const handle = await open(this.path, 'r');
+    let buffer: Buffer;
+    try {
+      buffer = Buffer.alloc(end - start);
+      let read = 0;
+      while (read < buffer.length) {
+        const { bytesRead } = await handle.read(buffer, read, buffer.length - read, start + read);
+        if (bytesRead === 0) break;
+        read += bytesRead;
+      }
+      buffer = buffer.subarray(0, read);
+    } finally {
+      await handle.close();
+    }
+    const lastNewline = buffer.lastIndexOf(0x0a);
+    if (lastNewline < 0) return;
+    const text = buffer.subarray(0, lastNewline).toString('utf8');
+    this.#offset = start + lastNewline + 1;
+    let from = 0;
+    while (from <= text.length) {
+      let to = text.indexOf('\n', from);
+      if (to < 0) to = text.length;
+      const line = text.slice(from, to);
+      from = to + 1;
+      if (line === '') continue;
+      this.#lines += 1;
+      let value: unknown;
+      try {
+        value = JSON.parse(line) as unknown;
+      } catch {
+        continue;
+      }
+      const row = this.#parse(value);
+      if (row !== null) this.#rows.set(row[0], row[1]);
+    }
+  }
+}
