@@ -58,6 +58,8 @@ export interface LocalExecutorOptions {
   now?: () => Date;
   signal?: AbortSignal;
   onProgress?: (progress: AssessProgress) => void;
+  /** Told each listing's stage output as it settles (the run records its rerun index entry). */
+  onSettled?: (output: AssessOutput) => void;
 }
 
 /** An empty tally. */
@@ -131,6 +133,7 @@ export async function runLocalAssess(
         deadline,
       );
       recordOutcome(tally, output);
+      options.onSettled?.(output);
       settle(ref.id, output.outcome);
     } catch (thrown) {
       if (thrown instanceof StageFailed) {
