@@ -39,7 +39,7 @@ function draft(listingId: string, score = 9.6): Draft {
       insufficientEvidence: false,
       taxonomies: { ...TAXONOMIES },
     },
-    score: { formula: 'v0.8', cvssBase: 9.3, cvssVector: null, factorSum: 5, aars: 0.34, thm: 0.97, mf: 1, raw: score, score, severity: score >= 9 ? 'Critical' : score >= 7 ? 'High' : score >= 4 ? 'Medium' : score > 0 ? 'Low' : 'None', rounding: 'half-up' },
+    score: { formula: 'v0.8', cvssBase: 9.3, cvssVector: null, factorSum: 5, aars: 0.34, thm: 0.97, mf: 1, raw: score, score, range: { low: Math.max(0, score - 0.5), high: Math.min(10, score + 0.5) }, severity: score >= 9 ? 'Critical' : score >= 7 ? 'High' : score >= 4 ? 'Medium' : score > 0 ? 'Low' : 'None', rounding: 'half-up' },
     checks: { grounding: [], groundingRate: 1, injection: { suspected: false, matches: [] }, warnings: [] },
     provenance: {
       assessor: 'rules', assessorVersion: '1', model: null, promptId: null, promptHash: null,
