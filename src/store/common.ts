@@ -254,5 +254,5 @@ export function draftSummary(draft: Draft): DraftSummary {
 
 /** The index summary of a listing (pure). */
 export function listingSummary(listing: Listing): ListingSummary {
-  return { id: listing.id, title: listing.title, sourceId: listing.sourceId, contentHash: listing.contentHash };
+  return { id: listing.id, title: listing.title, sourceId: listing.sourceId, contentHash: listing.contentHash, url: listing.url, repo: listing.repo !== undefined };
 }

@@ -88,7 +88,7 @@ export interface FileStoreOptions {
 }
 
 /** The index format; a store whose `index/built` holds another is re-indexed. */
-const INDEX_FORMAT = '1';
+const INDEX_FORMAT = '2';
 const HOST = hostname();
 
 const str = (value: unknown): value is string => typeof value === 'string';
@@ -149,6 +149,9 @@ export class FileStore implements Store {
   #marker: Promise<void> | null = null;
   #markerPath: string;
   #indexChecked: Promise<void> | null = null;
+  #listingView: Map<string, ListingSummary> | null = null;
+  #listingWrites = 0;
+  #listingViewWrites = -1;
   #fs: WriteFs;
   #tempMaxAgeMs: number;
   #locks: FileLocks;
@@ -238,9 +241,13 @@ export class FileStore implements Store {
         await this.#beginWrite();
         return this.#locks.with(`${path}.lock`, async () => {
           const previous = await this.#readListing(checked.id);
-          await this.#commit.write([
-            { kind: 'replace', path, data: `${JSON.stringify(checked)}\n`, rows: [{ path: this.#listingTable.path, lines: `${JSON.stringify(listingSummary(checked))}\n` }] },
-          ]);
+          try {
+            await this.#commit.write([
+              { kind: 'replace', path, data: `${JSON.stringify(checked)}\n`, rows: [{ path: this.#listingTable.path, lines: `${JSON.stringify(listingSummary(checked))}\n` }] },
+            ]);
+          } finally {
+            this.#listingWrites += 1;
+          }
           return { previousHash: previous?.contentHash ?? null };
         });
       },
@@ -687,9 +694,18 @@ export class FileStore implements Store {
     return [...(await this.#draftTable.load()).values()].sort((a, b) => compareDraftIds(a.id, b.id));
   }
 
-  async #listingSummaries(): Promise<Map<string, ListingSummary>> {
+  /**
+   * The listing index. `fresh`: look at the file again (a stat, and what was appended since); else
+   * the copy loaded before serves, unless this process wrote listings since (a crawl's many
+   * lookups cost no syscall each; another process's later writes are seen on the next fresh read).
+   */
+  async #listingSummaries(fresh = true): Promise<Map<string, ListingSummary>> {
     await this.#ensureIndex();
-    return this.#listingTable.load();
+    if (fresh || this.#listingView === null || this.#listingWrites !== this.#listingViewWrites) {
+      this.#listingViewWrites = this.#listingWrites;
+      this.#listingView = await this.#listingTable.load();
+    }
+    return this.#listingView;
   }
 
   #indexRepo(): StoreIndex {
@@ -727,7 +743,7 @@ export class FileStore implements Store {
       },
       draftSummaries: () => this.#summaries(),
       listingSummaries: async (ids) => {
-        const all = await this.#listingSummaries();
+        const all = await this.#listingSummaries(ids === undefined);
         if (ids === undefined) return new Map(all);
         const found = new Map<string, ListingSummary>();
         for (const id of ids) {
@@ -760,7 +776,18 @@ function parseDraftRow(value: unknown): readonly [string, DraftSummary] | null {
 function parseListingRow(value: unknown): readonly [string, ListingSummary] | null {
   const row = value as Partial<ListingSummary>;
   if (typeof row !== 'object' || row === null || !str(row.id) || !str(row.contentHash)) return null;
-  return [row.id, { id: row.id, title: str(row.title) ? row.title : row.id, sourceId: str(row.sourceId) ? row.sourceId : '', contentHash: row.contentHash }];
+  return [
+    row.id,
+    {
+      id: row.id,
+      title: str(row.title) ? row.title : row.id,
+      sourceId: str(row.sourceId) ? row.sourceId : '',
+      contentHash: row.contentHash,
+      url: str(row.url) ? row.url : '',
+      // Unknown counts as having one, so the crawl reads the listing and refreshes it.
+      repo: row.repo !== false,
+    },
+  ];
 }
 
 /** Creates a file store rooted at `root` (default `./.threatdraft`). */

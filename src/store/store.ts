@@ -183,6 +183,10 @@ export interface ListingSummary {
   title: string;
   sourceId: string;
   contentHash: string;
+  /** The listing's address ('' in rows written before it was recorded). */
+  url: string;
+  /** Whether the listing carries repository evidence (a recrawl refreshes it). */
+  repo: boolean;
 }
 
 /**
