@@ -691,7 +691,8 @@ export class FileStore implements Store {
 
   async #summaries(): Promise<DraftSummary[]> {
     await this.#ensureIndex();
-    return [...(await this.#draftTable.load()).values()].sort((a, b) => compareDraftIds(a.id, b.id));
+    // Listing id, then revision: the order of compareDraftIds, without parsing ids per comparison.
+    return [...(await this.#draftTable.load()).values()].sort((a, b) => (a.listingId < b.listingId ? -1 : a.listingId > b.listingId ? 1 : a.revision - b.revision));
   }
 
   /**
