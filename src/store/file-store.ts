@@ -745,7 +745,8 @@ export class FileStore implements Store {
       draftSummaries: () => this.#summaries(),
       listingSummaries: async (ids) => {
         const all = await this.#listingSummaries(ids === undefined);
-        if (ids === undefined) return new Map(all);
+        // The loaded table itself, not a copy (100,000 listings are a large map): callers only read it.
+        if (ids === undefined) return all;
         const found = new Map<string, ListingSummary>();
         for (const id of ids) {
           const summary = all.get(id);

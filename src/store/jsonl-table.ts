@@ -11,6 +11,9 @@ import { errnoCode } from './fs-atomic.js';
 /** Turns one parsed line into a key and a value, or null to skip it. */
 export type RowParser<V> = (value: unknown) => readonly [string, V] | null;
 
+/** Bytes read at a time. */
+const CHUNK_BYTES = 1 << 20;
+
 export class JsonlTable<V> {
   readonly path: string;
   #parse: RowParser<V>;
@@ -56,25 +59,33 @@ export class JsonlTable<V> {
     this.#rows = new Map();
   }
 
+  /** Reads [start, end) in chunks (a large index never sits in memory twice), up to the last whole line. */
   async #readFrom(start: number, end: number): Promise<void> {
     const handle = await open(this.path, 'r');
-    let buffer: Buffer;
     try {
-      buffer = Buffer.alloc(end - start);
-      let read = 0;
-      while (read < buffer.length) {
-        const { bytesRead } = await handle.read(buffer, read, buffer.length - read, start + read);
+      const chunk = Buffer.alloc(Math.min(CHUNK_BYTES, end - start));
+      let carry = '';
+      let position = start;
+      while (position < end) {
+        const { bytesRead } = await handle.read(chunk, 0, Math.min(chunk.length, end - position), position);
         if (bytesRead === 0) break;
-        read += bytesRead;
+        position += bytesRead;
+        const lastNewline = chunk.subarray(0, bytesRead).lastIndexOf(0x0a);
+        if (lastNewline < 0) {
+          carry += chunk.toString('utf8', 0, bytesRead);
+          continue;
+        }
+        const text = carry + chunk.toString('utf8', 0, lastNewline);
+        carry = chunk.toString('utf8', lastNewline + 1, bytesRead);
+        this.#offset = position - (bytesRead - lastNewline - 1);
+        this.#parseLines(text);
       }
-      buffer = buffer.subarray(0, read);
     } finally {
       await handle.close();
     }
-    const lastNewline = buffer.lastIndexOf(0x0a);
-    if (lastNewline < 0) return;
-    const text = buffer.subarray(0, lastNewline).toString('utf8');
-    this.#offset = start + lastNewline + 1;
+  }
+
+  #parseLines(text: string): void {
     let from = 0;
     while (from <= text.length) {
       let to = text.indexOf('\n', from);

@@ -200,7 +200,7 @@ export interface StoreIndex {
   recordAssessed(entries: ReadonlyArray<readonly [string, AssessedEntry]>): Promise<void>;
   /** The summary of every stored draft (each at its stored version), sorted by listing id, then revision. */
   draftSummaries(): Promise<DraftSummary[]>;
-  /** The summaries of these listings (all when `ids` is absent); ids not stored are left out. */
+  /** The summaries of these listings (all when `ids` is absent); ids not stored are left out. Read-only: do not change the map. */
   listingSummaries(ids?: readonly string[]): Promise<Map<string, ListingSummary>>;
 }
 
