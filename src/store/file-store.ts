@@ -605,9 +605,11 @@ export class FileStore implements Store {
   }
 
   async stats(): Promise<StoreStats> {
+    await this.#ensureIndex();
     const [listings, drafts, reviewers, audit] = await Promise.all([
       this.#listingSummaries(),
-      this.#summaries(),
+      // Counting needs no order: the table's rows as they are.
+      this.#draftTable.load().then((rows) => rows.values()),
       this.#readReviewers(),
       this.#readAudit(),
     ]);
