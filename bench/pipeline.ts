@@ -12,7 +12,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -228,9 +228,108 @@ async function startFakeModelProcess(latencyMs: number): Promise<{ baseUrl: stri
   };
 }
 
-/** Runs the pipeline bench. */
-export async function bench(): Promise<BenchResult[]> {
+/** Runs `threatdraft <args>` as a child process; resolves with its wall time and parsed last JSON line. */
+async function timeCli(args: readonly string[]): Promise<{ ms: number; summary: Record<string, unknown> }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'threatdraft.js'), ...args], {
+    cwd: ROOT,
+    // No REDIS_URL: the run must use the file store given by --data and the local executor.
+    env: { ...process.env, REDIS_URL: '', LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  const ms = performance.now() - started;
+  if (code !== 0) throw new Error(`threatdraft ${args[0] ?? ''} exited ${code}: ${err.slice(0, 500)}`);
+  const last = out.trim().split('\n').at(-1) ?? '{}';
+  return { ms, summary: JSON.parse(last) as Record<string, unknown> };
+}
+
+/**
+ * (a) An unchanged rerun against a cold run, both through the CLI (`run --source`, a new process
+ * each, the default file store with fsync), on a synthetic directory served by a real loopback
+ * HTTP server in this process.
+ */
+async function cliRerunShare(listings: number): Promise<BenchResult> {
+  const { startSyntheticDirectory } = await import('../src/crawl/demo-server.js');
+  const server = await startSyntheticDirectory({ listings, perPage: 50 });
+  const dir = mkdtempSync(join(tmpdir(), 'threatdraft-bench-cli-rerun-'));
+  try {
+    const config = join(dir, 'source.json');
+    writeFileSync(config, JSON.stringify({ ...server.sourceConfig, politeness: { concurrency: 16, intervalMs: 0 } }));
+    const args = ['run', '--source', config, '--data', join(dir, 'data'), '--json'];
+    const cold = await timeCli(args);
+    if (cold.summary['assessed'] !== listings) throw new Error(`cold run assessed ${String(cold.summary['assessed'])} of ${listings}`);
+    const rerun = await timeCli(args);
+    if (rerun.summary['unchanged'] !== listings) throw new Error(`rerun found ${String(rerun.summary['unchanged'])} unchanged of ${listings}`);
+    const share = rerun.ms / cold.ms;
+    return {
+      name: `run (CLI) unchanged rerun / cold run, ${listings.toLocaleString('en')} pages on loopback (cold ${(cold.ms / 1000).toFixed(1)} s, rerun ${(rerun.ms / 1000).toFixed(2)} s)`,
+      value: Math.round(share * 1000) / 1000,
+      unit: '× cold',
+      target: '<= 0.10',
+      ok: share <= 0.1,
+    };
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** (b) The rules pipeline (assess stage, local executor, default concurrency) on the default file store (fsync on). */
+async function rulesOnFileStore(count: number): Promise<number> {
+  const root = mkdtempSync(join(tmpdir(), 'threatdraft-bench-rules-'));
+  try {
+    const store = createFileStore({ root });
+    await seed(store, count, 'rules');
+    const assessor = createRulesAssessor();
+    const executor = new LocalExecutor({ store, assessor });
+    const { ms, summary } = await timed(executor, store, profileOf(assessor));
+    await store.close();
+    if (summary.assessed !== count) throw new Error(`rules run assessed ${summary.assessed} of ${count}`);
+    return count / (ms / 1000);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** The figures of issue 17 (directory scale): (a) rerun share, (b) rules pipeline rate, (d) peak RSS 100k / 10k. */
+async function scaleFigures(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
+  // THREATDRAFT_BENCH_PARTS=a,b,d picks figures while iterating; the default is all of them.
+  const parts = (process.env['THREATDRAFT_BENCH_PARTS'] ?? 'a,b,d').split(',');
+  if (parts.includes('a')) results.push(await cliRerunShare(2_000));
+  for (const count of parts.includes('b') ? [1_000, 5_000] : []) {
+    const rate = await rulesOnFileStore(count);
+    results.push({
+      name: `pipeline rules assessor, file store (fsync on), ${count.toLocaleString('en')} listings`,
+      value: Math.round(rate),
+      unit: 'listings/s',
+      target: '>= 500',
+      ok: rate >= 500,
+    });
+  }
+  if (!parts.includes('d')) return results;
+  const small = await rssInChild(10_000);
+  const large = await rssInChild(100_000);
+  const ratio = large.maxRssBytes / small.maxRssBytes;
+  results.push({
+    name: `pipeline peak RSS 100,000-listing run / 10,000 run, rules, file store (${Math.round(large.maxRssBytes / 2 ** 20)} / ${Math.round(small.maxRssBytes / 2 ** 20)} MB)`,
+    value: Math.round(ratio * 100) / 100,
+    unit: '×',
+    target: '<= 1.5',
+    ok: ratio <= 1.5 && large.assessed === 100_000 && small.assessed === 10_000,
+  });
+  return results;
+}
+
+/** Runs the pipeline bench (THREATDRAFT_BENCH_SCALE_ONLY=1: only the directory-scale figures). */
+export async function bench(): Promise<BenchResult[]> {
+  const results: BenchResult[] = await scaleFigures();
+  if (process.env['THREATDRAFT_BENCH_SCALE_ONLY'] === '1') return results;
   const fake = await startFakeModelProcess(LATENCY_MS);
   const env = { OPENAI_BASE_URL: fake.baseUrl, OPENAI_API_KEY: 'bench-key', LOG_LEVEL: 'silent' };
   const url = process.env['REDIS_URL']?.trim() || 'redis://127.0.0.1:6379';

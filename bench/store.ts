@@ -2,10 +2,12 @@
  * Store figures at directory scale: draft saves (CAS, fsync on), listing all drafts cold and warm,
  * for the file store, and for the Redis store when REDIS_URL or 127.0.0.1:6379 answers.
  */
+import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { draftId, type Draft } from '../schemas/draft.js';
 import { LISTING_FACTOR_KEYS } from '../schemas/factors.js';
@@ -17,7 +19,7 @@ import { namedThreat, TAXONOMIES } from '../schemas/catalogue/index.js';
 
 const DRAFTS = 2_000;
 
-function draft(listingId: string): Draft {
+function draft(listingId: string, score = 9.6): Draft {
   const at = '2025-01-01T00:00:00.000Z';
   return {
     id: draftId(listingId, 1),
@@ -37,7 +39,7 @@ function draft(listingId: string): Draft {
       insufficientEvidence: false,
       taxonomies: { ...TAXONOMIES },
     },
-    score: { formula: 'v0.8', cvssBase: 9.3, cvssVector: null, factorSum: 5, aars: 0.34, thm: 0.97, mf: 1, raw: 9.6, score: 9.6, severity: 'Critical', rounding: 'half-up' },
+    score: { formula: 'v0.8', cvssBase: 9.3, cvssVector: null, factorSum: 5, aars: 0.34, thm: 0.97, mf: 1, raw: score, score, range: { low: Math.max(0, score - 0.5), high: Math.min(10, score + 0.5) }, severity: score >= 9 ? 'Critical' : score >= 7 ? 'High' : score >= 4 ? 'Medium' : score > 0 ? 'Low' : 'None', rounding: 'half-up' },
     checks: { grounding: [], groundingRate: 1, injection: { suspected: false, matches: [] }, warnings: [] },
     provenance: {
       assessor: 'rules', assessorVersion: '1', model: null, promptId: null, promptHash: null,
@@ -88,9 +90,103 @@ async function redisAnswers(url: string): Promise<boolean> {
   }
 }
 
-/** Runs the store figures. */
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, HERE.endsWith(join('dist', 'bench')) ? '../..' : '..');
+
+/** Fills a file store with `count` listings and a revision-1 draft for each (fsync off: throwaway data). */
+async function seedDrafts(root: string, count: number): Promise<void> {
+  const store = new FileStore({ root, fsync: false });
+  const { computeContentHash } = await import('../src/crawl/extract.js');
+  for (let start = 0; start < count; start += 200) {
+    await Promise.all(
+      Array.from({ length: Math.min(200, count - start) }, async (_, k) => {
+        const index = start + k;
+        const id = `scale-${String(index).padStart(6, '0')}`;
+        const base = {
+          id,
+          sourceId: `source-${index % 7}`,
+          url: `https://directory.example/agents/${id}`,
+          fetchedAt: '2026-01-01T00:00:00.000Z',
+          title: `Scale agent ${index}`,
+          summary: 'An agent.',
+          text: `Scale agent ${index} calls tools.`,
+          truncated: false,
+          fields: { capabilities: [], metadata: {}, repositories: [], category: null },
+        };
+        await store.listings.put({ ...base, contentHash: computeContentHash(base) });
+        // Scores spread over the whole range, so the first page by severity is a real selection.
+        await store.drafts.save(draft(id, Math.round(((index * 7919) % 101)) / 10), null);
+      }),
+    );
+  }
+  await store.close();
+}
+
+/** Wall time of `threatdraft <args>` as a child process (a user's command, start-up included). */
+async function cliMs(args: readonly string[]): Promise<number> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'threatdraft.js'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, REDIS_URL: '', LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  if (code !== 0) throw new Error(`threatdraft ${args.join(' ')} exited ${code}: ${err.slice(0, 500)}`);
+  return performance.now() - started;
+}
+
+/** The best of three runs of a command (the least disturbed by other load on the machine). */
+async function bestOf(args: readonly string[]): Promise<number> {
+  const times = [await cliMs(args), await cliMs(args), await cliMs(args)];
+  return Math.min(...times);
+}
+
+/** The commands measured at scale: the first page of the queue, and status. */
+export const PAGE_ARGS = ['drafts', 'list', '--json', '--limit', '50'] as const;
+
+/** (c) `drafts list` first page and `status` on 100k drafts against 1k, through the CLI, file store. */
+async function largeStore(): Promise<BenchResult[]> {
+  const sizes = [1_000, 100_000] as const;
+  const times = new Map<number, { page: number; status: number }>();
+  for (const size of sizes) {
+    const root = mkdtempSync(join(tmpdir(), 'threatdraft-bench-large-'));
+    try {
+      const seedStarted = performance.now();
+      await seedDrafts(root, size);
+      process.stderr.write(`  seeded ${size} drafts in ${Math.round(performance.now() - seedStarted)} ms\n`);
+      times.set(size, { page: await bestOf([...PAGE_ARGS, '--data', root]), status: await bestOf(['status', '--json', '--data', root]) });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+  const small = times.get(sizes[0]) as { page: number; status: number };
+  const large = times.get(sizes[1]) as { page: number; status: number };
+  const pageRatio = large.page / small.page;
+  const statusRatio = large.status / small.status;
+  return [
+    {
+      name: `store file: drafts list first page, 100k drafts / 1k (CLI, ${Math.round(large.page)} / ${Math.round(small.page)} ms)`,
+      value: Math.round(pageRatio * 100) / 100,
+      unit: '×',
+      target: '<= 2',
+      ok: pageRatio <= 2,
+    },
+    {
+      name: `store file: status, 100k drafts / 1k (CLI, ${Math.round(large.status)} / ${Math.round(small.status)} ms)`,
+      value: Math.round(statusRatio * 100) / 100,
+      unit: '×',
+      target: '<= 2',
+      ok: statusRatio <= 2,
+    },
+  ];
+}
+
+/** Runs the store figures (THREATDRAFT_BENCH_SCALE_ONLY=1: only the large-store figures). */
 export async function bench(): Promise<BenchResult[]> {
-  const results: BenchResult[] = [];
+  const results: BenchResult[] = [...(await largeStore())];
+  if (process.env['THREATDRAFT_BENCH_SCALE_ONLY'] === '1') return results;
   const root = mkdtempSync(join(tmpdir(), 'threatdraft-bench-store-'));
   try {
     const store = new FileStore({ root });

@@ -155,7 +155,16 @@ export async function draftsList(options: StoreOptions & Record<string, unknown>
     const issue = parsed.error.issues[0];
     throw new InputError('E_USAGE', `Invalid \`--${issue?.path.join('.') ?? 'option'}\`: ${issue?.message ?? 'invalid'}`, {});
   }
-  const result = await withService(options, io, (service) => service.queue(parsed.data));
+  const page = (name: 'limit' | 'offset'): number | undefined => {
+    const raw = options[name];
+    if (raw === undefined) return undefined;
+    if (typeof raw !== 'string' || !/^\d+$/.test(raw)) throw new InputError('E_USAGE', `Expected \`--${name}\` to be an integer from 0 up, got ${JSON.stringify(raw)}`, { option: name });
+    return Number(raw);
+  };
+  const limit = page('limit');
+  const offset = page('offset') ?? 0;
+  const queue = await withService(options, io, (service) => service.queue(parsed.data));
+  const result = { ...queue, items: queue.items.slice(offset, limit === undefined ? undefined : offset + limit) };
   if (humanOutput(io, options.json)) {
     const rows: Part[][] = result.items.map((i) => [i.id, i.status, i.score.toFixed(1), { text: i.severity, style: bandStyle(i.severity) }, String(i.warnings), i.title]);
     writeParts(io, [...styledTable([['ID', 'STATUS', 'SCORE', 'BAND', 'WARN', 'TITLE'], ...rows]), `\n${result.items.length} of ${result.counts.total} drafts\n`]);

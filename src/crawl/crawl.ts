@@ -257,10 +257,11 @@ async function crawlItem(
   context: AdapterContext,
   repoContext: RepoContext,
   load: (item: DiscoveredItem, context: AdapterContext) => Promise<Loaded>,
-): Promise<{ outcome: 'fetched' | 'unchanged'; listing: Listing; bytes: number; warnings: CrawlWarning[] }> {
+): Promise<{ outcome: 'fetched' | 'unchanged'; listing: Pick<Listing, 'id' | 'url' | 'title'>; bytes: number; warnings: CrawlWarning[] }> {
   const { store, checkpoint } = context;
   checkpoint('fetching the page');
   const loaded = await load(item, context);
+  if ('unchanged' in loaded) return { outcome: 'unchanged', listing: loaded.unchanged, bytes: loaded.bytes, warnings: [] };
   let bytes = loaded.bytes;
   let listing: Listing;
   let stored: Listing | null;

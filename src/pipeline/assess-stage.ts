@@ -109,6 +109,7 @@ export async function assessStage(input: AssessInput, deps: AssessStageDeps): Pr
         tokensOut: saved.provenance.tokensOut,
         costUsd: saved.provenance.costUsd,
         attempts,
+        contentHash: saved.provenance.listingContentHash,
       };
     } catch (thrown) {
       if (!(thrown instanceof ConflictError)) throw thrown;
@@ -155,6 +156,7 @@ function unchangedOutput(current: Draft, attempts: number): AssessOutput {
     tokensOut: 0,
     costUsd: 0,
     attempts,
+    contentHash: current.provenance.listingContentHash,
   };
 }
 

@@ -72,6 +72,8 @@ export const assessOutputSchema = z.object({
   costUsd: z.number().min(0),
   /** Attempts this result took (1 when the first try succeeded). */
   attempts: z.number().int().min(1),
+  /** The listing content the draft was made from (for the rerun index). */
+  contentHash: z.string().optional(),
 });
 export type AssessOutput = z.infer<typeof assessOutputSchema>;
 

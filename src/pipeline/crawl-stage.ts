@@ -42,11 +42,15 @@ export async function crawlStage(input: CrawlInput, deps: CrawlStageDeps): Promi
   // assessment, a new assessor) must still reach the assess stage, which skips the rest.
   if (sourceTypeOf(parsed.source) === 'mcp-registry' && parsed.limit === undefined) {
     const prefix = sourceListingPrefix(parsed.source.id);
-    for (const id of await deps.store.listings.ids()) if (id.startsWith(prefix)) ids.add(id);
+    for (const id of (await deps.store.index.listingSummaries()).keys()) if (id.startsWith(prefix)) ids.add(id);
   }
-  const stored = await deps.store.listings.getMany([...ids]);
+  // Content hashes from the listing index: one read for the whole crawl, not one per listing.
+  const stored = await deps.store.index.listingSummaries([...ids]);
   const listings: CrawlOutput['listings'] = [];
-  for (const listing of stored) if (listing !== null) listings.push({ id: listing.id, contentHash: listing.contentHash });
+  for (const id of ids) {
+    const summary = stored.get(id);
+    if (summary !== undefined) listings.push({ id, contentHash: summary.contentHash });
+  }
   return {
     listings,
     found: summary.found,

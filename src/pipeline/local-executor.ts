@@ -1,7 +1,8 @@
 /**
  * The local executor: runs the assess stage in process for many listings with p-queue: at most
- * `modelConcurrency` model calls in flight and twice as many listings (so one listing's store
- * reads, checks and save overlap with others' model calls instead of idling a model slot),
+ * `modelConcurrency` model calls in flight and twice as many listings, 32 at least (so one
+ * listing's store reads, checks and save overlap with others' model calls instead of idling a
+ * model slot, and the file store's group commit gathers batches worth a flush),
  * optionally at most `ratePerSecond` started a second, retries per the attempt policy. Listings
  * stream through in chunks, so memory stays flat for any number of listings.
  */
@@ -11,7 +12,7 @@ import type { Assessor } from '../assess/assessor.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_ATTEMPT_POLICY, DEFAULT_LISTING_BUDGET_MS, StageFailed, withAttempts, type AttemptPolicy } from './attempts.js';
 import { assessStage } from './assess-stage.js';
-import { LISTINGS_PER_MODEL_SLOT, createModelSlots } from './model-slots.js';
+import { createModelSlots, listingsInFlight } from './model-slots.js';
 import type { AssessOutput, StageFailure } from './contracts.js';
 import type { AssessorProfile } from './profile.js';
 import { profileOf } from './profile.js';
@@ -48,7 +49,7 @@ export interface LocalExecutorOptions {
   store: Store;
   assessor: Assessor;
   profile?: AssessorProfile;
-  /** Model calls in flight at once (listings in flight: twice this). @default 4 */
+  /** Model calls in flight at once (listings in flight: twice this, 32 at least). @default 4 */
   modelConcurrency?: number;
   /** At most this many assessments started per second (a model rate limit). @default unlimited */
   ratePerSecond?: number;
@@ -58,6 +59,8 @@ export interface LocalExecutorOptions {
   now?: () => Date;
   signal?: AbortSignal;
   onProgress?: (progress: AssessProgress) => void;
+  /** Told each listing's stage output as it settles (the run records its rerun index entry). */
+  onSettled?: (output: AssessOutput) => void;
 }
 
 /** An empty tally. */
@@ -100,7 +103,7 @@ export async function runLocalAssess(
   const profile = options.profile ?? profileOf(options.assessor);
   const slots = createModelSlots(concurrency);
   const queue = new PQueue({
-    concurrency: concurrency * LISTINGS_PER_MODEL_SLOT,
+    concurrency: listingsInFlight(concurrency),
     ...(options.ratePerSecond === undefined ? {} : { intervalCap: options.ratePerSecond, interval: 1000 }),
   });
   const tally = emptyTally();
@@ -131,6 +134,7 @@ export async function runLocalAssess(
         deadline,
       );
       recordOutcome(tally, output);
+      options.onSettled?.(output);
       settle(ref.id, output.outcome);
     } catch (thrown) {
       if (thrown instanceof StageFailed) {
@@ -152,7 +156,7 @@ export async function runLocalAssess(
       if (fatal !== undefined) break;
       options.signal?.throwIfAborted();
       // Bounded backlog: do not hold thousands of pending closures for a big directory.
-      await queue.onSizeLessThan(concurrency * LISTINGS_PER_MODEL_SLOT * 2);
+      await queue.onSizeLessThan(listingsInFlight(concurrency) * 2);
       void queue.add(() => one(ref));
     }
     if (fatal !== undefined) break;

@@ -8,6 +8,17 @@ import type { ModelSlot } from '../assess/assessor.js';
 /** Listings in flight per model slot: the executors' stage concurrency over their model concurrency. */
 export const LISTINGS_PER_MODEL_SLOT = 2;
 
+/**
+ * Listings in flight at least, whatever the model concurrency: enough for the file store's group
+ * commit to gather a batch worth one flush (the extra listings only wait for a model slot).
+ */
+export const MIN_LISTINGS_IN_FLIGHT = 32;
+
+/** Listings in flight for a model concurrency. */
+export function listingsInFlight(modelConcurrency: number): number {
+  return Math.max(modelConcurrency * LISTINGS_PER_MODEL_SLOT, MIN_LISTINGS_IN_FLIGHT);
+}
+
 /** A {@link ModelSlot} with its counters (for progress and tests). */
 export interface ModelSlots {
   readonly run: ModelSlot;

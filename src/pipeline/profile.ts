@@ -82,3 +82,11 @@ export function assessKey(listingId: string, contentHash: string, profile: Asses
     )
     .digest('hex');
 }
+
+/**
+ * The profile's key in the rerun index (sha256 hex of assessor, version, model and prompt hash):
+ * equal keys mean a draft that matched one profile matches the other.
+ */
+export function profileKey(profile: AssessorProfile): string {
+  return createHash('sha256').update(JSON.stringify([profile.assessor, profile.assessorVersion, profile.model, profile.promptHash])).digest('hex');
+}

@@ -13,7 +13,8 @@ import type { CrawlInput, CrawlOutput, RunSummary } from './contracts.js';
 import { crawlStage } from './crawl-stage.js';
 import type { BatchStatus } from './batch-assess.js';
 import { runLocalAssess, type AssessProgress, type AssessTally, type ListingRef } from './local-executor.js';
-import type { AssessorProfile } from './profile.js';
+import { profileKey, type AssessorProfile } from './profile.js';
+import type { AssessOutput } from './contracts.js';
 
 /** Runs the stages somewhere: in process or on workers. */
 export interface Executor {
@@ -22,7 +23,7 @@ export interface Executor {
   assess(
     refs: readonly ListingRef[],
     profile: AssessorProfile,
-    options: { signal?: AbortSignal; onProgress?: (progress: AssessProgress) => void },
+    options: { signal?: AbortSignal; onProgress?: (progress: AssessProgress) => void; onSettled?: (output: AssessOutput) => void },
   ): Promise<AssessTally>;
   close(): Promise<void>;
 }
@@ -75,7 +76,7 @@ export class LocalExecutor implements Executor {
   async assess(
     refs: readonly ListingRef[],
     profile: AssessorProfile,
-    options: { signal?: AbortSignal; onProgress?: (progress: AssessProgress) => void },
+    options: { signal?: AbortSignal; onProgress?: (progress: AssessProgress) => void; onSettled?: (output: AssessOutput) => void },
   ): Promise<AssessTally> {
     const c = this.#config;
     if (c.batch !== undefined) {
@@ -103,6 +104,7 @@ export class LocalExecutor implements Executor {
       ...(c.now === undefined ? {} : { now: c.now }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+      ...(options.onSettled === undefined ? {} : { onSettled: options.onSettled }),
     });
   }
 
@@ -162,10 +164,30 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunSumma
   } else {
     refs = await storedRefs(store, options.limit);
   }
-  const tally = await executor.assess(refs, options.profile, {
-    ...(signal === undefined ? {} : { signal }),
-    ...(options.onProgress === undefined ? {} : { onProgress: (event) => options.onProgress?.({ stage: 'assess', event }) }),
-  });
+  // The rerun short-circuit: the index is read once; a listing whose content and assessor profile
+  // match its current draft's costs one lookup here and is never handed to the executor.
+  const key = profileKey(options.profile);
+  const known = await store.index.assessed();
+  const todo: ListingRef[] = [];
+  let skipped = 0;
+  for (const ref of refs) {
+    const entry = known.get(ref.id);
+    if (entry !== undefined && entry.contentHash === ref.contentHash && entry.profileKey === key) skipped += 1;
+    else todo.push(ref);
+  }
+  known.clear();
+  const recorder = indexRecorder(store, key);
+  let tally: AssessTally;
+  try {
+    tally = await executor.assess(todo, options.profile, {
+      ...(signal === undefined ? {} : { signal }),
+      ...(options.onProgress === undefined ? {} : { onProgress: (event) => options.onProgress?.({ stage: 'assess', event }) }),
+      onSettled: recorder.add,
+    });
+  } finally {
+    await recorder.flush();
+  }
+  tally.unchanged += skipped;
   for (const failure of tally.failures) {
     failures.push({
       id: failure.id ?? '',
@@ -204,14 +226,41 @@ export function mergeRunSummaries(summaries: readonly RunSummary[]): RunSummary 
   return total;
 }
 
-/** Every stored listing as a ref (id + hash), read in chunks. */
+/** Every stored listing as a ref (id + hash), sorted by id, from the listing index (no listing is read). */
 export async function storedRefs(store: Store, limit?: number): Promise<ListingRef[]> {
-  const ids = await store.listings.ids();
+  const summaries = await store.index.listingSummaries();
+  const ids = [...summaries.keys()].sort();
   const wanted = limit === undefined ? ids : ids.slice(0, limit);
-  const refs: ListingRef[] = [];
-  for (let start = 0; start < wanted.length; start += 500) {
-    const listings = await store.listings.getMany(wanted.slice(start, start + 500));
-    for (const listing of listings) if (listing !== null) refs.push({ id: listing.id, contentHash: listing.contentHash });
-  }
-  return refs;
+  return wanted.map((id) => ({ id, contentHash: (summaries.get(id) as { contentHash: string }).contentHash }));
+}
+
+/**
+ * Collects rerun index entries as listings settle and records them in batches of 500 (so a large
+ * run keeps no per-listing state). Recorded after the stage saved the draft and superseded older
+ * revisions, so an entry never stands for work left half done.
+ */
+function indexRecorder(store: Store, key: string): { add: (output: AssessOutput) => void; flush: () => Promise<void> } {
+  let pending: Array<readonly [string, { contentHash: string; draftId: string; profileKey: string }]> = [];
+  let writing: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  const write = (): void => {
+    const entries = pending;
+    pending = [];
+    writing = writing.then(() => store.index.recordAssessed(entries)).catch((error: unknown) => {
+      failure ??= error;
+    });
+  };
+  return {
+    add: (output) => {
+      if (output.contentHash === undefined) return;
+      pending.push([output.listingId, { contentHash: output.contentHash, draftId: output.draftId, profileKey: key }]);
+      if (pending.length >= 500) write();
+    },
+    flush: async () => {
+      if (pending.length > 0) write();
+      await writing;
+      // The index is an optimisation: failing to record only makes the next run take the full path.
+      void failure;
+    },
+  };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DRAFT_STATUSES, type Draft, type DraftStatus } from '../../schemas/draft.js';
 import { SEVERITIES, type Severity } from '../../schemas/score.js';
 import { scoreWithRange } from '../assess/uncertainty.js';
+import type { DraftSummary } from '../store/store.js';
 
 /** One row of the queue. */
 export interface QueueItem {
@@ -56,7 +57,7 @@ export interface QueueCounts {
 }
 
 /** Reviewers who approved since the last edit or change request: the approvals that still count. */
-export function currentApprovals(draft: Pick<Draft, 'reviews'>): string[] {
+export function currentApprovals(draft: { reviews: ReadonlyArray<{ action: string; reviewer: string }> }): string[] {
   const approvers: string[] = [];
   for (const review of draft.reviews) {
     if (review.action === 'edit' || review.action === 'regenerate' || review.action === 'request-changes' || review.action === 'reject') approvers.length = 0;
@@ -95,6 +96,38 @@ export function toQueueItem(draft: Draft, listing: { title: string; sourceId: st
     changedSincePublished: changedSincePublished(draft, published),
     createdAt: draft.createdAt,
     updatedAt: draft.updatedAt,
+  };
+}
+
+/**
+ * The queue row for a draft's index summary (no draft file read); `range` is null only for drafts
+ * stored before ranges were recorded, whose rows the caller builds from the draft itself.
+ */
+export function toQueueItemFromSummary(
+  summary: DraftSummary,
+  listing: { title: string; sourceId: string } | null,
+  published?: { revision: number; listingContentHash: string },
+): QueueItem {
+  const recorded = summary.peakSeverity ?? summary.severity;
+  return {
+    id: summary.id,
+    listingId: summary.listingId,
+    revision: summary.revision,
+    version: summary.version,
+    title: listing?.title ?? summary.listingId,
+    source: listing?.sourceId ?? '',
+    status: summary.status,
+    score: summary.score,
+    range: summary.range ?? { low: summary.score, high: summary.score },
+    severity: summary.severity,
+    peakSeverity: SEVERITIES.indexOf(recorded) >= SEVERITIES.indexOf(summary.severity) ? recorded : summary.severity,
+    insufficientEvidence: summary.insufficientEvidence,
+    warnings: summary.warnings,
+    staleText: summary.staleText,
+    approvals: currentApprovals(summary),
+    changedSincePublished: published !== undefined && summary.revision > published.revision && summary.listingContentHash !== published.listingContentHash,
+    createdAt: summary.createdAt,
+    updatedAt: summary.updatedAt,
   };
 }
 

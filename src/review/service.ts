@@ -15,7 +15,7 @@ import { parseDraftId } from '../store/common.js';
 import type { AuditEntry, Reviewer, ReviewPolicy, Store } from '../store/store.js';
 import { diffDrafts, type DiffEntry } from './diff.js';
 import { parseOrFieldError, previewEdit, editRequestSchema, type EditPatch } from './edit.js';
-import { bulkRefusal, currentApprovals, peakOf, queueQuerySchema, selectQueue, toQueueItem, type QueueCounts, type QueueItem, type QueueQuery } from './queue.js';
+import { bulkRefusal, currentApprovals, peakOf, queueQuerySchema, selectQueue, toQueueItem, toQueueItemFromSummary, type QueueCounts, type QueueItem, type QueueQuery } from './queue.js';
 import { reconcileEdit, regenerateStale, type Regenerator } from './text-state.js';
 import { generateReviewerId, generateToken, hashToken } from './tokens.js';
 import type { Session } from './sessions.js';
@@ -214,14 +214,24 @@ export class ReviewService {
 
   /** The queue rows matching `query`, with counts over all drafts and the known sources. */
   async queue(query: QueueQuery): Promise<{ items: QueueItem[]; counts: QueueCounts; sources: string[] }> {
-    const drafts = await this.store.drafts.list();
-    const listingIds = [...new Set(drafts.map((draft) => draft.listingId))];
-    const listings = new Map<string, Listing>();
-    (await this.store.listings.getMany(listingIds)).forEach((listing) => listing !== null && listings.set(listing.id, listing));
-    // Drafts come sorted by listing and revision: the last published one per listing wins.
-    const published = new Map<string, Draft>();
+    // From the store's indexes: no draft or listing record is read per request.
+    const drafts = await this.store.index.draftSummaries();
+    const listings = await this.store.index.listingSummaries();
+    // Summaries come sorted by listing and revision: the last published one per listing wins.
+    const published = new Map<string, { revision: number; listingContentHash: string }>();
     for (const draft of drafts) if (draft.status === 'published') published.set(draft.listingId, draft);
-    const rows = drafts.map((draft) => toQueueItem(draft, listings.get(draft.listingId) ?? null, published.get(draft.listingId)));
+    const rows: QueueItem[] = [];
+    for (const summary of drafts) {
+      const listing = listings.get(summary.listingId) ?? null;
+      // Drafts stored before score ranges were recorded get theirs from the draft, as before.
+      const legacy = summary.range === null ? await this.store.drafts.get(summary.id) : null;
+      const last = published.get(summary.listingId);
+      rows.push(
+        legacy === null
+          ? toQueueItemFromSummary(summary, listing, last)
+          : toQueueItem(legacy, listing, last === undefined ? undefined : { revision: last.revision, provenance: { ...legacy.provenance, listingContentHash: last.listingContentHash } }),
+      );
+    }
     const sources = [...new Set(rows.map((row) => row.source).filter((source) => source !== ''))].sort();
     return { ...selectQueue(rows, query), sources };
   }

@@ -8,7 +8,7 @@ import { correctionSchema, type Correction, type CorrectionStatus } from '../../
 import { DRAFT_STATUSES, draftId, draftSchema, type Draft, type DraftStatus } from '../../schemas/draft.js';
 import { listingSchema, listingVersionSchema, type Listing, type ListingVersion } from '../../schemas/listing.js';
 import { ConflictError, ExtractionError, InputError } from '../errors.js';
-import type { AuditEntry, DraftFilter, Reviewer, ReviewPolicy } from './store.js';
+import type { AuditEntry, DraftFilter, DraftSummary, ListingSummary, Reviewer, ReviewPolicy } from './store.js';
 
 /** The audit entry shape, checked on append and on read. */
 export const auditEntrySchema = z.object({
@@ -228,4 +228,31 @@ export function matchesCorrection(correction: Correction, filter: { status?: rea
 /** Oldest first, ties by id. */
 export function compareCorrections(a: Correction, b: Correction): number {
   return a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** The index summary of a draft (pure). */
+export function draftSummary(draft: Draft): DraftSummary {
+  return {
+    id: draft.id,
+    listingId: draft.listingId,
+    revision: draft.revision,
+    version: draft.version,
+    status: draft.status,
+    score: draft.score.score,
+    severity: draft.score.severity,
+    range: draft.score.range ?? null,
+    peakSeverity: draft.peakSeverity ?? null,
+    insufficientEvidence: draft.assessment.insufficientEvidence,
+    warnings: draft.checks.warnings.length,
+    staleText: draft.staleText.length,
+    reviews: draft.reviews.map((review) => ({ action: review.action, reviewer: review.reviewer })),
+    listingContentHash: draft.provenance.listingContentHash,
+    createdAt: draft.createdAt,
+    updatedAt: draft.updatedAt,
+  };
+}
+
+/** The index summary of a listing (pure). */
+export function listingSummary(listing: Listing): ListingSummary {
+  return { id: listing.id, title: listing.title, sourceId: listing.sourceId, contentHash: listing.contentHash, url: listing.url, repo: listing.repo !== undefined };
 }

@@ -6,13 +6,15 @@
  * Layout: `listings/<id>.json`, `listing-versions/<id>.json`, `drafts/<listingId>/r<revision>.json`, `reviewers.json`,
  * `policy.json`, `audit.jsonl`, `cache/<namespace>/<sha256(key)>.json`, `corrections/<id>.json`.
  */
-import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readdir, stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { correctionSchema } from '../../schemas/correction.js';
 import { draftId, draftSchema, type Draft } from '../../schemas/draft.js';
 import { z } from 'zod';
 import { listingSchema, listingVersionSchema, type Listing, type ListingVersion } from '../../schemas/listing.js';
-import { ExtractionError, TransientError } from '../errors.js';
+import { ExtractionError } from '../errors.js';
 import {
   appendVersion,
   cacheKeyHash,
@@ -27,7 +29,9 @@ import {
   checkPolicy,
   checkReviewer,
   compareDraftIds,
+  draftSummary,
   emptyStatusCounts,
+  listingSummary,
   isSafeId,
   matchesFilter,
   nextVersion,
@@ -40,8 +44,15 @@ import {
   reviewPolicySchema,
 } from './common.js';
 import { diskFullError, errnoCode, FileLocks, isTempName, NODE_FS, readFileOrNull, sweepTempFile, writeFileAtomic, type LockOptions, type WriteFs } from './fs-atomic.js';
+import { processAlive } from '../process-alive.js';
+import { appendWhole, GroupCommit } from './group-commit.js';
+import { JsonlTable } from './jsonl-table.js';
 import type {
+  AssessedEntry,
   AuditEntry,
+  DraftSummary,
+  ListingSummary,
+  StoreIndex,
   AuditLog,
   CacheRepo,
   CorrectionRepo,
@@ -69,7 +80,18 @@ export interface FileStoreOptions {
   draftCacheLimit?: number;
   /** The file operations writes go through (tests stand in a full disk). @default node:fs/promises */
   fs?: WriteFs;
+  /**
+   * Cache namespaces kept as one append-only JSONL file (`cache/<namespace>.jsonl`), read once per
+   * process instead of one file per key: small, hot entries such as the fetch cache. @default ['fetch']
+   */
+  packedNamespaces?: readonly string[];
 }
+
+/** The index format; a store whose `index/built` holds another is re-indexed. */
+const INDEX_FORMAT = '2';
+const HOST = hostname();
+
+const str = (value: unknown): value is string => typeof value === 'string';
 
 const DRAFT_FILE = /^r([1-9][0-9]{0,8})\.json$/;
 const LISTING_FILE = /^(.+)\.json$/;
@@ -115,8 +137,21 @@ export class FileStore implements Store {
   readonly reviewers: ReviewerRepo;
   readonly policy: PolicyRepo;
   readonly corrections: CorrectionRepo;
+  readonly index: StoreIndex;
 
   #fsync: boolean;
+  #commit: GroupCommit;
+  #packed: ReadonlySet<string>;
+  #packedTables = new Map<string, Promise<Map<string, unknown>>>();
+  #draftTable: JsonlTable<DraftSummary>;
+  #listingTable: JsonlTable<ListingSummary>;
+  /** This process's writer marker (`index/open-<host>-<pid>-<token>`): present while it may have unindexed writes. */
+  #marker: Promise<void> | null = null;
+  #markerPath: string;
+  #indexChecked: Promise<void> | null = null;
+  #listingView: Map<string, ListingSummary> | null = null;
+  #listingWrites = 0;
+  #listingViewWrites = -1;
   #fs: WriteFs;
   #tempMaxAgeMs: number;
   #locks: FileLocks;
@@ -135,6 +170,11 @@ export class FileStore implements Store {
     this.#fs = options.fs ?? NODE_FS;
     this.#locks = new FileLocks({ ...options.locks, fs: this.#fs });
     this.#draftCacheLimit = options.draftCacheLimit ?? 2_000;
+    this.#commit = new GroupCommit({ fsync: this.#fsync, fs: this.#fs });
+    this.#packed = new Set(options.packedNamespaces ?? ['fetch']);
+    this.#draftTable = new JsonlTable(this.#path('index', 'drafts.jsonl'), parseDraftRow);
+    this.#listingTable = new JsonlTable(this.#path('index', 'listings.jsonl'), parseListingRow);
+    this.#markerPath = this.#path('index', `open-${HOST}-${process.pid}-${randomBytes(6).toString('hex')}`);
     this.listings = this.#listingRepo();
     this.drafts = this.#draftRepo();
     this.audit = this.#auditLog();
@@ -142,6 +182,12 @@ export class FileStore implements Store {
     this.reviewers = this.#reviewerRepo();
     this.policy = this.#policyRepo();
     this.corrections = this.#correctionRepo();
+    this.index = this.#indexRepo();
+  }
+
+  /** Batches flushed and writes acknowledged by the group commit (for tests and the bench). */
+  get commitCounters(): { batches: number; writes: number } {
+    return { ...this.#commit.counters };
   }
 
   #path(...parts: string[]): string {
@@ -192,9 +238,16 @@ export class FileStore implements Store {
       put: async (listing) => {
         const checked = checkListing(listing);
         const path = this.#path('listings', `${checked.id}.json`);
+        await this.#beginWrite();
         return this.#locks.with(`${path}.lock`, async () => {
           const previous = await this.#readListing(checked.id);
-          await writeFileAtomic(path, `${JSON.stringify(checked)}\n`, { fsync: this.#fsync, fs: this.#fs });
+          try {
+            await this.#commit.write([
+              { kind: 'replace', path, data: `${JSON.stringify(checked)}\n`, rows: [{ path: this.#listingTable.path, lines: `${JSON.stringify(listingSummary(checked))}\n` }] },
+            ]);
+          } finally {
+            this.#listingWrites += 1;
+          }
           return { previousHash: previous?.contentHash ?? null };
         });
       },
@@ -213,7 +266,7 @@ export class FileStore implements Store {
         return this.#locks.with(`${path}.lock`, async () => {
           const next = appendVersion(await this.#readVersions(id), checked);
           if (next === null) return false;
-          await writeFileAtomic(path, `${JSON.stringify(next)}\n`, { fsync: this.#fsync });
+          await this.#commit.write([{ kind: 'replace', path, data: `${JSON.stringify(next)}\n` }]);
           return true;
         });
       },
@@ -319,19 +372,41 @@ export class FileStore implements Store {
       currentMany: (listingIds) => mapLimit(listingIds, READ_CONCURRENCY, (listingId) => this.drafts.current(listingId)),
       list: async (filter: DraftFilter = {}) => {
         const { start, end } = pageBounds(filter);
-        const ids = await this.#allDraftIds(filter.listingId);
-        if (filter.status === undefined) return this.#readDrafts(ids.slice(start, end));
+        if (filter.status === undefined) return this.#readDrafts((await this.#allDraftIds(filter.listingId)).slice(start, end));
+        // By status across listings: the index names the candidates, so only those files are read;
+        // each is checked again as read (the index may trail a write by one batch).
+        const ids =
+          filter.listingId === undefined
+            ? (await this.#summaries()).filter((summary) => matchesFilter(summary, filter)).map((summary) => summary.id)
+            : await this.#allDraftIds(filter.listingId);
         const drafts = await this.#readDrafts(ids);
         return drafts.filter((draft) => matchesFilter(draft, filter)).slice(start, end);
       },
       save: async (draft, expectedVersion) => {
         const checked = checkDraft(draft);
         const path = this.#draftPath(checked.listingId, checked.revision);
+        await this.#beginWrite();
+        const write = (saved: Draft) =>
+          this.#commit.write([
+            {
+              kind: expectedVersion === null ? 'create' : 'replace',
+              path,
+              data: `${JSON.stringify(saved)}\n`,
+              rows: [{ path: this.#draftTable.path, lines: `${JSON.stringify(draftSummary(saved))}\n` }],
+            },
+          ]);
+        if (expectedVersion === null) {
+          // A new revision needs no lock: it is linked into place, which fails if it exists.
+          const saved: Draft = { ...checked, version: nextVersion(checked.id, null, null) };
+          const [outcome] = await write(saved);
+          if (outcome === 'exists') nextVersion(checked.id, (await this.#readDraftFile(path))?.version ?? 0, null);
+          return saved;
+        }
         return this.#locks.with(`${path}.lock`, async () => {
           const stored = await this.#readDraftFile(path);
           const version = nextVersion(checked.id, stored?.version ?? null, expectedVersion);
           const saved: Draft = { ...checked, version };
-          await writeFileAtomic(path, `${JSON.stringify(saved)}\n`, { fsync: this.#fsync, fs: this.#fs });
+          await write(saved);
           return saved;
         });
       },
@@ -369,52 +444,16 @@ export class FileStore implements Store {
   #auditLog(): AuditLog {
     return {
       append: async (entry) => {
-        const path = this.#path('audit.jsonl');
         const line = `${JSON.stringify(checkAuditEntry(entry, 'audit entry to append'))}\n`;
-        let handle;
-        try {
-          handle = await this.#fs.open(path, 'a+', 0o644);
-        } catch (error) {
-          if (errnoCode(error) !== 'ENOENT') throw diskFullError(error, path);
-          await this.#ensureRoot();
-          handle = await this.#fs.open(path, 'a+', 0o644);
-        }
-        try {
-          // A line torn by a crash must not swallow this one: start on a fresh line if needed.
-          const { size } = await handle.stat();
-          let prefix = '';
-          if (size > 0) {
-            const last = Buffer.alloc(1);
-            await handle.read(last, 0, 1, size - 1);
-            if (last[0] !== 0x0a) prefix = '\n';
-          }
-          // One write of one whole line on an O_APPEND descriptor: concurrent appenders never
-          // interleave within a line. A short write leaves a torn line, which readers skip and the
-          // next append fences off with a newline; it is reported, never retried as a second write.
-          const bytes = Buffer.from(prefix + line, 'utf8');
-          let written: number;
-          try {
-            written = (await handle.write(bytes, 0, bytes.length)).bytesWritten;
-            if (this.#fsync) await handle.sync();
-          } catch (error) {
-            throw diskFullError(error, path);
-          }
-          if (written !== bytes.length) {
-            throw new TransientError('E_AUDIT_WRITE', `Audit append to ${path} was cut short (${written} of ${bytes.length} bytes)`, { path });
-          }
-        } finally {
-          await handle.close();
-        }
+        // Joins the current batch: one write of whole lines on an O_APPEND descriptor and one fsync
+        // for every entry of the batch, so entries of concurrent processes never interleave.
+        await this.#commit.write([], [{ path: this.#path('audit.jsonl'), lines: line }]);
       },
       list: async (filter = {}) => {
         const { entries } = await this.#readAudit();
         return filter.subject === undefined ? entries : entries.filter((entry) => entry.subject === filter.subject);
       },
     };
-  }
-
-  async #ensureRoot(): Promise<void> {
-    await mkdir(this.root, { recursive: true });
   }
 
   // ---- cache ----
@@ -426,6 +465,10 @@ export class FileStore implements Store {
   #cacheRepo(): CacheRepo {
     return {
       get: async <T = unknown>(namespace: string, key: string): Promise<T | null> => {
+        if (this.#packed.has(namespace)) {
+          const found = (await this.#packedTable(namespace)).get(cacheKeyHash(key));
+          if (found !== undefined) return structuredClone(found) as T;
+        }
         const path = this.#cachePath(namespace, key);
         const value = await this.#readJson(path);
         if (value === null) return null;
@@ -442,10 +485,30 @@ export class FileStore implements Store {
         const path = this.#cachePath(namespace, key);
         const text = JSON.stringify({ value });
         if (value === undefined || text === undefined) throw new TypeError(`Cache value for ${namespace} is not JSON-serialisable`);
+        if (this.#packed.has(namespace)) {
+          const table = await this.#packedTable(namespace);
+          const hash = cacheKeyHash(key);
+          // An unchanged entry (a 304 answered again) costs nothing.
+          const json = JSON.stringify(value);
+          if (table.has(hash) && JSON.stringify(table.get(hash)) === json) return;
+          await appendWhole(this.#fs, this.#path('cache', `${checkNamespace(namespace)}.jsonl`), `${JSON.stringify({ k: hash, v: value })}\n`, false).catch((error: unknown) => {
+            throw diskFullError(error, this.#path('cache', `${namespace}.jsonl`));
+          });
+          table.set(hash, JSON.parse(json) as unknown);
+          return;
+        }
         // Cache entries can be rebuilt, so they skip fsync; the rename still keeps them whole.
         await writeFileAtomic(path, `${text}\n`, { fsync: false, fs: this.#fs });
       },
       delete: async (namespace, key) => {
+        if (this.#packed.has(namespace)) {
+          const table = await this.#packedTable(namespace);
+          const hash = cacheKeyHash(key);
+          if (table.has(hash)) {
+            await appendWhole(this.#fs, this.#path('cache', `${checkNamespace(namespace)}.jsonl`), `${JSON.stringify({ k: hash })}\n`, false);
+            table.delete(hash);
+          }
+        }
         await unlink(this.#cachePath(namespace, key)).catch((error: unknown) => {
           if (errnoCode(error) !== 'ENOENT') throw error;
         });
@@ -543,21 +606,193 @@ export class FileStore implements Store {
   }
 
   async stats(): Promise<StoreStats> {
-    const [listingIds, drafts, reviewers, audit] = await Promise.all([
-      this.listings.ids(),
-      this.#allDraftIds(undefined).then((ids) => this.#readDrafts(ids)),
+    await this.#ensureIndex();
+    const [listings, drafts, reviewers, audit] = await Promise.all([
+      this.#listingSummaries(),
+      // Counting needs no order: the table's rows as they are.
+      this.#draftTable.load().then((rows) => rows.values()),
       this.#readReviewers(),
       this.#readAudit(),
     ]);
     const counts = emptyStatusCounts();
     for (const draft of drafts) counts[draft.status] += 1;
-    return { listings: listingIds.length, drafts: counts, reviewers: reviewers.length, auditEntries: audit.entries.length, auditTornLines: audit.torn };
+    return { listings: listings.size, drafts: counts, reviewers: reviewers.length, auditEntries: audit.entries.length, auditTornLines: audit.torn };
   }
 
-  /** Nothing to release: every operation opens and closes its own files. */
+  // ---- index ----
+
+  #packedTable(namespace: string): Promise<Map<string, unknown>> {
+    let table = this.#packedTables.get(namespace);
+    if (table === undefined) {
+      // Read once per process; this process's own writes keep it current. Another process's later
+      // writes are not seen: a stale or missing entry only costs a full fetch.
+      table = new JsonlTable(this.#path('cache', `${checkNamespace(namespace)}.jsonl`), (value) => {
+        if (typeof value !== 'object' || value === null || !str((value as { k?: unknown }).k)) return null;
+        const row = value as { k: string; v?: unknown };
+        return [row.k, 'v' in row ? row.v : undefined] as const;
+      })
+        .load()
+        .then((rows) => {
+          for (const [key, value] of rows) if (value === undefined) rows.delete(key);
+          return rows;
+        });
+      this.#packedTables.set(namespace, table);
+    }
+    return table;
+  }
+
+  /** Marks this process as a writer whose index rows may trail its records if it dies (removed by close). */
+  #beginWrite(): Promise<void> {
+    this.#marker ??= this.#ensureIndex().then(() => writeFileAtomic(this.#markerPath, `${JSON.stringify({ pid: process.pid, host: HOST })}\n`, { fsync: this.#fsync, fs: this.#fs }));
+    return this.#marker;
+  }
+
+  /**
+   * Makes sure the index describes every record: rebuilt from the records when it was never built
+   * (a store from before the index) or when a writer died with its marker in place (a crash may
+   * have left records whose index rows were not appended). Once per store object.
+   */
+  #ensureIndex(): Promise<void> {
+    this.#indexChecked ??= (async () => {
+      const built = await readFileOrNull(this.#path('index', 'built'));
+      const dead: string[] = [];
+      for (const name of await readdirOrEmpty(this.#path('index'))) {
+        const match = /^open-(.+)-(\d+)-[a-f0-9]+$/.exec(name);
+        if (match === null) continue;
+        if (match[1] === HOST && Number(match[2]) !== process.pid && !processAlive(Number(match[2]))) dead.push(name);
+      }
+      if (built?.trim() === INDEX_FORMAT && dead.length === 0) return;
+      await this.#locks.with(this.#path('index', 'rebuild.lock'), async () => {
+        await this.#rebuildIndex();
+        for (const name of dead) await unlink(this.#path('index', name)).catch(() => undefined);
+      });
+    })();
+    return this.#indexChecked;
+  }
+
+  /** Rewrites the listing and draft indexes from the records (each replaced atomically). */
+  async #rebuildIndex(): Promise<void> {
+    const listingIds = await this.listings.ids();
+    const listingLines: string[] = [];
+    for (let start = 0; start < listingIds.length; start += 500) {
+      for (const listing of await this.listings.getMany(listingIds.slice(start, start + 500))) {
+        if (listing !== null) listingLines.push(JSON.stringify(listingSummary(listing)));
+      }
+    }
+    const draftIds = await this.#allDraftIds(undefined);
+    const draftLines: string[] = [];
+    for (let start = 0; start < draftIds.length; start += 500) {
+      for (const draft of await this.#readDrafts(draftIds.slice(start, start + 500))) draftLines.push(JSON.stringify(draftSummary(draft)));
+    }
+    const text = (lines: string[]): string => (lines.length === 0 ? '' : `${lines.join('\n')}\n`);
+    await writeFileAtomic(this.#listingTable.path, text(listingLines), { fsync: this.#fsync, fs: this.#fs });
+    await writeFileAtomic(this.#draftTable.path, text(draftLines), { fsync: this.#fsync, fs: this.#fs });
+    await writeFileAtomic(this.#path('index', 'built'), `${INDEX_FORMAT}\n`, { fsync: this.#fsync, fs: this.#fs });
+    this.#draftTable.forget();
+    this.#listingTable.forget();
+  }
+
+  async #summaries(): Promise<DraftSummary[]> {
+    await this.#ensureIndex();
+    // Listing id, then revision: the order of compareDraftIds, without parsing ids per comparison.
+    return [...(await this.#draftTable.load()).values()].sort((a, b) => (a.listingId < b.listingId ? -1 : a.listingId > b.listingId ? 1 : a.revision - b.revision));
+  }
+
+  /**
+   * The listing index. `fresh`: look at the file again (a stat, and what was appended since); else
+   * the copy loaded before serves, unless this process wrote listings since (a crawl's many
+   * lookups cost no syscall each; another process's later writes are seen on the next fresh read).
+   */
+  async #listingSummaries(fresh = true): Promise<Map<string, ListingSummary>> {
+    await this.#ensureIndex();
+    if (fresh || this.#listingView === null || this.#listingWrites !== this.#listingViewWrites) {
+      this.#listingViewWrites = this.#listingWrites;
+      this.#listingView = await this.#listingTable.load();
+    }
+    return this.#listingView;
+  }
+
+  #indexRepo(): StoreIndex {
+    const assessedPath = this.#path('index', 'assessed.jsonl');
+    return {
+      assessed: async () => {
+        await this.#ensureIndex();
+        // Newest revision per listing, from the draft index, without keeping the summaries.
+        const newest = new Map<string, number>();
+        const drafts = new JsonlTable(this.#draftTable.path, (value) => {
+          const row = value as Partial<DraftSummary>;
+          if (!str(row.listingId) || typeof row.revision !== 'number') return null;
+          if ((newest.get(row.listingId) ?? 0) < row.revision) newest.set(row.listingId, row.revision);
+          return null;
+        });
+        await drafts.load();
+        const table = new JsonlTable(assessedPath, (value) => {
+          const row = value as Partial<AssessedEntry & { id: string }>;
+          if (!str(row.id) || !str(row.contentHash) || !str(row.draftId) || !str(row.profileKey)) return null;
+          return [row.id, { contentHash: row.contentHash, draftId: row.draftId, profileKey: row.profileKey }] as const;
+        });
+        const rows = await table.load();
+        // An entry stands only while its draft is the newest revision of its listing.
+        for (const [id, entry] of rows) {
+          const parsed = parseDraftId(entry.draftId);
+          if (parsed === null || parsed.listingId !== id || newest.get(id) !== parsed.revision) rows.delete(id);
+        }
+        return rows;
+      },
+      recordAssessed: async (entries) => {
+        if (entries.length === 0) return;
+        await this.#beginWrite();
+        const lines = entries.map(([id, entry]) => `${JSON.stringify({ id, ...entry })}\n`).join('');
+        await this.#commit.write([], [{ path: assessedPath, lines }]);
+      },
+      draftSummaries: () => this.#summaries(),
+      listingSummaries: async (ids) => {
+        const all = await this.#listingSummaries(ids === undefined);
+        // The loaded table itself, not a copy (100,000 listings are a large map): callers only read it.
+        if (ids === undefined) return all;
+        const found = new Map<string, ListingSummary>();
+        for (const id of ids) {
+          const summary = all.get(id);
+          if (summary !== undefined) found.set(id, summary);
+        }
+        return found;
+      },
+    };
+  }
+
+  /** Waits until every acknowledged-to-be write is durable, then removes this process's writer marker. */
   async close(): Promise<void> {
+    await this.#commit.drain();
+    if (this.#marker !== null) {
+      await this.#marker.catch(() => undefined);
+      await unlink(this.#markerPath).catch(() => undefined);
+      this.#marker = null;
+    }
     this.#draftCache.clear();
   }
+}
+
+function parseDraftRow(value: unknown): readonly [string, DraftSummary] | null {
+  const row = value as Partial<DraftSummary>;
+  if (typeof row !== 'object' || row === null || !str(row.id) || !str(row.listingId) || typeof row.revision !== 'number' || !str(row.status)) return null;
+  return [row.id, row as DraftSummary];
+}
+
+function parseListingRow(value: unknown): readonly [string, ListingSummary] | null {
+  const row = value as Partial<ListingSummary>;
+  if (typeof row !== 'object' || row === null || !str(row.id) || !str(row.contentHash)) return null;
+  return [
+    row.id,
+    {
+      id: row.id,
+      title: str(row.title) ? row.title : row.id,
+      sourceId: str(row.sourceId) ? row.sourceId : '',
+      contentHash: row.contentHash,
+      url: str(row.url) ? row.url : '',
+      // Unknown counts as having one, so the crawl reads the listing and refreshes it.
+      repo: row.repo !== false,
+    },
+  ];
 }
 
 /** Creates a file store rooted at `root` (default `./.threatdraft`). */

@@ -102,7 +102,7 @@ export async function writeFileAtomic(path: string, data: string, options: { fsy
 }
 
 /** A temp file beside `path`, named so scans skip it and sweep it once old. */
-function tempPathFor(path: string): string {
+export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
 }
 

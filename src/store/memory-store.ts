@@ -19,13 +19,17 @@ import {
   checkPolicy,
   checkReviewer,
   compareDraftIds,
+  draftSummary,
   emptyStatusCounts,
+  listingSummary,
+  parseDraftId,
   matchesFilter,
   nextVersion,
   pageBounds,
   reviewerTaken,
 } from './common.js';
 import type {
+  AssessedEntry,
   AuditEntry,
   AuditLog,
   CacheRepo,
@@ -38,6 +42,7 @@ import type {
   ReviewerRepo,
   ReviewPolicy,
   Store,
+  StoreIndex,
   StoreStats,
 } from './store.js';
 
@@ -53,7 +58,9 @@ export class MemoryStore implements Store {
   readonly reviewers: ReviewerRepo;
   readonly policy: PolicyRepo;
   readonly corrections: CorrectionRepo;
+  readonly index: StoreIndex;
 
+  #assessed = new Map<string, AssessedEntry>();
   #corrections = new Map<string, Correction>();
   #listings = new Map<string, Listing>();
   #versions = new Map<string, ListingVersion[]>();
@@ -193,6 +200,35 @@ export class MemoryStore implements Store {
       get: async () => (this.#policy === null ? null : copy(this.#policy)),
       set: async (policy) => {
         this.#policy = copy(checkPolicy(policy, 'memory policy'));
+      },
+    };
+
+    const assessed = this.#assessed;
+    this.index = {
+      async assessed() {
+        // An entry whose draft is no longer the listing's newest revision no longer stands.
+        const newest = new Map<string, number>();
+        for (const draft of drafts.values()) newest.set(draft.listingId, Math.max(newest.get(draft.listingId) ?? 0, draft.revision));
+        const valid = new Map<string, AssessedEntry>();
+        for (const [id, entry] of assessed) {
+          const parsed = parseDraftId(entry.draftId);
+          if (parsed !== null && parsed.listingId === id && newest.get(id) === parsed.revision) valid.set(id, copy(entry));
+        }
+        return valid;
+      },
+      async recordAssessed(entries) {
+        for (const [id, entry] of entries) assessed.set(id, copy(entry));
+      },
+      async draftSummaries() {
+        return [...drafts.values()].sort((a, b) => compareDraftIds(a.id, b.id)).map(draftSummary);
+      },
+      async listingSummaries(ids) {
+        const found = new Map<string, ReturnType<typeof listingSummary>>();
+        for (const id of ids ?? [...listings.keys()]) {
+          const listing = listings.get(id);
+          if (listing !== undefined) found.set(id, listingSummary(listing));
+        }
+        return found;
       },
     };
 

@@ -29,7 +29,10 @@ import {
   checkReviewer,
   checkVersion,
   compareDraftIds,
+  draftSummary,
   emptyStatusCounts,
+  listingSummary,
+  parseDraftId,
   MAX_LISTING_VERSIONS,
   matchesFilter,
   nextVersion,
@@ -39,6 +42,7 @@ import {
   reviewerTaken,
 } from './common.js';
 import type {
+  AssessedEntry,
   AuditEntry,
   AuditLog,
   CacheRepo,
@@ -51,6 +55,7 @@ import type {
   ReviewerRepo,
   ReviewPolicy,
   Store,
+  StoreIndex,
   StoreStats,
 } from './store.js';
 
@@ -144,6 +149,7 @@ export class RedisStore implements Store {
   readonly reviewers: ReviewerRepo;
   readonly policy: PolicyRepo;
   readonly corrections: CorrectionRepo;
+  readonly index: StoreIndex;
 
   // The client of the moment: single-Redis until a URL turns out to be a cluster node (see #connect).
   #redis!: RedisClient;
@@ -171,6 +177,7 @@ export class RedisStore implements Store {
     this.reviewers = this.#reviewerRepo();
     this.policy = this.#policyRepo();
     this.corrections = this.#correctionRepo();
+    this.index = this.#indexRepo();
   }
 
   /** True once the store knows it runs on a Redis Cluster (after its first command). */
@@ -539,6 +546,57 @@ export class RedisStore implements Store {
           if (ok !== 1) nextVersion(checked.id, stored === '' ? null : Number(stored), expectedVersion, 'Correction');
           return saved;
         }),
+    };
+  }
+
+  // ---- index (issue 17) ----
+
+  /**
+   * The rerun index is one hash `assessed` (listing id → JSON entry), read with one HGETALL per
+   * run; an entry stands only while its draft is the newest revision of its listing (checked in one
+   * pipelined round of ZREVRANGE). Summaries come from the records themselves (Redis reads are cheap).
+   */
+  #indexRepo(): StoreIndex {
+    const assessedKey = (): string => this.#key('assessed');
+    return {
+      assessed: () =>
+        this.#run('index assessed', async () => {
+          const raw = await this.#redis.hgetall(assessedKey());
+          const entries: Array<[string, AssessedEntry]> = [];
+          for (const [id, json] of Object.entries(raw)) {
+            try {
+              const value = JSON.parse(json) as AssessedEntry;
+              if (typeof value.contentHash === 'string' && typeof value.draftId === 'string' && typeof value.profileKey === 'string') entries.push([id, value]);
+            } catch {
+              // A malformed entry is a miss: the listing takes the full path and is recorded again.
+            }
+          }
+          const pipeline = this.#redis.pipeline();
+          for (const [id] of entries) pipeline.zrevrange(this.#key('drafts', 'by-listing', id), 0, 0);
+          const newest = (await pipeline.exec()) ?? [];
+          const valid = new Map<string, AssessedEntry>();
+          entries.forEach(([id, entry], index) => {
+            const [error, value] = newest[index] ?? [null, []];
+            if (error) throw error;
+            const top = (value as string[])[0];
+            if (top !== undefined && top === entry.draftId && parseDraftId(top)?.listingId === id) valid.set(id, entry);
+          });
+          return valid;
+        }),
+      recordAssessed: (entries) =>
+        this.#run('index record', async () => {
+          if (entries.length === 0) return;
+          await this.#redis.hset(assessedKey(), Object.fromEntries(entries.map(([id, entry]) => [id, JSON.stringify(entry)])));
+        }),
+      draftSummaries: async () => (await this.drafts.list()).map(draftSummary),
+      listingSummaries: async (ids) => {
+        const wanted = ids ?? (await this.listings.ids());
+        const found = new Map<string, ReturnType<typeof listingSummary>>();
+        for (let start = 0; start < wanted.length; start += 500) {
+          for (const listing of await this.listings.getMany(wanted.slice(start, start + 500))) if (listing !== null) found.set(listing.id, listingSummary(listing));
+        }
+        return found;
+      },
     };
   }
 

@@ -148,8 +148,70 @@ export interface StoreStats {
   auditTornLines: number[];
 }
 
+/**
+ * What a rerun needs to skip a listing without reading it: the listing's content hash and profile
+ * key its current draft was made from, and that draft's id.
+ */
+export interface AssessedEntry {
+  contentHash: string;
+  draftId: string;
+  /** The assessor profile key (assessor, version, model, prompt hash), see `profileKey` in src/pipeline/profile.ts. */
+  profileKey: string;
+}
+
+/** A draft as the review queue and `status` see it: small, kept in an index so no draft file is read. */
+export interface DraftSummary {
+  id: string;
+  listingId: string;
+  revision: number;
+  version: number;
+  status: DraftStatus;
+  score: number;
+  severity: Draft['score']['severity'];
+  /** The recorded score range; null for drafts stored before ranges were. */
+  range: { low: number; high: number } | null;
+  /** The draft's recorded peak severity, null when none was recorded. */
+  peakSeverity: Draft['score']['severity'] | null;
+  insufficientEvidence: boolean;
+  warnings: number;
+  staleText: number;
+  /** Review actions in order (action and reviewer only), enough to count current approvals. */
+  reviews: Array<{ action: string; reviewer: string }>;
+  listingContentHash: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A listing as the review queue sees it. */
+export interface ListingSummary {
+  id: string;
+  title: string;
+  sourceId: string;
+  contentHash: string;
+  /** The listing's address ('' in rows written before it was recorded). */
+  url: string;
+  /** Whether the listing carries repository evidence (a recrawl refreshes it). */
+  repo: boolean;
+}
+
+/**
+ * Indexes kept beside the records so a run, `status` and the review queue never read every
+ * record: read once per run or per command, never one record at a time.
+ */
+export interface StoreIndex {
+  /** Listing id → what its current draft was made from; one read per run. */
+  assessed(): Promise<Map<string, AssessedEntry>>;
+  /** Records entries after the drafts they name are saved and older revisions superseded. */
+  recordAssessed(entries: ReadonlyArray<readonly [string, AssessedEntry]>): Promise<void>;
+  /** The summary of every stored draft (each at its stored version), sorted by listing id, then revision. */
+  draftSummaries(): Promise<DraftSummary[]>;
+  /** The summaries of these listings (all when `ids` is absent); ids not stored are left out. Read-only: do not change the map. */
+  listingSummaries(ids?: readonly string[]): Promise<Map<string, ListingSummary>>;
+}
+
 export interface Store {
   readonly kind: 'file' | 'redis' | 'memory';
+  readonly index: StoreIndex;
   readonly listings: ListingRepo;
   readonly drafts: DraftRepo;
   readonly audit: AuditLog;

@@ -282,3 +282,24 @@ describe('threatdraft drafts', () => {
     expect(await auditOf(data)).toEqual([]);
   });
 });
+
+describe('drafts list paging', () => {
+  it('prints one page with --limit and --offset, counts still over every draft', async () => {
+    const { data } = await seeded();
+    const all = await run(['drafts', 'list', '--data', data, '--json']);
+    const ids = all.lines.filter((line) => 'id' in line).map((line) => line['id']);
+    expect(ids).toHaveLength(2);
+    const first = await run(['drafts', 'list', '--data', data, '--json', '--limit', '1']);
+    const second = await run(['drafts', 'list', '--data', data, '--json', '--limit', '1', '--offset', '1']);
+    expect(first.lines.filter((line) => 'id' in line).map((line) => line['id'])).toEqual([ids[0]]);
+    expect(second.lines.filter((line) => 'id' in line).map((line) => line['id'])).toEqual([ids[1]]);
+    expect(second.lines.at(-1)).toMatchObject({ drafts: 1, counts: { total: 2 } });
+  });
+
+  it('refuses a --limit that is not a number, exit 2', async () => {
+    const { data } = await seeded();
+    const result = await run(['drafts', 'list', '--data', data, '--limit', 'ten']);
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('--limit');
+  });
+});

@@ -27,6 +27,7 @@ describe('assessStage', () => {
       tokensOut: 50,
       costUsd: 0.0001,
       attempts: 1,
+      contentHash: listing.contentHash,
     });
     const draft = await store.drafts.get(`${listing.id}.r1`);
     expect(draft?.status).toBe('draft');

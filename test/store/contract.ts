@@ -420,6 +420,54 @@ export function runStoreContract(
       });
     });
 
+    describe('index', () => {
+      it('gives the rerun entries recorded, only while each names its listing\'s newest revision', async () => {
+        const first = await store.drafts.save(makeDraft({ listingId: 'a' }), null);
+        await store.drafts.save(makeDraft({ listingId: 'b' }), null);
+        const entry = (id: string, draft: string) => ({ contentHash: sha256(id), draftId: draft, profileKey: sha256('profile') });
+        await store.index.recordAssessed([
+          ['a', entry('a', first.id)],
+          ['b', entry('b', 'b.r1')],
+        ]);
+        expect(Object.fromEntries(await store.index.assessed())).toEqual({ a: entry('a', first.id), b: entry('b', 'b.r1') });
+        await store.drafts.save(makeDraft({ listingId: 'a', revision: 2 }), null);
+        expect([...(await store.index.assessed()).keys()]).toEqual(['b']);
+        await store.index.recordAssessed([['a', entry('a', 'a.r2')]]);
+        expect((await store.index.assessed()).get('a')).toEqual(entry('a', 'a.r2'));
+      });
+
+      it('summarises every draft at its stored version, sorted by listing and revision', async () => {
+        const draft = await store.drafts.save(makeDraft({ listingId: 'b', revision: 10 }), null);
+        await store.drafts.save(makeDraft({ listingId: 'b', revision: 9 }), null);
+        await store.drafts.save(makeDraft({ listingId: 'a' }), null);
+        await store.drafts.save({ ...draft, status: 'approved', reviews: [{ reviewer: 'alice', action: 'approve', comment: null, at: draft.createdAt }] }, 1);
+        const summaries = await store.index.draftSummaries();
+        expect(summaries.map((summary) => [summary.id, summary.version, summary.status])).toEqual([
+          ['a.r1', 1, 'draft'],
+          ['b.r9', 1, 'draft'],
+          ['b.r10', 2, 'approved'],
+        ]);
+        expect(summaries[2]).toMatchObject({ listingId: 'b', revision: 10, score: draft.score.score, severity: draft.score.severity, reviews: [{ action: 'approve', reviewer: 'alice' }], listingContentHash: draft.provenance.listingContentHash });
+      });
+
+      it('summarises listings, the newest put of each, leaving out ids not stored', async () => {
+        await store.listings.put(makeListing({ id: 'a', title: 'Old' }));
+        const listing = makeListing({ id: 'a', title: 'New' });
+        await store.listings.put(listing);
+        await store.listings.put(makeListing({ id: 'b' }));
+        expect((await store.index.listingSummaries(['a', 'missing'])).get('a')).toEqual({
+          id: 'a',
+          title: 'New',
+          sourceId: listing.sourceId,
+          contentHash: listing.contentHash,
+          url: listing.url,
+          repo: listing.repo !== undefined,
+        });
+        expect([...(await store.index.listingSummaries(['a', 'missing'])).keys()]).toEqual(['a']);
+        expect([...(await store.index.listingSummaries()).keys()].sort()).toEqual(['a', 'b']);
+      });
+    });
+
     describe('stats', () => {
       it('counts listings, drafts per status, reviewers and audit entries', async () => {
         await store.listings.put(makeListing({ id: 'a' }));

@@ -80,11 +80,13 @@ describe('file store on disk', () => {
     await store.audit.append(makeAuditEntry());
     await store.cache.set('fetch', 'https://x.example/', { ok: true });
     await store.policy.set({ twoPerson: true, setBy: 'root', at: '2025-03-01T12:00:00.000Z' });
-    expect((await readdir(root)).sort()).toEqual(['audit.jsonl', 'cache', 'drafts', 'listings', 'policy.json', 'reviewers.json']);
+    expect((await readdir(root)).sort()).toEqual(['audit.jsonl', 'cache', 'drafts', 'index', 'listings', 'policy.json', 'reviewers.json']);
+    expect((await readdir(join(root, 'index'))).filter((name) => !name.startsWith('open-')).sort()).toEqual(['built', 'drafts.jsonl', 'listings.jsonl']);
     expect(JSON.parse(await readFile(join(root, 'policy.json'), 'utf8'))).toEqual({ twoPerson: true, setBy: 'root', at: '2025-03-01T12:00:00.000Z' });
     expect(await readdir(join(root, 'listings'))).toEqual(['a.json']);
     expect(await readdir(join(root, 'drafts', 'a'))).toEqual(['r2.json']);
-    expect(await readdir(join(root, 'cache', 'fetch'))).toEqual([expect.stringMatching(/^[a-f0-9]{64}\.json$/)]);
+    // The fetch cache is packed into one JSONL file; other namespaces keep a file per key.
+    expect(await readdir(join(root, 'cache'))).toEqual(['fetch.jsonl']);
     const onDisk = JSON.parse(await readFile(join(root, 'drafts', 'a', 'r2.json'), 'utf8')) as { version: number };
     expect(onDisk.version).toBe(1);
   });
@@ -409,6 +411,46 @@ describe('file store on disk', () => {
     expect((await reader.stats()).drafts.draft).toBe(1);
     // And the store takes writes again.
     await reader.drafts.save({ ...draft!, status: 'approved' }, draft!.version);
+    await reader.close();
+  });
+
+  it('loses nothing acknowledged when a process group-committing writes is killed with SIGKILL, and stays readable', async () => {
+    await store.drafts.save(makeDraft(), null);
+    const child = spawn(process.execPath, ['--import', 'tsx', childScript, root, 'batch'], { cwd: projectRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const exit = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    while (!stdout.includes('ready\n')) {
+      if (child.exitCode !== null) throw new Error(`batch child exited early: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    child.stdin.end('go\n');
+    while ((stdout.match(/acked entry/g) ?? []).length < 300) {
+      if (child.exitCode !== null) throw new Error(`batch child exited early: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    child.kill('SIGKILL');
+    expect(await exit).toBe('SIGKILL');
+    const created = [...stdout.matchAll(/acked create (\S+)/g)].map((match) => match[1] as string);
+    const entries = [...stdout.matchAll(/acked entry (\d+)/g)].map((match) => Number(match[1]));
+
+    const reader = new FileStore({ root });
+    // Every acknowledged draft is there, whole.
+    for (const draftId of created) expect((await reader.drafts.get(draftId))?.id).toBe(draftId);
+    // Every acknowledged audit entry is there; torn lines (a write cut by the kill) are only skipped.
+    const logged = new Set((await reader.audit.list()).map((entry) => entry.detail?.['n']));
+    expect(entries.filter((n) => !logged.has(n))).toEqual([]);
+    // The index was rebuilt (the writer died with its marker in place), so the queue and status
+    // see every draft on disk, acknowledged or not.
+    const onDisk = (await reader.drafts.list()).map((draft) => draft.id);
+    expect((await reader.index.draftSummaries()).map((summary) => summary.id)).toEqual(onDisk);
+    expect((await reader.stats()).drafts.draft).toBe(onDisk.length);
+    for (const draftId of created) expect(onDisk).toContain(draftId);
+    // And it takes writes again.
+    await reader.drafts.save(makeDraft({ listingId: 'after-crash' }), null);
+    expect((await reader.index.draftSummaries()).map((summary) => summary.id)).toContain('after-crash.r1');
     await reader.close();
   });
 

@@ -62,6 +62,8 @@ export const defineDrafts: DefineCommand = (program, { io }) => {
     .option('--source <ID>', 'only drafts of listings from this source')
     .option('--changed <yes|no>', 'yes: only drafts of listings that changed since their last published revision')
     .option('--sort <KEY>', 'severity | date', 'severity')
+    .option('--limit <N>', 'at most N drafts (a page; counts still cover every draft)')
+    .option('--offset <N>', 'skip the first N matching drafts (with --limit: the next page)', '0')
     .option('--data <DIR>', DATA_HELP)
     .option('--json', 'one JSON line per draft, then { drafts, counts }')
     .action(async (options: Record<string, string | boolean | undefined>) => {

@@ -67,8 +67,20 @@ export interface Discovery {
   commit?: (() => Promise<void>) | undefined;
 }
 
-/** One item loaded. */
-export interface Loaded {
+/** One item loaded: its listing, or (a 304 whose stored listing the index vouches for) only what the crawl summary needs. */
+export type Loaded = LoadedListing | UnchangedByIndex;
+
+/**
+ * A 304 whose stored listing the store's listing index shows unchanged (same content hash, no
+ * repository to refresh): the listing itself is not read.
+ */
+export interface UnchangedByIndex {
+  unchanged: { id: string; url: string; title: string };
+  bytes: number;
+}
+
+/** One item loaded with its listing. */
+export interface LoadedListing {
   listing: Listing;
   /** True when a conditional GET answered 304 and `listing` is the stored one. */
   notModified: boolean;

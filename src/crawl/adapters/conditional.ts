@@ -39,6 +39,12 @@ export async function loadConditionally(url: string, context: AdapterContext, op
   let bytes = result.bytes;
   if (result.notModified && conditional === undefined) throw unaskedNotModified(url);
   if (result.notModified && cached !== undefined) {
+    // The listing index answers for an unchanged listing with no repository to refresh: one
+    // lookup instead of reading the listing.
+    const known = (await storeCall(() => store.index.listingSummaries([cached.listingId]))).get(cached.listingId);
+    if (known !== undefined && known.contentHash === cached.contentHash && known.url !== '' && !known.repo) {
+      return { unchanged: { id: known.id, url: known.url, title: known.title }, bytes };
+    }
     const stored = await storeCall(() => store.listings.get(cached.listingId));
     if (stored !== null) return { listing: stored, notModified: true, bytes, validators: { key: url, etag: cached.etag, lastModified: cached.lastModified } };
     // The validators outlived the listing (store pruned): fetch the body again.

@@ -1,0 +1,67 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NODE_FS, type WriteFs } from '../../src/store/fs-atomic.js';
+import { GroupCommit } from '../../src/store/group-commit.js';
+
+describe('GroupCommit', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'td-group-commit-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('commits writes queued in the same turn as one batch, files and appends together', async () => {
+    const commit = new GroupCommit();
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        commit.write([{ kind: 'create', path: join(dir, 'd', `r${i}.json`), data: `{"n":${i}}\n`, rows: [{ path: join(dir, 'index.jsonl'), lines: `{"n":${i}}\n` }] }], [
+          { path: join(dir, 'audit.jsonl'), lines: `{"a":${i}}\n` },
+        ]),
+      ),
+    );
+    expect(outcomes.flat()).toEqual(Array.from({ length: 20 }, () => 'written'));
+    expect(commit.counters).toEqual({ batches: 1, writes: 20 });
+    expect(readdirSync(join(dir, 'd')).sort()).toHaveLength(20);
+    expect(readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n')).toHaveLength(20);
+    expect(readFileSync(join(dir, 'index.jsonl'), 'utf8').trim().split('\n')).toHaveLength(20);
+  });
+
+  it('reports a create over an existing file as exists, leaves the file and skips its rows', async () => {
+    const commit = new GroupCommit();
+    const path = join(dir, 'r1.json');
+    await commit.write([{ kind: 'create', path, data: 'first\n' }]);
+    const [outcome] = await commit.write([{ kind: 'create', path, data: 'second\n', rows: [{ path: join(dir, 'index.jsonl'), lines: 'row\n' }] }]);
+    expect(outcome).toBe('exists');
+    expect(readFileSync(path, 'utf8')).toBe('first\n');
+    expect(readdirSync(dir).sort()).toEqual(['r1.json']);
+  });
+
+  it('fails only the write whose file ran out of space, naming it; the rest of the batch commits', async () => {
+    const full: WriteFs = {
+      ...NODE_FS,
+      open: (async (path: Parameters<typeof open>[0], ...rest: unknown[]) => {
+        if (String(path).includes('.bad.json.')) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+        return (open as (...args: unknown[]) => ReturnType<typeof open>)(path, ...rest);
+      }) as typeof open,
+    };
+    const commit = new GroupCommit({ fs: full });
+    const [bad, good] = await Promise.allSettled([
+      commit.write([{ kind: 'replace', path: join(dir, 'bad.json'), data: 'x\n' }]),
+      commit.write([{ kind: 'replace', path: join(dir, 'good.json'), data: 'y\n' }], [{ path: join(dir, 'audit.jsonl'), lines: 'z\n' }]),
+    ]);
+    expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'E_DISK_FULL', message: expect.stringContaining('bad.json') as unknown } });
+    expect(good).toMatchObject({ status: 'fulfilled' });
+    expect(readdirSync(dir).sort()).toEqual(['audit.jsonl', 'good.json']);
+  });
+
+  it('drain waits for every queued write', async () => {
+    const commit = new GroupCommit({ fsync: false });
+    const pending = commit.write([{ kind: 'replace', path: join(dir, 'a.json'), data: 'a\n' }]);
+    await commit.drain();
+    expect(readFileSync(join(dir, 'a.json'), 'utf8')).toBe('a\n');
+    await pending;
+  });
+});
