@@ -12,16 +12,17 @@ import {
   assessTallySchema,
   crawlOutputSchema,
   type AssessInput,
+  type AssessOutput,
   type BatchInput,
   type CrawlInput,
   type CrawlOutput,
 } from '../src/pipeline/contracts.js';
 import { emptyTally, progressReporter, recordOutcome, type AssessProgress, type AssessTally, type ListingRef } from '../src/pipeline/local-executor.js';
-import { draftMatches, type AssessorProfile } from '../src/pipeline/profile.js';
+import { draftMatches, profileKey, type AssessorProfile } from '../src/pipeline/profile.js';
 import type { Draft } from '../schemas/draft.js';
 import type { Executor } from '../src/pipeline/run.js';
 import { TransientError } from '../src/errors.js';
-import type { Store } from '../src/store/store.js';
+import type { AssessedEntry, Store } from '../src/store/store.js';
 import type { RedisTarget } from '../src/store/redis-target.js';
 import { ASSESS_QUEUE, BATCH_QUEUE, CRAWL_QUEUE, assessJobId, batchJobId, bullConnection, closeBullConnection, crawlJobId, prefixesFor, type BullConnection } from './names.js';
 import { BACKOFF_TYPE } from './worker.js';
@@ -120,7 +121,7 @@ export class BullExecutor implements Executor {
   async assess(
     refs: readonly ListingRef[],
     profile: AssessorProfile,
-    options: { signal?: AbortSignal; onProgress?: (progress: AssessProgress) => void } = {},
+    options: { signal?: AbortSignal; onProgress?: (progress: AssessProgress) => void; onSettled?: (output: AssessOutput) => void } = {},
   ): Promise<AssessTally> {
     if (this.#options.batch === true) return this.#assessBatch(refs, profile, options);
     const tally = emptyTally();
@@ -132,16 +133,25 @@ export class BullExecutor implements Executor {
     // memory stays bounded however many listings there are.
     const byJob = new Map<string, string>();
     const store = this.#options.store;
+    // Each batch is decided from the rerun index first: a listing it knows is decided without reading
+    // its draft (an entry stands only while its draft is the listing's newest revision, so a
+    // differing hash or profile means changed); only listings it does not know have their draft read.
+    const key = profileKey(profile);
     const size = this.#options.bulkSize ?? 500;
     const readAhead = this.#options.readAhead ?? 2;
     async function* changedBatches(): AsyncGenerator<Array<{ jobId: string; data: AssessInput }>> {
-      const reads: Array<Promise<{ chunk: readonly ListingRef[]; current: Array<Draft | null> }>> = [];
+      const reads: Array<Promise<{ chunk: readonly ListingRef[]; known: Map<string, AssessedEntry>; current: Array<Draft | null> }>> = [];
       let next = 0;
       const readNext = (): void => {
         if (next >= refs.length) return;
         const chunk = refs.slice(next, next + size);
         next += size;
-        const read = store.drafts.currentMany(chunk.map((ref) => ref.id)).then((current) => ({ chunk, current }));
+        const read = store.index.assessed(chunk.map((ref) => ref.id)).then(async (known) => {
+          const unknown = chunk.filter((ref) => !known.has(ref.id));
+          const drafts = unknown.length === 0 ? [] : await store.drafts.currentMany(unknown.map((ref) => ref.id));
+          const byId = new Map(unknown.map((ref, index) => [ref.id, drafts[index] ?? null]));
+          return { chunk, known, current: chunk.map((ref) => byId.get(ref.id) ?? null) };
+        });
         // Awaited in turn below; this only keeps a read that fails after the run gave up from going unhandled.
         read.catch(() => undefined);
         reads.push(read);
@@ -149,11 +159,13 @@ export class BullExecutor implements Executor {
       for (let k = 0; k <= readAhead; k += 1) readNext();
       let jobs: Array<{ jobId: string; data: AssessInput }> = [];
       for (let read = reads.shift(); read !== undefined; read = reads.shift()) {
-        const { chunk, current } = await read;
+        const { chunk, known, current } = await read;
         readNext();
         chunk.forEach((ref, index) => {
+          const entry = known.get(ref.id);
           const draft = current[index] ?? null;
-          if (draft !== null && draftMatches(draft, ref.contentHash, profile)) {
+          const unchanged = entry === undefined ? draft !== null && draftMatches(draft, ref.contentHash, profile) : entry.contentHash === ref.contentHash && entry.profileKey === key;
+          if (unchanged) {
             tally.unchanged += 1;
             settle(ref.id, 'unchanged');
             return;
@@ -179,6 +191,7 @@ export class BullExecutor implements Executor {
           const output = assessOutputSchema.safeParse(settled.value);
           if (output.success) {
             recordOutcome(tally, output.data);
+            options.onSettled?.(output.data);
             settle(listingId, output.data.outcome);
           } else {
             tally.failed += 1;

@@ -715,7 +715,7 @@ export class FileStore implements Store {
   #indexRepo(): StoreIndex {
     const assessedPath = this.#path('index', 'assessed.jsonl');
     return {
-      assessed: async () => {
+      assessed: async (ids) => {
         await this.#ensureIndex();
         // Newest revision per listing, from the draft index, without keeping the summaries.
         const newest = new Map<string, number>();
@@ -737,7 +737,13 @@ export class FileStore implements Store {
           const parsed = parseDraftId(entry.draftId);
           if (parsed === null || parsed.listingId !== id || newest.get(id) !== parsed.revision) rows.delete(id);
         }
-        return rows;
+        if (ids === undefined) return rows;
+        const named = new Map<string, AssessedEntry>();
+        for (const id of ids) {
+          const entry = rows.get(id);
+          if (entry !== undefined) named.set(id, entry);
+        }
+        return named;
       },
       recordAssessed: async (entries) => {
         if (entries.length === 0) return;

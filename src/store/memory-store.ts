@@ -205,12 +205,14 @@ export class MemoryStore implements Store {
 
     const assessed = this.#assessed;
     this.index = {
-      async assessed() {
+      async assessed(ids) {
         // An entry whose draft is no longer the listing's newest revision no longer stands.
         const newest = new Map<string, number>();
         for (const draft of drafts.values()) newest.set(draft.listingId, Math.max(newest.get(draft.listingId) ?? 0, draft.revision));
         const valid = new Map<string, AssessedEntry>();
+        const wanted = ids === undefined ? null : new Set(ids);
         for (const [id, entry] of assessed) {
+          if (wanted !== null && !wanted.has(id)) continue;
           const parsed = parseDraftId(entry.draftId);
           if (parsed !== null && parsed.listingId === id && newest.get(id) === parsed.revision) valid.set(id, copy(entry));
         }

@@ -559,9 +559,20 @@ export class RedisStore implements Store {
   #indexRepo(): StoreIndex {
     const assessedKey = (): string => this.#key('assessed');
     return {
-      assessed: () =>
+      assessed: (ids) =>
         this.#run('index assessed', async () => {
-          const raw = await this.#redis.hgetall(assessedKey());
+          let raw: Record<string, string>;
+          if (ids === undefined) raw = await this.#redis.hgetall(assessedKey());
+          else {
+            raw = {};
+            if (ids.length > 0) {
+              const values = await this.#redis.hmget(assessedKey(), ...ids);
+              ids.forEach((id, index) => {
+                const value = values[index];
+                if (typeof value === 'string') raw[id] = value;
+              });
+            }
+          }
           const entries: Array<[string, AssessedEntry]> = [];
           for (const [id, json] of Object.entries(raw)) {
             try {

@@ -199,8 +199,11 @@ export interface ListingSummary {
  * record: read once per run or per command, never one record at a time.
  */
 export interface StoreIndex {
-  /** Listing id → what its current draft was made from; one read per run. */
-  assessed(): Promise<Map<string, AssessedEntry>>;
+  /**
+   * Listing id → what its current draft was made from; one read per run, or of only the listings
+   * named (a producer deciding one batch of listings at a time).
+   */
+  assessed(ids?: readonly string[]): Promise<Map<string, AssessedEntry>>;
   /** Records entries after the drafts they name are saved and older revisions superseded. */
   recordAssessed(entries: ReadonlyArray<readonly [string, AssessedEntry]>): Promise<void>;
   /** The summary of every stored draft (each at its stored version), sorted by listing id, then revision. */

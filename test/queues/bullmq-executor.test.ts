@@ -87,6 +87,29 @@ describe('BullExecutor with in-process workers', () => {
     ]);
   });
 
+  it('records the rerun index from the workers\' results, so a rerun on workers decides every listing without reading a draft', async () => {
+    const assessor = new ScriptedAssessor({ delayMs: 1 });
+    const { store, executor, profile } = await setup(assessor);
+    for (const listing of manyListings(12)) await store.listings.put(listing);
+    await runPipeline({ executor, store, profile });
+    expect([...(await store.index.assessed()).keys()].sort()).toEqual(manyListings(12).map((listing) => listing.id).sort());
+
+    // Count draft reads from here on: the rerun index answers for every listing it knows.
+    let draftReads = 0;
+    const { drafts } = store;
+    const counting = Object.create(drafts) as typeof drafts;
+    counting.current = async (id) => ((draftReads += 1), drafts.current(id));
+    counting.currentMany = async (ids) => ((draftReads += ids.length), drafts.currentMany(ids));
+    counting.get = async (id) => ((draftReads += 1), drafts.get(id));
+    const counted = Object.assign(Object.create(store) as typeof store, { drafts: counting });
+    await store.listings.put(agentListing(5, 1));
+    const rerun = await runPipeline({ executor, store: counted, profile });
+    expect(rerun).toMatchObject({ assessed: 1, unchanged: 11, failed: 0 });
+    expect(draftReads).toBe(0);
+    // The changed listing was decided from its index entry too: its hash differs, so it went to a worker.
+    expect((await store.index.assessed()).get('agent-0005')?.contentHash).toBe(agentListing(5, 1).contentHash);
+  });
+
   it('derives job ids from content hashes, so the same work enqueued twice runs once', async () => {
     const assessor = new ScriptedAssessor({ delayMs: 5 });
     const { store, executor, profile } = await setup(assessor);

@@ -436,6 +436,16 @@ export function runStoreContract(
         expect((await store.index.assessed()).get('a')).toEqual(entry('a', 'a.r2'));
       });
 
+      it('gives only the named listings\' rerun entries when asked for some, leaving out unknown ids', async () => {
+        const entry = (id: string, draft: string) => ({ contentHash: sha256(id), draftId: draft, profileKey: sha256('profile') });
+        for (const id of ['a', 'b', 'c']) await store.drafts.save(makeDraft({ listingId: id }), null);
+        await store.index.recordAssessed(['a', 'b', 'c'].map((id) => [id, entry(id, `${id}.r1`)] as const));
+        expect(Object.fromEntries(await store.index.assessed(['c', 'a', 'nobody']))).toEqual({ c: entry('c', 'c.r1'), a: entry('a', 'a.r1') });
+        expect((await store.index.assessed([])).size).toBe(0);
+        await store.drafts.save(makeDraft({ listingId: 'c', revision: 2 }), null);
+        expect([...(await store.index.assessed(['c', 'b'])).keys()]).toEqual(['b']);
+      });
+
       it('summarises every draft at its stored version, sorted by listing and revision', async () => {
         const draft = await store.drafts.save(makeDraft({ listingId: 'b', revision: 10 }), null);
         await store.drafts.save(makeDraft({ listingId: 'b', revision: 9 }), null);
