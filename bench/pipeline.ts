@@ -146,14 +146,13 @@ async function bullThroughput(url: string, env: NodeJS.ProcessEnv, workers: numb
 }
 
 /**
- * Child mode: `count` listings through the local executor on a file store, as a bulk run does,
+ * Child mode: the listings stored in `root` (by `--seed-child`) through the local executor on a file store, as a bulk run does,
  * with the rules assessor (the default) or the openai assessor against the fake model at
  * `baseUrl`. Prints peak RSS, and the heap still in use after a full GC at the end (what the run
  * retained, as opposed to garbage V8 had not collected yet).
  */
-async function rssChild(root: string, count: number, baseUrl: string | undefined): Promise<void> {
+async function rssChild(root: string, baseUrl: string | undefined): Promise<void> {
   const store = createFileStore({ root, fsync: false });
-  await seed(store, count, 'rss');
   let assessor: Assessor;
   let profile: AssessorProfile;
   if (baseUrl === undefined) {
@@ -179,20 +178,30 @@ interface RssFigures {
   assessed: number;
 }
 
+/**
+ * Peak RSS of a run over `count` stored listings, in a child process of its own: the listings are
+ * stored first by another child (as a crawl would have left them), so the figure is the run's memory,
+ * not the seeding's.
+ */
 async function rssInChild(count: number, baseUrl?: string): Promise<RssFigures> {
   const root = mkdtempSync(join(tmpdir(), 'threatdraft-bench-rss-'));
   const self = fileURLToPath(import.meta.url);
   const args = self.endsWith('.ts') ? ['--import', 'tsx', self] : [self];
-  try {
-    const child = spawn(process.execPath, ['--expose-gc', ...args, '--rss-child', root, String(count), ...(baseUrl === undefined ? [] : [baseUrl])], {
+  const child = async (mode: '--seed-child' | '--rss-child'): Promise<string> => {
+    const process_ = spawn(process.execPath, ['--expose-gc', ...args, mode, root, String(count), ...(baseUrl === undefined ? [] : [baseUrl])], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     let err = '';
-    child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    const code = await new Promise<number | null>((done) => child.once('exit', done));
-    if (code !== 0) throw new Error(`rss child exited ${code}: ${err.slice(0, 500)}`);
+    process_.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    process_.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const code = await new Promise<number | null>((done) => process_.once('exit', done));
+    if (code !== 0) throw new Error(`${mode} exited ${code}: ${err.slice(0, 500)}`);
+    return out;
+  };
+  try {
+    await child('--seed-child');
+    const out = await child('--rss-child');
     return JSON.parse(out.trim().split('\n').at(-1) as string) as RssFigures;
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -455,6 +464,11 @@ export async function bench(): Promise<BenchResult[]> {
   return results;
 }
 
+if (process.argv[2] === '--seed-child' && process.argv[3] !== undefined) {
+  const store = createFileStore({ root: process.argv[3], fsync: false });
+  await seed(store, Number(process.argv[4] ?? 10_000), 'rss');
+  await store.close();
+}
 if (process.argv[2] === '--rss-child' && process.argv[3] !== undefined) {
-  await rssChild(process.argv[3], Number(process.argv[4] ?? 10_000), process.argv[5]);
+  await rssChild(process.argv[3], process.argv[5]);
 }
