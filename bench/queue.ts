@@ -17,7 +17,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Queue, QueueEvents, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import { BullExecutor } from '../queues/executor.js';
 import { bullConnection, prefixesFor } from '../queues/names.js';
 import { startWorkers } from '../queues/worker.js';
@@ -31,6 +30,7 @@ import { draftId, type Draft } from '../schemas/draft.js';
 import type { Listing } from '../schemas/listing.js';
 import { computeContentHash } from '../src/crawl/extract.js';
 import { assessStage } from '../src/pipeline/assess-stage.js';
+import { deletePrefix } from './_redis.js';
 import type { BenchResult } from './types.js';
 
 /** Jobs per timed segment; each side runs `ROUNDS` segments, alternating with the other. */
@@ -60,20 +60,6 @@ async function noopStage(input: AssessInput): Promise<AssessOutput> {
 /** `count` listing refs with distinct ids and well-formed content hashes. */
 function refs(count: number, tag: string): Array<{ id: string; contentHash: string }> {
   return Array.from({ length: count }, (_, i) => ({ id: `bench-${tag}-${i}`, contentHash: createHash('sha256').update(`${tag}:${i}`).digest('hex') }));
-}
-
-async function deletePrefix(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 3 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /**

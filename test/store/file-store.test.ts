@@ -372,24 +372,8 @@ describe('file store on disk', () => {
   it('leaves no partial file when a writing process is killed with SIGKILL mid-write', async () => {
     await store.drafts.save(makeDraft(), null);
     await store.listings.put(makeListing({ id: 'seed' }));
-    const child = spawn(process.execPath, ['--import', 'tsx', childScript, root, 'churn'], { cwd: projectRoot, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const exit = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-    while (!stdout.includes('ready\n')) {
-      if (child.exitCode !== null) throw new Error(`churn child exited early: ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    child.stdin.end('go\n');
     // Let it write for a while, then kill it at an arbitrary point mid-loop.
-    while ((stdout.match(/acked draft/g) ?? []).length < 40) {
-      if (child.exitCode !== null) throw new Error(`churn child exited early: ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    child.kill('SIGKILL');
-    expect(await exit).toBe('SIGKILL');
+    const stdout = await killAfterAcks(root, 'churn', /acked draft/g, 40);
     const acked = (kind: string): number => Math.max(0, ...[...stdout.matchAll(new RegExp(`acked ${kind} (\\d+)`, 'g'))].map((match) => Number(match[1])));
 
     // A fresh reader sees complete records only: every write acknowledged is there, at most one
@@ -416,23 +400,7 @@ describe('file store on disk', () => {
 
   it('loses nothing acknowledged when a process group-committing writes is killed with SIGKILL, and stays readable', async () => {
     await store.drafts.save(makeDraft(), null);
-    const child = spawn(process.execPath, ['--import', 'tsx', childScript, root, 'batch'], { cwd: projectRoot, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const exit = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-    while (!stdout.includes('ready\n')) {
-      if (child.exitCode !== null) throw new Error(`batch child exited early: ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    child.stdin.end('go\n');
-    while ((stdout.match(/acked entry/g) ?? []).length < 300) {
-      if (child.exitCode !== null) throw new Error(`batch child exited early: ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    child.kill('SIGKILL');
-    expect(await exit).toBe('SIGKILL');
+    const stdout = await killAfterAcks(root, 'batch', /acked entry/g, 300);
     const created = [...stdout.matchAll(/acked create (\S+)/g)].map((match) => match[1] as string);
     const entries = [...stdout.matchAll(/acked entry (\d+)/g)].map((match) => Number(match[1]));
 
@@ -464,6 +432,31 @@ describe('file store on disk', () => {
     expect(await readFile(path, 'utf8')).toBe(before);
   });
 });
+
+/**
+ * Runs the writer child in `mode` against `root`, lets it write until its output holds `count`
+ * matches of `acked`, kills it with SIGKILL at that arbitrary point, and gives its output.
+ */
+async function killAfterAcks(root: string, mode: 'churn' | 'batch', acked: RegExp, count: number): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', childScript, root, mode], { cwd: projectRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exit = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+  const waitUntil = async (done: () => boolean, pollMs: number): Promise<void> => {
+    while (!done()) {
+      if (child.exitCode !== null) throw new Error(`${mode} child exited early: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  };
+  await waitUntil(() => stdout.includes('ready\n'), 10);
+  child.stdin.end('go\n');
+  await waitUntil(() => (stdout.match(acked) ?? []).length >= count, 5);
+  child.kill('SIGKILL');
+  expect(await exit).toBe('SIGKILL');
+  return stdout;
+}
 
 describe('openStore', () => {
   it('opens the file store at dataDir when no Redis URL is given', async () => {
