@@ -94,7 +94,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, HERE.endsWith(join('dist', 'bench')) ? '../..' : '..');
 
 /** Fills a file store with `count` listings and a revision-1 draft for each (fsync off: throwaway data). */
-async function seedDrafts(root: string, count: number): Promise<void> {
+export async function seedDrafts(root: string, count: number): Promise<void> {
   const store = new FileStore({ root, fsync: false });
   const { computeContentHash } = await import('../src/crawl/extract.js');
   for (let start = 0; start < count; start += 200) {
