@@ -1,115 +1,21 @@
 /**
- * Discovery: which listing URLs a directory holds. The parsing helpers are pure (HTML or XML
- * string + base URL in, absolute normalised http(s) URLs out); `discover` is the I/O driver that
- * walks start pages, pagination and sitemaps through the `Fetcher` port, with conditional GETs
- * against the fetch cache so an unchanged page is answered 304 and its cached links reused.
+ * Discovery: which listing URLs a directory holds. `discover` is the I/O driver that walks start
+ * pages, pagination and sitemaps through the `Fetcher` port, with conditional GETs against the
+ * fetch cache so an unchanged page is answered 304 and its cached links reused. The pure parsers
+ * (`index-page.ts`) are loaded only when a page's body must be read.
  */
-import { load } from 'cheerio';
 import { z } from 'zod';
 import type { SourceConfig } from '../../schemas/source.js';
 import { ThreatdraftError, toError } from '../errors.js';
 import type { CacheRepo } from '../store/store.js';
 import { FETCH_CACHE_NAMESPACE, StoreFailure, readCacheEntry, storeCall, unaskedNotModified, validators, withoutUndefined } from './fetch-cache.js';
-import { parseBoundedHtml } from './bounded-parse.js';
 import type { Fetcher } from './fetcher.js';
-import { scanSitemap } from './sitemap.js';
+import type { SitemapDocument } from './index-page.js';
 import { resolveHttpUrl } from './url.js';
 
 /** How deep nested sitemap indexes are followed (index -> index -> urlset is depth 2). */
 export const MAX_SITEMAP_DEPTH = 3;
 
-/** The base a document's relative links resolve against: its `<base href>` when present, else its URL. */
-function documentBase($: ReturnType<typeof load>, pageUrl: string): string {
-  const href = $('base[href]').first().attr('href');
-  if (href === undefined) return pageUrl;
-  try {
-    return new URL(href.trim(), pageUrl).href;
-  } catch {
-    return pageUrl;
-  }
-}
-
-/** The link an element stands for: its own href, else the first descendant anchor's href. */
-function hrefOf($: ReturnType<typeof load>, element: Parameters<ReturnType<typeof load>>[0]): string | undefined {
-  const node = $(element);
-  return node.attr('href') ?? node.find('a[href]').first().attr('href');
-}
-
-/** `href=""` and `href="#…"` point back at the page itself, never at another listing or page. */
-function isSelfLink(href: string): boolean {
-  const trimmed = href.trim();
-  return trimmed === '' || trimmed.startsWith('#');
-}
-
-function uniqueResolved(hrefs: Iterable<string | undefined>, base: string): string[] {
-  const seen = new Set<string>();
-  for (const href of hrefs) {
-    if (href === undefined || isSelfLink(href)) continue;
-    const url = resolveHttpUrl(href, base);
-    if (url !== undefined) seen.add(url);
-  }
-  return [...seen];
-}
-
-/**
- * Listing links on an index page: the elements matched by `selector` (an anchor, or any element
- * containing one), resolved, normalised, http(s) only, de-duplicated in document order.
- */
-export function parseListingLinks(html: string, pageUrl: string, selector: string): string[] {
-  return parseIndexPage(html, pageUrl, { listingLinks: selector }).listings;
-}
-
-/** The next index page named by `selector` (first usable match), or null when there is none. */
-export function parseNextPage(html: string, pageUrl: string, selector: string): string | null {
-  return parseIndexPage(html, pageUrl, { listingLinks: null, nextPage: selector }).next;
-}
-
-/** Listing links and the next page of one index page, parsed once. */
-export function parseIndexPage(
-  html: string,
-  pageUrl: string,
-  selectors: { listingLinks: string | null; nextPage?: string | undefined },
-): { listings: string[]; next: string | null } {
-  // Bounded: a hostile index page cannot make parsing quadratic (see bounded-parse.ts).
-  const $ = load(parseBoundedHtml(html).document);
-  const base = documentBase($, pageUrl);
-  const listings =
-    selectors.listingLinks === null
-      ? []
-      : uniqueResolved(
-          $(selectors.listingLinks)
-            .toArray()
-            .map((element) => hrefOf($, element)),
-          base,
-        );
-  let next: string | null = null;
-  if (selectors.nextPage !== undefined) {
-    for (const element of $(selectors.nextPage).toArray()) {
-      const href = hrefOf($, element);
-      if (href === undefined || isSelfLink(href)) continue;
-      next = resolveHttpUrl(href, base) ?? null;
-      if (next !== null) break;
-    }
-  }
-  return { listings, next };
-}
-
-/** What a sitemap document holds: child sitemaps (an index), page URLs (a urlset), or neither. */
-export type SitemapDocument =
-  | { kind: 'index'; sitemaps: string[] }
-  | { kind: 'urlset'; urls: string[] }
-  | { kind: 'unknown' };
-
-/**
- * Parses sitemap XML: `<sitemapindex>` gives its child sitemaps, `<urlset>` its page URLs, both
- * resolved against `sitemapUrl`, normalised, http(s) only and de-duplicated.
- */
-export function parseSitemap(xml: string, sitemapUrl: string): SitemapDocument {
-  const scan = scanSitemap(xml);
-  if (scan.roots.includes('sitemapindex')) return { kind: 'index', sitemaps: uniqueResolved(scan.sitemapindexLocs, sitemapUrl) };
-  if (scan.roots.includes('urlset')) return { kind: 'urlset', urls: uniqueResolved(scan.urlsetLocs, sitemapUrl) };
-  return { kind: 'unknown' };
-}
 
 /** A page that discovery could not use; recorded, never fatal. */
 export interface DiscoverError {
@@ -283,6 +189,7 @@ export async function discover(source: SourceConfig, fetcher: Fetcher, options: 
   const render = options.render;
   const selectors = { listingLinks, nextPage: source.nextPage ?? null };
   const parseIndex = async (body: string, landedUrl: string): Promise<IndexPayload> => {
+    const { parseIndexPage } = await import('./index-page.js');
     const parse = (html: string): { listings: string[]; next: string | null } => parseIndexPage(html, landedUrl, { listingLinks, nextPage: source.nextPage });
     const parsed = parse(body);
     if (render === undefined) return { ...selectors, ...parsed };
@@ -353,7 +260,7 @@ export async function discover(source: SourceConfig, fetcher: Fetcher, options: 
             fetcher,
             { url, accept: 'xml', signal },
             cache === undefined ? undefined : { repo: cache, key: discoveryCacheKey('sitemap', url), schema: sitemapCacheSchema, fits: () => true },
-            (body, finalUrl) => ({ document: parseSitemap(body, finalUrl) }),
+            async (body, finalUrl) => ({ document: (await import('./index-page.js')).parseSitemap(body, finalUrl) }),
           ),
         );
         document = fetched.parsed.document;

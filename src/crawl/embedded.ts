@@ -8,7 +8,7 @@
  */
 import type { CheerioAPI } from 'cheerio';
 import { isRecord, line } from './documents/common.js';
-import { canonicalRepoUrl } from './extract.js';
+import { canonicalRepoUrl } from './listing-identity.js';
 
 /** What the embedded data of a page adds to its listing. */
 export interface EmbeddedData {

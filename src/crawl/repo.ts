@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { Listing, Repo } from '../../schemas/listing.js';
 import { ThreatdraftError, TransientError, toError } from '../errors.js';
 import type { Store } from '../store/store.js';
-import { computeContentHash } from './extract.js';
+import { computeContentHash } from './listing-identity.js';
 import { stripControls } from './extract-text.js';
 import { FETCH_CACHE_NAMESPACE, StoreFailure, readCacheEntry, storeCall, unaskedNotModified, validators, withoutUndefined } from './fetch-cache.js';
 import type { Fetcher } from './fetcher.js';

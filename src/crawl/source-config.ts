@@ -4,7 +4,7 @@
  * field or line and column, so the CLI exits 2.
  */
 import { readFile } from 'node:fs/promises';
-import { load } from 'cheerio';
+import { select } from 'cheerio-select';
 import type { z } from 'zod';
 import { sourceConfigSchema, type SourceConfig } from '../../schemas/source.js';
 import { InputError, inputErrorFromIssues } from '../errors.js';
@@ -57,9 +57,13 @@ export function parseSourceConfig(text: string, where: string): SourceConfig {
   return parsed.data;
 }
 
-/** Issues for CSS selectors that cheerio cannot parse (the schema only checks they are non-empty). */
+/**
+ * Issues for CSS selectors that cheerio cannot parse (the schema only checks they are non-empty).
+ * Compiled by cheerio-select, the selector engine cheerio itself uses, so the same selectors pass
+ * without loading an HTML parser.
+ */
 function invalidSelectors(source: SourceConfig): z.core.$ZodIssue[] {
-  const probe = load('<html><body></body></html>');
+  const probe = (selector: string): unknown => select(selector, []);
   const selectors: Array<[PropertyKey[], string | undefined]> = [
     [['listingLinks'], source.listingLinks],
     [['nextPage'], source.nextPage],

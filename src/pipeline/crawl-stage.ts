@@ -5,7 +5,7 @@
  */
 import { sourceTypeOf } from '../../schemas/source.js';
 import { crawlSource, type CrawlProgress } from '../crawl/crawl.js';
-import { sourceListingPrefix } from '../crawl/extract.js';
+import { sourceListingPrefix } from '../crawl/listing-identity.js';
 import type { Fetcher } from '../crawl/fetcher.js';
 import type { Store } from '../store/store.js';
 import { crawlInputSchema, type CrawlInput, type CrawlOutput } from './contracts.js';

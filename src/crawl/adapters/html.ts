@@ -9,16 +9,15 @@
  */
 import type { SourceConfig } from '../../../schemas/source.js';
 import { discover } from '../discover.js';
-import { extractListing, readableText } from '../extract.js';
 import type { AdapterContext, Discovery, DiscoveredItem, Loaded, SourceAdapter } from './adapter.js';
 import { loadConditionally } from './conditional.js';
 
 /** Readable text shorter than this (characters) means the served HTML is an empty shell a script fills in. */
 export const MIN_STATIC_TEXT = 120;
 
-/** Whether the served HTML of a listing page holds content, or is a shell a script fills in. */
-export function hasListingContent(html: string): boolean {
-  return readableText(html).replace(/\s+/g, ' ').trim().length >= MIN_STATIC_TEXT;
+/** Whether a listing page's readable text is content, or the text of a shell a script fills in. */
+export function isListingContent(readable: string): boolean {
+  return readable.replace(/\s+/g, ' ').trim().length >= MIN_STATIC_TEXT;
 }
 
 /** The HTML to read for a page: as served, or as Chromium builds it, by the source's `render` mode. */
@@ -48,7 +47,10 @@ export const htmlAdapter: SourceAdapter = {
       accept: 'page',
       conditional: (source.render ?? 'static') === 'static',
       toListing: async (result) => {
-        const html = await pageHtml(source, context, result.finalUrl, result.body, hasListingContent);
+        // Extraction (cheerio, linkedom, Readability) loads with the first page whose body is read:
+        // a recrawl answered by 304s never loads it.
+        const { extractListing, readableText } = await import('../extract.js');
+        const html = await pageHtml(source, context, result.finalUrl, result.body, (page) => isListingContent(readableText(page)));
         context.checkpoint('extracting');
         return extractListing(html, {
           url: result.finalUrl,

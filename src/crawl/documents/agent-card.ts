@@ -17,7 +17,7 @@
 import { z } from 'zod';
 import type { ListingDocument } from '../../../schemas/listing.js';
 import { PermanentError } from '../../errors.js';
-import { canonicalRepoUrl } from '../extract.js';
+import { canonicalRepoUrl } from '../listing-identity.js';
 import { isRecord, line, validateFields, type DocumentRendering, type FieldRule } from './common.js';
 
 const text = z.string();

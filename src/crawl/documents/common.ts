@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import type { Listing, ListingDocument } from '../../../schemas/listing.js';
 import { formatIssues } from '../../errors.js';
-import { DEFAULT_MAX_TOKENS, capTokens, computeContentHash, listingId, normalizeListingUrl } from '../extract.js';
+import { DEFAULT_MAX_TOKENS, capTokens, computeContentHash, listingId, normalizeListingUrl } from '../listing-identity.js';
 
 /** Control characters (C0 but tab and newline, DEL, C1) and bidi overrides: never text, never on a terminal. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
