@@ -107,12 +107,20 @@ interface CacheSlot<P> {
  * a 304 that landed where that parse came from, else the body's (and the cache is updated).
  * A store error surfaces as `StoreFailure`; fetch errors are thrown as they are.
  */
+/** A discovery document as fetched: its parse, where it landed, and whether it was a 304. */
+interface Fetched<P> {
+  parsed: P;
+  finalUrl: string;
+  bytes: number;
+  notModified: boolean;
+}
+
 async function fetchParsed<P extends Record<string, unknown>>(
   fetcher: Fetcher,
   request: { url: string; accept: 'page' | 'xml'; signal: AbortSignal | undefined },
   slot: CacheSlot<P> | undefined,
   parse: (body: string, finalUrl: string) => P | Promise<P>,
-): Promise<{ parsed: P; finalUrl: string; bytes: number; notModified: boolean }> {
+): Promise<Fetched<P>> {
   const { url, accept, signal } = request;
   const found = slot === undefined ? undefined : await readCacheEntry(slot.repo, slot.schema, slot.key);
   const entry = found !== undefined && slot?.fits(found) === true ? found : undefined;
@@ -196,8 +204,56 @@ export async function discover(source: SourceConfig, fetcher: Fetcher, options: 
     const html = await render(landedUrl, body, (candidate) => (candidate === body ? parsed : parse(candidate)).listings.length > 0);
     return { ...selectors, ...(html === body ? parsed : parse(html)) };
   };
+  const indexSlot = (pageUrl: string): CacheSlot<IndexPayload> | undefined =>
+    cache === undefined
+      ? undefined
+      : {
+          repo: cache,
+          key: discoveryCacheKey('index', pageUrl),
+          schema: indexCacheSchema,
+          fits: (entry) => entry.listingLinks === selectors.listingLinks && entry.nextPage === selectors.nextPage,
+        };
+  // Relative links resolve against the exact URL the page landed on: normalising it first would
+  // strip a trailing slash and resolve `href="alpha"` on `/dir/` to `/alpha`.
+  const fetchIndex = (pageUrl: string): Promise<Fetched<IndexPayload>> =>
+    fetchParsed<IndexPayload>(fetcher, { url: pageUrl, accept: 'page', signal }, indexSlot(pageUrl), parseIndex);
   const visited = new Set<string>();
   let indexPages = 0;
+  // Revalidating a cached pagination chain: the cached links name the pages ahead, so their
+  // conditional GETs go out together (as many ahead as the source's politeness concurrency, and
+  // only while the cached listings do not already fill the cap) instead of one round trip after
+  // another. The walk itself is unchanged: it still takes each page's links from that page's own
+  // answer, so a page that changed sends it where its new links point, and requests made past it
+  // are simply not used (GETs are safe; a failed one is reported only if the walk reaches it).
+  const ahead = new Map<string, Promise<Fetched<IndexPayload>>>();
+  // Each cached entry is read and checked once per crawl, however often the walk looks past it.
+  const cachedEntries = new Map<string, IndexPayload | null>();
+  const cachedEntry = async (pageUrl: string): Promise<IndexPayload | null> => {
+    let entry = cachedEntries.get(pageUrl);
+    if (entry === undefined) {
+      const slot = indexSlot(pageUrl) as CacheSlot<IndexPayload>;
+      const read = await readCacheEntry(slot.repo, slot.schema, slot.key);
+      entry = read !== undefined && slot.fits(read) ? read : null;
+      cachedEntries.set(pageUrl, entry);
+    }
+    return entry;
+  };
+  const lookAhead = async (from: string): Promise<void> => {
+    if (cache === undefined) return;
+    let url = from;
+    let listings = found.size;
+    for (let steps = 0; steps < source.politeness.concurrency; steps += 1) {
+      const entry = await cachedEntry(url);
+      if (entry === null || entry.next === null) return;
+      listings += entry.listings.length;
+      url = entry.next;
+      if (listings >= cap || indexPages + ahead.size >= source.maxPages || visited.has(url)) return;
+      if (ahead.has(url)) continue;
+      const pending = fetchIndex(url);
+      pending.catch(() => undefined);
+      ahead.set(url, pending);
+    }
+  };
   for (const start of source.start) {
     let next: string | null = resolveHttpUrl(start, start) ?? null;
     while (next !== null && !full() && indexPages < source.maxPages) {
@@ -210,23 +266,12 @@ export async function discover(source: SourceConfig, fetcher: Fetcher, options: 
       let page: IndexPayload;
       let finalUrl: string;
       try {
-        const fetched = counted(
-          await fetchParsed<IndexPayload>(
-            fetcher,
-            { url: pageUrl, accept: 'page', signal },
-            cache === undefined
-              ? undefined
-              : {
-                  repo: cache,
-                  key: discoveryCacheKey('index', pageUrl),
-                  schema: indexCacheSchema,
-                  fits: (entry) => entry.listingLinks === selectors.listingLinks && entry.nextPage === selectors.nextPage,
-                },
-            // Relative links resolve against the exact URL the page landed on: normalising it first
-            // would strip a trailing slash and resolve `href="alpha"` on `/dir/` to `/alpha`.
-            parseIndex,
-          ),
-        );
+        const pending = ahead.get(pageUrl) ?? fetchIndex(pageUrl);
+        ahead.delete(pageUrl);
+        // Handled below; a failing look-ahead must not leave it rejected unobserved.
+        pending.catch(() => undefined);
+        await lookAhead(pageUrl);
+        const fetched = counted(await pending);
         page = fetched.parsed;
         finalUrl = fetched.finalUrl;
       } catch (thrown) {

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sourceConfigSchema, type SourceConfig, type SourceConfigInput } from '../../schemas/source.js';
 import { discover, listingCap, MAX_SITEMAP_DEPTH } from '../../src/crawl/discover.js';
 import { UndiciFetcher } from '../../src/crawl/undici-fetcher.js';
+import { createMemoryStore } from '../../src/store/memory-store.js';
 
 describe('listingCap', () => {
   it.each([
@@ -172,5 +174,109 @@ describe('discover', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(discover(source(site.origin), fetcher, { signal: controller.signal })).rejects.toThrow();
+  });
+});
+
+describe('discover revalidating a cached pagination chain', () => {
+  /** Index pages with ETags that answer 304 to a matching If-None-Match, after `delayMs`; tracks requests in flight. */
+  async function startChain(pages: number, delayMs: number) {
+    const table = new Map<string, string>();
+    const requests: string[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const setPage = (index: number, links: string[], next: number | null): void => {
+      table.set(`/p/${index}`, indexPage(links, next === null ? undefined : `/p/${next}`).body);
+    };
+    for (let index = 1; index <= pages; index += 1) setPage(index, [`/agent/${index}`], index < pages ? index + 1 : null);
+    const server: Server = createServer((request, response) => {
+      const path = request.url ?? '/';
+      requests.push(path);
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      setTimeout(() => {
+        inFlight -= 1;
+        const body = table.get(path);
+        if (body === undefined) {
+          response.writeHead(404).end();
+          return;
+        }
+        const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`;
+        if (request.headers['if-none-match'] === etag) response.writeHead(304, { etag }).end();
+        else response.writeHead(200, { 'content-type': 'text/html', etag }).end(body);
+      }, delayMs);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return {
+      origin,
+      requests,
+      setPage,
+      maxInFlight: () => maxInFlight,
+      resetCounts: () => {
+        requests.length = 0;
+        maxInFlight = 0;
+      },
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  const chainSource = (origin: string, overrides: Partial<SourceConfigInput> = {}): SourceConfig =>
+    source(origin, { start: [`${origin}/p/1`], listingLinks: 'a.agent', nextPage: 'a.next', politeness: { concurrency: 4, intervalMs: 0 }, ...overrides });
+
+  it('sends the conditional GETs of an unchanged chain together, and finds the same listings', async () => {
+    const site = await startChain(8, 20);
+    const fetcher = new UndiciFetcher({ allowPrivateNetwork: true, politeness: { concurrency: 4, intervalMs: 0 }, maxAttempts: 1 });
+    const cache = createMemoryStore().cache;
+    try {
+      const first = await discover(chainSource(site.origin), fetcher, { cache });
+      // Nothing cached yet: the walk can only learn each next page from the page before it.
+      expect(site.maxInFlight()).toBe(1);
+      site.resetCounts();
+      const again = await discover(chainSource(site.origin), fetcher, { cache });
+      expect(again.urls).toEqual(first.urls);
+      expect(again.urls).toHaveLength(8);
+      expect(again.pagesUnchanged).toBe(8);
+      expect(site.requests.sort()).toEqual(Array.from({ length: 8 }, (_, index) => `/p/${index + 1}`).sort());
+      expect(site.maxInFlight()).toBeGreaterThan(1);
+      expect(site.maxInFlight()).toBeLessThanOrEqual(4);
+    } finally {
+      await fetcher.close();
+      await site.close();
+    }
+  });
+
+  it('follows a changed page to its new links, whatever was requested past it', async () => {
+    const site = await startChain(8, 5);
+    const fetcher = new UndiciFetcher({ allowPrivateNetwork: true, politeness: { concurrency: 4, intervalMs: 0 }, maxAttempts: 1 });
+    const cache = createMemoryStore().cache;
+    try {
+      await discover(chainSource(site.origin), fetcher, { cache });
+      // Page 3 now links to a new listing and skips straight to page 7.
+      site.setPage(3, ['/agent/3', '/agent/new'], 7);
+      const again = await discover(chainSource(site.origin), fetcher, { cache });
+      const fresh = await discover(chainSource(site.origin), fetcher, {});
+      expect(again.urls).toEqual(fresh.urls);
+      expect(again.urls.map((url) => new URL(url).pathname)).toEqual(['/agent/1', '/agent/2', '/agent/3', '/agent/new', '/agent/7', '/agent/8']);
+      expect(again.errors).toEqual([]);
+    } finally {
+      await fetcher.close();
+      await site.close();
+    }
+  });
+
+  it('looks no further ahead than the listing cap needs', async () => {
+    const site = await startChain(8, 5);
+    const fetcher = new UndiciFetcher({ allowPrivateNetwork: true, politeness: { concurrency: 4, intervalMs: 0 }, maxAttempts: 1 });
+    const cache = createMemoryStore().cache;
+    try {
+      await discover(chainSource(site.origin), fetcher, { cache });
+      site.resetCounts();
+      const capped = await discover(chainSource(site.origin), fetcher, { cache, limit: 2 });
+      expect(capped.urls).toHaveLength(2);
+      expect(site.requests.sort()).toEqual(['/p/1', '/p/2']);
+    } finally {
+      await fetcher.close();
+      await site.close();
+    }
   });
 });
