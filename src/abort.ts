@@ -46,6 +46,27 @@ function linkToParent(parent: AbortSignal, onAbort: () => void): () => void {
   };
 }
 
+/** A signal of its own that aborts with `parent`, linked through the parent's one listener. */
+export interface LinkedSignal {
+  readonly signal: AbortSignal | undefined;
+  /** Unlinks it from the parent; call it when the work it guards ends, however it ends. */
+  dispose(): void;
+}
+
+/**
+ * A child of `parent` (undefined when there is none) for work that runs beside other work under the
+ * same parent: many in flight at once add no listener each to the parent.
+ */
+export function linkedSignal(parent: AbortSignal | undefined): LinkedSignal {
+  if (parent === undefined) return { signal: undefined, dispose: () => undefined };
+  const controller = new AbortController();
+  if (parent.aborted) {
+    controller.abort(parent.reason);
+    return { signal: controller.signal, dispose: () => undefined };
+  }
+  return { signal: controller.signal, dispose: linkToParent(parent, () => controller.abort(parent.reason)) };
+}
+
 /** Starts a deadline of `ms` linked to `parent` (when given). */
 export function startDeadline(parent: AbortSignal | undefined, ms: number): Deadline {
   const controller = new AbortController();

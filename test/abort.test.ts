@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { startBudget, startDeadline } from '../src/abort.js';
+import { linkedSignal, startBudget, startDeadline } from '../src/abort.js';
 
 describe('startDeadline', () => {
   it('aborts with a TimeoutError after its time and says it timed out', async () => {
@@ -74,6 +74,29 @@ describe('startDeadline on one shared parent', () => {
     onOne.dispose();
     onTwo.dispose();
     expect(getEventListeners(two.signal, 'abort')).toHaveLength(0);
+  });
+});
+
+describe('linkedSignal', () => {
+  it('aborts with the parent reason, through one listener on the parent for any number of links', () => {
+    const parent = new AbortController();
+    const links = Array.from({ length: 16 }, () => linkedSignal(parent.signal));
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1);
+    parent.abort(new Error('stop'));
+    expect(links.every((link) => link.signal?.aborted === true && (link.signal.reason as Error).message === 'stop')).toBe(true);
+    for (const link of links) link.dispose();
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('is unlinked once disposed, starts aborted under an aborted parent, and is absent without a parent', () => {
+    const parent = new AbortController();
+    const link = linkedSignal(parent.signal);
+    link.dispose();
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+    parent.abort();
+    expect(link.signal?.aborted).toBe(false);
+    expect(linkedSignal(parent.signal).signal?.aborted).toBe(true);
+    expect(linkedSignal(undefined).signal).toBeUndefined();
   });
 });
 

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { SourceConfig } from '../../schemas/source.js';
+import { linkedSignal } from '../abort.js';
 import { ThreatdraftError, toError } from '../errors.js';
 import type { CacheRepo } from '../store/store.js';
 import { FETCH_CACHE_NAMESPACE, StoreFailure, readCacheEntry, storeCall, unaskedNotModified, validators, withoutUndefined } from './fetch-cache.js';
@@ -215,8 +216,15 @@ export async function discover(source: SourceConfig, fetcher: Fetcher, options: 
         };
   // Relative links resolve against the exact URL the page landed on: normalising it first would
   // strip a trailing slash and resolve `href="alpha"` on `/dir/` to `/alpha`.
-  const fetchIndex = (pageUrl: string): Promise<Fetched<IndexPayload>> =>
-    fetchParsed<IndexPayload>(fetcher, { url: pageUrl, accept: 'page', signal }, indexSlot(pageUrl), parseIndex);
+  const fetchIndex = async (pageUrl: string): Promise<Fetched<IndexPayload>> => {
+    // Its own signal: several index pages in flight under the crawl's signal add one listener to it, not one each.
+    const link = linkedSignal(signal);
+    try {
+      return await fetchParsed<IndexPayload>(fetcher, { url: pageUrl, accept: 'page', signal: link.signal }, indexSlot(pageUrl), parseIndex);
+    } finally {
+      link.dispose();
+    }
+  };
   const visited = new Set<string>();
   let indexPages = 0;
   // Revalidating a cached pagination chain: the cached links name the pages ahead, so their

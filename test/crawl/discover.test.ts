@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -240,6 +241,37 @@ describe('discover revalidating a cached pagination chain', () => {
       expect(site.maxInFlight()).toBeGreaterThan(1);
       expect(site.maxInFlight()).toBeLessThanOrEqual(4);
     } finally {
+      await fetcher.close();
+      await site.close();
+    }
+  });
+
+  it('puts one abort listener on the crawl signal however many pages are in flight under it', async () => {
+    const site = await startChain(24, 20);
+    const fetcher = new UndiciFetcher({ allowPrivateNetwork: true, politeness: { concurrency: 16, intervalMs: 0 }, maxAttempts: 1 });
+    const cache = createMemoryStore().cache;
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.name);
+    };
+    process.on('warning', onWarning);
+    try {
+      const wide = chainSource(site.origin, { politeness: { concurrency: 16, intervalMs: 0 } });
+      await discover(wide, fetcher, { cache });
+      const controller = new AbortController();
+      let most = 0;
+      const watch = setInterval(() => {
+        most = Math.max(most, getEventListeners(controller.signal, 'abort').length);
+      }, 2);
+      const again = await discover(wide, fetcher, { cache, signal: controller.signal });
+      clearInterval(watch);
+      expect(again.urls).toHaveLength(24);
+      expect(site.maxInFlight()).toBeGreaterThan(10);
+      expect(most).toBeLessThanOrEqual(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
       await fetcher.close();
       await site.close();
     }
