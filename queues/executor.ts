@@ -4,6 +4,7 @@
  * states so a missed event (a Redis restart, a dropped connection) never hangs a run. Unchanged
  * listings are counted here and never enqueued.
  */
+import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { Job, Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import { DEFAULT_ATTEMPT_POLICY, type AttemptPolicy } from '../src/pipeline/attempts.js';
@@ -49,6 +50,13 @@ export interface BullExecutorOptions {
   /** Assess through the Batch API: one `batch` job owns the run's batch (a worker runs it). */
   batch?: boolean;
 }
+
+/** KEYS: job hashes. Returns 1 for each that exists (every job hash has a `timestamp` from the moment it is added), else 0. */
+const JOBS_EXISTING = `
+local out = {}
+for i, key in ipairs(KEYS) do out[i] = redis.call('HEXISTS', key, 'timestamp') end
+return out
+`;
 
 type Settled = { state: 'completed'; value: unknown } | { state: 'failed'; reason: string; attempts: number };
 
@@ -319,12 +327,16 @@ export class BullExecutor implements Executor {
     return results;
   }
 
-  /** The ids among `jobIds` that have a job in `queue` now: sent all at once, so about one round trip. */
+  /**
+   * The ids among `jobIds` that have a job in `queue` now: one script call for the batch, not a
+   * command per job (the queue's keys share one hash tag, so on a cluster it stays in one slot).
+   */
   async #existing(queue: Queue, jobIds: readonly string[]): Promise<string[]> {
     if (jobIds.length === 0) return [];
-    const client = await queue.getBackend().client;
-    // Every job hash has a `timestamp` field from the moment it is added.
-    const found = await Promise.all(jobIds.map((jobId) => client.hexists(queue.toKey(jobId), 'timestamp')));
+    // BullMQ's connection is an ioredis client (single or cluster) under its own interface type.
+    const client = (await queue.getBackend().client) as unknown as Pick<Redis, 'eval'>;
+    const keys = jobIds.map((jobId) => queue.toKey(jobId));
+    const found = (await client.eval(JOBS_EXISTING, keys.length, ...keys)) as number[];
     return jobIds.filter((_, index) => found[index] === 1);
   }
 

@@ -101,6 +101,47 @@ describe('BullExecutor enqueueing', () => {
     expect(assessor.calls).toBe(1100);
   });
 
+  it('finds jobs kept from an earlier run in one look and runs them again at once (the stage skips what still matches), not after the reconcile timer', async () => {
+    const assessor = new ScriptedAssessor();
+    const ns = freshNamespace(url);
+    closers.push(ns.cleanup);
+    const profile = profileOf(assessor);
+    const first: Store = createMemoryStore();
+    const workers = await startWorkers({
+      redisUrl: url,
+      namespace: ns.namespace,
+      store: first,
+      assessorFor: async () => ({ assessor, profile }),
+      fetcherFor: async () => {
+        throw new Error('no crawling in this test');
+      },
+      concurrency: 8,
+      policy: { attempts: 3, backoffMs: 10, maxDelayMs: 50 },
+    });
+    closers.push(() => workers.close());
+    const listings = manyListings(30);
+    for (const listing of listings) await first.listings.put(listing);
+    const refs = listings.map((listing) => ({ id: listing.id, contentHash: listing.contentHash }));
+    // Reconciling on a timer would also settle them, after a minute: the run must not wait for it.
+    const earlier = new BullExecutor({ redisUrl: url, namespace: ns.namespace, store: first, reconcileEveryMs: 60_000 });
+    closers.push(() => earlier.close());
+    expect((await earlier.assess(refs, profile)).assessed).toBe(30);
+    expect(assessor.calls).toBe(30);
+
+    // A producer whose store has none of those drafts finds every listing changed; its jobs are the
+    // same jobs, kept in the queue with their results.
+    const later = new BullExecutor({ redisUrl: url, namespace: ns.namespace, store: createMemoryStore(), reconcileEveryMs: 60_000 });
+    closers.push(() => later.close());
+    const addBulk = vi.spyOn(Queue.prototype, 'addBulk');
+    const started = Date.now();
+    const tally = await later.assess(refs, profile);
+    // The workers' store still holds the drafts, so the stage finds them unchanged.
+    expect(tally).toMatchObject({ assessed: 0, unchanged: 30, failed: 0 });
+    expect(assessor.calls).toBe(30);
+    expect(addBulk).toHaveBeenCalled();
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
   it('leaves no abort listener on the run signal however long it waits (no MaxListenersExceededWarning)', async () => {
     const warnings: Error[] = [];
     const onWarning = (warning: Error): void => {

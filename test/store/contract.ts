@@ -186,6 +186,20 @@ export function runStoreContract(
         expect(await store.drafts.currentMany([])).toEqual([]);
       });
 
+      it('answers a batch longer than one store round (over 500 listings) in the order asked', async () => {
+        const ids = Array.from({ length: 1_100 }, (_, index) => `bulk-${String(index).padStart(4, '0')}`);
+        for (const [index, revision] of [[0, 1], [600, 2], [1_099, 4]] as const) {
+          await store.drafts.save(makeDraft({ listingId: ids[index]!, revision }), null);
+        }
+        const many = await store.drafts.currentMany(ids);
+        expect(many).toHaveLength(1_100);
+        expect(many.flatMap((draft, index) => (draft === null ? [] : [[index, draft.id]]))).toEqual([
+          [0, 'bulk-0000.r1'],
+          [600, 'bulk-0600.r2'],
+          [1_099, 'bulk-1099.r4'],
+        ]);
+      });
+
       it('hands out copies from currentMany: changing a returned draft does not change the stored one', async () => {
         await store.drafts.save(makeDraft({ revision: 1 }), null);
         const [first] = await store.drafts.currentMany(['demo.agent-one']);
