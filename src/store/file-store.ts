@@ -47,7 +47,7 @@ import { diskFullError, errnoCode, FileLocks, isTempName, NODE_FS, readFileOrNul
 import { processAlive } from '../process-alive.js';
 import { appendWhole, GroupCommit } from './group-commit.js';
 import { JsonlTable } from './jsonl-table.js';
-import { countAudit, FactsIndex } from './index-snapshot.js';
+import { COMPACT_ROWS, countAudit, FactsIndex } from './index-snapshot.js';
 import type {
   AssessedEntry,
   AuditEntry,
@@ -86,6 +86,11 @@ export interface FileStoreOptions {
    * process instead of one file per key: small, hot entries such as the fetch cache. @default ['fetch']
    */
   packedNamespaces?: readonly string[];
+  /**
+   * Index rows (or audit lines) a reader reads past the index snapshot (or the audit checkpoint)
+   * before it writes a new one (src/store/index-snapshot.ts). @default 1000
+   */
+  snapshotAfterRows?: number;
 }
 
 /** The index format; a store whose `index/built` holds another is re-indexed. */
@@ -156,6 +161,7 @@ export class FileStore implements Store {
   #listingWrites = 0;
   #listingViewWrites = -1;
   #fs: WriteFs;
+  #snapshotAfterRows: number;
   #tempMaxAgeMs: number;
   #locks: FileLocks;
   /**
@@ -173,6 +179,7 @@ export class FileStore implements Store {
     this.#fs = options.fs ?? NODE_FS;
     this.#locks = new FileLocks({ ...options.locks, fs: this.#fs });
     this.#draftCacheLimit = options.draftCacheLimit ?? 2_000;
+    this.#snapshotAfterRows = options.snapshotAfterRows ?? COMPACT_ROWS;
     this.#commit = new GroupCommit({ fsync: this.#fsync, fs: this.#fs });
     this.#packed = new Set(options.packedNamespaces ?? ['fetch']);
     this.#draftTable = new JsonlTable(this.#path('index', 'drafts.jsonl'), parseDraftRow);
@@ -184,6 +191,7 @@ export class FileStore implements Store {
       // A snapshot can be rebuilt from the tables, and a torn one is refused: no fsync.
       write: (path, text) => writeFileAtomic(path, text, { fsync: false, fs: this.#fs }),
       fullRows: (ids) => this.#fullRows(ids),
+      compactRows: this.#snapshotAfterRows,
     });
     this.#markerPath = this.#path('index', `open-${HOST}-${process.pid}-${randomBytes(6).toString('hex')}`);
     this.listings = this.#listingRepo();
@@ -199,6 +207,11 @@ export class FileStore implements Store {
   /** Batches flushed and writes acknowledged by the group commit (for tests and the bench). */
   get commitCounters(): { batches: number; writes: number } {
     return { ...this.#commit.counters };
+  }
+
+  /** How this store read its queue facts: from the index snapshot or the tables whole, rows read, snapshots written (for tests). */
+  get indexReads(): { snapshots: number; whole: number; rows: number; snapshotsWritten: number } {
+    return this.#facts.reads;
   }
 
   #path(...parts: string[]): string {
@@ -624,7 +637,7 @@ export class FileStore implements Store {
       this.#readReviewers(),
       countAudit(this.#path('audit.jsonl'), this.#path('index', 'audit-checkpoint.json'), (value, where) => checkAuditEntry(value as AuditEntry, where), (path, text) =>
         writeFileAtomic(path, text, { fsync: false, fs: this.#fs }),
-      ),
+      this.#snapshotAfterRows),
     ]);
     const counts = emptyStatusCounts();
     for (const [status, count] of Object.entries(index.drafts)) counts[status as keyof typeof counts] = count;

@@ -20,7 +20,7 @@ import { z } from 'zod';
 import type { DraftStatus } from '../../schemas/draft.js';
 import type { Severity } from '../../schemas/score.js';
 import { errnoCode, readFileOrNull } from './fs-atomic.js';
-import { changedSincePublished, lastPublished } from './queue-facts.js';
+import { changedSincePublished } from './queue-facts.js';
 import type { DraftFact, DraftSummary, ListingSummary, QueueFacts } from './store.js';
 
 /** Rows read past the snapshot (or, without one, in all) after which a reader writes a new one. */
@@ -48,22 +48,14 @@ const headerSchema = z.object({
   listings: coverageSchema,
   counts: z.object({ listings: z.number().int().nonnegative(), drafts: z.record(z.string(), z.number().int().nonnegative()) }),
   body: z.object({ bytes: z.number().int().nonnegative(), sha256: z.string() }),
+  /** sha256 of the header's JSON without this field. */
+  sha256: z.string(),
 });
 type Header = z.infer<typeof headerSchema>;
 
-/** One draft's facts as kept in memory: the fact, where its latest row is, and its listing hash when read. */
+/** One draft as kept in memory: its fact (replaced whole when it changes), where its latest row is, and its listing hash when read. */
 interface Entry {
-  id: string;
-  listingId: string;
-  revision: number;
-  status: DraftStatus;
-  score: number;
-  severity: Severity;
-  source: string;
-  hasWarnings: boolean;
-  insufficientEvidence: boolean;
-  changedSincePublished: boolean;
-  updatedAt: string;
+  fact: DraftFact;
   offset: number;
   /** The draft's listing content hash; undefined when the entry came from the snapshot (read by offset when needed). */
   hash: string | undefined;
@@ -257,6 +249,8 @@ export interface FactsIndexOptions {
   snapshotPath: string;
   /** Writes the snapshot (atomically). */
   write: (path: string, text: string) => Promise<void>;
+  /** Rows read past the snapshot after which a new one is written. @default COMPACT_ROWS */
+  compactRows?: number;
   /** Summaries of many drafts and their listings, from the tables read whole (pages too large to read by offset). */
   fullRows: (ids: readonly string[]) => Promise<{ drafts: DraftSummary[]; listings: Map<string, ListingSummary> }>;
 }
@@ -272,9 +266,15 @@ export class FactsIndex {
   #listingCoverage: Coverage = { ino: -1, size: 0 };
   #rowsSinceSnapshot = 0;
   #queue: Promise<unknown> = Promise.resolve();
+  #reads = { snapshots: 0, whole: 0, rows: 0, snapshotsWritten: 0 };
 
   constructor(options: FactsIndexOptions) {
     this.#options = options;
+  }
+
+  /** How the facts were read so far: from a snapshot, or whole; rows read from the tables; snapshots written (for tests). */
+  get reads(): { snapshots: number; whole: number; rows: number; snapshotsWritten: number } {
+    return { ...this.#reads };
   }
 
   /** Forgets everything read and removes nothing (the store's index rebuild removes the snapshot itself). */
@@ -282,21 +282,21 @@ export class FactsIndex {
     this.#reset();
   }
 
-  /** The queue facts as of now. */
+  /** The queue facts as of now (the facts given out are never changed; later loads replace them). */
   facts(): Promise<QueueFacts> {
     return this.#serial(async () => {
       await this.#load();
       const draftIno = (this.#draftCoverage as Coverage).ino;
       const listingIno = this.#listingCoverage.ino;
-      const drafts = [...this.#drafts.values()];
-      const byId = new Map<string, Entry>();
+      const drafts: DraftFact[] = [];
+      for (const entry of this.#drafts.values()) drafts.push(entry.fact);
       return {
-        drafts: drafts as DraftFact[],
+        drafts,
         listings: this.#listings.size,
         rows: async (ids: readonly string[]) => {
-          if (byId.size === 0) for (const entry of drafts) byId.set(entry.id, entry);
+          // Where each row is now: the same row as the facts, or a newer one when another load came between.
           const entries = ids.map((id) => {
-            const entry = byId.get(id);
+            const entry = this.#drafts.get(id);
             if (entry === undefined) throw new Error(`No queue facts for draft ${id}`);
             return entry;
           });
@@ -320,7 +320,7 @@ export class FactsIndex {
       }
       await this.#load();
       const drafts: Record<string, number> = {};
-      for (const entry of this.#drafts.values()) drafts[entry.status] = (drafts[entry.status] ?? 0) + 1;
+      for (const { fact } of this.#drafts.values()) drafts[fact.status] = (drafts[fact.status] ?? 0) + 1;
       return { listings: this.#listings.size, drafts };
     });
   }
@@ -345,7 +345,9 @@ export class FactsIndex {
     if (this.#draftCoverage === null || !continues(this.#draftCoverage, draftsNow) || !continues(this.#listingCoverage, listingsNow)) {
       this.#reset();
       const snapshot = useSnapshot ? await this.#readSnapshot(draftsNow, listingsNow) : null;
-      if (snapshot === null) {
+      if (snapshot !== null) this.#reads.snapshots += 1;
+      else {
+        this.#reads.whole += 1;
         this.#draftCoverage = { ino: draftsNow?.ino ?? -1, size: 0 };
         this.#listingCoverage = { ino: listingsNow?.ino ?? -1, size: 0 };
         // Read whole: every listing's drafts are new, so the per-listing index is built as they come.
@@ -359,6 +361,7 @@ export class FactsIndex {
       const read = await readJsonlRows(this.#options.listingsPath, this.#listingCoverage.size, listingsNow.size, (value, offset) => this.#applyListing(value, offset));
       this.#listingCoverage.size = read.end;
       this.#rowsSinceSnapshot += read.lines;
+      this.#reads.rows += read.lines;
     }
     if (draftsNow !== null && draftsNow.size > draftCoverage.size) {
       const read = await readJsonlRows(this.#options.draftsPath, draftCoverage.size, draftsNow.size, (value, offset) => {
@@ -367,6 +370,7 @@ export class FactsIndex {
       });
       draftCoverage.size = read.end;
       this.#rowsSinceSnapshot += read.lines;
+      this.#reads.rows += read.lines;
     }
     if (touched.size > 0 && !(await this.#recomputeChanged(touched))) {
       // A row to compare with could not be read where the facts said it was: start over from the tables.
@@ -374,7 +378,7 @@ export class FactsIndex {
       await this.#load(false);
       return;
     }
-    if (this.#rowsSinceSnapshot > COMPACT_ROWS) {
+    if (this.#rowsSinceSnapshot > (this.#options.compactRows ?? COMPACT_ROWS)) {
       // Best effort: a reader that may not write the store (or a full disk) still answers.
       await this.#writeSnapshot().catch(() => undefined);
     }
@@ -384,8 +388,8 @@ export class FactsIndex {
     if (this.#byListing === null) {
       const byListing = new Map<string, Entry[]>();
       for (const entry of this.#drafts.values()) {
-        const list = byListing.get(entry.listingId);
-        if (list === undefined) byListing.set(entry.listingId, [entry]);
+        const list = byListing.get(entry.fact.listingId);
+        if (list === undefined) byListing.set(entry.fact.listingId, [entry]);
         else list.push(entry);
       }
       this.#byListing = byListing;
@@ -401,7 +405,7 @@ export class FactsIndex {
     if (before !== undefined && before.sourceId === row.sourceId) return;
     // A new listing or a new source: its drafts' facts show it.
     if (this.#drafts.size === 0) return;
-    for (const entry of this.#listingsDrafts().get(row.id) ?? []) entry.source = row.sourceId;
+    for (const entry of this.#listingsDrafts().get(row.id) ?? []) entry.fact = { ...entry.fact, source: row.sourceId };
   }
 
   /** Applies one draft row; returns its listing id (whose drafts' "changed" may change), or null when skipped. */
@@ -409,45 +413,40 @@ export class FactsIndex {
     const row = draftRowOf(value);
     if (row === null) return null;
     let entry = this.#drafts.get(row.id);
-    if (entry === undefined || entry.listingId !== row.listingId) {
+    const previous = entry?.fact;
+    const fact: DraftFact = {
+      id: row.id,
+      listingId: row.listingId,
+      revision: row.revision,
+      status: row.status,
+      score: row.score,
+      severity: row.severity,
+      source: this.#listings.get(row.listingId)?.sourceId ?? '',
+      hasWarnings: row.warnings > 0,
+      insufficientEvidence: row.insufficientEvidence,
+      // Set for the listing's drafts once its rows are read (see #recomputeChanged).
+      changedSincePublished: previous?.changedSincePublished ?? false,
+      updatedAt: row.updatedAt,
+    };
+    if (entry === undefined || previous?.listingId !== row.listingId) {
       if (entry !== undefined) this.#removeFromListing(entry);
-      entry = {
-        id: row.id,
-        listingId: row.listingId,
-        revision: row.revision,
-        status: row.status,
-        score: row.score,
-        severity: row.severity,
-        source: '',
-        hasWarnings: false,
-        insufficientEvidence: false,
-        changedSincePublished: false,
-        updatedAt: row.updatedAt,
-        offset,
-        hash: undefined,
-      };
+      entry = { fact, offset, hash: row.listingContentHash };
       this.#drafts.set(row.id, entry);
       if (this.#byListing !== null) {
         const list = this.#byListing.get(row.listingId);
         if (list === undefined) this.#byListing.set(row.listingId, [entry]);
         else list.push(entry);
       }
+    } else {
+      entry.fact = fact;
+      entry.offset = offset;
+      entry.hash = row.listingContentHash;
     }
-    entry.revision = row.revision;
-    entry.status = row.status;
-    entry.score = row.score;
-    entry.severity = row.severity;
-    entry.source = this.#listings.get(row.listingId)?.sourceId ?? '';
-    entry.hasWarnings = row.warnings > 0;
-    entry.insufficientEvidence = row.insufficientEvidence;
-    entry.updatedAt = row.updatedAt;
-    entry.offset = offset;
-    entry.hash = row.listingContentHash;
     return row.listingId;
   }
 
   #removeFromListing(entry: Entry): void {
-    const list = this.#byListing?.get(entry.listingId);
+    const list = this.#byListing?.get(entry.fact.listingId);
     if (list === undefined) return;
     const at = list.indexOf(entry);
     if (at >= 0) list.splice(at, 1);
@@ -463,10 +462,12 @@ export class FactsIndex {
     const missing: Entry[] = [];
     for (const listingId of listingIds) {
       const drafts = byListing.get(listingId) ?? [];
-      const published = lastPublished(drafts);
+      let published: Entry | undefined;
+      for (const draft of drafts) if (draft.fact.status === 'published' && (published === undefined || draft.fact.revision > published.fact.revision)) published = draft;
       plans.push({ drafts, published });
       if (published === undefined) continue;
-      const compared = drafts.filter((draft) => draft.revision > published.revision);
+      const newer = published.fact.revision;
+      const compared = drafts.filter((draft) => draft.fact.revision > newer);
       if (compared.length === 0) continue;
       for (const draft of [published, ...compared]) if (draft.hash === undefined) missing.push(draft);
     }
@@ -475,14 +476,15 @@ export class FactsIndex {
       if (rows === null) return false;
       for (const [index, entry] of missing.entries()) {
         const row = draftRowOf(rows[index]);
-        if (row === null || row.id !== entry.id) return false;
+        if (row === null || row.id !== entry.fact.id) return false;
         entry.hash = row.listingContentHash;
       }
     }
     for (const { drafts, published } of plans) {
+      const reference = published === undefined ? undefined : { revision: published.fact.revision, listingContentHash: published.hash as string };
       for (const draft of drafts) {
-        draft.changedSincePublished =
-          published !== undefined && draft.revision > published.revision && changedSincePublished({ revision: draft.revision, listingContentHash: draft.hash as string }, { revision: published.revision, listingContentHash: published.hash as string });
+        const changed = reference !== undefined && draft.fact.revision > reference.revision && changedSincePublished({ revision: draft.fact.revision, listingContentHash: draft.hash as string }, reference);
+        if (changed !== draft.fact.changedSincePublished) draft.fact = { ...draft.fact, changedSincePublished: changed };
       }
     }
     return true;
@@ -495,10 +497,10 @@ export class FactsIndex {
     const drafts: DraftSummary[] = [];
     for (const [index, entry] of entries.entries()) {
       const row = draftRowOf(rows[index]);
-      if (row === null || row.id !== entry.id) return null;
+      if (row === null || row.id !== entry.fact.id) return null;
       drafts.push(row);
     }
-    const listingIds = [...new Set(entries.map((entry) => entry.listingId))].filter((id) => this.#listings.has(id));
+    const listingIds = [...new Set(entries.map((entry) => entry.fact.listingId))].filter((id) => this.#listings.has(id));
     const listings = new Map<string, ListingSummary>();
     if (listingIds.length > 0) {
       const listingRows = await readLinesAt(this.#options.listingsPath, listingIno, listingIds.map((id) => (this.#listings.get(id) as ListingEntry).offset));
@@ -527,8 +529,11 @@ export class FactsIndex {
     if (newline < 0) return null;
     let header: Header;
     try {
-      const parsed = headerSchema.safeParse(JSON.parse(raw.toString('utf8', 0, newline)));
+      const value = JSON.parse(raw.toString('utf8', 0, newline)) as unknown;
+      const parsed = headerSchema.safeParse(value);
       if (!parsed.success) return null;
+      const { sha256, ...rest } = value as Header;
+      if (sha256Hex(JSON.stringify(rest)) !== sha256) return null;
       header = parsed.data;
     } catch {
       return null;
@@ -603,17 +608,19 @@ export class FactsIndex {
       const revision = d.rev[index];
       if (!str(id) || !str(listingId) || !str(status) || typeof flags !== 'number' || typeof offset !== 'number' || typeof revision !== 'number') return false;
       this.#drafts.set(id, {
-        id,
-        listingId,
-        revision,
-        status: status as DraftStatus,
-        score: d.sc[index] as number,
-        severity: severity as Severity,
-        source: listingIndex < l.id.length ? (s[l.src[listingIndex] as number] as string) : '',
-        hasWarnings: (flags & 1) !== 0,
-        insufficientEvidence: (flags & 2) !== 0,
-        changedSincePublished: (flags & 4) !== 0,
-        updatedAt: updatedAt as string,
+        fact: {
+          id,
+          listingId,
+          revision,
+          status: status as DraftStatus,
+          score: d.sc[index] as number,
+          severity: severity as Severity,
+          source: listingIndex < l.id.length ? (s[l.src[listingIndex] as number] as string) : '',
+          hasWarnings: (flags & 1) !== 0,
+          insufficientEvidence: (flags & 2) !== 0,
+          changedSincePublished: (flags & 4) !== 0,
+          updatedAt: updatedAt as string,
+        },
         offset,
         hash: undefined,
       });
@@ -660,36 +667,38 @@ export class FactsIndex {
     const x: string[] = [];
     const d = { id: [] as string[], li: [] as number[], rev: [] as number[], st: [] as number[], sc: [] as number[], sv: [] as number[], f: [] as number[], at: [] as string[], off: [] as number[] };
     const counts: Record<string, number> = {};
-    for (const entry of this.#drafts.values()) {
-      let li = listingIndex.get(entry.listingId);
+    for (const { fact, offset } of this.#drafts.values()) {
+      let li = listingIndex.get(fact.listingId);
       if (li === undefined) {
         li = l.id.length + x.length;
-        listingIndex.set(entry.listingId, li);
-        x.push(entry.listingId);
+        listingIndex.set(fact.listingId, li);
+        x.push(fact.listingId);
       }
-      d.id.push(entry.id);
+      d.id.push(fact.id);
       d.li.push(li);
-      d.rev.push(entry.revision);
-      d.st.push(statuses.index(entry.status));
-      d.sc.push(entry.score);
-      d.sv.push(severities.index(entry.severity));
-      d.f.push((entry.hasWarnings ? 1 : 0) | (entry.insufficientEvidence ? 2 : 0) | (entry.changedSincePublished ? 4 : 0));
-      d.at.push(entry.updatedAt);
-      d.off.push(entry.offset);
-      counts[entry.status] = (counts[entry.status] ?? 0) + 1;
+      d.rev.push(fact.revision);
+      d.st.push(statuses.index(fact.status));
+      d.sc.push(fact.score);
+      d.sv.push(severities.index(fact.severity));
+      d.f.push((fact.hasWarnings ? 1 : 0) | (fact.insufficientEvidence ? 2 : 0) | (fact.changedSincePublished ? 4 : 0));
+      d.at.push(fact.updatedAt);
+      d.off.push(offset);
+      counts[fact.status] = (counts[fact.status] ?? 0) + 1;
     }
     const body: SnapshotBody = { l, x, s: sources.values, st: statuses.values, sv: severities.values, d };
     const bodyText = JSON.stringify(body);
     const bodyBytes = Buffer.from(bodyText, 'utf8');
-    const header: Header = {
+    const header: Omit<Header, 'sha256'> = {
       format: FORMAT,
       drafts: { ...draftCoverage, check: draftCheck },
       listings: { ...listingCoverage, check: listingCheck },
       counts: { listings: this.#listings.size, drafts: counts },
       body: { bytes: bodyBytes.length, sha256: createHash('sha256').update(bodyBytes).digest('hex') },
     };
-    await this.#options.write(this.#options.snapshotPath, `${JSON.stringify(header)}\n${bodyText}\n`);
+    const headerText = JSON.stringify({ ...header, sha256: sha256Hex(JSON.stringify(header)) });
+    await this.#options.write(this.#options.snapshotPath, `${headerText}\n${bodyText}\n`);
     this.#rowsSinceSnapshot = 0;
+    this.#reads.snapshotsWritten += 1;
   }
 }
 
@@ -704,6 +713,10 @@ interface SnapshotBody {
   sv: string[];
   /** Drafts: id, listing index, revision, status, score, severity, flags (1 warnings, 2 insufficient evidence, 4 changed since published), updatedAt, offset of the latest row. */
   d: { id: string[]; li: number[]; rev: number[]; st: number[]; sc: number[]; sv: number[]; f: number[]; at: string[]; off: number[] };
+}
+
+function sha256Hex(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /** Whether `value` is an object whose `keys` are arrays of one length. */
@@ -757,13 +770,14 @@ export interface AuditCount {
  * Counts the audit log's entries and torn lines (as the audit log's reader does: a line that is
  * not JSON is torn, one that is JSON is checked by `checkEntry`), reading only what was appended
  * since the checkpoint `checkpointPath` when it still describes the log; writes a new checkpoint
- * (best effort) once more than {@link COMPACT_ROWS} lines were read past it.
+ * (best effort) once more than `compactLines` whole lines were read past it.
  */
 export async function countAudit(
   auditPath: string,
   checkpointPath: string,
   checkEntry: (value: unknown, where: string) => void,
   write: (path: string, text: string) => Promise<void>,
+  compactLines = COMPACT_ROWS,
 ): Promise<AuditCount> {
   const now = await statOrNull(auditPath);
   if (now === null) return { entries: 0, torn: [] };
@@ -809,7 +823,7 @@ export async function countAudit(
       entries += 1;
     }
   }
-  if (covered.lines - start.lines > COMPACT_ROWS) {
+  if (covered.lines - start.lines > compactLines) {
     const check = await checkAt(auditPath, now.ino, covered.size);
     if (check !== null) {
       const checkpoint = { format: 'threatdraft-audit-checkpoint/1' as const, ino: now.ino, size: covered.size, check, lines: covered.lines, entries: covered.entries, torn: torn.slice(0, covered.torn) };
