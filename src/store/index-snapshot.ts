@@ -260,6 +260,11 @@ export class FactsIndex {
   #options: FactsIndexOptions;
   #drafts = new Map<string, Entry>();
   #listings = new Map<string, ListingEntry>();
+  /**
+   * The snapshot's columns as read, before the maps above are built from them: a reader that finds
+   * nothing appended since (a page, `status`) never builds 100,000 map entries. Null once built.
+   */
+  #columns: Columns | null = null;
   /** Drafts per listing, built when first needed (applying rows past a snapshot). */
   #byListing: Map<string, Entry[]> | null = null;
   #draftCoverage: Coverage | null = null;
@@ -288,18 +293,19 @@ export class FactsIndex {
       await this.#load();
       const draftIno = (this.#draftCoverage as Coverage).ino;
       const listingIno = this.#listingCoverage.ino;
-      const drafts: DraftFact[] = [];
-      for (const entry of this.#drafts.values()) drafts.push(entry.fact);
+      const columns = this.#columns;
+      let drafts: DraftFact[];
+      if (columns !== null) drafts = columns.facts.slice();
+      else {
+        drafts = [];
+        for (const entry of this.#drafts.values()) drafts.push(entry.fact);
+      }
       return {
         drafts,
-        listings: this.#listings.size,
+        listings: columns?.listingIds.length ?? this.#listings.size,
         rows: async (ids: readonly string[]) => {
           // Where each row is now: the same row as the facts, or a newer one when another load came between.
-          const entries = ids.map((id) => {
-            const entry = this.#drafts.get(id);
-            if (entry === undefined) throw new Error(`No queue facts for draft ${id}`);
-            return entry;
-          });
+          const entries = this.#entries(ids);
           if (entries.length > POSITIONAL_ROWS) return this.#options.fullRows(ids);
           const found = await this.#rowsAt(entries, draftIno, listingIno);
           return found ?? this.#options.fullRows(ids);
@@ -320,8 +326,9 @@ export class FactsIndex {
       }
       await this.#load();
       const drafts: Record<string, number> = {};
-      for (const { fact } of this.#drafts.values()) drafts[fact.status] = (drafts[fact.status] ?? 0) + 1;
-      return { listings: this.#listings.size, drafts };
+      const facts = this.#columns?.facts ?? [...this.#drafts.values()].map((entry) => entry.fact);
+      for (const fact of facts) drafts[fact.status] = (drafts[fact.status] ?? 0) + 1;
+      return { listings: this.#columns?.listingIds.length ?? this.#listings.size, drafts };
     });
   }
 
@@ -334,6 +341,7 @@ export class FactsIndex {
   #reset(): void {
     this.#drafts = new Map();
     this.#listings = new Map();
+    this.#columns = null;
     this.#byListing = null;
     this.#draftCoverage = null;
     this.#listingCoverage = { ino: -1, size: 0 };
@@ -356,6 +364,8 @@ export class FactsIndex {
     }
     const draftCoverage = this.#draftCoverage as Coverage;
     const touched = new Set<string>();
+    // Rows to apply: the maps they update are built first.
+    if ((listingsNow?.size ?? 0) > this.#listingCoverage.size || (draftsNow?.size ?? 0) > draftCoverage.size) this.#materialise();
     // Listings first: the drafts read next take their source from them.
     if (listingsNow !== null && listingsNow.size > this.#listingCoverage.size) {
       const read = await readJsonlRows(this.#options.listingsPath, this.#listingCoverage.size, listingsNow.size, (value, offset) => this.#applyListing(value, offset));
@@ -490,6 +500,50 @@ export class FactsIndex {
     return true;
   }
 
+  /** The entries of these drafts (from the maps, or found in the snapshot's columns). */
+  #entries(ids: readonly string[]): Entry[] {
+    const columns = this.#columns;
+    let found: Map<string, Entry> = this.#drafts;
+    if (columns !== null) {
+      const wanted = new Set(ids);
+      found = new Map();
+      columns.facts.forEach((fact, index) => {
+        if (wanted.has(fact.id)) found.set(fact.id, { fact, offset: columns.offsets[index] as number, hash: undefined });
+      });
+    }
+    return ids.map((id) => {
+      const entry = found.get(id);
+      if (entry === undefined) throw new Error(`No queue facts for draft ${id}`);
+      return entry;
+    });
+  }
+
+  /** Where the latest row of each of these listings is, for those stored. */
+  #listingOffsets(ids: ReadonlySet<string>): Map<string, number> {
+    const offsets = new Map<string, number>();
+    const columns = this.#columns;
+    if (columns === null) {
+      for (const id of ids) {
+        const listing = this.#listings.get(id);
+        if (listing !== undefined) offsets.set(id, listing.offset);
+      }
+    } else {
+      columns.listingIds.forEach((id, index) => {
+        if (ids.has(id)) offsets.set(id, columns.listingOffsets[index] as number);
+      });
+    }
+    return offsets;
+  }
+
+  /** Builds the maps from the snapshot's columns (before rows are applied over them). */
+  #materialise(): void {
+    const columns = this.#columns;
+    if (columns === null) return;
+    this.#columns = null;
+    columns.listingIds.forEach((id, index) => this.#listings.set(id, { sourceId: columns.listingSources[index] as string, offset: columns.listingOffsets[index] as number }));
+    columns.facts.forEach((fact, index) => this.#drafts.set(fact.id, { fact, offset: columns.offsets[index] as number, hash: undefined }));
+  }
+
   /** The rows of these entries read by offset, or null when a table is not the file the facts were read from. */
   async #rowsAt(entries: readonly Entry[], draftIno: number, listingIno: number): Promise<{ drafts: DraftSummary[]; listings: Map<string, ListingSummary> } | null> {
     const rows = await readLinesAt(this.#options.draftsPath, draftIno, entries.map((entry) => entry.offset));
@@ -500,10 +554,11 @@ export class FactsIndex {
       if (row === null || row.id !== entry.fact.id) return null;
       drafts.push(row);
     }
-    const listingIds = [...new Set(entries.map((entry) => entry.fact.listingId))].filter((id) => this.#listings.has(id));
+    const offsets = this.#listingOffsets(new Set(entries.map((entry) => entry.fact.listingId)));
+    const listingIds = [...offsets.keys()];
     const listings = new Map<string, ListingSummary>();
     if (listingIds.length > 0) {
-      const listingRows = await readLinesAt(this.#options.listingsPath, listingIno, listingIds.map((id) => (this.#listings.get(id) as ListingEntry).offset));
+      const listingRows = await readLinesAt(this.#options.listingsPath, listingIno, [...offsets.values()]);
       if (listingRows === null) return null;
       for (const [index, id] of listingIds.entries()) {
         const row = listingRowOf(listingRows[index]);
@@ -589,12 +644,15 @@ export class FactsIndex {
     if (!isColumns(l, ['id', 'src', 'off']) || !Array.isArray(x) || !Array.isArray(s) || !Array.isArray(st) || !Array.isArray(sv)) return false;
     if (!isColumns(d, ['id', 'li', 'rev', 'st', 'sc', 'sv', 'f', 'at', 'off'])) return false;
     const listingIds = [...(l.id as unknown[]), ...x];
+    const columns: Columns = { facts: [], offsets: [], listingIds: [], listingSources: [], listingOffsets: [] };
     for (let index = 0; index < l.id.length; index += 1) {
       const id = l.id[index];
       const source = s[l.src[index] as number];
       const offset = l.off[index];
       if (!str(id) || !str(source) || typeof offset !== 'number') return false;
-      this.#listings.set(id, { sourceId: source, offset });
+      columns.listingIds.push(id);
+      columns.listingSources.push(source);
+      columns.listingOffsets.push(offset);
     }
     for (let index = 0; index < d.id.length; index += 1) {
       const id = d.id[index];
@@ -607,28 +665,27 @@ export class FactsIndex {
       const offset = d.off[index];
       const revision = d.rev[index];
       if (!str(id) || !str(listingId) || !str(status) || typeof flags !== 'number' || typeof offset !== 'number' || typeof revision !== 'number') return false;
-      this.#drafts.set(id, {
-        fact: {
-          id,
-          listingId,
-          revision,
-          status: status as DraftStatus,
-          score: d.sc[index] as number,
-          severity: severity as Severity,
-          source: listingIndex < l.id.length ? (s[l.src[listingIndex] as number] as string) : '',
-          hasWarnings: (flags & 1) !== 0,
-          insufficientEvidence: (flags & 2) !== 0,
-          changedSincePublished: (flags & 4) !== 0,
-          updatedAt: updatedAt as string,
-        },
-        offset,
-        hash: undefined,
+      columns.facts.push({
+        id,
+        listingId,
+        revision,
+        status: status as DraftStatus,
+        score: d.sc[index] as number,
+        severity: severity as Severity,
+        source: listingIndex < l.id.length ? (columns.listingSources[listingIndex] as string) : '',
+        hasWarnings: (flags & 1) !== 0,
+        insufficientEvidence: (flags & 2) !== 0,
+        changedSincePublished: (flags & 4) !== 0,
+        updatedAt: updatedAt as string,
       });
+      columns.offsets.push(offset);
     }
+    this.#columns = columns;
     return true;
   }
 
   async #writeSnapshot(): Promise<void> {
+    this.#materialise();
     const draftCoverage = this.#draftCoverage as Coverage;
     const listingCoverage = this.#listingCoverage;
     const [draftCheck, listingCheck] = await Promise.all([
@@ -700,6 +757,15 @@ export class FactsIndex {
     this.#rowsSinceSnapshot = 0;
     this.#reads.snapshotsWritten += 1;
   }
+}
+
+/** A snapshot's columns as read: each draft's fact and row offset, each stored listing's id, source and row offset. */
+interface Columns {
+  facts: DraftFact[];
+  offsets: number[];
+  listingIds: string[];
+  listingSources: string[];
+  listingOffsets: number[];
 }
 
 interface SnapshotBody {
