@@ -219,9 +219,10 @@ export class ReviewService {
   async queue(query: QueueQuery, page: { offset?: number | undefined; limit?: number | undefined } = {}): Promise<{ items: QueueItem[]; counts: QueueCounts; sources: string[] }> {
     // Counted, filtered and sorted on the store's queue facts; only the rows shown are read in full.
     const facts = await this.store.index.queueFacts();
-    const selected = selectFacts(facts.drafts, query);
     const start = page.offset ?? 0;
-    const shown = selected.facts.slice(start, page.limit === undefined ? undefined : start + page.limit);
+    const end = page.limit === undefined ? undefined : start + page.limit;
+    const selected = selectFacts(facts.drafts, query, end);
+    const shown = selected.facts.slice(start, end);
     const rows = await facts.rows(shown.map((fact) => fact.id));
     const items: QueueItem[] = [];
     for (const [index, fact] of shown.entries()) {

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DraftStatus } from '../../schemas/draft.js';
-import { bulkRefusal, selectQueue, toQueueItem, toQueueItemFromSummary, type QueueCounts, type QueueItem, type QueueQuery } from '../../src/review/queue.js';
+import { bulkRefusal, selectFacts, selectQueue, toQueueItem, toQueueItemFromSummary, type QueueCounts, type QueueItem, type QueueQuery } from '../../src/review/queue.js';
 import { ReviewService } from '../../src/review/service.js';
 import { FileStore } from '../../src/store/file-store.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import type { Store } from '../../src/store/store.js';
+import type { DraftFact, Store } from '../../src/store/store.js';
 import { makeDraft, makeListing, sha256 } from '../store/records.js';
 
 type Row = Parameters<typeof bulkRefusal>[0];
@@ -128,6 +128,35 @@ describe('the queue on queue facts', () => {
       } finally {
         await store.close();
         if (store instanceof FileStore) rmSync(store.root, { recursive: true, force: true });
+      }
+    }
+  });
+});
+
+describe('selectFacts', () => {
+  it('gives with `take` exactly the first drafts of the full order, ties on score or date broken by id', () => {
+    let state = 42;
+    const random = (n: number): number => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return state % n;
+    };
+    const facts: DraftFact[] = Array.from({ length: 40 }, (_, index) => ({
+      id: `l${random(1000)}-${index}.r1`,
+      listingId: `l${index}`,
+      revision: 1,
+      status: 'draft',
+      score: random(4),
+      severity: 'Low',
+      source: '',
+      hasWarnings: false,
+      insufficientEvidence: false,
+      changedSincePublished: false,
+      updatedAt: `2025-01-0${1 + random(3)}`,
+    }));
+    for (const sort of ['severity', 'date'] as const) {
+      const all = selectFacts(facts, { sort });
+      for (let take = 0; take <= facts.length + 1; take += 1) {
+        expect(selectFacts(facts, { sort }, take)).toEqual({ ...all, facts: all.facts.slice(0, take) });
       }
     }
   });
