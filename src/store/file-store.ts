@@ -632,12 +632,13 @@ export class FileStore implements Store {
   async stats(): Promise<StoreStats> {
     await this.#ensureIndex();
     // Counts from the index snapshot (and the rows since), and the audit log from its checkpoint on.
+    const checkEntry = (value: unknown, where: string): void => void checkAuditEntry(value as AuditEntry, where);
+    // A checkpoint can be recounted from the log, and a bad one is refused: no fsync.
+    const writeCheckpoint = (path: string, text: string): Promise<void> => writeFileAtomic(path, text, { fsync: false, fs: this.#fs });
     const [index, reviewers, audit] = await Promise.all([
       this.#facts.counts(),
       this.#readReviewers(),
-      countAudit(this.#path('audit.jsonl'), this.#path('index', 'audit-checkpoint.json'), (value, where) => checkAuditEntry(value as AuditEntry, where), (path, text) =>
-        writeFileAtomic(path, text, { fsync: false, fs: this.#fs }),
-      this.#snapshotAfterRows),
+      countAudit(this.#path('audit.jsonl'), this.#path('index', 'audit-checkpoint.json'), checkEntry, writeCheckpoint, this.#snapshotAfterRows),
     ]);
     const counts = emptyStatusCounts();
     for (const [status, count] of Object.entries(index.drafts)) counts[status as keyof typeof counts] = count;
