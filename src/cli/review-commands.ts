@@ -163,8 +163,7 @@ export async function draftsList(options: StoreOptions & Record<string, unknown>
   };
   const limit = page('limit');
   const offset = page('offset') ?? 0;
-  const queue = await withService(options, io, (service) => service.queue(parsed.data));
-  const result = { ...queue, items: queue.items.slice(offset, limit === undefined ? undefined : offset + limit) };
+  const result = await withService(options, io, (service) => service.queue(parsed.data, { offset, limit }));
   if (humanOutput(io, options.json)) {
     const rows: Part[][] = result.items.map((i) => [i.id, i.status, i.score.toFixed(1), { text: i.severity, style: bandStyle(i.severity) }, String(i.warnings), i.title]);
     writeParts(io, [...styledTable([['ID', 'STATUS', 'SCORE', 'BAND', 'WARN', 'TITLE'], ...rows]), `\n${result.items.length} of ${result.counts.total} drafts\n`]);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DRAFT_STATUSES, type Draft, type DraftStatus } from '../../schemas/draft.js';
 import { SEVERITIES, type Severity } from '../../schemas/score.js';
 import { scoreWithRange } from '../assess/uncertainty.js';
-import type { DraftSummary } from '../store/store.js';
+import type { DraftFact, DraftSummary } from '../store/store.js';
 
 /** One row of the queue. */
 export interface QueueItem {
@@ -170,6 +170,66 @@ export function selectQueue(items: readonly QueueItem[], query: QueueQuery): { i
       : b.score - a.score || byId(a, b),
   );
   return { items: selected, counts };
+}
+
+/**
+ * {@link selectQueue} over the store's queue facts: the same counts, the same drafts in the same
+ * order, and the known sources (of every draft, before filtering), without building every row.
+ * With `take`, only the first `take` drafts of that order (a page needs no full sort).
+ */
+export function selectFacts(facts: readonly DraftFact[], query: QueueQuery, take?: number): { facts: DraftFact[]; counts: QueueCounts; sources: string[] } {
+  const counts: QueueCounts = {
+    total: facts.length,
+    status: Object.fromEntries(DRAFT_STATUSES.map((s) => [s, 0])) as Record<DraftStatus, number>,
+    severity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>,
+    withWarnings: 0,
+    insufficientEvidence: 0,
+    changedSincePublished: 0,
+  };
+  const sources = new Set<string>();
+  for (const fact of facts) {
+    counts.status[fact.status] += 1;
+    counts.severity[fact.severity] += 1;
+    if (fact.hasWarnings) counts.withWarnings += 1;
+    if (fact.insufficientEvidence) counts.insufficientEvidence += 1;
+    if (fact.changedSincePublished) counts.changedSincePublished += 1;
+    if (fact.source !== '') sources.add(fact.source);
+  }
+  const selected = facts.filter(
+    (fact) =>
+      (query.status === undefined || fact.status === query.status) &&
+      (query.severity === undefined || fact.severity === query.severity) &&
+      (query.source === undefined || fact.source === query.source) &&
+      (query.warnings === undefined || (query.warnings === 'yes') === fact.hasWarnings) &&
+      (query.evidence === undefined || (query.evidence === 'insufficient') === fact.insufficientEvidence) &&
+      (query.changed === undefined || (query.changed === 'yes') === fact.changedSincePublished),
+  );
+  const byId = (a: DraftFact, b: DraftFact): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const order = (a: DraftFact, b: DraftFact): number =>
+    query.sort === 'date' ? (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0) || byId(a, b) : b.score - a.score || byId(a, b);
+  return { facts: take === undefined || take >= selected.length ? selected.sort(order) : firstInOrder(selected, take, order), counts, sources: [...sources].sort() };
+}
+
+/**
+ * The first `take` items of `items` by `order` (a total order), as sorting all and slicing would
+ * give: one pass keeping the best `take` in order; most items lose to the last kept at one comparison.
+ */
+function firstInOrder<T>(items: readonly T[], take: number, order: (a: T, b: T) => number): T[] {
+  const kept: T[] = [];
+  if (take <= 0) return kept;
+  for (const item of items) {
+    if (kept.length === take && order(item, kept[take - 1] as T) >= 0) continue;
+    let low = 0;
+    let high = kept.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (order(kept[middle] as T, item) <= 0) low = middle + 1;
+      else high = middle;
+    }
+    kept.splice(low, 0, item);
+    if (kept.length > take) kept.pop();
+  }
+  return kept;
 }
 
 /**

@@ -12,10 +12,10 @@ import { changesBetween } from '../crawl/listing-history.js';
 import { SEVERITIES, type Score, type Severity } from '../../schemas/score.js';
 import { ConflictError, ExtractionError, InputError } from '../errors.js';
 import { parseDraftId } from '../store/common.js';
-import type { AuditEntry, Reviewer, ReviewPolicy, Store } from '../store/store.js';
+import type { AuditEntry, DraftSummary, Reviewer, ReviewPolicy, Store } from '../store/store.js';
 import { diffDrafts, type DiffEntry } from './diff.js';
 import { parseOrFieldError, previewEdit, editRequestSchema, type EditPatch } from './edit.js';
-import { bulkRefusal, currentApprovals, peakOf, queueQuerySchema, selectQueue, toQueueItem, toQueueItemFromSummary, type QueueCounts, type QueueItem, type QueueQuery } from './queue.js';
+import { bulkRefusal, currentApprovals, peakOf, queueQuerySchema, selectFacts, toQueueItem, toQueueItemFromSummary, type QueueCounts, type QueueItem, type QueueQuery } from './queue.js';
 import { reconcileEdit, regenerateStale, type Regenerator } from './text-state.js';
 import { generateReviewerId, generateToken, hashToken } from './tokens.js';
 import type { Session } from './sessions.js';
@@ -212,28 +212,28 @@ export class ReviewService {
     await this.store.audit.append({ at: this.#now(), actor: reviewer.name, action, subject: `reviewer:${reviewer.name}`, detail: { reviewerId: reviewer.id } });
   }
 
-  /** The queue rows matching `query`, with counts over all drafts and the known sources. */
-  async queue(query: QueueQuery): Promise<{ items: QueueItem[]; counts: QueueCounts; sources: string[] }> {
-    // From the store's indexes: no draft or listing record is read per request.
-    const drafts = await this.store.index.draftSummaries();
-    const listings = await this.store.index.listingSummaries();
-    // Summaries come sorted by listing and revision: the last published one per listing wins.
-    const published = new Map<string, { revision: number; listingContentHash: string }>();
-    for (const draft of drafts) if (draft.status === 'published') published.set(draft.listingId, draft);
-    const rows: QueueItem[] = [];
-    for (const summary of drafts) {
-      const listing = listings.get(summary.listingId) ?? null;
+  /**
+   * The queue rows matching `query`, with counts over all drafts and the known sources; `page`
+   * builds only the rows from `offset` (default 0), at most `limit` of them (default all).
+   */
+  async queue(query: QueueQuery, page: { offset?: number | undefined; limit?: number | undefined } = {}): Promise<{ items: QueueItem[]; counts: QueueCounts; sources: string[] }> {
+    // Counted, filtered and sorted on the store's queue facts; only the rows shown are read in full.
+    const facts = await this.store.index.queueFacts();
+    const start = page.offset ?? 0;
+    const end = page.limit === undefined ? undefined : start + page.limit;
+    const selected = selectFacts(facts.drafts, query, end);
+    const shown = selected.facts.slice(start, end);
+    const rows = await facts.rows(shown.map((fact) => fact.id));
+    const items: QueueItem[] = [];
+    for (const [index, fact] of shown.entries()) {
+      const summary = rows.drafts[index] as DraftSummary;
+      const listing = rows.listings.get(summary.listingId) ?? null;
       // Drafts stored before score ranges were recorded get theirs from the draft, as before.
       const legacy = summary.range === null ? await this.store.drafts.get(summary.id) : null;
-      const last = published.get(summary.listingId);
-      rows.push(
-        legacy === null
-          ? toQueueItemFromSummary(summary, listing, last)
-          : toQueueItem(legacy, listing, last === undefined ? undefined : { revision: last.revision, provenance: { ...legacy.provenance, listingContentHash: last.listingContentHash } }),
-      );
+      const item = legacy === null ? toQueueItemFromSummary(summary, listing) : toQueueItem(legacy, listing);
+      items.push({ ...item, changedSincePublished: fact.changedSincePublished });
     }
-    const sources = [...new Set(rows.map((row) => row.source).filter((source) => source !== ''))].sort();
-    return { ...selectQueue(rows, query), sources };
+    return { items, counts: selected.counts, sources: selected.sources };
   }
 
   /**
@@ -241,8 +241,10 @@ export class ReviewService {
    * first), for next/previous navigation; null at either end or when `id` is not awaiting review.
    */
   async neighbours(id: string): Promise<{ previous: string | null; next: string | null }> {
-    const open = (await this.queue(queueQuerySchema.parse({}))).items.filter((item) => item.status === 'draft' || item.status === 'changes-requested');
-    const at = open.findIndex((item) => item.id === id);
+    // The order alone: no row is read.
+    const facts = await this.store.index.queueFacts();
+    const open = selectFacts(facts.drafts, queueQuerySchema.parse({})).facts.filter((fact) => fact.status === 'draft' || fact.status === 'changes-requested');
+    const at = open.findIndex((fact) => fact.id === id);
     if (at < 0) return { previous: null, next: open[0]?.id ?? null };
     return { previous: open[at - 1]?.id ?? null, next: open[at + 1]?.id ?? null };
   }

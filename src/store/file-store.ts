@@ -47,6 +47,7 @@ import { diskFullError, errnoCode, FileLocks, isTempName, NODE_FS, readFileOrNul
 import { processAlive } from '../process-alive.js';
 import { appendWhole, GroupCommit } from './group-commit.js';
 import { JsonlTable } from './jsonl-table.js';
+import { COMPACT_ROWS, countAudit, FactsIndex } from './index-snapshot.js';
 import type {
   AssessedEntry,
   AuditEntry,
@@ -85,6 +86,11 @@ export interface FileStoreOptions {
    * process instead of one file per key: small, hot entries such as the fetch cache. @default ['fetch']
    */
   packedNamespaces?: readonly string[];
+  /**
+   * Index rows (or audit lines) a reader reads past the index snapshot (or the audit checkpoint)
+   * before it writes a new one (src/store/index-snapshot.ts). @default 1000
+   */
+  snapshotAfterRows?: number;
 }
 
 /** The index format; a store whose `index/built` holds another is re-indexed. */
@@ -145,6 +151,8 @@ export class FileStore implements Store {
   #packedTables = new Map<string, Promise<Map<string, unknown>>>();
   #draftTable: JsonlTable<DraftSummary>;
   #listingTable: JsonlTable<ListingSummary>;
+  /** The queue facts, from `index/snapshot.json` plus the index rows appended since (src/store/index-snapshot.ts). */
+  #facts: FactsIndex;
   /** This process's writer marker (`index/open-<host>-<pid>-<token>`): present while it may have unindexed writes. */
   #marker: Promise<void> | null = null;
   #markerPath: string;
@@ -153,6 +161,7 @@ export class FileStore implements Store {
   #listingWrites = 0;
   #listingViewWrites = -1;
   #fs: WriteFs;
+  #snapshotAfterRows: number;
   #tempMaxAgeMs: number;
   #locks: FileLocks;
   /**
@@ -170,10 +179,20 @@ export class FileStore implements Store {
     this.#fs = options.fs ?? NODE_FS;
     this.#locks = new FileLocks({ ...options.locks, fs: this.#fs });
     this.#draftCacheLimit = options.draftCacheLimit ?? 2_000;
+    this.#snapshotAfterRows = options.snapshotAfterRows ?? COMPACT_ROWS;
     this.#commit = new GroupCommit({ fsync: this.#fsync, fs: this.#fs });
     this.#packed = new Set(options.packedNamespaces ?? ['fetch']);
     this.#draftTable = new JsonlTable(this.#path('index', 'drafts.jsonl'), parseDraftRow);
     this.#listingTable = new JsonlTable(this.#path('index', 'listings.jsonl'), parseListingRow);
+    this.#facts = new FactsIndex({
+      draftsPath: this.#draftTable.path,
+      listingsPath: this.#listingTable.path,
+      snapshotPath: this.#path('index', 'snapshot.json'),
+      // A snapshot can be rebuilt from the tables, and a torn one is refused: no fsync.
+      write: (path, text) => writeFileAtomic(path, text, { fsync: false, fs: this.#fs }),
+      fullRows: (ids) => this.#fullRows(ids),
+      compactRows: this.#snapshotAfterRows,
+    });
     this.#markerPath = this.#path('index', `open-${HOST}-${process.pid}-${randomBytes(6).toString('hex')}`);
     this.listings = this.#listingRepo();
     this.drafts = this.#draftRepo();
@@ -188,6 +207,11 @@ export class FileStore implements Store {
   /** Batches flushed and writes acknowledged by the group commit (for tests and the bench). */
   get commitCounters(): { batches: number; writes: number } {
     return { ...this.#commit.counters };
+  }
+
+  /** How this store read its queue facts: from the index snapshot or the tables whole, rows read, snapshots written (for tests). */
+  get indexReads(): { snapshots: number; whole: number; rows: number; snapshotsWritten: number } {
+    return this.#facts.reads;
   }
 
   #path(...parts: string[]): string {
@@ -607,16 +631,18 @@ export class FileStore implements Store {
 
   async stats(): Promise<StoreStats> {
     await this.#ensureIndex();
-    const [listings, drafts, reviewers, audit] = await Promise.all([
-      this.#listingSummaries(),
-      // Counting needs no order: the table's rows as they are.
-      this.#draftTable.load().then((rows) => rows.values()),
+    // Counts from the index snapshot (and the rows since), and the audit log from its checkpoint on.
+    const checkEntry = (value: unknown, where: string): void => void checkAuditEntry(value as AuditEntry, where);
+    // A checkpoint can be recounted from the log, and a bad one is refused: no fsync.
+    const writeCheckpoint = (path: string, text: string): Promise<void> => writeFileAtomic(path, text, { fsync: false, fs: this.#fs });
+    const [index, reviewers, audit] = await Promise.all([
+      this.#facts.counts(),
       this.#readReviewers(),
-      this.#readAudit(),
+      countAudit(this.#path('audit.jsonl'), this.#path('index', 'audit-checkpoint.json'), checkEntry, writeCheckpoint, this.#snapshotAfterRows),
     ]);
     const counts = emptyStatusCounts();
-    for (const draft of drafts) counts[draft.status] += 1;
-    return { listings: listings.size, drafts: counts, reviewers: reviewers.length, auditEntries: audit.entries.length, auditTornLines: audit.torn };
+    for (const [status, count] of Object.entries(index.drafts)) counts[status as keyof typeof counts] = count;
+    return { listings: index.listings, drafts: counts, reviewers: reviewers.length, auditEntries: audit.entries, auditTornLines: audit.torn };
   }
 
   // ---- index ----
@@ -685,11 +711,32 @@ export class FileStore implements Store {
       for (const draft of await this.#readDrafts(draftIds.slice(start, start + 500))) draftLines.push(JSON.stringify(draftSummary(draft)));
     }
     const text = (lines: string[]): string => (lines.length === 0 ? '' : `${lines.join('\n')}\n`);
+    // The snapshot describes the tables being replaced: gone first, so no reader pairs it with the new ones.
+    await unlink(this.#path('index', 'snapshot.json')).catch((error: unknown) => {
+      if (errnoCode(error) !== 'ENOENT') throw error;
+    });
     await writeFileAtomic(this.#listingTable.path, text(listingLines), { fsync: this.#fsync, fs: this.#fs });
     await writeFileAtomic(this.#draftTable.path, text(draftLines), { fsync: this.#fsync, fs: this.#fs });
     await writeFileAtomic(this.#path('index', 'built'), `${INDEX_FORMAT}\n`, { fsync: this.#fsync, fs: this.#fs });
     this.#draftTable.forget();
     this.#listingTable.forget();
+    this.#facts.forget();
+  }
+
+  /** Summaries of these drafts and of their listings from the index tables read whole (a page too large to read row by row). */
+  async #fullRows(ids: readonly string[]): Promise<{ drafts: DraftSummary[]; listings: Map<string, ListingSummary> }> {
+    const [drafts, listings] = await Promise.all([this.#draftTable.load(), this.#listingSummaries()]);
+    const found = ids.map((id) => {
+      const summary = drafts.get(id);
+      if (summary === undefined) throw new Error(`No index row for draft ${id}`);
+      return summary;
+    });
+    const named = new Map<string, ListingSummary>();
+    for (const summary of found) {
+      const listing = listings.get(summary.listingId);
+      if (listing !== undefined) named.set(listing.id, listing);
+    }
+    return { drafts: found, listings: named };
   }
 
   async #summaries(): Promise<DraftSummary[]> {
@@ -752,6 +799,10 @@ export class FileStore implements Store {
         await this.#commit.write([], [{ path: assessedPath, lines }]);
       },
       draftSummaries: () => this.#summaries(),
+      queueFacts: async () => {
+        await this.#ensureIndex();
+        return this.#facts.facts();
+      },
       listingSummaries: async (ids) => {
         const all = await this.#listingSummaries(ids === undefined);
         // The loaded table itself, not a copy (100,000 listings are a large map): callers only read it.

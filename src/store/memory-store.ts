@@ -28,6 +28,7 @@ import {
   pageBounds,
   reviewerTaken,
 } from './common.js';
+import { factsFromSummaries } from './queue-facts.js';
 import type {
   AssessedEntry,
   AuditEntry,
@@ -231,6 +232,11 @@ export class MemoryStore implements Store {
           if (listing !== undefined) found.set(id, listingSummary(listing));
         }
         return found;
+      },
+      async queueFacts() {
+        const summaries = [...drafts.values()].map(draftSummary);
+        const listingMap = new Map([...listings.values()].map((listing) => [listing.id, listingSummary(listing)] as const));
+        return factsFromSummaries(summaries, listingMap);
       },
     };
 

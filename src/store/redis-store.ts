@@ -41,6 +41,7 @@ import {
   parseRecord,
   reviewerTaken,
 } from './common.js';
+import { factsFromSummaries } from './queue-facts.js';
 import type {
   AssessedEntry,
   AuditEntry,
@@ -639,6 +640,11 @@ export class RedisStore implements Store {
           for (const listing of await this.listings.getMany(wanted.slice(start, start + 500))) if (listing !== null) found.set(listing.id, listingSummary(listing));
         }
         return found;
+      },
+      queueFacts: async () => {
+        const index = this.index;
+        const [summaries, listings] = await Promise.all([index.draftSummaries(), index.listingSummaries()]);
+        return factsFromSummaries(summaries, listings);
       },
     };
   }

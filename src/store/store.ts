@@ -195,6 +195,40 @@ export interface ListingSummary {
 }
 
 /**
+ * A draft as the review queue counts, filters and sorts it: no title, approvals or range (those come
+ * from {@link QueueFacts.rows} for the drafts shown).
+ */
+export interface DraftFact {
+  readonly id: string;
+  readonly listingId: string;
+  readonly revision: number;
+  readonly status: DraftStatus;
+  readonly score: number;
+  readonly severity: Draft['score']['severity'];
+  /** The listing's source id; '' when the listing is not stored. */
+  readonly source: string;
+  readonly hasWarnings: boolean;
+  readonly insufficientEvidence: boolean;
+  /** A newer revision than the listing's last published one, made from other listing content (see `changedSincePublished` in src/store/queue-facts.ts). */
+  readonly changedSincePublished: boolean;
+  readonly updatedAt: string;
+}
+
+/** Every draft's queue facts, and a way to read the summaries of the few drafts a page shows. */
+export interface QueueFacts {
+  /** Every stored draft (each at its stored version), in no particular order. */
+  readonly drafts: readonly DraftFact[];
+  /** Stored listings. */
+  readonly listings: number;
+  /**
+   * The summaries of these drafts as the facts describe them, in the same order, and the summaries
+   * of their listings (those stored).
+   * @throws Error when an id is not among the facts' drafts.
+   */
+  rows(ids: readonly string[]): Promise<{ drafts: DraftSummary[]; listings: Map<string, ListingSummary> }>;
+}
+
+/**
  * Indexes kept beside the records so a run, `status` and the review queue never read every
  * record: read once per run or per command, never one record at a time.
  */
@@ -210,6 +244,11 @@ export interface StoreIndex {
   draftSummaries(): Promise<DraftSummary[]>;
   /** The summaries of these listings (all when `ids` is absent); ids not stored are left out. Read-only: do not change the map. */
   listingSummaries(ids?: readonly string[]): Promise<Map<string, ListingSummary>>;
+  /**
+   * The queue facts of every draft: what counting, filtering and sorting the review queue needs,
+   * without every summary (the file store answers from a compacted snapshot plus the rows since).
+   */
+  queueFacts(): Promise<QueueFacts>;
 }
 
 export interface Store {

@@ -492,6 +492,64 @@ export function runStoreContract(
       });
     });
 
+    describe('queue facts', () => {
+      const withHash = (draft: ReturnType<typeof makeDraft>, hash: string) => ({ ...draft, provenance: { ...draft.provenance, listingContentHash: sha256(hash) } });
+
+      it('gives every draft\'s facts: its listing\'s source, warnings, evidence, and whether it assesses content changed since the listing\'s last published revision', async () => {
+        await store.listings.put(makeListing({ id: 'a' }));
+        await store.listings.put(makeListing({ id: 'b', sourceId: 'other' }));
+        await store.drafts.save(withHash(makeDraft({ listingId: 'a', status: 'superseded' }), 'v0'), null);
+        await store.drafts.save(withHash(makeDraft({ listingId: 'a', revision: 2, status: 'published' }), 'v1'), null);
+        await store.drafts.save(withHash(makeDraft({ listingId: 'a', revision: 3 }), 'v2'), null);
+        await store.drafts.save(withHash(makeDraft({ listingId: 'a', revision: 4, updatedAt: '2025-02-01T00:00:00.000Z' }), 'v1'), null);
+        const warned = makeDraft({ listingId: 'b' });
+        await store.drafts.save(
+          { ...warned, assessment: { ...warned.assessment, insufficientEvidence: true }, checks: { ...warned.checks, warnings: [{ code: 'ungrounded-evidence', message: 'Few quotes.', where: null }] } },
+          null,
+        );
+        await store.drafts.save(makeDraft({ listingId: 'c', status: 'approved' }), null);
+        const facts = await store.index.queueFacts();
+        expect(facts.listings).toBe(2);
+        const base = { score: 9.6, severity: 'Critical', hasWarnings: false, insufficientEvidence: false, changedSincePublished: false, updatedAt: '2025-01-01T00:00:00.000Z' };
+        expect([...facts.drafts].sort((x, y) => (x.id < y.id ? -1 : 1))).toEqual([
+          { ...base, id: 'a.r1', listingId: 'a', revision: 1, status: 'superseded', source: 'demo' },
+          { ...base, id: 'a.r2', listingId: 'a', revision: 2, status: 'published', source: 'demo' },
+          { ...base, id: 'a.r3', listingId: 'a', revision: 3, status: 'draft', source: 'demo', changedSincePublished: true },
+          { ...base, id: 'a.r4', listingId: 'a', revision: 4, status: 'draft', source: 'demo', updatedAt: '2025-02-01T00:00:00.000Z' },
+          { ...base, id: 'b.r1', listingId: 'b', revision: 1, status: 'draft', source: 'other', hasWarnings: true, insufficientEvidence: true },
+          { ...base, id: 'c.r1', listingId: 'c', revision: 1, status: 'approved', source: '' },
+        ]);
+      });
+
+      it('reads the summaries of the drafts named, in that order, with their stored listings', async () => {
+        await store.listings.put(makeListing({ id: 'a', title: 'Agent A' }));
+        await store.drafts.save(makeDraft({ listingId: 'a' }), null);
+        const draft = await store.drafts.save(makeDraft({ listingId: 'b' }), null);
+        await store.drafts.save({ ...draft, status: 'approved', reviews: [{ reviewer: 'alice', action: 'approve', comment: null, at: draft.createdAt }] }, 1);
+        const summaries = new Map((await store.index.draftSummaries()).map((summary) => [summary.id, summary]));
+        const facts = await store.index.queueFacts();
+        const rows = await facts.rows(['b.r1', 'a.r1']);
+        expect(rows.drafts).toEqual([summaries.get('b.r1'), summaries.get('a.r1')]);
+        expect(rows.drafts[0]).toMatchObject({ version: 2, status: 'approved', reviews: [{ action: 'approve', reviewer: 'alice' }] });
+        expect([...rows.listings.values()]).toEqual([(await store.index.listingSummaries(['a'])).get('a')]);
+        expect((await facts.rows([])).drafts).toEqual([]);
+        await expect(facts.rows(['nobody.r1'])).rejects.toThrow(/nobody\.r1/);
+      });
+
+      it('sees drafts and listings saved after an earlier read', async () => {
+        await store.drafts.save(makeDraft({ listingId: 'a' }), null);
+        expect((await store.index.queueFacts()).drafts.map((fact) => fact.source)).toEqual(['']);
+        await store.listings.put(makeListing({ id: 'a', sourceId: 'later' }));
+        await store.drafts.save(makeDraft({ listingId: 'a', revision: 2 }), null);
+        const facts = await store.index.queueFacts();
+        expect(facts.drafts.map((fact) => [fact.id, fact.source]).sort()).toEqual([
+          ['a.r1', 'later'],
+          ['a.r2', 'later'],
+        ]);
+        expect(facts.listings).toBe(1);
+      });
+    });
+
     describe('stats', () => {
       it('counts listings, drafts per status, reviewers and audit entries', async () => {
         await store.listings.put(makeListing({ id: 'a' }));
