@@ -5,8 +5,7 @@
  */
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 import { isIP } from 'node:net';
-import { Agent, buildConnector, request } from 'undici';
-import type { Dispatcher } from 'undici';
+import type { Dispatcher, buildConnector } from 'undici';
 import PQueue from 'p-queue';
 import { z } from 'zod';
 import { ConfigError, PermanentError, ThreatdraftError, TransientError, formatIssues } from '../errors.js';
@@ -19,6 +18,7 @@ import type { RobotsResponse, RobotsTxt } from './robots.js';
 import { SsrfGuard, ipLiteralOfHost, ssrfError } from './ssrf.js';
 import type { Resolver } from './ssrf.js';
 import { parseHttpUrl } from './url.js';
+import { Agent, makeConnector, request } from './undici-parts.js';
 
 const httpUrl = z
   .string()
@@ -182,7 +182,7 @@ function discard(response: Dispatcher.ResponseData): void {
 export class UndiciFetcher implements Fetcher {
   readonly #settings: FetcherSettings;
   readonly #guard: SsrfGuard;
-  readonly #agent: Agent;
+  readonly #agent: InstanceType<typeof Agent>;
   readonly #robots: RobotsCache;
   readonly #queues = new Map<string, PQueue>();
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -217,7 +217,7 @@ export class UndiciFetcher implements Fetcher {
         }
       }
       // A connector per connection binds the port into the lookup (trusted pairs are ip:port).
-      buildConnector({ timeout: connectMs, lookup: guard.lookupFor(port) })(connectOptions, callback);
+      makeConnector({ timeout: connectMs, lookup: guard.lookupFor(port) })(connectOptions, callback);
     };
     this.#agent = new Agent({
       connect,
