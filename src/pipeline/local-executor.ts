@@ -1,6 +1,6 @@
 /**
  * The local executor: runs the assess stage in process for many listings with p-queue: at most
- * `modelConcurrency` model calls in flight and twice as many listings, 32 at least (so one
+ * `modelConcurrency` model calls in flight and twice as many listings, 96 at least (so one
  * listing's store reads, checks and save overlap with others' model calls instead of idling a
  * model slot, and the file store's group commit gathers batches worth a flush),
  * optionally at most `ratePerSecond` started a second, retries per the attempt policy. Listings
@@ -49,7 +49,7 @@ export interface LocalExecutorOptions {
   store: Store;
   assessor: Assessor;
   profile?: AssessorProfile;
-  /** Model calls in flight at once (listings in flight: twice this, 32 at least). @default 4 */
+  /** Model calls in flight at once (listings in flight: twice this, 96 at least). @default 4 */
   modelConcurrency?: number;
   /** At most this many assessments started per second (a model rate limit). @default unlimited */
   ratePerSecond?: number;

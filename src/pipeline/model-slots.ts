@@ -12,7 +12,7 @@ export const LISTINGS_PER_MODEL_SLOT = 2;
  * Listings in flight at least, whatever the model concurrency: enough for the file store's group
  * commit to gather a batch worth one flush (the extra listings only wait for a model slot).
  */
-export const MIN_LISTINGS_IN_FLIGHT = 32;
+export const MIN_LISTINGS_IN_FLIGHT = 96;
 
 /** Listings in flight for a model concurrency. */
 export function listingsInFlight(modelConcurrency: number): number {

@@ -415,6 +415,7 @@ export class FileStore implements Store {
             {
               kind: expectedVersion === null ? 'create' : 'replace',
               path,
+              newDir: saved.revision === 1,
               data: `${JSON.stringify(saved)}\n`,
               rows: [{ path: this.#draftTable.path, lines: `${JSON.stringify(draftSummary(saved))}\n` }],
             },

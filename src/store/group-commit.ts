@@ -23,6 +23,8 @@ export interface FileWrite {
   data: string;
   /** Appended in the same batch only if this file was written (an index row describing it). */
   rows?: Append[];
+  /** The directory is probably new (a listing's first draft): it is made first instead of after a failed open. */
+  newDir?: boolean;
 }
 
 /** Lines appended to a JSONL file (each line ends with a newline). */
@@ -115,7 +117,7 @@ export class GroupCommit {
     // 1. Temp files written and fsynced, all at once.
     await eachLimit(jobs, this.#parallel, async (job) => {
       try {
-        await writeTemp(fs, job.temp, job.file.data, this.#fsync);
+        await writeTemp(fs, job.temp, job.file.data, this.#fsync, job.file.newDir === true);
       } catch (error) {
         await fs.unlink(job.temp).catch(() => undefined);
         failed.set(job.pending, diskFullError(error, job.file.path));
@@ -200,9 +202,10 @@ export class GroupCommit {
   }
 }
 
-async function writeTemp(fs: WriteFs, temp: string, data: string, fsync: boolean): Promise<void> {
+async function writeTemp(fs: WriteFs, temp: string, data: string, fsync: boolean, newDir: boolean): Promise<void> {
   let handle;
   try {
+    if (newDir) await fs.mkdir(dirname(temp), { recursive: true });
     handle = await fs.open(temp, 'wx', 0o644);
   } catch (error) {
     if (errnoCode(error) !== 'ENOENT') throw error;

@@ -22,21 +22,21 @@ describe('backoffDelay', () => {
 });
 
 describe('runLocalAssess', () => {
-  it('assesses every listing with at most modelConcurrency model calls and twice as many listings in flight (32 at least)', async () => {
+  it('assesses every listing with at most modelConcurrency model calls and twice as many listings in flight (96 at least)', async () => {
     const store = createMemoryStore();
-    for (const listing of manyListings(40)) await store.listings.put(listing);
+    for (const listing of manyListings(120)) await store.listings.put(listing);
     const assessor = new ScriptedAssessor({ delayMs: 5 });
     const tally = await runLocalAssess(await storedRefs(store), { store, assessor, modelConcurrency: 6, now: fixedNow, policy: fastPolicy });
-    expect(tally).toMatchObject({ assessed: 40, unchanged: 0, failed: 0, tokensIn: 4000, tokensOut: 2000 });
+    expect(tally).toMatchObject({ assessed: 120, unchanged: 0, failed: 0, tokensIn: 12000, tokensOut: 6000 });
     expect(assessor.maxInFlight).toBe(6);
-    expect(assessor.maxAssessing).toBe(32);
-    expect((await store.stats()).drafts.draft).toBe(40);
+    expect(assessor.maxAssessing).toBe(96);
+    expect((await store.stats()).drafts.draft).toBe(120);
     const many = createMemoryStore();
-    for (const listing of manyListings(60)) await many.listings.put(listing);
+    for (const listing of manyListings(150)) await many.listings.put(listing);
     const wide = new ScriptedAssessor({ delayMs: 5 });
-    await runLocalAssess(await storedRefs(many), { store: many, assessor: wide, modelConcurrency: 20, now: fixedNow, policy: fastPolicy });
-    expect(wide.maxInFlight).toBe(20);
-    expect(wide.maxAssessing).toBe(40);
+    await runLocalAssess(await storedRefs(many), { store: many, assessor: wide, modelConcurrency: 60, now: fixedNow, policy: fastPolicy });
+    expect(wide.maxInFlight).toBe(60);
+    expect(wide.maxAssessing).toBe(120);
   });
 
   it('retries transient failures with backoff and reports permanent ones after one attempt, with the reason', async () => {

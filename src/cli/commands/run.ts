@@ -83,7 +83,7 @@ export const defineRun: DefineCommand = (program, { io, setExitCode }) => {
     .option('--demo', 'serve the bundled demo on loopback (an HTML directory, A2A agent cards, an MCP registry, a page built in a browser), crawl and assess it')
     .option('--assessor <NAME>', 'rules (offline, default) or openai (OPENAI_BASE_URL / OPENAI_API_KEY, THREATDRAFT_MODEL)')
     .option('--queue <local|URL>', 'local (in process, default) or a redis:// URL for BullMQ workers (default: REDIS_URL when set)')
-    .option('--concurrency <N>', 'model calls in flight at once; listings: twice N, 32 at least (default THREATDRAFT_MODEL_CONCURRENCY, 4)')
+    .option('--concurrency <N>', 'model calls in flight at once; listings: twice N, 96 at least (default THREATDRAFT_MODEL_CONCURRENCY, 4)')
     .option('--data <DIR>', 'file store root (default ./.threatdraft, or THREATDRAFT_DATA)')
     .option('--limit <N>', 'crawl at most N listings')
     .option('--no-worker', 'with a Redis queue: only enqueue and wait; `threatdraft worker` processes do the work')
