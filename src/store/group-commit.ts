@@ -51,6 +51,8 @@ export interface GroupCommitOptions {
   fs?: WriteFs;
   /** Writes in flight at once within one flush. @default 64 */
   parallel?: number;
+  /** Fsyncs one directory. @default fsyncDir (tests watch which directories are synced) */
+  syncDir?: (dir: string) => Promise<void>;
 }
 
 /** Batches writes and makes each batch durable with one flush. */
@@ -60,6 +62,7 @@ export class GroupCommit {
   #fsync: boolean;
   #fs: WriteFs;
   #parallel: number;
+  #syncDir: (dir: string) => Promise<void>;
   /** Batches flushed and writes acknowledged, for tests and the bench. */
   readonly counters = { batches: 0, writes: 0 };
 
@@ -67,6 +70,7 @@ export class GroupCommit {
     this.#fsync = options.fsync ?? true;
     this.#fs = options.fs ?? NODE_FS;
     this.#parallel = options.parallel ?? 64;
+    this.#syncDir = options.syncDir ?? fsyncDir;
   }
 
   /**
@@ -111,13 +115,20 @@ export class GroupCommit {
     const failed = new Map<Pending, unknown>();
     const outcomes = new Map<Pending, WriteOutcome[]>(batch.map((pending) => [pending, pending.files.map((): WriteOutcome => 'written')]));
     const dirs = new Set<string>();
+    // Parents of directories made in this batch, per write that needed them (so a failed fsync fails it).
+    const madeParents = new Map<Pending, string[]>();
+    const needParents = (pending: Pending, parents: readonly string[]): void => {
+      if (parents.length === 0) return;
+      madeParents.set(pending, [...(madeParents.get(pending) ?? []), ...parents]);
+    };
     type Job = { pending: Pending; index: number; file: FileWrite; temp: string };
     const jobs: Job[] = batch.flatMap((pending) => pending.files.map((file, index) => ({ pending, index, file, temp: tempPathFor(file.path) })));
 
     // 1. Temp files written and fsynced, all at once.
     await eachLimit(jobs, this.#parallel, async (job) => {
       try {
-        await writeTemp(fs, job.temp, job.file.data, this.#fsync, job.file.newDir === true);
+        const created = await writeTemp(fs, job.temp, job.file.data, this.#fsync, job.file.newDir === true);
+        needParents(job.pending, parentsOfCreated(created, dirname(job.temp)));
       } catch (error) {
         await fs.unlink(job.temp).catch(() => undefined);
         failed.set(job.pending, diskFullError(error, job.file.path));
@@ -165,26 +176,29 @@ export class GroupCommit {
       [...byPath].map(async ([path, owners]) => {
         const text = texts.get(path) ?? '';
         try {
-          await appendWhole(fs, path, text, this.#fsync);
+          const created = await appendWhole(fs, path, text, this.#fsync);
           dirs.add(dirname(path));
+          for (const owner of owners) needParents(owner, parentsOfCreated(created, dirname(path)));
         } catch (error) {
           for (const owner of owners) failed.set(owner, diskFullError(error, path));
         }
       }),
     );
-    // 4. Each directory touched, once: the renames and links survive a power loss.
+    // 4. Each directory touched, once: the renames and links survive a power loss; and the parent
+    // of each directory made, so the new directory's own entry does too.
+    for (const [pending, parents] of madeParents) if (!failed.has(pending)) for (const parent of parents) dirs.add(parent);
     if (this.#fsync) {
       const dirErrors = new Map<string, unknown>();
       await eachLimit([...dirs], this.#parallel, async (dir) => {
         try {
-          await fsyncDir(dir);
+          await this.#syncDir(dir);
         } catch (error) {
           dirErrors.set(dir, error);
         }
       });
       if (dirErrors.size > 0) {
         for (const pending of batch) {
-          const error = [...pending.files.map((file) => dirname(file.path)), ...pending.appends.map((append) => dirname(append.path))]
+          const error = [...pending.files.map((file) => dirname(file.path)), ...pending.appends.map((append) => dirname(append.path)), ...(madeParents.get(pending) ?? [])]
             .map((dir) => dirErrors.get(dir))
             .find((found) => found !== undefined);
           if (error !== undefined && !failed.has(pending)) failed.set(pending, error);
@@ -202,14 +216,31 @@ export class GroupCommit {
   }
 }
 
-async function writeTemp(fs: WriteFs, temp: string, data: string, fsync: boolean, newDir: boolean): Promise<void> {
+/**
+ * The directories whose entries a flush must fsync because `created` (the first directory a
+ * recursive mkdir made, undefined when it made none) and those under it down to `dir` are new: the
+ * parent of each. Without them a new listing's `drafts/<id>/` could vanish in a power loss with
+ * the draft inside it, although its own directory was fsynced.
+ */
+export function parentsOfCreated(created: string | undefined, dir: string): string[] {
+  if (created === undefined) return [];
+  const parents: string[] = [];
+  for (let at = dir; ; at = dirname(at)) {
+    parents.push(dirname(at));
+    if (at === created || dirname(at) === at) return parents;
+  }
+}
+
+/** Writes and fsyncs the temp file; returns the first directory it had to create, if any. */
+async function writeTemp(fs: WriteFs, temp: string, data: string, fsync: boolean, newDir: boolean): Promise<string | undefined> {
   let handle;
+  let created: string | undefined;
   try {
-    if (newDir) await fs.mkdir(dirname(temp), { recursive: true });
+    if (newDir) created = await fs.mkdir(dirname(temp), { recursive: true });
     handle = await fs.open(temp, 'wx', 0o644);
   } catch (error) {
     if (errnoCode(error) !== 'ENOENT') throw error;
-    await fs.mkdir(dirname(temp), { recursive: true });
+    created = await fs.mkdir(dirname(temp), { recursive: true });
     handle = await fs.open(temp, 'wx', 0o644);
   }
   try {
@@ -218,6 +249,7 @@ async function writeTemp(fs: WriteFs, temp: string, data: string, fsync: boolean
   } finally {
     await handle.close();
   }
+  return created;
 }
 
 /**
@@ -225,13 +257,14 @@ async function writeTemp(fs: WriteFs, temp: string, data: string, fsync: boolean
  * file's last line was torn by a crash, then fsyncs. A short write is an error, never finished by a
  * second write (the torn line is skipped by readers and fenced off by the next append).
  */
-export async function appendWhole(fs: WriteFs, path: string, text: string, fsync: boolean): Promise<void> {
+export async function appendWhole(fs: WriteFs, path: string, text: string, fsync: boolean): Promise<string | undefined> {
   let handle;
+  let created: string | undefined;
   try {
     handle = await fs.open(path, 'a+', 0o644);
   } catch (error) {
     if (errnoCode(error) !== 'ENOENT') throw error;
-    await fs.mkdir(dirname(path), { recursive: true });
+    created = await fs.mkdir(dirname(path), { recursive: true });
     handle = await fs.open(path, 'a+', 0o644);
   }
   try {
@@ -251,6 +284,7 @@ export async function appendWhole(fs: WriteFs, path: string, text: string, fsync
   } finally {
     await handle.close();
   }
+  return created;
 }
 
 async function eachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

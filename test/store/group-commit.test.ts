@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NODE_FS, type WriteFs } from '../../src/store/fs-atomic.js';
-import { GroupCommit } from '../../src/store/group-commit.js';
+import { GroupCommit, parentsOfCreated } from '../../src/store/group-commit.js';
 
 describe('GroupCommit', () => {
   let dir: string;
@@ -55,6 +55,28 @@ describe('GroupCommit', () => {
     expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'E_DISK_FULL', message: expect.stringContaining('bad.json') as unknown } });
     expect(good).toMatchObject({ status: 'fulfilled' });
     expect(readdirSync(dir).sort()).toEqual(['audit.jsonl', 'good.json']);
+  });
+
+  it('fsyncs the parent of every directory it had to make, so a new directory survives a power loss with its files', async () => {
+    const synced: string[] = [];
+    const commit = new GroupCommit({ syncDir: async (path) => void synced.push(path) });
+    const drafts = join(dir, 'drafts');
+    await commit.write([{ kind: 'create', path: join(drafts, 'one', 'r1.json'), data: '{}\n', newDir: true }]);
+    // drafts/ and drafts/one/ were both new: the store root and drafts/ hold their entries.
+    expect(synced.sort()).toEqual([dir, drafts, join(drafts, 'one')].sort());
+    synced.length = 0;
+    await commit.write([{ kind: 'create', path: join(drafts, 'two', 'r1.json'), data: '{}\n' }], [{ path: join(dir, 'index', 'rows.jsonl'), lines: 'x\n' }]);
+    expect(synced.sort()).toEqual([dir, drafts, join(dir, 'index'), join(drafts, 'two')].sort());
+    synced.length = 0;
+    // Nothing new: only the directories written into.
+    await commit.write([{ kind: 'create', path: join(drafts, 'two', 'r2.json'), data: '{}\n', newDir: true }]);
+    expect(synced).toEqual([join(drafts, 'two')]);
+  });
+
+  it('names the parents of a created directory chain, from the deepest up to the first one made', () => {
+    expect(parentsOfCreated(undefined, '/s/drafts/a')).toEqual([]);
+    expect(parentsOfCreated('/s/drafts/a', '/s/drafts/a')).toEqual(['/s/drafts']);
+    expect(parentsOfCreated('/s/drafts', '/s/drafts/a')).toEqual(['/s/drafts', '/s']);
   });
 
   it('drain waits for every queued write', async () => {
