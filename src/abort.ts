@@ -59,12 +59,23 @@ export interface LinkedSignal {
  */
 export function linkedSignal(parent: AbortSignal | undefined): LinkedSignal {
   if (parent === undefined) return { signal: undefined, dispose: () => undefined };
+  const { controller, dispose } = linkedController(parent);
+  return { signal: controller.signal, dispose };
+}
+
+/**
+ * A controller that also aborts when `parent` does (with its reason): what `AbortSignal.any([parent,
+ * own])` gives, without its cost per call (a composite signal, weak references kept on the parent).
+ * `dispose` unlinks it; call it when the work it guards ends.
+ */
+export function linkedController(parent: AbortSignal | undefined): { controller: AbortController; dispose: () => void } {
   const controller = new AbortController();
+  if (parent === undefined) return { controller, dispose: () => undefined };
   if (parent.aborted) {
     controller.abort(parent.reason);
-    return { signal: controller.signal, dispose: () => undefined };
+    return { controller, dispose: () => undefined };
   }
-  return { signal: controller.signal, dispose: linkToParent(parent, () => controller.abort(parent.reason)) };
+  return { controller, dispose: linkToParent(parent, () => controller.abort(parent.reason)) };
 }
 
 /** Starts a deadline of `ms` linked to `parent` (when given). */

@@ -122,6 +122,21 @@ async function fetchParsed<P extends Record<string, unknown>>(
   slot: CacheSlot<P> | undefined,
   parse: (body: string, finalUrl: string) => P | Promise<P>,
 ): Promise<Fetched<P>> {
+  // Its own signal: documents in flight together under the crawl's signal add one listener to it, not one each.
+  const link = linkedSignal(request.signal);
+  try {
+    return await fetchParsedUnder(fetcher, { ...request, signal: link.signal }, slot, parse);
+  } finally {
+    link.dispose();
+  }
+}
+
+async function fetchParsedUnder<P extends Record<string, unknown>>(
+  fetcher: Fetcher,
+  request: { url: string; accept: 'page' | 'xml'; signal: AbortSignal | undefined },
+  slot: CacheSlot<P> | undefined,
+  parse: (body: string, finalUrl: string) => P | Promise<P>,
+): Promise<Fetched<P>> {
   const { url, accept, signal } = request;
   const found = slot === undefined ? undefined : await readCacheEntry(slot.repo, slot.schema, slot.key);
   const entry = found !== undefined && slot?.fits(found) === true ? found : undefined;
@@ -216,15 +231,8 @@ export async function discover(source: SourceConfig, fetcher: Fetcher, options: 
         };
   // Relative links resolve against the exact URL the page landed on: normalising it first would
   // strip a trailing slash and resolve `href="alpha"` on `/dir/` to `/alpha`.
-  const fetchIndex = async (pageUrl: string): Promise<Fetched<IndexPayload>> => {
-    // Its own signal: several index pages in flight under the crawl's signal add one listener to it, not one each.
-    const link = linkedSignal(signal);
-    try {
-      return await fetchParsed<IndexPayload>(fetcher, { url: pageUrl, accept: 'page', signal: link.signal }, indexSlot(pageUrl), parseIndex);
-    } finally {
-      link.dispose();
-    }
-  };
+  const fetchIndex = (pageUrl: string): Promise<Fetched<IndexPayload>> =>
+    fetchParsed<IndexPayload>(fetcher, { url: pageUrl, accept: 'page', signal }, indexSlot(pageUrl), parseIndex);
   const visited = new Set<string>();
   let indexPages = 0;
   // Revalidating a cached pagination chain: the cached links name the pages ahead, so their

@@ -18,6 +18,7 @@ import type { RobotsResponse, RobotsTxt } from './robots.js';
 import { SsrfGuard, ipLiteralOfHost, ssrfError } from './ssrf.js';
 import type { Resolver } from './ssrf.js';
 import { parseHttpUrl } from './url.js';
+import { linkedController } from '../abort.js';
 import { Agent, makeConnector, request } from './undici-parts.js';
 
 const httpUrl = z
@@ -354,6 +355,16 @@ export class UndiciFetcher implements Fetcher {
   }
 
   async #requestOnce(url: URL, accept: AcceptMode, options: FetchOptions): Promise<Hop> {
+    // Aborts with the caller's signal, and on its own when the body deadline passes.
+    const link = linkedController(options.signal);
+    try {
+      return await this.#exchange(url, accept, options, link.controller);
+    } finally {
+      link.dispose();
+    }
+  }
+
+  async #exchange(url: URL, accept: AcceptMode, options: FetchOptions, deadline: AbortController): Promise<Hop> {
     const headers: Record<string, string> = {
       'user-agent': this.#userAgent,
       accept: ACCEPT_HEADER[accept],
@@ -361,9 +372,7 @@ export class UndiciFetcher implements Fetcher {
     };
     if (options.conditional?.etag !== undefined) headers['if-none-match'] = options.conditional.etag;
     if (options.conditional?.lastModified !== undefined) headers['if-modified-since'] = options.conditional.lastModified;
-    const deadline = new AbortController();
-    const signal = options.signal === undefined ? deadline.signal : AbortSignal.any([options.signal, deadline.signal]);
-    const response = await request(url, { method: 'GET', headers, dispatcher: this.#agent, signal });
+    const response = await request(url, { method: 'GET', headers, dispatcher: this.#agent, signal: deadline.signal });
     const context = { url: url.href, status: response.statusCode };
     const status = response.statusCode;
     if (REDIRECT_STATUSES.has(status)) {
