@@ -47,7 +47,8 @@ import { diskFullError, errnoCode, FileLocks, isTempName, NODE_FS, readFileOrNul
 import { processAlive } from '../process-alive.js';
 import { appendWhole, GroupCommit } from './group-commit.js';
 import { JsonlTable } from './jsonl-table.js';
-import { COMPACT_ROWS, countAudit, FactsIndex } from './index-snapshot.js';
+import { COMPACT_ROWS, countAudit, FactsIndex, listingRowOf } from './index-snapshot.js';
+import { rowsWithListings } from './queue-facts.js';
 import type {
   AssessedEntry,
   AuditEntry,
@@ -727,18 +728,9 @@ export class FileStore implements Store {
   /** Summaries of these drafts and of their listings from the index tables read whole (a page too large to read row by row). */
   async #fullRows(ids: readonly string[]): Promise<{ drafts: DraftSummary[]; listings: Map<string, ListingSummary> }> {
     const [drafts, listings] = await Promise.all([this.#draftTable.load(), this.#listingSummaries()]);
-    const found = ids.map((id) => {
-      const summary = drafts.get(id);
-      if (summary === undefined) throw new Error(`No index row for draft ${id}`);
-      return summary;
-    });
-    const named = new Map<string, ListingSummary>();
-    for (const summary of found) {
-      const listing = listings.get(summary.listingId);
-      if (listing !== undefined) named.set(listing.id, listing);
-    }
-    return { drafts: found, listings: named };
+    return rowsWithListings(ids, drafts, listings, 'No index row for draft');
   }
+
 
   async #summaries(): Promise<DraftSummary[]> {
     await this.#ensureIndex();
@@ -837,20 +829,8 @@ function parseDraftRow(value: unknown): readonly [string, DraftSummary] | null {
 }
 
 function parseListingRow(value: unknown): readonly [string, ListingSummary] | null {
-  const row = value as Partial<ListingSummary>;
-  if (typeof row !== 'object' || row === null || !str(row.id) || !str(row.contentHash)) return null;
-  return [
-    row.id,
-    {
-      id: row.id,
-      title: str(row.title) ? row.title : row.id,
-      sourceId: str(row.sourceId) ? row.sourceId : '',
-      contentHash: row.contentHash,
-      url: str(row.url) ? row.url : '',
-      // Unknown counts as having one, so the crawl reads the listing and refreshes it.
-      repo: row.repo !== false,
-    },
-  ];
+  const row = listingRowOf(value);
+  return row === null ? null : [row.id, row];
 }
 
 /** Creates a file store rooted at `root` (default `./.threatdraft`). */

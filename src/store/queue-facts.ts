@@ -67,18 +67,29 @@ export function factsFromSummaries(summaries: readonly DraftSummary[], listings:
   return {
     drafts,
     listings: listings.size,
-    rows: async (ids) => {
-      const found = ids.map((id) => {
-        const summary = byId.get(id);
-        if (summary === undefined) throw new Error(`No queue facts for draft ${id}`);
-        return summary;
-      });
-      const named = new Map<string, ListingSummary>();
-      for (const summary of found) {
-        const listing = listings.get(summary.listingId);
-        if (listing !== undefined) named.set(listing.id, listing);
-      }
-      return { drafts: found, listings: named };
-    },
+    rows: async (ids) => rowsWithListings(ids, byId, listings, 'No queue facts for draft'),
   };
+}
+
+/**
+ * The summaries of drafts `ids` (in that order) and of their listings, from maps of both.
+ * @throws Error `${missing} <id>` for an id the map lacks (facts and rows out of step).
+ */
+export function rowsWithListings(
+  ids: readonly string[],
+  drafts: ReadonlyMap<string, DraftSummary>,
+  listings: ReadonlyMap<string, ListingSummary>,
+  missing: string,
+): { drafts: DraftSummary[]; listings: Map<string, ListingSummary> } {
+  const found = ids.map((id) => {
+    const summary = drafts.get(id);
+    if (summary === undefined) throw new Error(`${missing} ${id}`);
+    return summary;
+  });
+  const named = new Map<string, ListingSummary>();
+  for (const summary of found) {
+    const listing = listings.get(summary.listingId);
+    if (listing !== undefined) named.set(listing.id, listing);
+  }
+  return { drafts: found, listings: named };
 }

@@ -43,7 +43,7 @@ async function setup(assessor: ScriptedAssessor, options: { bulkSize?: number; r
   closers.push(() => workers.close());
   const executor = new BullExecutor({ redisUrl: url, namespace: ns.namespace, store, ...options });
   closers.push(() => executor.close());
-  return { store, executor, profile };
+  return { store, executor, profile, namespace: ns.namespace };
 }
 
 describe('BullExecutor enqueueing', () => {
@@ -103,34 +103,17 @@ describe('BullExecutor enqueueing', () => {
 
   it('finds jobs kept from an earlier run in one look and runs them again at once (the stage skips what still matches), not after the reconcile timer', async () => {
     const assessor = new ScriptedAssessor();
-    const ns = freshNamespace(url);
-    closers.push(ns.cleanup);
-    const profile = profileOf(assessor);
-    const first: Store = createMemoryStore();
-    const workers = await startWorkers({
-      redisUrl: url,
-      namespace: ns.namespace,
-      store: first,
-      assessorFor: async () => ({ assessor, profile }),
-      fetcherFor: async () => {
-        throw new Error('no crawling in this test');
-      },
-      concurrency: 8,
-      policy: { attempts: 3, backoffMs: 10, maxDelayMs: 50 },
-    });
-    closers.push(() => workers.close());
+    // Reconciling on a timer would also settle them, after a minute: the run must not wait for it.
+    const { store: first, executor: earlier, profile, namespace } = await setup(assessor, { reconcileEveryMs: 60_000 });
     const listings = manyListings(30);
     for (const listing of listings) await first.listings.put(listing);
     const refs = listings.map((listing) => ({ id: listing.id, contentHash: listing.contentHash }));
-    // Reconciling on a timer would also settle them, after a minute: the run must not wait for it.
-    const earlier = new BullExecutor({ redisUrl: url, namespace: ns.namespace, store: first, reconcileEveryMs: 60_000 });
-    closers.push(() => earlier.close());
     expect((await earlier.assess(refs, profile)).assessed).toBe(30);
     expect(assessor.calls).toBe(30);
 
     // A producer whose store has none of those drafts finds every listing changed; its jobs are the
     // same jobs, kept in the queue with their results.
-    const later = new BullExecutor({ redisUrl: url, namespace: ns.namespace, store: createMemoryStore(), reconcileEveryMs: 60_000 });
+    const later = new BullExecutor({ redisUrl: url, namespace, store: createMemoryStore(), reconcileEveryMs: 60_000 });
     closers.push(() => later.close());
     const addBulk = vi.spyOn(Queue.prototype, 'addBulk');
     const started = Date.now();
