@@ -188,13 +188,8 @@ function parseChunk(buffer: Buffer, last: number, base: number, onRow: (value: u
 
 /** Reads the line starting at each offset of a file whose inode must be `ino`; null for the lot when it is another file. */
 async function readLinesAt(path: string, ino: number, offsets: readonly number[]): Promise<Array<unknown> | null> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return null;
-    throw error;
-  }
+  const handle = await openOrNull(path);
+  if (handle === null) return null;
   try {
     if ((await handle.stat()).ino !== ino) return null;
     return await Promise.all(
@@ -800,13 +795,8 @@ function isColumns(value: unknown, keys: readonly string[]): value is Record<str
 }
 
 async function readFileBuffer(path: string): Promise<Buffer | null> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    if (errnoCode(error) === 'ENOENT') return null;
-    throw error;
-  }
+  const handle = await openOrNull(path);
+  if (handle === null) return null;
   try {
     return await handle.readFile();
   } finally {
@@ -897,4 +887,14 @@ export async function countAudit(
     }
   }
   return { entries, torn };
+}
+
+/** The file opened for reading, or null when it does not exist. */
+async function openOrNull(path: string): Promise<FileHandle | null> {
+  try {
+    return await open(path, 'r');
+  } catch (error) {
+    if (errnoCode(error) === 'ENOENT') return null;
+    throw error;
+  }
 }
