@@ -8,6 +8,7 @@ import type { RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { TransientError, toError } from '../src/errors.js';
 import { isClusterTarget, targetUrl, type RedisTarget } from '../src/store/redis-target.js';
+import { oneShotOptions } from '../src/store/redis-client.js';
 import { safeRedisUrl } from '../src/store/redis-url.js';
 import { bullConnection } from './names.js';
 
@@ -44,15 +45,7 @@ export async function checkRedis(target: RedisTarget, options: CheckRedisOptions
 async function pingOnce(url: string, options: CheckRedisOptions): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 3000;
   const where = safeRedisUrl(url);
-  const client = new Redis({
-    ...(bullConnection(url) as RedisOptions),
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    // One attempt: the caller decides whether and when to try again.
-    retryStrategy: () => null,
-  });
+  const client = new Redis({ ...(bullConnection(url) as RedisOptions), ...oneShotOptions(timeoutMs) });
   // Failures surface through connect()/ping(); this only keeps ioredis from reporting them unhandled.
   client.on('error', () => undefined);
   let timer: NodeJS.Timeout | undefined;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DRAFT_STATUSES, type Draft, type DraftStatus } from '../../schemas/draft.js';
 import { SEVERITIES, type Severity } from '../../schemas/score.js';
 import { scoreWithRange } from '../assess/uncertainty.js';
+import { draftSummary } from '../store/common.js';
 import type { DraftFact, DraftSummary } from '../store/store.js';
 
 /** One row of the queue. */
@@ -76,27 +77,13 @@ export function changedSincePublished(draft: Pick<Draft, 'revision' | 'provenanc
 
 /** The queue row for a draft, titled from its listing when known, given its listing's last published revision. */
 export function toQueueItem(draft: Draft, listing: { title: string; sourceId: string } | null, published?: Pick<Draft, 'revision' | 'provenance'>): QueueItem {
-  return {
-    id: draft.id,
-    listingId: draft.listingId,
-    revision: draft.revision,
-    version: draft.version,
-    title: listing?.title ?? draft.listingId,
-    source: listing?.sourceId ?? '',
-    status: draft.status,
-    score: draft.score.score,
-    // Drafts stored before ranges were recorded get theirs from the same pure module as the site.
-    range: draft.score.range ?? scoreWithRange(draft.assessment, draft.score.formula).range ?? { low: draft.score.score, high: draft.score.score },
-    severity: draft.score.severity,
-    peakSeverity: peakOf(draft),
-    insufficientEvidence: draft.assessment.insufficientEvidence,
-    warnings: draft.checks.warnings.length,
-    staleText: draft.staleText.length,
-    approvals: currentApprovals(draft),
-    changedSincePublished: changedSincePublished(draft, published),
-    createdAt: draft.createdAt,
-    updatedAt: draft.updatedAt,
-  };
+  // Drafts stored before ranges were recorded get theirs from the same pure module as the site.
+  const range = draft.score.range ?? scoreWithRange(draft.assessment, draft.score.formula).range ?? { low: draft.score.score, high: draft.score.score };
+  return toQueueItemFromSummary(
+    { ...draftSummary(draft), range },
+    listing,
+    published === undefined ? undefined : { revision: published.revision, listingContentHash: published.provenance.listingContentHash },
+  );
 }
 
 /**

@@ -81,6 +81,14 @@ export function infoSaysCluster(info: string): boolean {
 }
 
 /**
+ * Options of a client that asks one question and closes: one connection attempt bounded by
+ * `timeoutMs`, no retries, no offline queue (the caller decides whether and when to try again).
+ */
+export function oneShotOptions(timeoutMs: number) {
+  return { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null } satisfies RedisOptions;
+}
+
+/**
  * Resolves a URL to what it points at: asks the node once (`INFO cluster`) and returns a cluster
  * target seeded by it when it is a cluster node, else the URL unchanged. A cluster target is
  * returned as is, without a connection.
@@ -89,13 +97,7 @@ export function infoSaysCluster(info: string): boolean {
 export async function resolveRedisTarget(target: RedisTarget, options: { timeoutMs?: number } = {}): Promise<RedisTarget> {
   if (isClusterTarget(target)) return target;
   const timeoutMs = options.timeoutMs ?? 3000;
-  const client = new Redis(target, {
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-  });
+  const client = new Redis(target, oneShotOptions(timeoutMs));
   client.on('error', () => undefined);
   let timer: NodeJS.Timeout | undefined;
   const attempt = client.connect().then(() => client.info('cluster'));
