@@ -91,13 +91,15 @@ export async function assessStage(input: AssessInput, deps: AssessStageDeps): Pr
       updatedAt: at,
     };
     try {
-      const saved = await store.drafts.save(draft, null);
-      await store.audit.append({
-        at,
-        actor: 'pipeline',
-        action: 'draft.create',
-        subject: saved.id,
-        detail: { listingId: listing.id, contentHash: listing.contentHash, assessor: profile.assessor, revision },
+      // The draft and its audit entry are committed together (one batch in the file store).
+      const saved = await store.drafts.save(draft, null, {
+        audit: {
+          at,
+          actor: 'pipeline',
+          action: 'draft.create',
+          subject: draft.id,
+          detail: { listingId: listing.id, contentHash: listing.contentHash, assessor: profile.assessor, revision },
+        },
       });
       await supersedeOlder(store, saved, now);
       return {
@@ -173,13 +175,8 @@ export async function supersedeOlder(store: Store, newest: Draft, now: () => Dat
     if (draft.revision >= newest.revision) continue;
     const at = now().toISOString();
     try {
-      await store.drafts.save({ ...draft, status: 'superseded', updatedAt: at }, draft.version);
-      await store.audit.append({
-        at,
-        actor: 'pipeline',
-        action: 'draft.supersede',
-        subject: draft.id,
-        detail: { by: newest.id },
+      await store.drafts.save({ ...draft, status: 'superseded', updatedAt: at }, draft.version, {
+        audit: { at, actor: 'pipeline', action: 'draft.supersede', subject: draft.id, detail: { by: newest.id } },
       });
       changed += 1;
     } catch (thrown) {

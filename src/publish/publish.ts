@@ -66,8 +66,8 @@ export async function publishSite(options: PublishOptions): Promise<PublishSumma
     const saved = await store.drafts.save(
       { ...draft, status: 'published', reviews: [...draft.reviews, { reviewer: actor, action: 'publish', comment: null, at: now }], updatedAt: now },
       draft.version,
+      { audit: { at: now, actor, action: 'publish', subject: draft.id, detail: { version: draft.version + 1, revision: draft.revision } } },
     );
-    await store.audit.append({ at: now, actor, action: 'publish', subject: saved.id, detail: { version: saved.version, revision: saved.revision } });
     published.push(saved.id);
   }
   // Only the newest published revision of a listing stays published.
@@ -76,13 +76,14 @@ export async function publishSite(options: PublishOptions): Promise<PublishSumma
   for (const draft of live) newest.set(draft.listingId, Math.max(newest.get(draft.listingId) ?? 0, draft.revision));
   for (const draft of live) {
     if (draft.revision >= (newest.get(draft.listingId) ?? 0)) continue;
-    const saved = await store.drafts.save({ ...draft, status: 'superseded', updatedAt: now }, draft.version);
-    await store.audit.append({
-      at: now,
-      actor,
-      action: 'supersede',
-      subject: saved.id,
-      detail: { version: saved.version, by: `${draft.listingId}.r${newest.get(draft.listingId) ?? 0}` },
+    const saved = await store.drafts.save({ ...draft, status: 'superseded', updatedAt: now }, draft.version, {
+      audit: {
+        at: now,
+        actor,
+        action: 'supersede',
+        subject: draft.id,
+        detail: { version: draft.version + 1, by: `${draft.listingId}.r${newest.get(draft.listingId) ?? 0}` },
+      },
     });
     superseded.push(saved.id);
   }

@@ -366,7 +366,7 @@ export class ReviewService {
     // the score never lowers the approvals needed: the peak severity stays with the draft.
     const cleared = currentApprovals(draft);
     const peak = higherSeverity(peakSeverity(draft), score.severity);
-    const saved = await this.store.drafts.save(
+    const saved = await this.#save(
       {
         ...draft,
         assessment: text.assessment,
@@ -379,19 +379,20 @@ export class ReviewService {
         updatedAt: at,
       },
       version,
+      { at, actor, action: 'edit', channel },
+      {
+        comment: comment ?? null,
+        fields: changed,
+        scoreBefore: draft.score.score,
+        scoreAfter: score.score,
+        regenerated: text.regenerated,
+        stale: text.staled,
+        severityBefore: draft.score.severity,
+        severityAfter: score.severity,
+        peakSeverity: peak,
+        approvalsCleared: cleared,
+      },
     );
-    await this.#audit(at, actor, 'edit', saved, channel, {
-      comment: comment ?? null,
-      fields: changed,
-      scoreBefore: draft.score.score,
-      scoreAfter: score.score,
-      regenerated: text.regenerated,
-      stale: text.staled,
-      severityBefore: draft.score.severity,
-      severityAfter: score.severity,
-      peakSeverity: peak,
-      approvalsCleared: cleared,
-    });
     return saved;
   }
 
@@ -414,7 +415,7 @@ export class ReviewService {
     const unknown = wanted.filter((path) => !text.regenerated.includes(path));
     if (unknown.length > 0) throw new InputError('E_INPUT', `Invalid \`paths\`: no text to regenerate at ${unknown.join(', ')}`, { field: 'paths' });
     const at = this.#now();
-    const saved = await this.store.drafts.save(
+    const saved = await this.#save(
       {
         ...draft,
         assessment: text.assessment,
@@ -425,8 +426,9 @@ export class ReviewService {
         updatedAt: at,
       },
       draft.version,
+      { at, actor, action: 'regenerate', channel },
+      { paths: text.regenerated },
     );
-    await this.#audit(at, actor, 'regenerate', saved, channel, { paths: text.regenerated });
     return saved;
   }
 
@@ -440,7 +442,7 @@ export class ReviewService {
     const unknown = wanted.filter((path) => !draft.staleText.includes(path));
     if (unknown.length > 0) throw new InputError('E_INPUT', `Invalid \`paths\`: not stale: ${unknown.join(', ')}`, { field: 'paths' });
     const at = this.#now();
-    const saved = await this.store.drafts.save(
+    const saved = await this.#save(
       {
         ...draft,
         reviews: [...draft.reviews, review(actor, 'confirm-text', wanted.join(', ') || null, at)],
@@ -448,8 +450,9 @@ export class ReviewService {
         updatedAt: at,
       },
       draft.version,
+      { at, actor, action: 'confirm-text', channel },
+      { paths: wanted },
     );
-    await this.#audit(at, actor, 'confirm-text', saved, channel, { paths: wanted });
     return saved;
   }
 
@@ -480,19 +483,20 @@ export class ReviewService {
     const at = this.#now();
     const nextApprovals = [...approvals, actor];
     const status = nextApprovals.length >= required ? 'approved' : 'draft';
-    const saved = await this.store.drafts.save(
+    const saved = await this.#save(
       { ...draft, status, reviews: [...draft.reviews, review(actor, 'approve', comment, at)], updatedAt: at },
       draft.version,
+      { at, actor, action: 'approve', channel },
+      {
+        comment,
+        approvals: nextApprovals.length,
+        required,
+        status,
+        twoPerson,
+        peakSeverity: peakSeverity(draft),
+        ...detail,
+      },
     );
-    await this.#audit(at, actor, 'approve', saved, channel, {
-      comment,
-      approvals: nextApprovals.length,
-      required,
-      status,
-      twoPerson,
-      peakSeverity: peakSeverity(draft),
-      ...detail,
-    });
     return { draft: saved, approvals: nextApprovals, requiredApprovals: required, twoPerson };
   }
 
@@ -525,11 +529,12 @@ export class ReviewService {
     this.#expectVersion(draft, version);
     this.#expectStatus(draft, from, action === 'reject' ? 'rejected' : 'sent back for changes');
     const at = this.#now();
-    const saved = await this.store.drafts.save(
+    const saved = await this.#save(
       { ...draft, status, reviews: [...draft.reviews, review(actor, action, comment, at)], updatedAt: at },
       draft.version,
+      { at, actor, action, channel },
+      { comment },
     );
-    await this.#audit(at, actor, action, saved, channel, { comment });
     return saved;
   }
 
@@ -549,8 +554,16 @@ export class ReviewService {
     }
   }
 
-  async #audit(at: string, actor: string, action: string, draft: Draft, channel: Channel, detail: Record<string, unknown>): Promise<void> {
-    await this.store.audit.append({ at, actor, action, subject: draft.id, detail: { ...detail, version: draft.version, via: channel } });
+  /** Saves a reviewer's change with compare-and-set, its audit entry committed with it. */
+  async #save(
+    next: Draft,
+    expectedVersion: number,
+    by: { at: string; actor: string; action: string; channel: Channel },
+    detail: Record<string, unknown>,
+  ): Promise<Draft> {
+    const { at, actor, action, channel } = by;
+    const audit = { at, actor, action, subject: next.id, detail: { ...detail, version: expectedVersion + 1, via: channel } };
+    return this.store.drafts.save(next, expectedVersion, { audit });
   }
 }
 

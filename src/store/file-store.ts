@@ -45,7 +45,7 @@ import {
 } from './common.js';
 import { diskFullError, errnoCode, FileLocks, isTempName, NODE_FS, readFileOrNull, sweepTempFile, writeFileAtomic, type LockOptions, type WriteFs } from './fs-atomic.js';
 import { processAlive } from '../process-alive.js';
-import { appendWhole, GroupCommit } from './group-commit.js';
+import { appendWhole, GroupCommit, type Append } from './group-commit.js';
 import { JsonlTable } from './jsonl-table.js';
 import { COMPACT_ROWS, countAudit, FactsIndex, listingRowOf } from './index-snapshot.js';
 import { rowsWithListings } from './queue-facts.js';
@@ -407,9 +407,11 @@ export class FileStore implements Store {
         const drafts = await this.#readDrafts(ids);
         return drafts.filter((draft) => matchesFilter(draft, filter)).slice(start, end);
       },
-      save: async (draft, expectedVersion) => {
+      save: async (draft, expectedVersion, options = {}) => {
         const checked = checkDraft(draft);
         const path = this.#draftPath(checked.listingId, checked.revision);
+        // The audit line rides with the file as one of its rows: appended in the same batch, and only if the file was written.
+        const auditRows = options.audit === undefined ? [] : [this.#auditRow(options.audit)];
         await this.#beginWrite();
         const write = (saved: Draft) =>
           this.#commit.write([
@@ -418,7 +420,7 @@ export class FileStore implements Store {
               path,
               newDir: saved.revision === 1,
               data: `${JSON.stringify(saved)}\n`,
-              rows: [{ path: this.#draftTable.path, lines: `${JSON.stringify(draftSummary(saved))}\n` }],
+              rows: [{ path: this.#draftTable.path, lines: `${JSON.stringify(draftSummary(saved))}\n` }, ...auditRows],
             },
           ]);
         if (expectedVersion === null) {
@@ -467,13 +469,17 @@ export class FileStore implements Store {
     return { entries, torn };
   }
 
+  /** One checked audit entry as a line of the audit log. */
+  #auditRow(entry: AuditEntry): Append {
+    return { path: this.#path('audit.jsonl'), lines: `${JSON.stringify(checkAuditEntry(entry, 'audit entry to append'))}\n` };
+  }
+
   #auditLog(): AuditLog {
     return {
       append: async (entry) => {
-        const line = `${JSON.stringify(checkAuditEntry(entry, 'audit entry to append'))}\n`;
         // Joins the current batch: one write of whole lines on an O_APPEND descriptor and one fsync
         // for every entry of the batch, so entries of concurrent processes never interleave.
-        await this.#commit.write([], [{ path: this.#path('audit.jsonl'), lines: line }]);
+        await this.#commit.write([], [this.#auditRow(entry)]);
       },
       list: async (filter = {}) => {
         const { entries } = await this.#readAudit();

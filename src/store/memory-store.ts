@@ -141,11 +141,13 @@ export class MemoryStore implements Store {
           .slice(start, end)
           .map(copy);
       },
-      async save(draft, expectedVersion) {
+      async save(draft, expectedVersion, options = {}) {
         const checked = checkDraft(draft);
+        const entry = options.audit === undefined ? undefined : copy(checkAuditEntry(options.audit, 'memory audit log'));
         const version = nextVersion(checked.id, drafts.get(checked.id)?.version ?? null, expectedVersion);
         const saved = { ...copy(checked), version };
         drafts.set(saved.id, saved);
+        if (entry !== undefined) audit.push(entry);
         return copy(saved);
       },
     };

@@ -92,14 +92,16 @@ elseif stored ~= ARGV[2] then
   return {0, stored or ''}
 end`;
 
-// KEYS: draft, drafts:all, by-listing, new status set, then every status set.
-// ARGV: id, expected version ('' = must not exist), json, new version, status, revision.
+// KEYS: draft, drafts:all, by-listing, new status set, audit stream, then every status set.
+// ARGV: id, expected version ('' = must not exist), json, new version, status, revision, audit
+// entry JSON ('' = none; appended in the same script, so only with the save and never without it).
 const SAVE_DRAFT = `${CAS_CHECK}
-for i = 5, #KEYS do redis.call('SREM', KEYS[i], ARGV[1]) end
+for i = 6, #KEYS do redis.call('SREM', KEYS[i], ARGV[1]) end
 redis.call('HSET', KEYS[1], 'json', ARGV[3], 'version', ARGV[4], 'status', ARGV[5])
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('ZADD', KEYS[3], tonumber(ARGV[6]), ARGV[1])
 redis.call('SADD', KEYS[4], ARGV[1])
+if ARGV[7] ~= '' then redis.call('XADD', KEYS[5], '*', 'entry', ARGV[7]) end
 return {1, ARGV[4]}`;
 
 // KEYS: correction, corrections index. ARGV: id, expected version ('' = must not exist), json, new version.
@@ -224,7 +226,7 @@ export class RedisStore implements Store {
     // reporting them as unhandled 'error' events.
     this.#redis.on('error', () => undefined);
     this.#redis.defineCommand('tdPutListing', { numberOfKeys: 3, lua: PUT_LISTING });
-    this.#redis.defineCommand('tdSaveDraft', { numberOfKeys: 4 + DRAFT_STATUSES.length, lua: SAVE_DRAFT });
+    this.#redis.defineCommand('tdSaveDraft', { numberOfKeys: 5 + DRAFT_STATUSES.length, lua: SAVE_DRAFT });
     this.#redis.defineCommand('tdAddReviewer', { numberOfKeys: 2, lua: ADD_REVIEWER });
     this.#redis.defineCommand('tdRemoveReviewer', { numberOfKeys: 2, lua: REMOVE_REVIEWER });
     this.#redis.defineCommand('tdSaveCorrection', { numberOfKeys: 2, lua: SAVE_CORRECTION });
@@ -396,9 +398,10 @@ export class RedisStore implements Store {
           // A draft can change status between the index read and the fetch: check again.
           return (await this.#fetchDrafts(page)).filter((draft) => matchesFilter(draft, filter));
         }),
-      save: (draft, expectedVersion) =>
+      save: (draft, expectedVersion, options = {}) =>
         this.#run('drafts.save', async () => {
           const checked = checkDraft(draft);
+          const entry = options.audit === undefined ? '' : JSON.stringify(checkAuditEntry(options.audit, 'audit entry to append'));
           const version = expectedVersion === null ? 1 : expectedVersion + 1;
           const saved: Draft = { ...checked, version };
           const result = (await this.#script('tdSaveDraft')(
@@ -406,6 +409,7 @@ export class RedisStore implements Store {
             this.#key('drafts', 'all'),
             this.#key('drafts', 'by-listing', checked.listingId),
             this.#key('drafts', 'status', checked.status),
+            this.#key('audit'),
             ...DRAFT_STATUSES.map((status) => this.#key('drafts', 'status', status)),
             checked.id,
             expectedVersion === null ? '' : String(expectedVersion),
@@ -413,6 +417,7 @@ export class RedisStore implements Store {
             String(version),
             checked.status,
             checked.revision,
+            entry,
           )) as [number, string];
           if (result[0] !== 1) {
             // Throws the ConflictError with both versions named.

@@ -48,9 +48,17 @@ export interface DraftRepo {
   /**
    * Saves with compare-and-set: `expectedVersion` null means the draft must not exist yet;
    * otherwise the stored version must equal it. The saved draft has `version` + 1 (or 1 when new).
-   * @throws ConflictError when the stored version differs; nothing is written.
+   * With `options.audit`, the audit entry recording this save is appended with it: only when the
+   * save succeeds, never without it (the file store commits both in one batch).
+   * @throws ConflictError when the stored version differs; nothing is written, no entry appended.
    */
-  save(draft: Draft, expectedVersion: number | null): Promise<Draft>;
+  save(draft: Draft, expectedVersion: number | null, options?: SaveOptions): Promise<Draft>;
+}
+
+/** Options of {@link DraftRepo.save}. */
+export interface SaveOptions {
+  /** The audit entry recording this save, appended with it. */
+  audit?: AuditEntry;
 }
 
 export interface AuditEntry {

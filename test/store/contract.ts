@@ -254,6 +254,23 @@ export function runStoreContract(
         expect(await store.drafts.get(base.id)).toEqual({ ...won[0], version: 2 });
       });
 
+      it('appends the audit entry given with a save, and none with a save that conflicts or fails its schema', async () => {
+        const created = makeAuditEntry({ action: 'draft.create', subject: 'demo.agent-one.r1' });
+        const first = await store.drafts.save(makeDraft(), null, { audit: created });
+        const approved = makeAuditEntry({ action: 'approve', subject: first.id, actor: 'bob' });
+        await store.drafts.save({ ...first, status: 'approved' }, 1, { audit: approved });
+        await expect(store.drafts.save({ ...first, status: 'rejected' }, 1, { audit: makeAuditEntry({ action: 'stale' }) })).rejects.toBeInstanceOf(ConflictError);
+        await expect(store.drafts.save(makeDraft(), null, { audit: makeAuditEntry({ action: 'again' }) })).rejects.toBeInstanceOf(ConflictError);
+        await expect(store.drafts.save({ ...first, score: null } as never, 2, { audit: makeAuditEntry({ action: 'invalid' }) })).rejects.toBeInstanceOf(ExtractionError);
+        expect(await store.audit.list()).toEqual([created, approved]);
+      });
+
+      it('refuses a save whose audit entry is invalid, naming the field, and writes neither', async () => {
+        await expect(store.drafts.save(makeDraft(), null, { audit: makeAuditEntry({ actor: '' }) })).rejects.toThrow(/actor/);
+        expect(await store.drafts.list()).toEqual([]);
+        expect(await store.audit.list()).toEqual([]);
+      });
+
       it('lets exactly one of 20 parallel creations of the same draft win', async () => {
         const results = await Promise.allSettled(
           Array.from({ length: 20 }, (_, index) => store.drafts.save(makeDraft({ updatedAt: `creator-${index}` }), null)),
