@@ -69,6 +69,11 @@ export const envSchema = z.object({
   THREATDRAFT_CHROMIUM_PATH: optionalString,
   /** Model calls in flight at once. @default 4 */
   THREATDRAFT_MODEL_CONCURRENCY: positiveInt(4),
+  /** Worker threads the local executor runs the rules assessor in (0: in process). @default one per core beyond the first, at most 4 */
+  THREATDRAFT_ASSESS_THREADS: z.preprocess(
+    (value) => (value === '' || value === undefined ? undefined : Number(value)),
+    z.number({ message: 'expected a whole number from 0 to 64' }).int({ message: 'expected a whole number from 0 to 64' }).min(0).max(64).optional(),
+  ),
   /** Model request timeout. @default 60000 */
   THREATDRAFT_MODEL_TIMEOUT_MS: positiveInt(60_000),
   /** Which engine the endpoint is: auto (from the URL, else `GET /v1/models`), openai, azure, vllm, llamacpp, ollama. @default auto */

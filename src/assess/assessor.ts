@@ -56,4 +56,17 @@ export interface Assessor {
    * @throws TransientError when a retry later may succeed; PermanentError when not.
    */
   assess(listing: Listing, options?: AssessCallOptions): Promise<AssessOutcome>;
+  /**
+   * How to build this very assessor in a worker thread, for one whose work is CPU on this machine
+   * (the rules assessor with its committed tables): the module's URL and the name of the factory it
+   * exports, called with no arguments; the thread checks the rebuilt assessor has this `version`.
+   * Absent when it cannot be rebuilt there (tables passed in, an I/O-bound model assessor).
+   */
+  readonly thread?: AssessorThreadRecipe;
+}
+
+/** Where a worker thread finds an assessor's factory: see {@link Assessor.thread}. */
+export interface AssessorThreadRecipe {
+  readonly module: string;
+  readonly factory: string;
 }

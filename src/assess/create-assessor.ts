@@ -52,7 +52,7 @@ export interface OpenAIOverrides {
  * @throws ConfigError for an unknown assessor, or `openai` without an endpoint or key.
  */
 export async function createAssessor(id: string, options: CreateAssessorOptions): Promise<CreatedAssessor> {
-  if (id === 'rules') return { assessor: createRulesAssessor(), identity: { model: null, promptId: null, promptHash: null } };
+  if (id === 'rules') return { assessor: createThreadedRulesAssessor(), identity: { model: null, promptId: null, promptHash: null } };
   if (id !== 'openai') {
     throw new ConfigError('E_USAGE', `Unknown assessor "${id}": expected one of ${ASSESSOR_IDS.join(', ')}`, { assessor: id });
   }
@@ -87,4 +87,12 @@ export async function createAssessor(id: string, options: CreateAssessorOptions)
     ...(options.openai?.maxAttempts === undefined ? {} : { maxAttempts: options.openai.maxAttempts }),
   });
   return { assessor, identity: { model, promptId: prompt.id, promptHash: assessor.promptHash } };
+}
+
+/**
+ * The rules assessor with its committed tables, as commands build it: a worker thread rebuilds
+ * the same one from this module (see Assessor.thread), so a local run can assess on other cores.
+ */
+export function createThreadedRulesAssessor(): Assessor {
+  return { ...createRulesAssessor(), thread: { module: import.meta.url, factory: 'createThreadedRulesAssessor' } };
 }

@@ -7,8 +7,10 @@
  */
 import { draftId, type Checks, type Draft } from '../../schemas/draft.js';
 import type { Listing } from '../../schemas/listing.js';
+import type { AssessedListing } from '../assess/assess.js';
 import { assessListingWithUsage } from '../assess/assess-with-usage.js';
 import type { Assessor, ModelSlot } from '../assess/assessor.js';
+import type { AssessThreads } from './assess-threads.js';
 import { DEFINITION_PATHS } from '../crawl/listing-history.js';
 import { ConflictError, PermanentError } from '../errors.js';
 import type { Store } from '../store/store.js';
@@ -33,6 +35,8 @@ export interface AssessStageDeps {
   modelSlot?: ModelSlot | undefined;
   /** Epoch ms by which the listing must be done (its time budget across attempts). */
   deadline?: number | undefined;
+  /** Worker threads that assess on other cores (see assess-threads.ts); in process when absent or when they cannot. */
+  threads?: AssessThreads | undefined;
 }
 
 const MAX_CAS_ROUNDS = 5;
@@ -60,15 +64,7 @@ export async function assessStage(input: AssessInput, deps: AssessStageDeps): Pr
     return unchangedOutput(current, attempts);
   }
 
-  const result = await assessListingWithUsage(listing, {
-    assessor,
-    now,
-    ...(deps.signal === undefined ? {} : { signal: deps.signal }),
-    call: {
-      ...(deps.modelSlot === undefined ? {} : { modelSlot: deps.modelSlot }),
-      ...(deps.deadline === undefined ? {} : { deadline: deps.deadline }),
-    },
-  });
+  const result = await assessOnce(listing, deps, now);
   const checks = await withChangeFlags(store, listing, result.checks);
   for (let round = 0; round < MAX_CAS_ROUNDS; round += 1) {
     const revision = (current?.revision ?? 0) + 1;
@@ -124,6 +120,21 @@ export async function assessStage(input: AssessInput, deps: AssessStageDeps): Pr
     }
   }
   throw new ConflictError('E_CONFLICT', `Draft for ${listing.id} kept changing under the pipeline`, { id: listing.id });
+}
+
+/** The listing assessed, checked and scored: in a worker thread when the deps hold threads that can, else here. */
+async function assessOnce(listing: Listing, deps: AssessStageDeps, now: () => Date): Promise<AssessedListing> {
+  const threaded = deps.threads === undefined ? null : await deps.threads.assess(listing);
+  if (threaded !== null) return { listing, ...threaded };
+  return assessListingWithUsage(listing, {
+    assessor: deps.assessor,
+    now,
+    ...(deps.signal === undefined ? {} : { signal: deps.signal }),
+    call: {
+      ...(deps.modelSlot === undefined ? {} : { modelSlot: deps.modelSlot }),
+      ...(deps.deadline === undefined ? {} : { deadline: deps.deadline }),
+    },
+  });
 }
 
 /**

@@ -12,6 +12,7 @@ import type { Assessor } from '../assess/assessor.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_ATTEMPT_POLICY, DEFAULT_LISTING_BUDGET_MS, StageFailed, withAttempts, type AttemptPolicy } from './attempts.js';
 import { assessStage } from './assess-stage.js';
+import { AssessThreadPool, defaultAssessThreads } from './assess-threads.js';
 import { createModelSlots, listingsInFlight } from './model-slots.js';
 import type { AssessOutput, StageFailure } from './contracts.js';
 import type { AssessorProfile } from './profile.js';
@@ -61,7 +62,19 @@ export interface LocalExecutorOptions {
   onProgress?: (progress: AssessProgress) => void;
   /** Told each listing's stage output as it settles (the run records its rerun index entry). */
   onSettled?: (output: AssessOutput) => void;
+  /**
+   * Worker threads that run the assessor on other cores, for an assessor that can be rebuilt in one
+   * (the rules assessor with its committed tables) once at least {@link THREAD_MIN_LISTINGS} listings
+   * are to be assessed; 0 keeps every assessment in process, as does an injected `now`.
+   * @default defaultAssessThreads() (one per core beyond the first, at most 4)
+   */
+  assessThreads?: number;
+  /** Threads kept across runs (a LocalExecutor's): used instead of starting and stopping threads for this run. */
+  threadPool?: AssessThreadPool;
 }
+
+/** Below this many listings a run assesses in process: starting a thread costs about as much as it saves. */
+export const THREAD_MIN_LISTINGS = 200;
 
 /** An empty tally. */
 export function emptyTally(): AssessTally {
@@ -110,6 +123,11 @@ export async function runLocalAssess(
   let fatal: Error | undefined;
   const settle = progressReporter(Array.isArray(refs) ? refs.length : Number.NaN, options.onProgress);
 
+  // Threads start once the run is known to be large enough; listings assess in process until they are ready.
+  // An injected clock keeps every assessment here (a thread stamps provenance with the real one).
+  const ownPool = options.threadPool === undefined;
+  const pool = options.now !== undefined ? undefined : (options.threadPool ?? new AssessThreadPool(options.assessor, options.assessThreads ?? defaultAssessThreads()));
+
   const budgetMs = options.listingBudgetMs ?? DEFAULT_LISTING_BUDGET_MS;
   const one = async (ref: ListingRef): Promise<void> => {
     const deadline = Date.now() + budgetMs;
@@ -126,6 +144,7 @@ export async function runLocalAssess(
               signal: options.signal,
               modelSlot: slots.run,
               deadline,
+              threads: pool?.ready,
               ...(options.now === undefined ? {} : { now: options.now }),
             },
           ),
@@ -151,17 +170,24 @@ export async function runLocalAssess(
   const chunks: AsyncIterable<readonly ListingRef[]> | Iterable<readonly ListingRef[]> = Array.isArray(refs)
     ? chunk(refs as readonly ListingRef[], 256)
     : (refs as AsyncIterable<readonly ListingRef[]>);
-  for await (const batch of chunks) {
-    for (const ref of batch) {
+  let queued = 0;
+  try {
+    for await (const batch of chunks) {
+      for (const ref of batch) {
+        if (fatal !== undefined) break;
+        options.signal?.throwIfAborted();
+        queued += 1;
+        if (queued >= THREAD_MIN_LISTINGS || (Array.isArray(refs) && refs.length >= THREAD_MIN_LISTINGS)) void pool?.start();
+        // Bounded backlog: do not hold thousands of pending closures for a big directory.
+        await queue.onSizeLessThan(listingsInFlight(concurrency) * 2);
+        void queue.add(() => one(ref));
+      }
       if (fatal !== undefined) break;
-      options.signal?.throwIfAborted();
-      // Bounded backlog: do not hold thousands of pending closures for a big directory.
-      await queue.onSizeLessThan(listingsInFlight(concurrency) * 2);
-      void queue.add(() => one(ref));
     }
-    if (fatal !== undefined) break;
+    await queue.onIdle();
+  } finally {
+    if (ownPool) await pool?.close();
   }
-  await queue.onIdle();
   if (fatal !== undefined) throw fatal;
   options.signal?.throwIfAborted();
   tally.failures.sort((a, b) => ((a.id ?? '') < (b.id ?? '') ? -1 : 1));

@@ -11,6 +11,7 @@ import type { Store } from '../store/store.js';
 import type { AttemptPolicy } from './attempts.js';
 import type { CrawlInput, CrawlOutput, RunSummary } from './contracts.js';
 import { crawlStage } from './crawl-stage.js';
+import { AssessThreadPool, defaultAssessThreads } from './assess-threads.js';
 import type { BatchStatus } from './batch-assess.js';
 import { runLocalAssess, type AssessProgress, type AssessTally, type ListingRef } from './local-executor.js';
 import { profileKey, type AssessorProfile } from './profile.js';
@@ -44,6 +45,8 @@ export interface LocalExecutorConfig {
   chromiumPath?: string | undefined;
   /** Assess through the Batch API (the openai assessor on an OpenAI or Azure endpoint). */
   batch?: { pollMs?: number; onStatus?: (status: BatchStatus) => void };
+  /** Worker threads for an assessor that can run in one (see LocalExecutorOptions.assessThreads). @default one per core beyond the first, at most 4 */
+  assessThreads?: number;
   now?: () => Date;
 }
 
@@ -51,6 +54,7 @@ export interface LocalExecutorConfig {
 export class LocalExecutor implements Executor {
   readonly kind = 'local' as const;
   readonly #config: LocalExecutorConfig;
+  #threads: AssessThreadPool | undefined;
 
   constructor(config: LocalExecutorConfig) {
     this.#config = config;
@@ -101,6 +105,7 @@ export class LocalExecutor implements Executor {
       ...(c.ratePerSecond === undefined ? {} : { ratePerSecond: c.ratePerSecond }),
       ...(c.policy === undefined ? {} : { policy: c.policy }),
       ...(c.listingBudgetMs === undefined ? {} : { listingBudgetMs: c.listingBudgetMs }),
+      threadPool: this.#threadPool(),
       ...(c.now === undefined ? {} : { now: c.now }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
@@ -108,7 +113,16 @@ export class LocalExecutor implements Executor {
     });
   }
 
-  async close(): Promise<void> {}
+  /** The executor's assessment threads, kept across its runs (started by the first run large enough). */
+  #threadPool(): AssessThreadPool {
+    this.#threads ??= new AssessThreadPool(this.#config.assessor, this.#config.assessThreads ?? defaultAssessThreads());
+    return this.#threads;
+  }
+
+  /** Stops the assessment threads, if any were started. */
+  async close(): Promise<void> {
+    await this.#threads?.close();
+  }
 }
 
 /** A progress event of a whole run, for a progress display. */

@@ -212,6 +212,7 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
         chromiumPath: env.THREATDRAFT_CHROMIUM_PATH,
         modelConcurrency: concurrency,
         listingBudgetMs: env.THREATDRAFT_LISTING_BUDGET_MS,
+        ...(env.THREATDRAFT_ASSESS_THREADS === undefined ? {} : { assessThreads: env.THREATDRAFT_ASSESS_THREADS }),
         ...(options.batch === true
           ? {
               batch: {
