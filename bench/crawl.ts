@@ -6,11 +6,9 @@
  * into the same store: every index page, sitemap and listing should answer 304, no body but robots.txt.
  */
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SourceConfig } from '../schemas/source.js';
+import { scratchDir } from './_scratch.js';
 import type { BenchResult } from './types.js';
 
 const CHILD_FLAG = 'THREATDRAFT_BENCH_CRAWL_CHILD';
@@ -89,7 +87,7 @@ function runInChild(request: ChildRequest): Promise<ChildReport> {
 async function measure(listings: number): Promise<{ crawl: ChildReport; recrawl: ChildReport; bodies: number }> {
   const { startSyntheticDirectory } = await import('../src/crawl/demo-server.js');
   const server = await startSyntheticDirectory({ listings, perPage: 50 });
-  const dataDir = mkdtempSync(join(tmpdir(), 'td-bench-crawl-'));
+  const dataDir = scratchDir('td-bench-crawl-');
   try {
     const source: SourceConfig = { ...server.sourceConfig, politeness: { concurrency: 16, intervalMs: 0 } };
     const crawl = await runInChild({ source, dataDir });
@@ -99,7 +97,6 @@ async function measure(listings: number): Promise<{ crawl: ChildReport; recrawl:
     return { crawl, recrawl, bodies };
   } finally {
     await server.close();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

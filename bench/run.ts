@@ -6,6 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { removeScratch } from './_scratch.js';
 import type { BenchResult } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -35,6 +36,7 @@ for (const name of modules) {
     process.stdout.write(`✗ ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
   }
 }
+removeScratch();
 const missed = rows.filter((row) => row.ok === false);
 process.stdout.write(`\n${rows.length} figures, ${missed.length} below target\n`);
 for (const row of missed) process.stdout.write(`  missed: ${row.name}: ${row.value} ${row.unit} (target ${row.target ?? '?'})\n`);

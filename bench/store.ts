@@ -4,8 +4,6 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -14,6 +12,7 @@ import { LISTING_FACTOR_KEYS } from '../schemas/factors.js';
 import { FileStore } from '../src/store/file-store.js';
 import { RedisStore } from '../src/store/redis-store.js';
 import type { Store } from '../src/store/store.js';
+import { scratchDir } from './_scratch.js';
 import type { BenchResult } from './types.js';
 import { namedThreat, TAXONOMIES } from '../schemas/catalogue/index.js';
 
@@ -151,15 +150,11 @@ async function largeStore(): Promise<BenchResult[]> {
   const sizes = [1_000, 100_000] as const;
   const times = new Map<number, { page: number; status: number }>();
   for (const size of sizes) {
-    const root = mkdtempSync(join(tmpdir(), 'threatdraft-bench-large-'));
-    try {
-      const seedStarted = performance.now();
-      await seedDrafts(root, size);
-      process.stderr.write(`  seeded ${size} drafts in ${Math.round(performance.now() - seedStarted)} ms\n`);
-      times.set(size, { page: await bestOf([...PAGE_ARGS, '--data', root]), status: await bestOf(['status', '--json', '--data', root]) });
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+    const root = scratchDir('threatdraft-bench-large-');
+    const seedStarted = performance.now();
+    await seedDrafts(root, size);
+    process.stderr.write(`  seeded ${size} drafts in ${Math.round(performance.now() - seedStarted)} ms\n`);
+    times.set(size, { page: await bestOf([...PAGE_ARGS, '--data', root]), status: await bestOf(['status', '--json', '--data', root]) });
   }
   const small = times.get(sizes[0]) as { page: number; status: number };
   const large = times.get(sizes[1]) as { page: number; status: number };
@@ -187,14 +182,10 @@ async function largeStore(): Promise<BenchResult[]> {
 export async function bench(): Promise<BenchResult[]> {
   const results: BenchResult[] = [...(await largeStore())];
   if (process.env['THREATDRAFT_BENCH_SCALE_ONLY'] === '1') return results;
-  const root = mkdtempSync(join(tmpdir(), 'threatdraft-bench-store-'));
-  try {
-    const store = new FileStore({ root });
-    results.push(...(await measure('file', store, () => new FileStore({ root }))));
-    await store.close();
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
+  const root = scratchDir('threatdraft-bench-store-');
+  const store = new FileStore({ root });
+  results.push(...(await measure('file', store, () => new FileStore({ root }))));
+  await store.close();
   const url = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
   if (await redisAnswers(url)) {
     const prefix = `threatdraft-bench:${randomUUID()}:`;
