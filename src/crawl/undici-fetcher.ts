@@ -6,7 +6,6 @@
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 import { isIP } from 'node:net';
 import type { Dispatcher, buildConnector } from 'undici';
-import PQueue from 'p-queue';
 import { z } from 'zod';
 import { ConfigError, PermanentError, ThreatdraftError, TransientError, formatIssues } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -20,6 +19,7 @@ import type { Resolver } from './ssrf.js';
 import { parseHttpUrl } from './url.js';
 import { linkedController } from '../abort.js';
 import { Agent, makeConnector, request } from './undici-parts.js';
+import { HostGate } from './host-gate.js';
 
 const httpUrl = z
   .string()
@@ -185,7 +185,7 @@ export class UndiciFetcher implements Fetcher {
   readonly #guard: SsrfGuard;
   readonly #agent: InstanceType<typeof Agent>;
   readonly #robots: RobotsCache;
-  readonly #queues = new Map<string, PQueue>();
+  readonly #gates = new Map<string, HostGate>();
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #now: () => number;
   readonly #random: () => number;
@@ -277,7 +277,7 @@ export class UndiciFetcher implements Fetcher {
       }
       const target = current;
       const outcome = await this.#withRetries(target, signal, () =>
-        this.#queueFor(target, interval).add(() => this.#requestOnce(target, accept, options), signal === undefined ? {} : { signal }),
+        this.#gateFor(target, interval).run(() => this.#requestOnce(target, accept, options), signal),
       );
       if (outcome.kind === 'done') return outcome.result;
       if (hop >= this.#settings.maxRedirects) {
@@ -301,18 +301,19 @@ export class UndiciFetcher implements Fetcher {
 
   /** Closes the connection pool and drops queued work. */
   async close(): Promise<void> {
-    for (const queue of this.#queues.values()) queue.clear();
-    this.#queues.clear();
+    const closed = new PermanentError('E_CLOSED', 'The fetcher was closed before this request could start', {});
+    for (const gate of this.#gates.values()) gate.clear(closed);
+    this.#gates.clear();
     await this.#agent.close();
   }
 
-  #queueFor(url: URL, intervalMs: number): PQueue {
+  #gateFor(url: URL, intervalMs: number): HostGate {
     const origin = url.origin;
-    const existing = this.#queues.get(origin);
+    const existing = this.#gates.get(origin);
     if (existing !== undefined) return existing;
-    const queue = new PQueue({ concurrency: this.#settings.politeness.concurrency, interval: intervalMs, intervalCap: 1 });
-    this.#queues.set(origin, queue);
-    return queue;
+    const gate = new HostGate({ concurrency: this.#settings.politeness.concurrency, intervalMs, now: this.#now });
+    this.#gates.set(origin, gate);
+    return gate;
   }
 
   async #withRetries<T>(url: URL, signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
