@@ -100,6 +100,9 @@ Summary: { listings, assessed, unchanged, failed, failures: [{ id | url, reason 
          stderr, one line each; the drafts carry the warnings.
 Sources: html (default), a2a (agent cards) or mcp-registry (registry API v0.1), see \`crawl --help\`.
 Exit:    0 when every listing has a draft, 1 when any listing failed, 2 on bad input.
+Threads: with the rules assessor and the local queue, a run of 200 listings or more assesses in worker
+         threads on the other cores (THREATDRAFT_ASSESS_THREADS; default one per core beyond the first,
+         at most 4; 0: in process).
 --batch: the changed listings' requests go to the Batch API as JSONL (custom_id = the listing's cache
          key), window 24h, polled every THREATDRAFT_BATCH_POLL_MS (30 s) with progress on stderr; each
          answer is validated like a live one (a broken one gets one live repair) and costed at the batch
