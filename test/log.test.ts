@@ -18,3 +18,21 @@ describe('createLogger', () => {
     expect(result.stderr).not.toContain('sk-secret-123');
   });
 });
+
+describe('deferredLogger', () => {
+  it('loads pino only when something is logged, then logs like createLogger', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      import { deferredLogger } from './src/log.ts';
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((path) => path.includes('/node_modules/pino/'));
+      const logger = deferredLogger('info');
+      const before = loaded();
+      logger.info({ listingId: 'c', token: 'sk-secret-456' }, 'first');
+      console.log(JSON.stringify({ before, after: loaded() }));
+    `;
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ before: false, after: true });
+    expect(JSON.parse(result.stderr.trim())).toMatchObject({ msg: 'first', listingId: 'c', token: '[redacted]' });
+  });
+});

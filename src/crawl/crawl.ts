@@ -158,6 +158,9 @@ export async function crawlSource(source: SourceConfig, options: CrawlOptions): 
 
 async function crawlWith(adapter: SourceAdapter, context: AdapterContext, repoContext: RepoContext, options: CrawlOptions): Promise<CrawlSummary> {
   const { signal } = context;
+  // The listing index answers every 304 of the listing phase: it is loaded while discovery waits on
+  // the network (a failure here is the first 304's to report, not discovery's).
+  context.store.index.listingSummaries([]).catch(() => undefined);
   const discovered = await discoverOrThrow(() => adapter.discover(context));
   const items = discovered.items;
   const summary: CrawlSummary = {

@@ -157,6 +157,10 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunSumma
   const { executor, store, signal } = options;
   let refs: ListingRef[];
   const failures: RunSummary['failures'] = [];
+  // The rerun index is read while the crawl waits on the network (a crawl writes no draft and no
+  // rerun entry, so what it finds is the same as after the crawl).
+  const knownRead = store.index.assessed();
+  knownRead.catch(() => undefined);
 
   if (options.source !== undefined) {
     const crawled = await executor.crawl(
@@ -181,7 +185,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunSumma
   // The rerun short-circuit: the index is read once; a listing whose content and assessor profile
   // match its current draft's costs one lookup here and is never handed to the executor.
   const key = profileKey(options.profile);
-  const known = await store.index.assessed();
+  const known = await knownRead;
   const todo: ListingRef[] = [];
   let skipped = 0;
   for (const ref of refs) {

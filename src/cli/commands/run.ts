@@ -137,7 +137,7 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
   const dataDir = options.data ?? env.THREATDRAFT_DATA ?? './.threatdraft';
 
   const source = options.source === undefined ? undefined : await (await import('../../crawl/source-config.js')).loadSourceConfig(options.source);
-  const [{ openStore }, { assessorFactory, fetcherForSource }, { runPipeline, mergeRunSummaries, LocalExecutor }, { startRunProgress }, { humanOutput, table, writeJsonLine }, { createLogger }] =
+  const [{ openStore }, { assessorFactory, fetcherForSource }, { runPipeline, mergeRunSummaries, LocalExecutor }, { startRunProgress }, { humanOutput, table, writeJsonLine }, { deferredLogger }] =
     await Promise.all([
       import('../../store/open-store.js'),
       import('../../pipeline/wiring.js'),
@@ -180,7 +180,7 @@ async function runCommand(options: RunCommandOptions, io: Io): Promise<number> {
 
     const store = await openStore(redis !== undefined ? { redisUrl: redis, namespace } : { dataDir });
     cleanups.unshift(() => store.close());
-    const assessorFor = assessorFactory({ env, cache: store.cache, logger: createLogger(env.LOG_LEVEL), fewShotFrom: store });
+    const assessorFor = assessorFactory({ env, cache: store.cache, logger: deferredLogger(env.LOG_LEVEL), fewShotFrom: store });
     const { assessor, profile } = await assessorFor(assessorKind);
     const fetcherFor = (s: typeof runSource) => fetcherForSource(s, env.THREATDRAFT_CONTACT_URL);
 
