@@ -246,10 +246,8 @@ export function mergeRunSummaries(summaries: readonly RunSummary[]): RunSummary 
 
 /** Every stored listing as a ref (id + hash), sorted by id, from the listing index (no listing is read). */
 export async function storedRefs(store: Store, limit?: number): Promise<ListingRef[]> {
-  const summaries = await store.index.listingSummaries();
-  const ids = [...summaries.keys()].sort();
-  const wanted = limit === undefined ? ids : ids.slice(0, limit);
-  return wanted.map((id) => ({ id, contentHash: (summaries.get(id) as { contentHash: string }).contentHash }));
+  const refs = await store.index.listingRefs();
+  return limit === undefined ? refs : refs.slice(0, limit);
 }
 
 /**

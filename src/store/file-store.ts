@@ -802,6 +802,18 @@ export class FileStore implements Store {
         await this.#ensureIndex();
         return this.#facts.facts();
       },
+      listingRefs: async () => {
+        await this.#ensureIndex();
+        // A table of its own, dropped once read: the kept listing index (every summary) is not
+        // loaded for a run that needs only each listing's id and hash.
+        const hashes = new Map<string, string>();
+        await new JsonlTable(this.#listingTable.path, (value) => {
+          const row = listingRowOf(value);
+          if (row !== null) hashes.set(row.id, row.contentHash);
+          return null;
+        }).load();
+        return [...hashes.keys()].sort().map((id) => ({ id, contentHash: hashes.get(id) as string }));
+      },
       listingSummaries: async (ids) => {
         const all = await this.#listingSummaries(ids === undefined);
         // The loaded table itself, not a copy (100,000 listings are a large map): callers only read it.

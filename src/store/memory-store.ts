@@ -227,6 +227,9 @@ export class MemoryStore implements Store {
       async draftSummaries() {
         return [...drafts.values()].sort((a, b) => compareDraftIds(a.id, b.id)).map(draftSummary);
       },
+      async listingRefs() {
+        return [...listings.keys()].sort().map((id) => ({ id, contentHash: (listings.get(id) as Listing).contentHash }));
+      },
       async listingSummaries(ids) {
         const found = new Map<string, ReturnType<typeof listingSummary>>();
         for (const id of ids ?? [...listings.keys()]) {

@@ -638,6 +638,13 @@ export class RedisStore implements Store {
           await this.#redis.hset(assessedKey(), Object.fromEntries(entries.map(([id, entry]) => [id, JSON.stringify(entry)])));
         }),
       draftSummaries: async () => (await this.drafts.list()).map(draftSummary),
+      listingRefs: () =>
+        this.#run('index listingRefs', async () => {
+          const hashes = await this.#redis.hgetall(this.#key('listing-hashes'));
+          return Object.keys(hashes)
+            .sort()
+            .map((id) => ({ id, contentHash: hashes[id] as string }));
+        }),
       listingSummaries: async (ids) => {
         const wanted = ids ?? (await this.listings.ids());
         const found = new Map<string, ReturnType<typeof listingSummary>>();

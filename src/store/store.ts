@@ -253,6 +253,11 @@ export interface StoreIndex {
   /** The summaries of these listings (all when `ids` is absent); ids not stored are left out. Read-only: do not change the map. */
   listingSummaries(ids?: readonly string[]): Promise<Map<string, ListingSummary>>;
   /**
+   * Every stored listing's id and content hash (its newest put), sorted by id: what a run over
+   * the whole store needs, read without keeping the listing index in memory for the run.
+   */
+  listingRefs(): Promise<Array<{ id: string; contentHash: string }>>;
+  /**
    * The queue facts of every draft: what counting, filtering and sorting the review queue needs,
    * without every summary (the file store answers from a compacted snapshot plus the rows since).
    */

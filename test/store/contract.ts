@@ -507,6 +507,19 @@ export function runStoreContract(
         expect([...(await store.index.listingSummaries(['a', 'missing'])).keys()]).toEqual(['a']);
         expect([...(await store.index.listingSummaries()).keys()].sort()).toEqual(['a', 'b']);
       });
+
+      it("gives every listing's id and content hash, the newest put of each, sorted by id", async () => {
+        expect(await store.index.listingRefs()).toEqual([]);
+        await store.listings.put(makeListing({ id: 'c' }));
+        await store.listings.put(makeListing({ id: 'a', title: 'Old' }));
+        const changed = makeListing({ id: 'a', title: 'New', contentHash: sha256('a, changed') });
+        await store.listings.put(changed);
+        const c = await store.listings.get('c');
+        expect(await store.index.listingRefs()).toEqual([
+          { id: 'a', contentHash: changed.contentHash },
+          { id: 'c', contentHash: c?.contentHash },
+        ]);
+      });
     });
 
     describe('queue facts', () => {
