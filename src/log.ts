@@ -5,7 +5,7 @@
  * command that never logs does not pay for it at start-up.
  */
 import { createRequire } from 'node:module';
-import type { Logger } from 'pino';
+import type { Logger, pino as Pino } from 'pino';
 
 export type { Logger };
 
@@ -15,7 +15,7 @@ const load = createRequire(import.meta.url);
 
 /** A logger writing to stderr at `level`. */
 export function createLogger(level: string, name = 'threatdraft'): Logger {
-  const { pino } = load('pino') as typeof import('pino');
+  const { pino } = load('pino') as { pino: typeof Pino };
   return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' } }, pino.destination({ fd: 2, sync: true }));
 }
 
