@@ -20,7 +20,8 @@ import { diskFullError, errnoCode, fsyncDir, NODE_FS, tempPathFor, type WriteFs 
 export interface FileWrite {
   kind: 'replace' | 'create';
   path: string;
-  data: string;
+  /** The whole file: text (UTF-8) or bytes. */
+  data: string | Uint8Array;
   /** Appended in the same batch only if this file was written (an index row describing it). */
   rows?: Append[];
   /** The directory is probably new (a listing's first draft): it is made first instead of after a failed open. */
@@ -37,7 +38,7 @@ export interface Append {
 export type WriteOutcome = 'written' | 'exists';
 
 interface Pending {
-  files: FileWrite[];
+  files: Array<FileWrite & { data: Uint8Array }>;
   appends: Append[];
   resolve: (outcomes: WriteOutcome[]) => void;
   reject: (error: unknown) => void;
@@ -80,7 +81,10 @@ export class GroupCommit {
    */
   write(files: readonly FileWrite[], appends: readonly Append[] = []): Promise<WriteOutcome[]> {
     return new Promise<WriteOutcome[]>((resolve, reject) => {
-      this.#queue.push({ files: [...files], appends: [...appends], resolve, reject });
+      // Bytes from the start: the text does not stay on the JS heap (copied by every young-generation
+      // collection) while the batch waits for its flush.
+      const bytes = files.map((file) => ({ ...file, data: typeof file.data === 'string' ? Buffer.from(file.data, 'utf8') : file.data }));
+      this.#queue.push({ files: bytes, appends: [...appends], resolve, reject });
       this.#kick();
     });
   }
@@ -121,7 +125,7 @@ export class GroupCommit {
       if (parents.length === 0) return;
       madeParents.set(pending, [...(madeParents.get(pending) ?? []), ...parents]);
     };
-    type Job = { pending: Pending; index: number; file: FileWrite; temp: string };
+    type Job = { pending: Pending; index: number; file: Pending['files'][number]; temp: string };
     const jobs: Job[] = batch.flatMap((pending) => pending.files.map((file, index) => ({ pending, index, file, temp: tempPathFor(file.path) })));
 
     // 1. Temp files written and fsynced, all at once.
@@ -232,22 +236,15 @@ export function parentsOfCreated(created: string | undefined, dir: string): stri
 }
 
 /** Writes and fsyncs the temp file; returns the first directory it had to create, if any. */
-async function writeTemp(fs: WriteFs, temp: string, data: string, fsync: boolean, newDir: boolean): Promise<string | undefined> {
-  let handle;
+async function writeTemp(fs: WriteFs, temp: string, data: Uint8Array, fsync: boolean, newDir: boolean): Promise<string | undefined> {
   let created: string | undefined;
+  if (newDir) created = await fs.mkdir(dirname(temp), { recursive: true });
   try {
-    if (newDir) created = await fs.mkdir(dirname(temp), { recursive: true });
-    handle = await fs.open(temp, 'wx', 0o644);
+    await fs.writeNew(temp, data, fsync);
   } catch (error) {
     if (errnoCode(error) !== 'ENOENT') throw error;
     created = await fs.mkdir(dirname(temp), { recursive: true });
-    handle = await fs.open(temp, 'wx', 0o644);
-  }
-  try {
-    await handle.writeFile(data, 'utf8');
-    if (fsync) await handle.sync();
-  } finally {
-    await handle.close();
+    await fs.writeNew(temp, data, fsync);
   }
   return created;
 }

@@ -307,6 +307,12 @@ describe('file store on disk', () => {
         const enospc = (): Promise<never> => Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28 }));
         return Object.assign(Object.create(handle) as typeof handle, { writeFile: enospc, write: enospc, close: () => handle.close() });
       }) as WriteFs['open'],
+      // A record's temp file: created, then the write runs out of space.
+      writeNew: async (path: string, data: Uint8Array, fsync: boolean) => {
+        if (!failing.test(basename(path))) return NODE_FS.writeNew(path, data, fsync);
+        await NODE_FS.writeNew(path, new Uint8Array(0), false);
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28 });
+      },
     });
 
     it('hardening #9: taking a lock on a full disk leaves no empty lock behind and names the lock file', async () => {

@@ -1,5 +1,4 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -42,10 +41,10 @@ describe('GroupCommit', () => {
   it('fails only the write whose file ran out of space, naming it; the rest of the batch commits', async () => {
     const full: WriteFs = {
       ...NODE_FS,
-      open: (async (path: Parameters<typeof open>[0], ...rest: unknown[]) => {
-        if (String(path).includes('.bad.json.')) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
-        return (open as (...args: unknown[]) => ReturnType<typeof open>)(path, ...rest);
-      }) as typeof open,
+      writeNew: async (path, data, fsync) => {
+        if (path.includes('.bad.json.')) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+        return NODE_FS.writeNew(path, data, fsync);
+      },
     };
     const commit = new GroupCommit({ fs: full });
     const [bad, good] = await Promise.allSettled([
@@ -77,6 +76,26 @@ describe('GroupCommit', () => {
     expect(parentsOfCreated(undefined, '/s/drafts/a')).toEqual([]);
     expect(parentsOfCreated('/s/drafts/a', '/s/drafts/a')).toEqual(['/s/drafts']);
     expect(parentsOfCreated('/s/drafts', '/s/drafts/a')).toEqual(['/s/drafts', '/s']);
+  });
+
+  it('writes a file given as bytes like one given as text', async () => {
+    const commit = new GroupCommit();
+    const text = 'café ☕\n';
+    await commit.write([
+      { kind: 'create', path: join(dir, 'text.json'), data: text },
+      { kind: 'create', path: join(dir, 'bytes.json'), data: Buffer.from(text, 'utf8') },
+    ]);
+    expect(readFileSync(join(dir, 'text.json'), 'utf8')).toBe(text);
+    expect(readFileSync(join(dir, 'bytes.json'), 'utf8')).toBe(text);
+  });
+
+  it('creates a new file whole with writeNew, and refuses one that exists, leaving it as it was', async () => {
+    const path = join(dir, 'new.json');
+    const big = Buffer.alloc(3 * 1024 * 1024, 'x');
+    await NODE_FS.writeNew(path, big, true);
+    expect(readFileSync(path).equals(big)).toBe(true);
+    await expect(NODE_FS.writeNew(path, Buffer.from('other'), false)).rejects.toMatchObject({ code: 'EEXIST' });
+    expect(readFileSync(path).equals(big)).toBe(true);
   });
 
   it('drain waits for every queued write', async () => {
