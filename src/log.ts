@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Logger, pino as Pino } from 'pino';
+import type { AssessorLogger } from './assess/openai-assessor.js';
 
 export type { Logger };
 
@@ -19,15 +20,8 @@ export function createLogger(level: string, name = 'threatdraft'): Logger {
   return pino({ name, level, redact: { paths: REDACT, censor: '[redacted]' } }, pino.destination({ fd: 2, sync: true }));
 }
 
-/** The calls an assessor logs with. */
-export interface LevelLogger {
-  debug(object: object, message?: string): void;
-  info(object: object, message?: string): void;
-  warn(object: object, message?: string): void;
-}
-
 /** A {@link createLogger} logger made on the first call that logs: a run that logs nothing never loads pino. */
-export function deferredLogger(level: string, name = 'threatdraft'): LevelLogger {
+export function deferredLogger(level: string, name = 'threatdraft'): AssessorLogger {
   let logger: Logger | undefined;
   const get = (): Logger => (logger ??= createLogger(level, name));
   return {

@@ -21,15 +21,16 @@ export function defaultAssessThreads(cores: number = availableParallelism()): nu
   return Math.max(0, Math.min(cores - 1, MAX_DEFAULT_THREADS));
 }
 
+/** A thread's answer for one listing: its assessment, or null when the thread could not make it. */
+type Answer = Omit<AssessedListing, 'listing'> | null;
+
 /** Assesses listings in worker threads. */
 export interface AssessThreads {
   /** The listing's assessment, or null when a thread could not make it (assess it in process then). */
-  assess(listing: Listing): Promise<Omit<AssessedListing, 'listing'> | null>;
+  assess(listing: Listing): Promise<Answer>;
   /** Stops the threads; listings still out are answered null. */
   close(): Promise<void>;
 }
-
-type Answer = Omit<AssessedListing, 'listing'> | null;
 
 interface Thread {
   worker: Worker;
@@ -69,16 +70,16 @@ export async function startAssessThreads(assessor: Assessor, count: number): Pro
     worker.unref();
     const thread: Thread = { worker, pending: new Map(), dead: false };
     threads.push(thread);
-    const settleAll = (): void => {
-      thread.dead = true;
-      for (const answer of thread.pending.values()) answer(null);
-      thread.pending.clear();
-    };
-    worker.on('error', settleAll);
-    worker.on('exit', settleAll);
     return new Promise<boolean>((resolve) => {
-      worker.once('error', () => resolve(false));
-      worker.once('exit', () => resolve(false));
+      // A thread that fails or ends: not started (if it was starting), and every listing it holds answered null.
+      const gone = (): void => {
+        resolve(false);
+        thread.dead = true;
+        for (const answer of thread.pending.values()) answer(null);
+        thread.pending.clear();
+      };
+      worker.on('error', gone);
+      worker.on('exit', gone);
       worker.on('message', (message: unknown) => {
         const reply = message as { ready?: true; id?: number; ok?: boolean; result?: Answer };
         if (reply.ready === true) return resolve(true);
@@ -126,9 +127,10 @@ export class AssessThreadPool {
   #starting: Promise<AssessThreads | null> | undefined;
   #ready: AssessThreads | undefined;
 
-  constructor(assessor: Assessor, count: number = defaultAssessThreads()) {
+  /** @param count threads to start; @default defaultAssessThreads() */
+  constructor(assessor: Assessor, count?: number) {
     this.#assessor = assessor;
-    this.#count = count;
+    this.#count = count ?? defaultAssessThreads();
   }
 
   /** Whether starting could give threads (the assessor offers a recipe and the count is above 0). */

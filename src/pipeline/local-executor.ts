@@ -12,7 +12,7 @@ import type { Assessor } from '../assess/assessor.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_ATTEMPT_POLICY, DEFAULT_LISTING_BUDGET_MS, StageFailed, withAttempts, type AttemptPolicy } from './attempts.js';
 import { assessStage } from './assess-stage.js';
-import { AssessThreadPool, defaultAssessThreads } from './assess-threads.js';
+import { AssessThreadPool } from './assess-threads.js';
 import { createModelSlots, listingsInFlight } from './model-slots.js';
 import type { AssessOutput, StageFailure } from './contracts.js';
 import type { AssessorProfile } from './profile.js';
@@ -126,7 +126,7 @@ export async function runLocalAssess(
   // Threads start once the run is known to be large enough; listings assess in process until they are ready.
   // An injected clock keeps every assessment here (a thread stamps provenance with the real one).
   const ownPool = options.threadPool === undefined;
-  const pool = options.now !== undefined ? undefined : (options.threadPool ?? new AssessThreadPool(options.assessor, options.assessThreads ?? defaultAssessThreads()));
+  const pool = options.now !== undefined ? undefined : (options.threadPool ?? new AssessThreadPool(options.assessor, options.assessThreads));
 
   const budgetMs = options.listingBudgetMs ?? DEFAULT_LISTING_BUDGET_MS;
   const one = async (ref: ListingRef): Promise<void> => {
@@ -171,13 +171,14 @@ export async function runLocalAssess(
     ? chunk(refs as readonly ListingRef[], 256)
     : (refs as AsyncIterable<readonly ListingRef[]>);
   let queued = 0;
+  if (Array.isArray(refs) && refs.length >= THREAD_MIN_LISTINGS) void pool?.start();
   try {
     for await (const batch of chunks) {
       for (const ref of batch) {
         if (fatal !== undefined) break;
         options.signal?.throwIfAborted();
         queued += 1;
-        if (queued >= THREAD_MIN_LISTINGS || (Array.isArray(refs) && refs.length >= THREAD_MIN_LISTINGS)) void pool?.start();
+        if (queued === THREAD_MIN_LISTINGS) void pool?.start();
         // Bounded backlog: do not hold thousands of pending closures for a big directory.
         await queue.onSizeLessThan(listingsInFlight(concurrency) * 2);
         void queue.add(() => one(ref));

@@ -11,7 +11,7 @@ import type { Store } from '../store/store.js';
 import type { AttemptPolicy } from './attempts.js';
 import type { CrawlInput, CrawlOutput, RunSummary } from './contracts.js';
 import { crawlStage } from './crawl-stage.js';
-import { AssessThreadPool, defaultAssessThreads } from './assess-threads.js';
+import { AssessThreadPool } from './assess-threads.js';
 import type { BatchStatus } from './batch-assess.js';
 import { runLocalAssess, type AssessProgress, type AssessTally, type ListingRef } from './local-executor.js';
 import { profileKey, type AssessorProfile } from './profile.js';
@@ -115,7 +115,7 @@ export class LocalExecutor implements Executor {
 
   /** The executor's assessment threads, kept across its runs (started by the first run large enough). */
   #threadPool(): AssessThreadPool {
-    this.#threads ??= new AssessThreadPool(this.#config.assessor, this.#config.assessThreads ?? defaultAssessThreads());
+    this.#threads ??= new AssessThreadPool(this.#config.assessor, this.#config.assessThreads);
     return this.#threads;
   }
 

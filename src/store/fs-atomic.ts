@@ -54,7 +54,7 @@ const writeDescriptor = (fd: number, data: Uint8Array, offset: number): Promise<
  * every record, and a FileHandle costs about twice the CPU per call.
  */
 async function writeNew(path: string, data: Uint8Array, fsync: boolean): Promise<void> {
-  const fd = await new Promise<number>((resolve, reject) => openFd(path, 'wx', 0o644, (error, opened) => (error === null ? resolve(opened) : reject(error))));
+  const fd = await openDescriptor(path, 'wx', 0o644);
   try {
     for (let offset = 0; offset < data.byteLength; ) offset += await writeDescriptor(fd, data, offset);
     if (fsync) await syncDescriptor(fd);
@@ -85,8 +85,8 @@ export function diskFullError(error: unknown, path: string): unknown {
  */
 const readText = (path: string): Promise<string> =>
   new Promise((resolve, reject) => readFileCallback(path, 'utf8', (error, text) => (error === null ? resolve(text) : reject(error))));
-const openDescriptor = (path: string, flags: string): Promise<number> =>
-  new Promise((resolve, reject) => openFd(path, flags, (error, fd) => (error === null ? resolve(fd) : reject(error))));
+const openDescriptor = (path: string, flags: string, mode = 0o666): Promise<number> =>
+  new Promise((resolve, reject) => openFd(path, flags, mode, (error, fd) => (error === null ? resolve(fd) : reject(error))));
 const syncDescriptor = (fd: number): Promise<void> => new Promise((resolve, reject) => fsyncFd(fd, (error) => (error === null ? resolve() : reject(error))));
 const closeDescriptor = (fd: number): Promise<void> => new Promise((resolve, reject) => closeFd(fd, (error) => (error === null ? resolve() : reject(error))));
 
