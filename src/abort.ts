@@ -80,24 +80,41 @@ export function linkedController(parent: AbortSignal | undefined): { controller:
 
 /** Starts a deadline of `ms` linked to `parent` (when given). */
 export function startDeadline(parent: AbortSignal | undefined, ms: number): Deadline {
-  const controller = new AbortController();
+  const { controller, dispose } = linkedController(parent);
+  const timer = deadlineTimer(controller, ms);
+  return {
+    signal: controller.signal,
+    timedOut: timer.timedOut,
+    dispose() {
+      timer.clear();
+      dispose();
+    },
+  };
+}
+
+/** Aborts `controller` with a TimeoutError after `ms`, unless cleared first. */
+function deadlineTimer(controller: AbortController, ms: number): { timedOut: () => boolean; clear: () => void } {
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     controller.abort(new DOMException(`Timed out after ${ms} ms`, 'TimeoutError'));
   }, ms);
-  const onParentAbort = (): void => controller.abort(parent?.reason);
-  let unlink = (): void => {};
-  if (parent?.aborted === true) onParentAbort();
-  else if (parent !== undefined) unlink = linkToParent(parent, onParentAbort);
-  return {
-    signal: controller.signal,
-    timedOut: () => timedOut,
-    dispose() {
-      clearTimeout(timer);
-      unlink();
-    },
-  };
+  return { timedOut: () => timedOut, clear: () => clearTimeout(timer) };
+}
+
+/** Signals lent out by {@link borrowSignal} right now. */
+const borrowed = new WeakSet<AbortSignal>();
+
+/**
+ * `parent` itself for one piece of work at a time, a child linked to it for any other that asks
+ * while the first still holds it (work that puts a listener on the signal it gets, such as an HTTP
+ * request): the common case (one request after another under a listing's budget) makes no
+ * controller at all, and many at once still add a single listener to `parent`.
+ */
+export function borrowSignal(parent: AbortSignal | undefined): LinkedSignal {
+  if (parent === undefined || borrowed.has(parent)) return linkedSignal(parent);
+  borrowed.add(parent);
+  return { signal: parent, dispose: () => borrowed.delete(parent) };
 }
 
 /**
@@ -126,7 +143,10 @@ export const DEFAULT_LISTING_BUDGET_MS = 90_000;
 
 /** Starts a budget of `ms` linked to `parent`; `fail(step)` builds the error `check` throws. */
 export function startBudget(parent: AbortSignal | undefined, ms: number, fail: (step: string) => Error, now: () => number = performance.now.bind(performance)): Budget {
-  const deadline = startDeadline(parent, ms);
+  return budgetOver(startDeadline(parent, ms), ms, fail, now);
+}
+
+function budgetOver(deadline: Deadline, ms: number, fail: (step: string) => Error, now: () => number): Budget {
   const endsAt = now() + ms;
   let current = 'starting';
   let spent = false;
@@ -143,4 +163,44 @@ export function startBudget(parent: AbortSignal | undefined, ms: number, fail: (
     step: () => current,
     dispose: () => deadline.dispose(),
   };
+}
+
+/**
+ * Budgets for work items one worker runs one after another (a crawl worker's listings). They share
+ * one signal, linked to `parent` once, until a budget runs out and aborts it: a listing then costs
+ * a timer, not a controller and a link to the parent of its own. The work a budget guards must be
+ * over (awaited) when it is disposed, so nothing of it is left listening on the shared signal.
+ * `close` unlinks the lane from `parent`; call it when the worker stops.
+ */
+export class BudgetLane {
+  readonly #parent: AbortSignal | undefined;
+  #controller: AbortController | undefined;
+  #unlink: () => void = () => undefined;
+
+  constructor(parent: AbortSignal | undefined) {
+    this.#parent = parent;
+  }
+
+  /** Starts the next item's budget of `ms`; dispose it before starting another. */
+  start(ms: number, fail: (step: string) => Error, now: () => number = performance.now.bind(performance)): Budget {
+    const controller = this.#current();
+    const timer = deadlineTimer(controller, ms);
+    return budgetOver({ signal: controller.signal, timedOut: timer.timedOut, dispose: timer.clear }, ms, fail, now);
+  }
+
+  close(): void {
+    this.#unlink();
+    this.#unlink = () => undefined;
+    this.#controller = undefined;
+  }
+
+  /** The shared controller, replaced once aborted (a budget ran out, or the parent aborted). */
+  #current(): AbortController {
+    if (this.#controller !== undefined && !this.#controller.signal.aborted) return this.#controller;
+    this.#unlink();
+    const { controller, dispose } = linkedController(this.#parent);
+    this.#controller = controller;
+    this.#unlink = dispose;
+    return controller;
+  }
 }

@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { linkedSignal, startBudget, startDeadline } from '../src/abort.js';
+import { borrowSignal, BudgetLane, linkedSignal, startBudget, startDeadline } from '../src/abort.js';
 
 describe('startDeadline', () => {
   it('aborts with a TimeoutError after its time and says it timed out', async () => {
@@ -123,5 +123,88 @@ describe('startBudget', () => {
     expect(budget.signal.aborted).toBe(true);
     expect(budget.exceeded()).toBe(false);
     budget.dispose();
+  });
+});
+
+describe('BudgetLane', () => {
+  const fail = (step: string): Error => new Error(`spent at ${step}`);
+
+  it('gives budgets run one after another the same signal, linked to the parent through one listener', () => {
+    const parent = new AbortController();
+    const lane = new BudgetLane(parent.signal);
+    const first = lane.start(60_000, fail);
+    first.dispose();
+    const second = lane.start(60_000, fail);
+    expect(second.signal).toBe(first.signal);
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1);
+    second.dispose();
+    lane.close();
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('aborts the running budget when its time runs out, and the next budget gets a fresh signal', async () => {
+    const lane = new BudgetLane(undefined);
+    const spent = lane.start(20, fail);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(spent.signal.aborted).toBe(true);
+    expect((spent.signal.reason as DOMException).name).toBe('TimeoutError');
+    expect(spent.exceeded()).toBe(true);
+    expect(() => spent.check('fetching')).toThrow('spent at fetching');
+    spent.dispose();
+    const next = lane.start(60_000, fail);
+    expect(next.signal).not.toBe(spent.signal);
+    expect(next.signal.aborted).toBe(false);
+    expect(next.exceeded()).toBe(false);
+    next.dispose();
+    lane.close();
+  });
+
+  it('does not let a disposed budget\'s timer abort the signal the next budget uses', async () => {
+    const lane = new BudgetLane(undefined);
+    lane.start(20, fail).dispose();
+    const next = lane.start(60_000, fail);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(next.signal.aborted).toBe(false);
+    next.dispose();
+    lane.close();
+  });
+
+  it('aborts with the parent (not as a budget that ran out) and starts aborted under an aborted parent', () => {
+    const parent = new AbortController();
+    const lane = new BudgetLane(parent.signal);
+    const running = lane.start(60_000, fail);
+    parent.abort(new Error('stop'));
+    expect(running.signal.aborted).toBe(true);
+    expect((running.signal.reason as Error).message).toBe('stop');
+    expect(running.exceeded()).toBe(false);
+    running.dispose();
+    const after = lane.start(60_000, fail);
+    expect(after.signal.aborted).toBe(true);
+    after.dispose();
+    lane.close();
+  });
+});
+
+describe('borrowSignal', () => {
+  it('lends the signal itself to one holder at a time and a linked child to any other, adding one listener to it for them all', () => {
+    const parent = new AbortController();
+    const first = borrowSignal(parent.signal);
+    expect(first.signal).toBe(parent.signal);
+    const others = Array.from({ length: 20 }, () => borrowSignal(parent.signal));
+    expect(others.every((other) => other.signal !== parent.signal)).toBe(true);
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1);
+    parent.abort(new Error('stop'));
+    expect(others.every((other) => other.signal?.aborted === true && (other.signal.reason as Error).message === 'stop')).toBe(true);
+    for (const other of others) other.dispose();
+    first.dispose();
+  });
+
+  it('lends the signal itself again once its holder gave it back, and nothing without a signal', () => {
+    const parent = new AbortController();
+    borrowSignal(parent.signal).dispose();
+    const again = borrowSignal(parent.signal);
+    expect(again.signal).toBe(parent.signal);
+    again.dispose();
+    expect(borrowSignal(undefined).signal).toBeUndefined();
   });
 });

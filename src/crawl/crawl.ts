@@ -8,7 +8,7 @@
  */
 import type { Listing, ListingFlag } from '../../schemas/listing.js';
 import { sourceTypeOf, type SourceConfig } from '../../schemas/source.js';
-import { DEFAULT_LISTING_BUDGET_MS, startBudget } from '../abort.js';
+import { BudgetLane, DEFAULT_LISTING_BUDGET_MS } from '../abort.js';
 import { listingBudgetError, ThreatdraftError, toError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { AdapterContext, DiscoveredItem, Loaded, SourceAdapter } from './adapters/adapter.js';
@@ -186,12 +186,21 @@ async function crawlWith(adapter: SourceAdapter, context: AdapterContext, repoCo
 
   const budgetMs = options.listingBudgetMs ?? DEFAULT_LISTING_BUDGET_MS;
   const worker = async (): Promise<void> => {
+    // The worker's listings run one after another: their budgets share one signal.
+    const lane = new BudgetLane(signal);
+    try {
+      await work(lane);
+    } finally {
+      lane.close();
+    }
+  };
+  const work = async (lane: BudgetLane): Promise<void> => {
     while (fatal === undefined && next < items.length && !aborted()) {
       const item = items[next] as DiscoveredItem;
       next += 1;
       let outcome: ListingOutcome;
       // One budget for the whole listing: its requests abort with it, extraction checks it between steps.
-      const budget = startBudget(signal, budgetMs, (step) => listingBudgetError(item.url, budgetMs, step));
+      const budget = lane.start(budgetMs, (step) => listingBudgetError(item.url, budgetMs, step));
       try {
         const result = await crawlItem(
           item,

@@ -17,7 +17,7 @@ import type { RobotsResponse, RobotsTxt } from './robots.js';
 import { SsrfGuard, ipLiteralOfHost, ssrfError } from './ssrf.js';
 import type { Resolver } from './ssrf.js';
 import { parseHttpUrl } from './url.js';
-import { linkedController } from '../abort.js';
+import { borrowSignal } from '../abort.js';
 import { Agent, makeConnector, request } from './undici-parts.js';
 import { HostGate } from './host-gate.js';
 
@@ -174,6 +174,19 @@ function withoutFragment(url: URL): URL {
 }
 
 /** Closes a response body we will not read; the abort it causes is expected, so it must not surface as unhandled. */
+/**
+ * Runs one request under the caller's signal itself when no other request of ours holds it, else
+ * under a child of it (each request puts its own listener on the signal it gets).
+ */
+async function borrowing<T>(parent: AbortSignal | undefined, request: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  const borrowed = borrowSignal(parent);
+  try {
+    return await request(borrowed.signal);
+  } finally {
+    borrowed.dispose();
+  }
+}
+
 function discard(response: Dispatcher.ResponseData): void {
   response.body.on('error', () => undefined);
   response.body.destroy();
@@ -356,16 +369,10 @@ export class UndiciFetcher implements Fetcher {
   }
 
   async #requestOnce(url: URL, accept: AcceptMode, options: FetchOptions): Promise<Hop> {
-    // Aborts with the caller's signal, and on its own when the body deadline passes.
-    const link = linkedController(options.signal);
-    try {
-      return await this.#exchange(url, accept, options, link.controller);
-    } finally {
-      link.dispose();
-    }
+    return borrowing(options.signal, (signal) => this.#exchange(url, accept, options, signal));
   }
 
-  async #exchange(url: URL, accept: AcceptMode, options: FetchOptions, deadline: AbortController): Promise<Hop> {
+  async #exchange(url: URL, accept: AcceptMode, options: FetchOptions, signal: AbortSignal | undefined): Promise<Hop> {
     const headers: Record<string, string> = {
       'user-agent': this.#userAgent,
       accept: ACCEPT_HEADER[accept],
@@ -373,7 +380,7 @@ export class UndiciFetcher implements Fetcher {
     };
     if (options.conditional?.etag !== undefined) headers['if-none-match'] = options.conditional.etag;
     if (options.conditional?.lastModified !== undefined) headers['if-modified-since'] = options.conditional.lastModified;
-    const response = await request(url, { method: 'GET', headers, dispatcher: this.#agent, signal: deadline.signal });
+    const response = await request(url, { method: 'GET', headers, dispatcher: this.#agent, signal });
     const context = { url: url.href, status: response.statusCode };
     const status = response.statusCode;
     if (REDIRECT_STATUSES.has(status)) {
@@ -406,7 +413,7 @@ export class UndiciFetcher implements Fetcher {
       });
     }
     const cap = Math.min(options.maxBytes ?? this.#settings.maxBodyBytes, this.#settings.maxBodyBytes);
-    const bytes = await this.#readBody(url, response, deadline, cap, 'error');
+    const bytes = await this.#readBody(url, response, cap, 'error');
     const decoded = decodeBody(bytes, contentType);
     return { kind: 'done', result: this.#result(url, response, decoded.text, bytes.byteLength, false) };
   }
@@ -432,7 +439,6 @@ export class UndiciFetcher implements Fetcher {
   async #readBody(
     url: URL,
     response: Dispatcher.ResponseData,
-    deadline: AbortController,
     maxBytes: number,
     overflow: 'error' | 'truncate',
   ): Promise<Uint8Array> {
@@ -445,7 +451,8 @@ export class UndiciFetcher implements Fetcher {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      deadline.abort();
+      // Ends the read below with an error and closes the transfer.
+      response.body.destroy(new Error('body deadline passed'));
     }, this.#settings.timeouts.bodyMs);
     const chunks: Buffer[] = [];
     let total = 0;
@@ -481,14 +488,12 @@ export class UndiciFetcher implements Fetcher {
     for (let hop = 0; hop <= 5; hop += 1) {
       this.#guard.assertUrlAllowed(current);
       const target = current;
-      const outcome = await this.#withRetries(target, signal, async () => {
-        const deadline = new AbortController();
-        const combined = signal === undefined ? deadline.signal : AbortSignal.any([signal, deadline.signal]);
+      const outcome = await this.#withRetries(target, signal, () => borrowing(signal, async (own) => {
         const response = await request(target, {
           method: 'GET',
           headers: { 'user-agent': this.#userAgent, accept: 'text/plain', 'accept-encoding': 'identity' },
           dispatcher: this.#agent,
-          signal: combined,
+          signal: own,
         });
         const status = response.statusCode;
         if (status === 429 || status >= 500) {
@@ -506,9 +511,9 @@ export class UndiciFetcher implements Fetcher {
           await response.body.dump();
           return { status, body: '', location: undefined };
         }
-        const bytes = await this.#readBody(target, response, deadline, ROBOTS_MAX_BYTES, 'truncate');
+        const bytes = await this.#readBody(target, response, ROBOTS_MAX_BYTES, 'truncate');
         return { status, body: new TextDecoder('utf-8').decode(bytes), location: undefined };
-      }).catch((error: unknown) => {
+      })).catch((error: unknown) => {
         // Only the robots host itself being refused is an SSRF answer; a redirect elsewhere that is refused means "unreachable".
         if (hop > 0 && error instanceof ThreatdraftError && error.code === 'E_SSRF') return { status: 503, body: '', location: undefined };
         throw error;

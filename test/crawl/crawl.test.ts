@@ -484,6 +484,47 @@ describe('crawlSource against the demo directory', () => {
 });
 
 describe('the per-listing time budget', () => {
+  it('a worker whose listing ran out of budget goes on with fresh budgets: the listings after it on the same worker are stored', async () => {
+    const html = (title: string): string => `<html><body><main><h1>${title}</h1><p>${title} reads tickets.</p></main></body></html>`;
+    const stalled: Array<() => void> = [];
+    const server = createServer((request, response) => {
+      if (request.url === '/agents') {
+        response
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end('<a class="listing" href="/a/stall">stall</a><a class="listing" href="/a/one">one</a><a class="listing" href="/a/two">two</a>');
+      } else if (request.url === '/a/one' || request.url === '/a/two') {
+        response.writeHead(200, { 'content-type': 'text/html' }).end(html(request.url === '/a/one' ? 'First Agent' : 'Second Agent'));
+      } else if (request.url === '/a/stall') {
+        response.writeHead(200, { 'content-type': 'text/html' }).write('<html><body><h1>Stall');
+        stalled.push(() => response.destroy());
+      } else response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // One worker: the three listings run one after another under one budget lane.
+    const fetcher = new UndiciFetcher({ allowPrivateNetwork: true, politeness: { concurrency: 1, intervalMs: 0 }, maxAttempts: 1, robots: false });
+    const store = createMemoryStore();
+    try {
+      const source = sourceConfigSchema.parse({
+        id: 'lane',
+        name: 'One worker',
+        start: [`${origin}/agents`],
+        listingLinks: 'a.listing',
+        allowPrivateNetwork: true,
+        politeness: { concurrency: 1, intervalMs: 0 },
+      });
+      const summary = await crawlSource(source, { fetcher, store, listingBudgetMs: 500 });
+      expect(summary).toMatchObject({ found: 3, fetched: 2, failed: 1 });
+      expect(summary.failures.map((failure) => [failure.url, failure.code])).toEqual([[`${origin}/a/stall`, 'E_LISTING_BUDGET']]);
+      expect(summary.listings.map((listing) => listing.title)).toEqual(['First Agent', 'Second Agent']);
+    } finally {
+      for (const end of stalled) end();
+      await fetcher.close();
+      await store.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('hardening #1 (hostile listing): a listing that stalls fails alone with E_LISTING_BUDGET naming the step; the others are stored', async () => {
     const html = (title: string): string => `<html><body><main><h1>${title}</h1><p>${title} reads tickets.</p></main></body></html>`;
     const stalled: Array<() => void> = [];
