@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Entry point: runs the compiled CLI (built by `npm ci` through the `prepare` script).
-import { exitQuietlyOnBrokenPipe } from '../dist/src/cli/io.js';
-import { main } from '../dist/src/cli/main.js';
+// Entry point: runs the bundled CLI (built by `npm ci` through the `prepare` script: tsc, then
+// build/bundle-cli.ts).
+import { exitQuietlyOnBrokenPipe } from '../dist/cli/io.js';
+import { main } from '../dist/cli/main.js';
 
 exitQuietlyOnBrokenPipe(process.stdout);
 

@@ -1,6 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +14,7 @@ import { scoreSchema } from '../../schemas/score.js';
 import type { Io } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { startFakeOpenAI } from '../../src/fake-openai/server.js';
+import { ensureBuilt } from '../helpers/built.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const GOOD = join(ROOT, 'evals/cases/ref-openhands/listing.html');
@@ -204,9 +204,7 @@ describe('threatdraft assess (spawned)', () => {
   const bin = join(ROOT, 'bin/threatdraft.js');
   beforeAll(() => {
     // `npm test` builds first; build here when run on its own.
-    if (!existsSync(join(ROOT, 'dist/src/cli/main.js')) || !existsSync(join(ROOT, 'dist/src/cli/assess-command.js'))) {
-      spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
-    }
+    ensureBuilt(ROOT);
   }, 180_000);
 
   it('assesses with --assessor openai against the fake server, retrying a 500, and never shows the API key', async () => {

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { escapeControls, rawStream, terminalSafe } from '../../src/cli/terminal.js';
+import { ensureBuilt } from '../helpers/built.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin/threatdraft.js');
@@ -11,7 +11,7 @@ const LISTING = join(ROOT, 'evals/cases/ref-openhands/listing.html');
 
 describe('the threatdraft binary', () => {
   it('exits quietly, without a stack trace, when the reader of stdout goes away (| head)', () => {
-    if (!existsSync(join(ROOT, 'dist/src/cli/io.js'))) spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
+    ensureBuilt(ROOT);
     // 40 drafts of ~15 kB each overflow the pipe buffer long after `head` has closed its end.
     const inputs = Array.from({ length: 40 }, () => `'${LISTING}'`).join(' ');
     const child = spawnSync('sh', ['-c', `'${process.execPath}' '${BIN}' assess ${inputs} --json | head -c 100 > /dev/null`], {

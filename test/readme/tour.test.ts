@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, symlinkSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../helpers/built.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -48,7 +49,7 @@ describe('the README quick tour', () => {
   });
 
   it('runs verbatim against a fresh demo store, every line exiting 0', { timeout: 240_000 }, async () => {
-    if (!existsSync(join(ROOT, 'dist/src/cli/main.js'))) spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
+    ensureBuilt(ROOT);
     const cwd = mkdtempSync(join(tmpdir(), 'td-tour-'));
     for (const entry of ['bin', 'dist', 'examples', 'evals', 'prompts', 'node_modules', 'package.json']) symlinkSync(join(ROOT, entry), join(cwd, entry));
     // A fresh store in the folder: no THREATDRAFT_DATA or REDIS_URL from the environment, no color.
