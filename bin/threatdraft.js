@@ -1,9 +1,16 @@
 #!/usr/bin/env node
-// Entry point: runs the bundled CLI (built by `npm ci` through the `prepare` script: tsc, then
-// build/bundle-cli.ts).
-import { exitQuietlyOnBrokenPipe } from '../dist/cli/io.js';
-import { main } from '../dist/cli/main.js';
+// Entry point: runs the bundled CLI (dist/cli/threatdraft.cjs, built by `npm ci` through the
+// `prepare` script) with this command's V8 code cache (src/cli/bundle-loader.ts).
+import { loadBundle } from '../dist/src/cli/bundle-loader.js';
+
+const args = process.argv.slice(2);
+const bundle = loadBundle(new URL('../dist/cli/threatdraft.cjs', import.meta.url).pathname, {
+  cache: process.env.THREATDRAFT_CODE_CACHE !== '0',
+  command: args[0],
+});
+const { main, exitQuietlyOnBrokenPipe } = bundle.exports;
 
 exitQuietlyOnBrokenPipe(process.stdout);
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(args);
+bundle.saveCache();

@@ -74,6 +74,8 @@ export const envSchema = z.object({
     (value) => (value === '' || value === undefined ? undefined : Number(value)),
     z.number({ message: 'expected a whole number from 0 to 64' }).int({ message: 'expected a whole number from 0 to 64' }).min(0).max(64).optional(),
   ),
+  /** 0 turns off the V8 code cache `bin/threatdraft.js` keeps beside the CLI bundle (read by the binary before anything else; validated here). @default 1 */
+  THREATDRAFT_CODE_CACHE: z.preprocess((value) => (value === '' || value === undefined ? '1' : value), z.enum(['0', '1'], { message: 'expected 0 or 1' })),
   /** Model request timeout. @default 60000 */
   THREATDRAFT_MODEL_TIMEOUT_MS: positiveInt(60_000),
   /** Which engine the endpoint is: auto (from the URL, else `GET /v1/models`), openai, azure, vllm, llamacpp, ollama. @default auto */

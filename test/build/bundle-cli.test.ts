@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLED_PACKAGES, bundleCli, packageOf } from '../../build/bundle-cli.js';
+import { BUNDLE_PATH, BUNDLED_PACKAGES, bundleCli, packageOf } from '../../build/bundle-cli.js';
+import { loadBundle } from '../../src/cli/bundle-loader.js';
 import { ensureBuilt } from '../helpers/built.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -28,6 +29,7 @@ describe('BUNDLED_PACKAGES', () => {
 
 describe('bundleCli on a package of its own', () => {
   let root: string;
+  let bundle: Record<string, unknown>;
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'td-bundle-'));
     symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
@@ -40,37 +42,44 @@ describe('bundleCli on a package of its own', () => {
       [
         "import { z } from 'zod';",
         "import { here, beside } from '../pipeline/where.js';",
-        'export const places = { main: import.meta.url, here, beside };',
-        "export const parsed = z.object({ a: z.number() }).parse({ a: 1 });",
-        "export const later = () => import('pino');",
+        'export const main = () => ({',
+        '  places: { main: import.meta.url, here, beside },',
+        '  parsed: z.object({ a: z.number() }).parse({ a: 1 }),',
+        "  later: async () => [typeof (await import('pino')).default, typeof (await import('node:os')).platform],",
+        '});',
       ].join('\n'),
     );
-    writeFileSync(join(cli, 'io.js'), 'export const io = import.meta.url;\n');
+    writeFileSync(join(cli, 'io.js'), 'export const exitQuietlyOnBrokenPipe = () => import.meta.url;\n');
     await bundleCli(root);
+    bundle = loadBundle(join(root, BUNDLE_PATH), { cache: false }).exports;
   }, 60_000);
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  it('writes the two entry modules to dist/cli', () => {
-    expect(existsSync(join(root, 'dist', 'cli', 'main.js'))).toBe(true);
-    expect(existsSync(join(root, 'dist', 'cli', 'io.js'))).toBe(true);
+  it('writes one CommonJS file exporting main and exitQuietlyOnBrokenPipe', () => {
+    expect(readdirSync(join(root, 'dist', 'cli'))).toEqual(['threatdraft.cjs']);
+    expect(typeof bundle['main']).toBe('function');
+    expect(typeof bundle['exitQuietlyOnBrokenPipe']).toBe('function');
   });
 
-  it('gives every bundled module its own file as import.meta.url, so URLs built from it point where they did', async () => {
-    const bundled = (await import(pathToFileURL(join(root, 'dist', 'cli', 'main.js')).href)) as { places: Record<string, string>; parsed: unknown };
-    expect(bundled.places).toEqual({
+  it('gives every bundled module its own file as import.meta.url, so URLs built from it point where they did', () => {
+    const { places, parsed } = (bundle['main'] as () => { places: Record<string, string>; parsed: unknown })();
+    expect(places).toEqual({
       main: pathToFileURL(join(root, 'dist', 'src', 'cli', 'main.js')).href,
       here: pathToFileURL(join(root, 'dist', 'src', 'pipeline', 'where.js')).href,
       beside: pathToFileURL(join(root, 'dist', 'src', 'pipeline', 'beside.js')).href,
     });
-    expect(bundled.parsed).toEqual({ a: 1 });
+    expect(parsed).toEqual({ a: 1 });
+    expect((bundle['exitQuietlyOnBrokenPipe'] as () => string)()).toBe(pathToFileURL(join(root, 'dist', 'src', 'cli', 'io.js')).href);
   });
 
-  it('takes in the listed packages and leaves every other one an import from node_modules', () => {
-    const text = readdirSync(join(root, 'dist', 'cli'))
-      .map((file) => readFileSync(join(root, 'dist', 'cli', file), 'utf8'))
-      .join('\n');
-    expect(text).not.toMatch(/from ["']zod["']/);
-    expect(text).toMatch(/import\(["']pino["']\)/);
+  it('takes in the listed packages, and loads every other one (and a built-in) with require, dynamic imports included', async () => {
+    const text = readFileSync(join(root, BUNDLE_PATH), 'utf8');
+    expect(text).not.toMatch(/require\(["']zod["']\)/);
+    expect(text).toMatch(/require\(["']pino["']\)/);
+    // An import() would throw inside the vm.Script the binary runs the bundle in.
+    expect(text).not.toMatch(/\bimport\(["']/);
+    const { later } = (bundle['main'] as () => { later: () => Promise<string[]> })();
+    expect(await later()).toEqual(['function', 'function']);
   });
 });
 
@@ -79,19 +88,21 @@ describe('the CLI bundle npm run build makes', () => {
 
   it('points every import.meta.url it rewrote at a compiled module that exists, the assessment thread\'s worker among them', () => {
     const dir = join(ROOT, 'dist', 'cli');
-    const bases = new Set<string>();
-    for (const file of readdirSync(dir).filter((name) => name.endsWith('.js'))) {
-      for (const match of readFileSync(join(dir, file), 'utf8').matchAll(/new URL\("([^"]+)", import\.meta\.url\)\.href/g)) bases.add(match[1] as string);
-    }
-    expect(bases.size).toBeGreaterThan(0);
-    for (const base of bases) expect(existsSync(join(dir, base)), base).toBe(true);
-    const threads = [...bases].find((base) => base.endsWith('/pipeline/assess-threads.js'));
+    const paths = new Set<string>();
+    for (const match of readFileSync(join(ROOT, BUNDLE_PATH), 'utf8').matchAll(/join\(__dirname, "([^"]+)"\)\)\.href/g)) paths.add(match[1] as string);
+    expect(paths.size).toBeGreaterThan(0);
+    for (const path of paths) expect(existsSync(join(dir, path)), path).toBe(true);
+    const threads = [...paths].find((path) => path.endsWith('/pipeline/assess-threads.js'));
     expect(threads).toBeDefined();
     expect(existsSync(join(dir, threads as string, '..', 'assess-thread-worker.js'))).toBe(true);
   });
 
+  it('holds no import() of a module, which the vm.Script it runs in could not load', () => {
+    expect(readFileSync(join(ROOT, BUNDLE_PATH), 'utf8')).not.toMatch(/\bimport\("/);
+  });
+
   it('runs: the binary answers --version from the bundle', () => {
-    const out = execFileSync(process.execPath, [join(ROOT, 'bin', 'threatdraft.js'), '--version'], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [join(ROOT, 'bin', 'threatdraft.js'), '--version'], { encoding: 'utf8', env: { ...process.env, THREATDRAFT_CODE_CACHE: '0' } });
     expect(out.trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 });

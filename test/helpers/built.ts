@@ -7,6 +7,6 @@ import { join } from 'node:path';
  * the binary runs on its own; `npm test` builds first.
  */
 export function ensureBuilt(root: string): void {
-  if (existsSync(join(root, 'dist/cli/main.js')) && existsSync(join(root, 'dist/src/cli/assess-command.js'))) return;
+  if (existsSync(join(root, 'dist/cli/threatdraft.cjs')) && existsSync(join(root, 'dist/src/cli/assess-command.js'))) return;
   spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
 }
