@@ -100,8 +100,10 @@ export async function bundleCli(root: string): Promise<void> {
     format: 'cjs',
     platform: 'node',
     target: 'node20',
-    // Class and function names stay what the code says (errors and logs print them).
-    keepNames: true,
+    // No keepNames: it wraps every named closure in a call that sets its name, each time the closure
+    // is made (about 4% of an unchanged rerun). Our classes keep their names anyway, as long as no two
+    // bundled modules declare the same top-level name (test/build/bundle-cli.test.ts checks it):
+    // errors take theirs from `new.target.name`.
     plugins: [externalPackages, ownImportMetaUrl(dirname(outfile))],
     logLevel: 'warning',
   });

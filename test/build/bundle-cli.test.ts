@@ -97,6 +97,28 @@ describe('the CLI bundle npm run build makes', () => {
     expect(existsSync(join(dir, threads as string, '..', 'assess-thread-worker.js'))).toBe(true);
   });
 
+  it('keeps the name of every class the compiled modules declare (errors report new.target.name)', () => {
+    const bundle = readFileSync(join(ROOT, BUNDLE_PATH), 'utf8');
+    const names = new Set<string>();
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) walk(join(dir, entry.name));
+        else if (entry.name.endsWith('.js')) for (const match of readFileSync(join(dir, entry.name), 'utf8').matchAll(/^(?:export )?class (\w+)/gm)) names.add(match[1] as string);
+      }
+    };
+    for (const dir of ['src/errors.js', 'src/crawl', 'src/store', 'src/pipeline', 'src/assess', 'src/cli', 'queues']) {
+      const path = join(ROOT, 'dist', dir);
+      if (dir.endsWith('.js')) for (const match of readFileSync(path, 'utf8').matchAll(/^(?:export )?class (\w+)/gm)) names.add(match[1] as string);
+      else walk(path);
+    }
+    expect(names.size).toBeGreaterThan(10);
+    // esbuild renames a colliding top-level name with a number at its end.
+    const renamed = [...names].filter((name) => new RegExp(`class ${name}\\d+\\b|\\b${name}\\d+ = class\\b`).test(bundle));
+    expect(renamed).toEqual([]);
+    // A class is declared as itself, or assigned to its own name (which names it) in a module initialised lazily.
+    for (const name of ['ThreatdraftError', 'InputError', 'ConfigError', 'UndiciFetcher']) expect(bundle).toMatch(new RegExp(`class ${name}[ {]|\\b${name} = class\\b`));
+  });
+
   it('holds no import() of a module, which the vm.Script it runs in could not load', () => {
     expect(readFileSync(join(ROOT, BUNDLE_PATH), 'utf8')).not.toMatch(/\bimport\("/);
   });
