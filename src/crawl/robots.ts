@@ -31,6 +31,7 @@ export class RobotsTxt {
    */
   readonly unavailable: { reason: string; unreachable: boolean } | null;
   readonly #rules: RobotRules | undefined;
+  readonly #crawlDelays = new Map<string, number | undefined>();
 
   private constructor(
     origin: string,
@@ -69,8 +70,12 @@ export class RobotsTxt {
 
   /** The Crawl-delay for our user agent in milliseconds, if the file sets one. */
   crawlDelayMs(userAgent: string = ROBOTS_USER_AGENT): number | undefined {
+    // Asked before every request: the file does not change, so neither does the answer.
+    if (this.#crawlDelays.has(userAgent)) return this.#crawlDelays.get(userAgent);
     const seconds = this.#rules?.getCrawlDelay(userAgent);
-    return seconds === undefined || !Number.isFinite(seconds) || seconds < 0 ? undefined : Math.round(seconds * 1000);
+    const ms = seconds === undefined || !Number.isFinite(seconds) || seconds < 0 ? undefined : Math.round(seconds * 1000);
+    this.#crawlDelays.set(userAgent, ms);
+    return ms;
   }
 
   /** Sitemap URLs listed in the file. */
@@ -124,12 +129,12 @@ export class RobotsCache {
     this.#rethrow = options.rethrow ?? (() => false);
   }
 
-  /** The rules for `url`'s origin, fetching robots.txt when not cached. */
-  async find(url: string, signal?: AbortSignal): Promise<RobotsTxt> {
+  /** The rules for `url`'s origin, fetching robots.txt when not cached (a parsed URL saves parsing it again). */
+  async find(url: string | URL, signal?: AbortSignal): Promise<RobotsTxt> {
     const origin = originOf(url);
     const cached = this.#entries.get(origin);
     if (cached !== undefined && cached.expires > this.#now()) return cached.value;
-    const entry = { expires: Number.POSITIVE_INFINITY, value: this.#load(url, signal) };
+    const entry = { expires: Number.POSITIVE_INFINITY, value: this.#load(typeof url === 'string' ? url : url.href, signal) };
     this.#entries.set(origin, entry);
     try {
       const rules = await entry.value;

@@ -195,11 +195,16 @@ export function ssrfError(host: string, address: string, klass: AddressClass, ur
   );
 }
 
+/** Hosts whose URL verdict the guard keeps (cleared when full). */
+const MAX_VERDICTS = 1024;
+
 /** The SSRF policy: checks literal addresses and builds connect-time lookups. */
 export class SsrfGuard {
   readonly #allowPrivate: boolean;
   readonly #resolve: Resolver;
   readonly #trusted: ReadonlySet<string>;
+  /** By port and host name of a URL: null when it may be connected to, else its literal address and class. */
+  readonly #verdicts = new Map<string, { literal: string; klass: AddressClass } | null>();
 
   constructor(options: SsrfGuardOptions = {}) {
     this.#allowPrivate = options.allowPrivateNetwork ?? false;
@@ -226,10 +231,19 @@ export class SsrfGuard {
    * @throws PermanentError `E_SSRF`.
    */
   assertUrlAllowed(url: URL): void {
-    const literal = ipLiteralOfHost(url.hostname);
-    if (literal === undefined) return;
-    const klass = this.refusal(literal, portOf(url));
-    if (klass !== undefined) throw ssrfError(url.hostname, literal, klass, url.href);
+    if (this.#allowPrivate) return;
+    // The verdict of a host and port, worked out once: a crawl asks for the same few hosts thousands of times.
+    const port = portOf(url);
+    const key = `${port} ${url.hostname}`;
+    let verdict = this.#verdicts.get(key);
+    if (verdict === undefined) {
+      const literal = ipLiteralOfHost(url.hostname);
+      const klass = literal === undefined ? undefined : this.refusal(literal, port);
+      verdict = literal === undefined || klass === undefined ? null : { literal, klass };
+      if (this.#verdicts.size >= MAX_VERDICTS) this.#verdicts.clear();
+      this.#verdicts.set(key, verdict);
+    }
+    if (verdict !== null) throw ssrfError(url.hostname, verdict.literal, verdict.klass, url.href);
   }
 
   /**

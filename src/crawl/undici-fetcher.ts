@@ -268,7 +268,7 @@ export class UndiciFetcher implements Fetcher {
       this.#guard.assertUrlAllowed(current);
       let interval = this.#settings.politeness.intervalMs;
       if (this.#settings.robots) {
-        const rules = await this.#robots.find(current.href, signal);
+        const rules = await this.#robots.find(current, signal);
         if (!rules.isAllowed(current.href)) {
           if (rules.unavailable?.unreachable === true) {
             // The host did not answer at all: say so, rather than blame robots.txt.

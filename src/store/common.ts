@@ -2,7 +2,7 @@
  * Rules every store shares (no I/O): record schemas, validation with errors that name the
  * record, draft ids, filter and sort order, the compare-and-set version rule.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 import { correctionSchema, type Correction, type CorrectionStatus } from '../../schemas/correction.js';
 import { DRAFT_STATUSES, draftId, draftSchema, type Draft, type DraftStatus } from '../../schemas/draft.js';
@@ -133,7 +133,7 @@ export function checkNamespace(namespace: string): string {
 
 /** The cache key's file or key name: sha256 hex, so any key is safe and bounded. */
 export function cacheKeyHash(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /**

@@ -19,6 +19,9 @@ describe('RobotsTxt.from', () => {
   it('reads Crawl-delay in milliseconds for our user agent', () => {
     expect(rules.crawlDelayMs()).toBe(250);
     expect(rules.crawlDelayMs('otherbot')).toBe(5000);
+    // Asked again (before every request), each agent keeps its own answer.
+    expect([rules.crawlDelayMs(), rules.crawlDelayMs('otherbot'), rules.crawlDelayMs()]).toEqual([250, 5000, 250]);
+    expect(RobotsTxt.from('https://example.com/', 'User-agent: *\nDisallow: /x\n').crawlDelayMs()).toBeUndefined();
   });
 
   it('lists sitemaps', () => {

@@ -148,6 +148,19 @@ describe('SsrfGuard', () => {
     expect((await lookupAll(guard, 'local.test', 4001)).error).toBeInstanceOf(PermanentError);
   });
 
+  it('answers a URL check the same way every time it is asked, per port: a trusted pair stays allowed and the same address on another port stays refused', () => {
+    const guard = new SsrfGuard({ trustedAddresses: ['127.0.0.1:4000'] });
+    for (let round = 0; round < 3; round += 1) {
+      expect(() => guard.assertUrlAllowed(new URL('http://127.0.0.1:4000/a'))).not.toThrow();
+      expect(() => guard.assertUrlAllowed(new URL('http://127.0.0.1:4001/a'))).toThrow(PermanentError);
+      expect(() => guard.assertUrlAllowed(new URL('http://127.0.0.1/b'))).toThrow(PermanentError);
+      expect(() => guard.assertUrlAllowed(new URL('https://127.0.0.1/b'))).toThrow(PermanentError);
+      expect(() => guard.assertUrlAllowed(new URL('http://example.com/c'))).not.toThrow();
+    }
+    // The refusal names the URL asked for, not the one that first earned it.
+    expect(() => guard.assertUrlAllowed(new URL('http://127.0.0.1:4001/other'))).toThrow(expect.objectContaining({ context: expect.objectContaining({ url: 'http://127.0.0.1:4001/other' }) }));
+  });
+
   it('allows everything with allowPrivateNetwork', async () => {
     const guard = new SsrfGuard({ allowPrivateNetwork: true, resolve: async () => [{ address: '169.254.169.254', family: 4 }] });
     expect(guard.refusal('169.254.169.254', 80)).toBeUndefined();
