@@ -46,6 +46,18 @@ export const BUNDLED_PACKAGES: ReadonlySet<string> = new Set([
   'zod',
 ]);
 
+/**
+ * Files bundled from packages that stay outside the bundle otherwise: the undici files the crawler's
+ * fetcher loads one by one (src/crawl/undici-parts.ts). undici's index (the model path) stays a
+ * require, as it loads most of the package.
+ */
+export const BUNDLED_PATH_PREFIXES: readonly string[] = ['undici/lib/'];
+
+/** Whether the bundle takes in what `specifier` (a bare import) names. */
+export function bundles(specifier: string): boolean {
+  return BUNDLED_PACKAGES.has(packageOf(specifier)) || BUNDLED_PATH_PREFIXES.some((prefix) => specifier.startsWith(prefix));
+}
+
 /** The package a bare import names (`zod/v4/core` → `zod`, `@scope/name/x` → `@scope/name`). */
 export function packageOf(specifier: string): string {
   const parts = specifier.split('/');
@@ -60,7 +72,7 @@ const externalPackages: Plugin = {
   name: 'external-packages',
   setup(bundle) {
     bundle.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (BUNDLED_PACKAGES.has(packageOf(args.path))) return undefined;
+      if (bundles(args.path)) return undefined;
       if (args.kind === 'dynamic-import') return { path: args.path, namespace: 'required-package' };
       return { path: args.path, external: true };
     });

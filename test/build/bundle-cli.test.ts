@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_PATH, BUNDLED_PACKAGES, bundleCli, packageOf } from '../../build/bundle-cli.js';
+import { BUNDLE_PATH, BUNDLED_PACKAGES, BUNDLED_PATH_PREFIXES, bundleCli, bundles, packageOf } from '../../build/bundle-cli.js';
 import { loadBundle } from '../../src/cli/bundle-loader.js';
 import { ensureBuilt } from '../helpers/built.js';
 
@@ -24,6 +24,19 @@ describe('packageOf', () => {
 describe('BUNDLED_PACKAGES', () => {
   it.each([...BUNDLED_PACKAGES])('%s is installed, so the bundle takes what the unbundled modules would load', (name) => {
     expect(existsSync(join(ROOT, 'node_modules', name, 'package.json'))).toBe(true);
+  });
+});
+
+describe('BUNDLED_PATH_PREFIXES', () => {
+  it.each([...BUNDLED_PATH_PREFIXES])('%s names a folder that is installed', (prefix) => {
+    expect(existsSync(join(ROOT, 'node_modules', prefix))).toBe(true);
+  });
+
+  it('takes in the undici files the fetcher loads, not undici\'s index', () => {
+    expect(bundles('undici/lib/dispatcher/agent.js')).toBe(true);
+    expect(bundles('undici')).toBe(false);
+    expect(bundles('zod/v4/core')).toBe(true);
+    expect(bundles('ioredis')).toBe(false);
   });
 });
 
