@@ -136,6 +136,19 @@ describe('the CLI bundle npm run build makes', () => {
     expect(readFileSync(join(ROOT, BUNDLE_PATH), 'utf8')).not.toMatch(/\bimport\("/);
   });
 
+  it('runs from a folder whose path has a space in it (the bundle is found by file path, not URL path)', () => {
+    const home = mkdtempSync(join(tmpdir(), 'td bundle space-'));
+    try {
+      mkdirSync(join(home, 'bin'));
+      writeFileSync(join(home, 'bin', 'threatdraft.js'), readFileSync(join(ROOT, 'bin', 'threatdraft.js')));
+      for (const entry of ['dist', 'node_modules', 'package.json']) symlinkSync(join(ROOT, entry), join(home, entry));
+      const out = execFileSync(process.execPath, [join(home, 'bin', 'threatdraft.js'), '--version'], { encoding: 'utf8', env: { ...process.env, THREATDRAFT_CODE_CACHE: '0' } });
+      expect(out.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   it('runs: the binary answers --version from the bundle', () => {
     const out = execFileSync(process.execPath, [join(ROOT, 'bin', 'threatdraft.js'), '--version'], { encoding: 'utf8', env: { ...process.env, THREATDRAFT_CODE_CACHE: '0' } });
     expect(out.trim()).toMatch(/^\d+\.\d+\.\d+/);
