@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listingSchema } from '../../schemas/listing.js';
 import { sourceConfigSchema, type SourceConfig, type SourceConfigInput } from '../../schemas/source.js';
-import { crawlSource, readmeUrlFor, type CrawlProgress } from '../../src/crawl/crawl.js';
+import { crawlSource, readmeUrlFor, type CrawlProgress, type CrawlSummary } from '../../src/crawl/crawl.js';
 import { startDemoServer, type DemoServer } from '../../src/crawl/demo-server.js';
 import { UndiciFetcher } from '../../src/crawl/undici-fetcher.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
@@ -484,90 +484,59 @@ describe('crawlSource against the demo directory', () => {
 });
 
 describe('the per-listing time budget', () => {
-  it('a worker whose listing ran out of budget goes on with fresh budgets: the listings after it on the same worker are stored', async () => {
+  /**
+   * Crawls a directory whose index links `links` (in order): `/a/stall` sends headers and a first
+   * chunk, then nothing, so only the budget ends it; every other link is a listing titled by `titles`.
+   */
+  async function crawlWithStall(links: string[], titles: Record<string, string>, options: { concurrency: number; listingBudgetMs: number }): Promise<{ origin: string; summary: CrawlSummary }> {
     const html = (title: string): string => `<html><body><main><h1>${title}</h1><p>${title} reads tickets.</p></main></body></html>`;
     const stalled: Array<() => void> = [];
     const server = createServer((request, response) => {
-      if (request.url === '/agents') {
-        response
-          .writeHead(200, { 'content-type': 'text/html' })
-          .end('<a class="listing" href="/a/stall">stall</a><a class="listing" href="/a/one">one</a><a class="listing" href="/a/two">two</a>');
-      } else if (request.url === '/a/one' || request.url === '/a/two') {
-        response.writeHead(200, { 'content-type': 'text/html' }).end(html(request.url === '/a/one' ? 'First Agent' : 'Second Agent'));
-      } else if (request.url === '/a/stall') {
+      const path = request.url ?? '';
+      if (path === '/agents') {
+        response.writeHead(200, { 'content-type': 'text/html' }).end(links.map((link) => `<a class="listing" href="${link}">${link}</a>`).join(''));
+      } else if (titles[path] !== undefined) {
+        response.writeHead(200, { 'content-type': 'text/html' }).end(html(titles[path]));
+      } else if (path === '/a/stall') {
         response.writeHead(200, { 'content-type': 'text/html' }).write('<html><body><h1>Stall');
         stalled.push(() => response.destroy());
       } else response.writeHead(404).end();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    // One worker: the three listings run one after another under one budget lane.
-    const fetcher = new UndiciFetcher({ allowPrivateNetwork: true, politeness: { concurrency: 1, intervalMs: 0 }, maxAttempts: 1, robots: false });
+    const politeness = { concurrency: options.concurrency, intervalMs: 0 };
+    const fetcher = new UndiciFetcher({ allowPrivateNetwork: true, politeness, maxAttempts: 1, robots: false });
     const store = createMemoryStore();
     try {
-      const source = sourceConfigSchema.parse({
-        id: 'lane',
-        name: 'One worker',
-        start: [`${origin}/agents`],
-        listingLinks: 'a.listing',
-        allowPrivateNetwork: true,
-        politeness: { concurrency: 1, intervalMs: 0 },
-      });
-      const summary = await crawlSource(source, { fetcher, store, listingBudgetMs: 500 });
-      expect(summary).toMatchObject({ found: 3, fetched: 2, failed: 1 });
-      expect(summary.failures.map((failure) => [failure.url, failure.code])).toEqual([[`${origin}/a/stall`, 'E_LISTING_BUDGET']]);
-      expect(summary.listings.map((listing) => listing.title)).toEqual(['First Agent', 'Second Agent']);
+      const source = sourceConfigSchema.parse({ id: 'slow', name: 'Slow directory', start: [`${origin}/agents`], listingLinks: 'a.listing', allowPrivateNetwork: true, politeness });
+      return { origin, summary: await crawlSource(source, { fetcher, store, listingBudgetMs: options.listingBudgetMs }) };
     } finally {
       for (const end of stalled) end();
       await fetcher.close();
       await store.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  }
+
+  it('a worker whose listing ran out of budget goes on with fresh budgets: the listings after it on the same worker are stored', async () => {
+    // One worker: the three listings run one after another under one budget lane.
+    const { origin, summary } = await crawlWithStall(['/a/stall', '/a/one', '/a/two'], { '/a/one': 'First Agent', '/a/two': 'Second Agent' }, { concurrency: 1, listingBudgetMs: 500 });
+    expect(summary).toMatchObject({ found: 3, fetched: 2, failed: 1 });
+    expect(summary.failures.map((failure) => [failure.url, failure.code])).toEqual([[`${origin}/a/stall`, 'E_LISTING_BUDGET']]);
+    expect(summary.listings.map((listing) => listing.title)).toEqual(['First Agent', 'Second Agent']);
   });
 
   it('hardening #1 (hostile listing): a listing that stalls fails alone with E_LISTING_BUDGET naming the step; the others are stored', async () => {
-    const html = (title: string): string => `<html><body><main><h1>${title}</h1><p>${title} reads tickets.</p></main></body></html>`;
-    const stalled: Array<() => void> = [];
-    const server = createServer((request, response) => {
-      if (request.url === '/agents') {
-        response.writeHead(200, { 'content-type': 'text/html' }).end('<a class="listing" href="/a/ok">ok</a><a class="listing" href="/a/stall">stall</a>');
-      } else if (request.url === '/a/ok') {
-        response.writeHead(200, { 'content-type': 'text/html' }).end(html('Fine Agent'));
-      } else if (request.url === '/a/stall') {
-        // Headers and a first chunk, then nothing: only the budget ends this listing.
-        response.writeHead(200, { 'content-type': 'text/html' }).write('<html><body><h1>Stall');
-        stalled.push(() => response.destroy());
-      } else response.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const fetcher = new UndiciFetcher({ allowPrivateNetwork: true, politeness: { concurrency: 2, intervalMs: 0 }, maxAttempts: 1, robots: false });
-    const store = createMemoryStore();
-    try {
-      const source = sourceConfigSchema.parse({
-        id: 'slow',
-        name: 'Slow directory',
-        start: [`${origin}/agents`],
-        listingLinks: 'a.listing',
-        allowPrivateNetwork: true,
-        politeness: { concurrency: 2, intervalMs: 0 },
-      });
-      const summary = await crawlSource(source, { fetcher, store, listingBudgetMs: 2000 });
-      expect(summary).toMatchObject({ found: 2, fetched: 1, failed: 1 });
-      expect(summary.listings.map((listing) => listing.title)).toEqual(['Fine Agent']);
-      expect(summary.failures).toEqual([
-        {
-          url: `${origin}/a/stall`,
-          code: 'E_LISTING_BUDGET',
-          reason: 'Listing did not finish within its 2 s time budget (stopped while fetching the page); raise THREATDRAFT_LISTING_BUDGET_MS if the source is just slow',
-          stage: 'listing',
-        },
-      ]);
-    } finally {
-      for (const end of stalled) end();
-      await fetcher.close();
-      await store.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    const { origin, summary } = await crawlWithStall(['/a/ok', '/a/stall'], { '/a/ok': 'Fine Agent' }, { concurrency: 2, listingBudgetMs: 2000 });
+    expect(summary).toMatchObject({ found: 2, fetched: 1, failed: 1 });
+    expect(summary.listings.map((listing) => listing.title)).toEqual(['Fine Agent']);
+    expect(summary.failures).toEqual([
+      {
+        url: `${origin}/a/stall`,
+        code: 'E_LISTING_BUDGET',
+        reason: 'Listing did not finish within its 2 s time budget (stopped while fetching the page); raise THREATDRAFT_LISTING_BUDGET_MS if the source is just slow',
+        stage: 'listing',
+      },
+    ]);
   });
 });
