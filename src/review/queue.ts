@@ -4,7 +4,7 @@ import { DRAFT_STATUSES, type Draft, type DraftStatus } from '../../schemas/draf
 import { SEVERITIES, type Severity } from '../../schemas/score.js';
 import { scoreWithRange } from '../assess/uncertainty.js';
 import { draftSummary } from '../store/common.js';
-import type { DraftFact, DraftSummary } from '../store/store.js';
+import type { DraftFact, DraftSummary, FactColumns } from '../store/store.js';
 
 /** One row of the queue. */
 export interface QueueItem {
@@ -159,14 +159,34 @@ export function selectQueue(items: readonly QueueItem[], query: QueueQuery): { i
   return { items: selected, counts };
 }
 
+/** An array of facts read by position, as a store's {@link FactColumns} are. */
+export function factColumnsOf(facts: readonly DraftFact[]): FactColumns {
+  const at = (index: number): DraftFact => facts[index] as DraftFact;
+  return {
+    length: facts.length,
+    id: (index) => at(index).id,
+    status: (index) => at(index).status,
+    severity: (index) => at(index).severity,
+    score: (index) => at(index).score,
+    source: (index) => at(index).source,
+    hasWarnings: (index) => at(index).hasWarnings,
+    insufficientEvidence: (index) => at(index).insufficientEvidence,
+    changedSincePublished: (index) => at(index).changedSincePublished,
+    updatedAt: (index) => at(index).updatedAt,
+    fact: at,
+  };
+}
+
 /**
  * {@link selectQueue} over the store's queue facts: the same counts, the same drafts in the same
  * order, and the known sources (of every draft, before filtering), without building every row.
- * With `take`, only the first `take` drafts of that order (a page needs no full sort).
+ * With `take`, only the first `take` drafts of that order (a page needs no full sort). Given the
+ * store's {@link FactColumns}, only the drafts selected are built as facts.
  */
-export function selectFacts(facts: readonly DraftFact[], query: QueueQuery, take?: number): { facts: DraftFact[]; counts: QueueCounts; sources: string[] } {
+export function selectFacts(facts: readonly DraftFact[] | FactColumns, query: QueueQuery, take?: number): { facts: DraftFact[]; counts: QueueCounts; sources: string[] } {
+  const view = isFactArray(facts) ? factColumnsOf(facts) : facts;
   const counts: QueueCounts = {
-    total: facts.length,
+    total: view.length,
     status: Object.fromEntries(DRAFT_STATUSES.map((s) => [s, 0])) as Record<DraftStatus, number>,
     severity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>,
     withWarnings: 0,
@@ -174,27 +194,48 @@ export function selectFacts(facts: readonly DraftFact[], query: QueueQuery, take
     changedSincePublished: 0,
   };
   const sources = new Set<string>();
-  for (const fact of facts) {
-    counts.status[fact.status] += 1;
-    counts.severity[fact.severity] += 1;
-    if (fact.hasWarnings) counts.withWarnings += 1;
-    if (fact.insufficientEvidence) counts.insufficientEvidence += 1;
-    if (fact.changedSincePublished) counts.changedSincePublished += 1;
-    if (fact.source !== '') sources.add(fact.source);
+  const selected: number[] = [];
+  for (let at = 0; at < view.length; at += 1) {
+    const status = view.status(at);
+    const severity = view.severity(at);
+    const source = view.source(at);
+    const hasWarnings = view.hasWarnings(at);
+    const insufficientEvidence = view.insufficientEvidence(at);
+    const changedSincePublished = view.changedSincePublished(at);
+    counts.status[status] += 1;
+    counts.severity[severity] += 1;
+    if (hasWarnings) counts.withWarnings += 1;
+    if (insufficientEvidence) counts.insufficientEvidence += 1;
+    if (changedSincePublished) counts.changedSincePublished += 1;
+    if (source !== '') sources.add(source);
+    if (
+      (query.status === undefined || status === query.status) &&
+      (query.severity === undefined || severity === query.severity) &&
+      (query.source === undefined || source === query.source) &&
+      (query.warnings === undefined || (query.warnings === 'yes') === hasWarnings) &&
+      (query.evidence === undefined || (query.evidence === 'insufficient') === insufficientEvidence) &&
+      (query.changed === undefined || (query.changed === 'yes') === changedSincePublished)
+    ) {
+      selected.push(at);
+    }
   }
-  const selected = facts.filter(
-    (fact) =>
-      (query.status === undefined || fact.status === query.status) &&
-      (query.severity === undefined || fact.severity === query.severity) &&
-      (query.source === undefined || fact.source === query.source) &&
-      (query.warnings === undefined || (query.warnings === 'yes') === fact.hasWarnings) &&
-      (query.evidence === undefined || (query.evidence === 'insufficient') === fact.insufficientEvidence) &&
-      (query.changed === undefined || (query.changed === 'yes') === fact.changedSincePublished),
-  );
-  const byId = (a: DraftFact, b: DraftFact): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-  const order = (a: DraftFact, b: DraftFact): number =>
-    query.sort === 'date' ? (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0) || byId(a, b) : b.score - a.score || byId(a, b);
-  return { facts: take === undefined || take >= selected.length ? selected.sort(order) : firstInOrder(selected, take, order), counts, sources: [...sources].sort() };
+  const byId = (a: number, b: number): number => {
+    const left = view.id(a);
+    const right = view.id(b);
+    return left < right ? -1 : left > right ? 1 : 0;
+  };
+  const order = (a: number, b: number): number => {
+    if (query.sort !== 'date') return view.score(b) - view.score(a) || byId(a, b);
+    const left = view.updatedAt(a);
+    const right = view.updatedAt(b);
+    return (left < right ? 1 : left > right ? -1 : 0) || byId(a, b);
+  };
+  const ordered = take === undefined || take >= selected.length ? selected.sort(order) : firstInOrder(selected, take, order);
+  return { facts: ordered.map((at) => view.fact(at)), counts, sources: [...sources].sort() };
+}
+
+function isFactArray(facts: readonly DraftFact[] | FactColumns): facts is readonly DraftFact[] {
+  return Array.isArray(facts);
 }
 
 /**

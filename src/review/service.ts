@@ -221,7 +221,7 @@ export class ReviewService {
     const facts = await this.store.index.queueFacts();
     const start = page.offset ?? 0;
     const end = page.limit === undefined ? undefined : start + page.limit;
-    const selected = selectFacts(facts.drafts, query, end);
+    const selected = selectFacts(facts.columns ?? facts.drafts, query, end);
     const shown = selected.facts.slice(start, end);
     const rows = await facts.rows(shown.map((fact) => fact.id));
     const items: QueueItem[] = [];
@@ -243,7 +243,7 @@ export class ReviewService {
   async neighbours(id: string): Promise<{ previous: string | null; next: string | null }> {
     // The order alone: no row is read.
     const facts = await this.store.index.queueFacts();
-    const open = selectFacts(facts.drafts, queueQuerySchema.parse({})).facts.filter((fact) => fact.status === 'draft' || fact.status === 'changes-requested');
+    const open = selectFacts(facts.columns ?? facts.drafts, queueQuerySchema.parse({})).facts.filter((fact) => fact.status === 'draft' || fact.status === 'changes-requested');
     const at = open.findIndex((fact) => fact.id === id);
     if (at < 0) return { previous: null, next: open[0]?.id ?? null };
     return { previous: open[at - 1]?.id ?? null, next: open[at + 1]?.id ?? null };

@@ -21,7 +21,7 @@ import type { DraftStatus } from '../../schemas/draft.js';
 import type { Severity } from '../../schemas/score.js';
 import { errnoCode, readFileOrNull } from './fs-atomic.js';
 import { changedSincePublished } from './queue-facts.js';
-import type { DraftFact, DraftSummary, ListingSummary, QueueFacts } from './store.js';
+import type { DraftFact, DraftSummary, FactColumns, ListingSummary, QueueFacts } from './store.js';
 
 /** Rows read past the snapshot (or, without one, in all) after which a reader writes a new one. */
 export const COMPACT_ROWS = 1_000;
@@ -259,7 +259,7 @@ export class FactsIndex {
    * The snapshot's columns as read, before the maps above are built from them: a reader that finds
    * nothing appended since (a page, `status`) never builds 100,000 map entries. Null once built.
    */
-  #columns: Columns | null = null;
+  #columns: SnapshotColumns | null = null;
   /** Drafts per listing, built when first needed (applying rows past a snapshot). */
   #byListing: Map<string, Entry[]> | null = null;
   #draftCoverage: Coverage | null = null;
@@ -289,14 +289,18 @@ export class FactsIndex {
       const draftIno = (this.#draftCoverage as Coverage).ino;
       const listingIno = this.#listingCoverage.ino;
       const columns = this.#columns;
-      let drafts: DraftFact[];
-      if (columns !== null) drafts = columns.facts.slice();
-      else {
+      let drafts: DraftFact[] | undefined;
+      if (columns === null) {
         drafts = [];
         for (const entry of this.#drafts.values()) drafts.push(entry.fact);
       }
       return {
-        drafts,
+        // From a snapshot, built only when asked for: a page is picked from the columns.
+        get drafts(): readonly DraftFact[] {
+          drafts ??= (columns as SnapshotColumns).all().slice();
+          return drafts;
+        },
+        ...(columns === null ? {} : { columns }),
         listings: columns?.listingIds.length ?? this.#listings.size,
         rows: async (ids: readonly string[]) => {
           // Where each row is now: the same row as the facts, or a newer one when another load came between.
@@ -321,8 +325,12 @@ export class FactsIndex {
       }
       await this.#load();
       const drafts: Record<string, number> = {};
-      const facts = this.#columns?.facts ?? [...this.#drafts.values()].map((entry) => entry.fact);
-      for (const fact of facts) drafts[fact.status] = (drafts[fact.status] ?? 0) + 1;
+      const columns = this.#columns;
+      if (columns !== null) {
+        for (let at = 0; at < columns.length; at += 1) drafts[columns.status(at)] = (drafts[columns.status(at)] ?? 0) + 1;
+      } else {
+        for (const { fact } of this.#drafts.values()) drafts[fact.status] = (drafts[fact.status] ?? 0) + 1;
+      }
       return { listings: this.#columns?.listingIds.length ?? this.#listings.size, drafts };
     });
   }
@@ -502,9 +510,10 @@ export class FactsIndex {
     if (columns !== null) {
       const wanted = new Set(ids);
       found = new Map();
-      columns.facts.forEach((fact, index) => {
-        if (wanted.has(fact.id)) found.set(fact.id, { fact, offset: columns.offsets[index] as number, hash: undefined });
-      });
+      for (let at = 0; at < columns.length; at += 1) {
+        const id = columns.id(at);
+        if (wanted.has(id)) found.set(id, { fact: columns.fact(at), offset: columns.offset(at), hash: undefined });
+      }
     }
     return ids.map((id) => {
       const entry = found.get(id);
@@ -535,8 +544,9 @@ export class FactsIndex {
     const columns = this.#columns;
     if (columns === null) return;
     this.#columns = null;
-    columns.listingIds.forEach((id, index) => this.#listings.set(id, { sourceId: columns.listingSources[index] as string, offset: columns.listingOffsets[index] as number }));
-    columns.facts.forEach((fact, index) => this.#drafts.set(fact.id, { fact, offset: columns.offsets[index] as number, hash: undefined }));
+    columns.listingIds.forEach((id, index) => this.#listings.set(id, { sourceId: columns.listingSource(index), offset: columns.listingOffsets[index] as number }));
+    const facts = columns.all();
+    facts.forEach((fact, at) => this.#drafts.set(fact.id, { fact, offset: columns.offset(at), hash: undefined }));
   }
 
   /** The rows of these entries read by offset, or null when a table is not the file the facts were read from. */
@@ -631,51 +641,35 @@ export class FactsIndex {
     return true;
   }
 
-  /** Fills the facts from a snapshot body; false when its columns do not fit together. */
+  /**
+   * Takes the facts from a snapshot body; false when its columns do not fit together. Every value
+   * is checked here, but no fact is built: {@link SnapshotColumns} reads them in place.
+   */
   #hydrate(value: unknown): boolean {
     const body = value as Partial<SnapshotBody> | null;
     if (typeof body !== 'object' || body === null) return false;
     const { l, x, s, st, sv, d } = body;
     if (!isColumns(l, ['id', 'src', 'off']) || !Array.isArray(x) || !Array.isArray(s) || !Array.isArray(st) || !Array.isArray(sv)) return false;
     if (!isColumns(d, ['id', 'li', 'rev', 'st', 'sc', 'sv', 'f', 'at', 'off'])) return false;
-    const listingIds = [...(l.id as unknown[]), ...x];
-    const columns: Columns = { facts: [], offsets: [], listingIds: [], listingSources: [], listingOffsets: [] };
-    for (let index = 0; index < l.id.length; index += 1) {
-      const id = l.id[index];
-      const source = s[l.src[index] as number];
-      const offset = l.off[index];
-      if (!str(id) || !str(source) || typeof offset !== 'number') return false;
-      columns.listingIds.push(id);
-      columns.listingSources.push(source);
-      columns.listingOffsets.push(offset);
+    const stored = l.id.length;
+    for (let index = 0; index < stored; index += 1) {
+      if (!str(l.id[index]) || !str(s[l.src[index] as number]) || typeof l.off[index] !== 'number') return false;
     }
+    if (!x.every(str)) return false;
     for (let index = 0; index < d.id.length; index += 1) {
-      const id = d.id[index];
       const listingIndex = d.li[index] as number;
-      const listingId = listingIds[listingIndex];
-      const status = st[d.st[index] as number];
-      const severity = sv[d.sv[index] as number];
-      const flags = d.f[index];
-      const updatedAt = d.at[index];
-      const offset = d.off[index];
-      const revision = d.rev[index];
-      if (!str(id) || !str(listingId) || !str(status) || typeof flags !== 'number' || typeof offset !== 'number' || typeof revision !== 'number') return false;
-      columns.facts.push({
-        id,
-        listingId,
-        revision,
-        status: status as DraftStatus,
-        score: d.sc[index] as number,
-        severity: severity as Severity,
-        source: listingIndex < l.id.length ? (columns.listingSources[listingIndex] as string) : '',
-        hasWarnings: (flags & 1) !== 0,
-        insufficientEvidence: (flags & 2) !== 0,
-        changedSincePublished: (flags & 4) !== 0,
-        updatedAt: updatedAt as string,
-      });
-      columns.offsets.push(offset);
+      if (
+        !str(d.id[index]) ||
+        !str(listingIndex < stored ? l.id[listingIndex] : x[listingIndex - stored]) ||
+        !str(st[d.st[index] as number]) ||
+        typeof d.f[index] !== 'number' ||
+        typeof d.off[index] !== 'number' ||
+        typeof d.rev[index] !== 'number'
+      ) {
+        return false;
+      }
     }
-    this.#columns = columns;
+    this.#columns = new SnapshotColumns(body as SnapshotBody);
     return true;
   }
 
@@ -754,13 +748,101 @@ export class FactsIndex {
   }
 }
 
-/** A snapshot's columns as read: each draft's fact and row offset, each stored listing's id, source and row offset. */
-interface Columns {
-  facts: DraftFact[];
-  offsets: number[];
-  listingIds: string[];
-  listingSources: string[];
-  listingOffsets: number[];
+/**
+ * A snapshot's columns as read (checked by `#hydrate`): each draft's fact and row offset by
+ * position, read in place; each stored listing's id, source and row offset. Never changed once made.
+ */
+class SnapshotColumns implements FactColumns {
+  readonly length: number;
+  /** Stored listings' ids (drafts may name others, kept in the body's `x`). */
+  readonly listingIds: readonly string[];
+  readonly listingOffsets: readonly number[];
+  readonly #body: SnapshotBody;
+  #facts: DraftFact[] | null = null;
+
+  constructor(body: SnapshotBody) {
+    this.#body = body;
+    this.length = body.d.id.length;
+    this.listingIds = body.l.id;
+    this.listingOffsets = body.l.off;
+  }
+
+  id(at: number): string {
+    return this.#body.d.id[at] as string;
+  }
+
+  status(at: number): DraftStatus {
+    return this.#body.st[this.#body.d.st[at] as number] as DraftStatus;
+  }
+
+  severity(at: number): Severity {
+    return this.#body.sv[this.#body.d.sv[at] as number] as Severity;
+  }
+
+  score(at: number): number {
+    return this.#body.d.sc[at] as number;
+  }
+
+  source(at: number): string {
+    const listing = this.#body.d.li[at] as number;
+    return listing < this.listingIds.length ? this.listingSource(listing) : '';
+  }
+
+  hasWarnings(at: number): boolean {
+    return ((this.#body.d.f[at] as number) & 1) !== 0;
+  }
+
+  insufficientEvidence(at: number): boolean {
+    return ((this.#body.d.f[at] as number) & 2) !== 0;
+  }
+
+  changedSincePublished(at: number): boolean {
+    return ((this.#body.d.f[at] as number) & 4) !== 0;
+  }
+
+  updatedAt(at: number): string {
+    return this.#body.d.at[at] as string;
+  }
+
+  /** Where the draft's latest row starts in the draft table. */
+  offset(at: number): number {
+    return this.#body.d.off[at] as number;
+  }
+
+  /** The source of stored listing `index`. */
+  listingSource(index: number): string {
+    return this.#body.s[this.#body.l.src[index] as number] as string;
+  }
+
+  fact(at: number): DraftFact {
+    const built = this.#facts?.[at];
+    if (built !== undefined) return built;
+    const { l, x, d } = this.#body;
+    const listing = d.li[at] as number;
+    return {
+      id: this.id(at),
+      listingId: (listing < l.id.length ? l.id[listing] : x[listing - l.id.length]) as string,
+      revision: d.rev[at] as number,
+      status: this.status(at),
+      score: this.score(at),
+      severity: this.severity(at),
+      source: this.source(at),
+      hasWarnings: this.hasWarnings(at),
+      insufficientEvidence: this.insufficientEvidence(at),
+      changedSincePublished: this.changedSincePublished(at),
+      updatedAt: this.updatedAt(at),
+    };
+  }
+
+  /** Every fact, built once (the same objects on every call). */
+  all(): readonly DraftFact[] {
+    if (this.#facts === null) {
+      const facts: DraftFact[] = [];
+      for (let at = 0; at < this.length; at += 1) facts.push(this.fact(at));
+      this.#facts = facts;
+    }
+    return this.#facts;
+  }
 }
 
 interface SnapshotBody {

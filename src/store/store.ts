@@ -222,10 +222,33 @@ export interface DraftFact {
   readonly updatedAt: string;
 }
 
+/**
+ * Every draft's queue facts read in place, by position (0 to `length` - 1): what
+ * `QueueFacts.drafts` holds, without an object per draft. A store whose facts sit in columns (the
+ * file store's index snapshot) offers them, so a page is picked from 100,000 drafts without
+ * building 100,000 facts first.
+ */
+export interface FactColumns {
+  readonly length: number;
+  id(at: number): string;
+  status(at: number): DraftStatus;
+  severity(at: number): DraftFact['severity'];
+  score(at: number): number;
+  source(at: number): string;
+  hasWarnings(at: number): boolean;
+  insufficientEvidence(at: number): boolean;
+  changedSincePublished(at: number): boolean;
+  updatedAt(at: number): string;
+  /** The whole fact at `at`, equal to the one `drafts` holds. */
+  fact(at: number): DraftFact;
+}
+
 /** Every draft's queue facts, and a way to read the summaries of the few drafts a page shows. */
 export interface QueueFacts {
   /** Every stored draft (each at its stored version), in no particular order. */
   readonly drafts: readonly DraftFact[];
+  /** The same drafts by position, where the store keeps them in columns (absent: use `drafts`). */
+  readonly columns?: FactColumns;
   /** Stored listings. */
   readonly listings: number;
   /**

@@ -12,7 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Draft, DraftStatus } from '../../schemas/draft.js';
 import { FileStore } from '../../src/store/file-store.js';
 import { factsFromSummaries } from '../../src/store/queue-facts.js';
-import type { Store } from '../../src/store/store.js';
+import type { QueueFacts, Store } from '../../src/store/store.js';
+import { queueQuerySchema, selectFacts, type QueueQuery } from '../../src/review/queue.js';
 import { makeAuditEntry, makeDraft, makeListing, sha256 } from './records.js';
 
 const roots: string[] = [];
@@ -25,17 +26,30 @@ afterEach(() => {
   for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
 });
 
-/** Facts and counts as the queue and `status` see them, in id order (for comparison). */
-async function view(store: Store): Promise<{ facts: unknown[]; listings: number; rows: unknown[]; drafts: unknown }> {
+/** Queries a page is picked with (each also with a page of 2): every filter, both orders. */
+const QUERIES: QueueQuery[] = [{}, { status: 'draft' }, { sort: 'date' }, { source: 's1' }, { source: 'src-a' }, { warnings: 'no', sort: 'date' }, { changed: 'yes' }, { severity: 'High' }].map((query) =>
+  queueQuerySchema.parse(query),
+);
+
+/** The queue's selections from these facts, by position where the store offers columns (as the review service picks). */
+function pages(facts: QueueFacts, byPosition: boolean): unknown[] {
+  const from = byPosition ? (facts.columns ?? facts.drafts) : facts.drafts;
+  return QUERIES.flatMap((query) => [selectFacts(from, query), selectFacts(from, query, 2)]);
+}
+
+/** Facts and counts as the queue and `status` see them, in id order (for comparison), and the pages picked from them. */
+async function view(store: Store): Promise<{ facts: unknown[]; listings: number; rows: unknown[]; drafts: unknown; pages: unknown[] }> {
   const facts = await store.index.queueFacts();
+  // Picked first: a page from the columns must not need the facts built.
+  const picked = pages(facts, true);
   const sorted = [...facts.drafts].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const rows = await facts.rows(sorted.map((fact) => fact.id));
   const stats = await store.stats();
-  return { facts: sorted, listings: facts.listings, rows: [rows.drafts, [...rows.listings.entries()].sort()], drafts: [stats.listings, stats.drafts] };
+  return { facts: sorted, listings: facts.listings, rows: [rows.drafts, [...rows.listings.entries()].sort()], drafts: [stats.listings, stats.drafts], pages: picked };
 }
 
 /** The same, from the index tables read whole (the draft and listing summaries). */
-async function reference(root: string): Promise<{ facts: unknown[]; listings: number; rows: unknown[]; drafts: unknown }> {
+async function reference(root: string): Promise<{ facts: unknown[]; listings: number; rows: unknown[]; drafts: unknown; pages: unknown[] }> {
   const store = new FileStore({ root, fsync: false, snapshotAfterRows: Number.MAX_SAFE_INTEGER });
   try {
     const summaries = await store.index.draftSummaries();
@@ -45,7 +59,7 @@ async function reference(root: string): Promise<{ facts: unknown[]; listings: nu
     const rows = await facts.rows(sorted.map((fact) => fact.id));
     const counts: Record<string, number> = { draft: 0, 'changes-requested': 0, approved: 0, rejected: 0, published: 0, superseded: 0 };
     for (const summary of summaries) counts[summary.status] = (counts[summary.status] ?? 0) + 1;
-    return { facts: sorted, listings: facts.listings, rows: [rows.drafts, [...rows.listings.entries()].sort()], drafts: [listings.size, counts] };
+    return { facts: sorted, listings: facts.listings, rows: [rows.drafts, [...rows.listings.entries()].sort()], drafts: [listings.size, counts], pages: pages(facts, false) };
   } finally {
     await store.close();
   }
@@ -78,6 +92,7 @@ describe('file store index snapshot', () => {
   it('gives from the snapshot alone what reading the tables whole gives', async () => {
     const root = await seeded();
     const store = reader(root);
+    expect((await store.index.queueFacts()).columns).toBeDefined();
     expect(await view(store)).toEqual(await reference(root));
     expect(store.indexReads).toMatchObject({ snapshots: 1, whole: 0, rows: 0 });
     await store.close();
