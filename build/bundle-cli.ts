@@ -65,8 +65,9 @@ export function packageOf(specifier: string): string {
 }
 
 /**
- * Keeps every package outside {@link BUNDLED_PACKAGES} (and Node's built-ins) a `require` at run
- * time, a dynamic `import()` of one included (through a module of one line that requires it).
+ * Keeps every bare import the bundle does not take in ({@link bundles}: other packages, Node's
+ * built-ins) a `require` at run time, a dynamic `import()` of one included (through a module of
+ * one line that requires it).
  */
 const externalPackages: Plugin = {
   name: 'external-packages',
