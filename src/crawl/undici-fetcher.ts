@@ -173,7 +173,6 @@ function withoutFragment(url: URL): URL {
   return url;
 }
 
-/** Closes a response body we will not read; the abort it causes is expected, so it must not surface as unhandled. */
 /**
  * Runs one request under the caller's signal itself when no other request of ours holds it, else
  * under a child of it (each request puts its own listener on the signal it gets).
@@ -187,6 +186,7 @@ async function borrowing<T>(parent: AbortSignal | undefined, request: (signal: A
   }
 }
 
+/** Closes a response body we will not read; the abort it causes is expected, so it must not surface as unhandled. */
 function discard(response: Dispatcher.ResponseData): void {
   response.body.on('error', () => undefined);
   response.body.destroy();

@@ -327,7 +327,10 @@ export class FactsIndex {
       const drafts: Record<string, number> = {};
       const columns = this.#columns;
       if (columns !== null) {
-        for (let at = 0; at < columns.length; at += 1) drafts[columns.status(at)] = (drafts[columns.status(at)] ?? 0) + 1;
+        for (let at = 0; at < columns.length; at += 1) {
+          const status = columns.status(at);
+          drafts[status] = (drafts[status] ?? 0) + 1;
+        }
       } else {
         for (const { fact } of this.#drafts.values()) drafts[fact.status] = (drafts[fact.status] ?? 0) + 1;
       }
